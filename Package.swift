@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "meguri",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "meguri", targets: ["meguri"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+    ],
+    targets: [
+        // Pure ISMS vocabulary and rules. No web framework, no database.
+        .target(name: "Domain", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+        // The ISO/IEC 27001:2022 reference catalog, bundled as versioned resources.
+        .target(name: "Catalog", dependencies: ["Domain"], resources: [.copy("iso27001-2022")], swiftSettings: strict),
+        // Message catalogs (ja/en) shared by the web surfaces and the CLI.
+        .target(name: "Localization", dependencies: ["Domain"], resources: [.copy("messages.json")], swiftSettings: strict),
+        // Tables, migrations and queries for SQLite and PostgreSQL.
+        .target(name: "Storage", dependencies: [
+            "Domain",
+            .product(name: "FluentKit", package: "fluent-kit"),
+            .product(name: "SQLKit", package: "sql-kit"),
+            .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+            .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+        ], swiftSettings: strict),
+        // Use cases: one transaction each, Domain rules, audit trail.
+        .target(name: "Features", dependencies: ["Domain", "Storage", "Catalog", "Localization"], swiftSettings: strict),
+        // Routes, authentication, pages, JSON API. The only module that imports Vapor.
+        .target(name: "Web", dependencies: [
+            "Domain", "Storage", "Features", "Catalog", "Localization",
+            .product(name: "Vapor", package: "vapor"),
+            .product(name: "Fluent", package: "fluent"),
+        ], resources: [.copy("Public")], swiftSettings: strict),
+        .executableTarget(name: "meguri", dependencies: [
+            "Web", "Features", "Storage", "Domain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Web", "Features", "Storage", "Domain",
+            .product(name: "VaporTesting", package: "vapor")], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WebTests", dependencies: ["Web", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
+    ]
+)

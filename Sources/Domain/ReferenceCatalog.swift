@@ -1,0 +1,105 @@
+import Foundation
+
+/// The ISO/IEC 27001:2022 reference catalog: Annex A controls, clauses 4–10 and the 2013→2022
+/// correspondence. Facts only (ids, short titles, attribute tags); every explanation is ours.
+public struct ReferenceCatalog: Sendable {
+    public var id: String
+    public var version: String
+    public var controls: [AnnexAControl]
+    public var clauses: [Clause]
+    public var mapping2013: [Mapping2013]
+
+    public init(id: String, version: String, controls: [AnnexAControl], clauses: [Clause], mapping2013: [Mapping2013]) {
+        self.id = id
+        self.version = version
+        self.controls = controls
+        self.clauses = clauses
+        self.mapping2013 = mapping2013
+    }
+
+    public func control(_ id: String) -> AnnexAControl? { controls.first { $0.id == id } }
+    public func clause(_ id: String) -> Clause? { clauses.first { $0.id == id } }
+
+    /// The 2013 Annex A ids a 2022 control came from (empty for the 11 new controls).
+    public func sources2013(of controlID: String) -> [Mapping2013] { mapping2013.filter { $0.ids2022.contains(controlID) } }
+}
+
+public struct AnnexAControl: Sendable, Hashable, Codable {
+    public enum Theme: String, Sendable, Codable, CaseIterable { case organizational, people, physical, technological }
+    public enum ControlType: String, Sendable, Codable, CaseIterable { case preventive = "Preventive", detective = "Detective", corrective = "Corrective" }
+    public enum SecurityProperty: String, Sendable, Codable, CaseIterable { case confidentiality = "Confidentiality", integrity = "Integrity", availability = "Availability" }
+    public enum Concept: String, Sendable, Codable, CaseIterable { case identify = "Identify", protect = "Protect", detect = "Detect", respond = "Respond", recover = "Recover" }
+    public enum Capability: String, Sendable, Codable, CaseIterable {
+        case governance = "Governance", assetManagement = "Asset_management", informationProtection = "Information_protection"
+        case humanResourceSecurity = "Human_resource_security", physicalSecurity = "Physical_security"
+        case systemAndNetworkSecurity = "System_and_network_security", applicationSecurity = "Application_security"
+        case secureConfiguration = "Secure_configuration", identityAndAccessManagement = "Identity_and_access_management"
+        case threatAndVulnerabilityManagement = "Threat_and_vulnerability_management", continuity = "Continuity"
+        case supplierRelationshipsSecurity = "Supplier_relationships_security", legalAndCompliance = "Legal_and_compliance"
+        case informationSecurityEventManagement = "Information_security_event_management"
+        case informationSecurityAssurance = "Information_security_assurance"
+    }
+    public enum SecurityDomain: String, Sendable, Codable, CaseIterable {
+        case governanceAndEcosystem = "Governance_and_Ecosystem", protection = "Protection", defence = "Defence", resilience = "Resilience"
+    }
+
+    /// `5.1` … `8.34` (no `A.` prefix).
+    public var id: String
+    public var theme: Theme
+    public var titleEn: String
+    public var titleJa: String
+    public var controlTypes: [ControlType]
+    public var properties: [SecurityProperty]
+    public var concepts: [Concept]
+    public var capabilities: [Capability]
+    public var domains: [SecurityDomain]
+
+    public init(id: String, theme: Theme, titleEn: String, titleJa: String, controlTypes: [ControlType],
+                properties: [SecurityProperty], concepts: [Concept], capabilities: [Capability], domains: [SecurityDomain]) {
+        self.id = id
+        self.theme = theme
+        self.titleEn = titleEn
+        self.titleJa = titleJa
+        self.controlTypes = controlTypes
+        self.properties = properties
+        self.concepts = concepts
+        self.capabilities = capabilities
+        self.domains = domains
+    }
+
+    public func title(_ language: Language) -> String { language == .ja ? titleJa : titleEn }
+}
+
+public struct Clause: Sendable, Hashable, Codable {
+    public var id: String
+    public var titleEn: String
+    public var titleJa: String
+
+    public init(id: String, titleEn: String, titleJa: String) {
+        self.id = id
+        self.titleEn = titleEn
+        self.titleJa = titleJa
+    }
+
+    public func title(_ language: Language) -> String { language == .ja ? titleJa : titleEn }
+}
+
+public struct Mapping2013: Sendable, Hashable, Codable {
+    public var id2013: String
+    public var title2013: String
+    public var ids2022: [String]
+
+    public init(id2013: String, title2013: String, ids2022: [String]) {
+        self.id2013 = id2013
+        self.title2013 = title2013
+        self.ids2022 = ids2022
+    }
+}
+
+/// Control and clause ids sort numerically per component: 5.2 before 5.10.
+public enum ControlOrder {
+    public static func less(_ a: String, _ b: String) -> Bool {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        return x.lexicographicallyPrecedes(y)
+    }
+}

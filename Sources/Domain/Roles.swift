@@ -1,0 +1,74 @@
+import Foundation
+
+/// The roles of PRODUCT.md. A person holds one or more of them in each workspace they belong to.
+public enum Role: String, Sendable, Codable, CaseIterable, Hashable {
+    case topManagement
+    case committeeMember
+    case secretariat
+    case departmentOfficer
+    case internalAuditor
+    case employee
+    case externalAuditor
+
+    /// Roles that act for one department carry that department with them.
+    public var needsDepartment: Bool { self == .departmentOfficer }
+    /// External auditors get time-limited access.
+    public var needsExpiry: Bool { self == .externalAuditor }
+}
+
+/// One role held by one member, with its department (department officer) or expiry (external auditor).
+public struct RoleGrant: Sendable, Codable, Hashable {
+    public var role: Role
+    public var departmentID: Department.ID?
+    public var expiresOn: CalendarDate?
+
+    public init(role: Role, departmentID: Department.ID? = nil, expiresOn: CalendarDate? = nil) {
+        self.role = role
+        self.departmentID = departmentID
+        self.expiresOn = expiresOn
+    }
+
+    /// An external auditor's access ends at the end of `expiresOn`.
+    public func isActive(on today: CalendarDate) -> Bool {
+        guard let expiresOn else { return !role.needsExpiry }
+        return today <= expiresOn
+    }
+}
+
+/// What a route or use case needs. Each is granted to roles by `AccessPolicy`, never checked by
+/// comparing role names in controllers.
+public enum Permission: String, Sendable, CaseIterable, Hashable {
+    /// See the workspace at all: its home, navigation, profile.
+    case workspaceRead
+    /// Change the workspace profile (scope, certificate, time zone…).
+    case workspaceManage
+    /// See the member list and departments beyond one's own.
+    case membersRead
+    /// Add, change and remove members, departments and invitations.
+    case membersManage
+    /// Read the audit trail and record histories.
+    case auditTrailRead
+}
+
+/// The table that says which role may do what. Pure data, tested row by row.
+public enum AccessPolicy {
+    public static func permissions(of role: Role) -> Set<Permission> {
+        switch role {
+        case .secretariat:
+            return Set(Permission.allCases)
+        case .topManagement, .committeeMember, .internalAuditor, .departmentOfficer:
+            return [.workspaceRead, .membersRead]
+        case .externalAuditor:
+            return [.workspaceRead, .membersRead, .auditTrailRead]
+        case .employee:
+            return [.workspaceRead]
+        }
+    }
+
+    /// The permissions of a set of grants on a given day (expired grants count for nothing).
+    /// An installation administrator acts with the secretariat's rights in every workspace.
+    public static func permissions(grants: [RoleGrant], isAdministrator: Bool, on today: CalendarDate) -> Set<Permission> {
+        if isAdministrator { return permissions(of: .secretariat) }
+        return grants.filter { $0.isActive(on: today) }.reduce(into: Set<Permission>()) { $0.formUnion(permissions(of: $1.role)) }
+    }
+}

@@ -1,0 +1,84 @@
+import Domain
+import Foundation
+import Localization
+import Storage
+
+/// Hashes and checks passwords. The live one is bcrypt (in Web); the cost is a setting.
+public protocol PasswordHashing: Sendable {
+    func hash(_ password: String) async throws -> String
+    func verify(_ password: String, against hash: String) async throws -> Bool
+    /// A hash of a random password at the configured cost, checked when an account does not exist
+    /// so that response times do not reveal which e-mail addresses have accounts.
+    var dummyHash: String { get }
+}
+
+/// The current time, passed in so tests can fix it.
+public struct Clock: Sendable {
+    public var now: @Sendable () -> Date
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    public static let system = Clock(now: { Date() })
+}
+
+/// Lifetimes and limits of the security features.
+public struct SecuritySettings: Sendable {
+    /// A session ends after this long without a request.
+    public var sessionIdleLifetime: TimeInterval = 12 * 3600
+    public var invitationLifetime: TimeInterval = 7 * 86_400
+    public var passwordResetLifetime: TimeInterval = 24 * 3600
+    public var setupLinkLifetime: TimeInterval = 7 * 86_400
+    /// Failed sign-ins are counted over this window.
+    public var failureWindow: TimeInterval = 15 * 60
+    public var maxFailuresPerAccount = 5
+    public var maxFailuresPerAddress = 20
+
+    public init() {}
+}
+
+/// Everything a use case needs from outside: the store, the clock, the password hasher, the
+/// reference catalog, the message catalogs and the sources of "my work".
+public struct AppServices: Sendable {
+    public let store: Store
+    public let clock: Clock
+    public let passwords: any PasswordHashing
+    public let catalog: ReferenceCatalog
+    public let localizer: Localizer
+    public let security: SecuritySettings
+    public let workItemSources: [any WorkItemSource]
+
+    public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, localizer: Localizer,
+                security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources) {
+        self.store = store
+        self.clock = clock
+        self.passwords = passwords
+        self.catalog = catalog
+        self.localizer = localizer
+        self.security = security
+        self.workItemSources = workItemSources
+    }
+
+    public var now: Date { clock.now() }
+}
+
+/// Who is acting and under which request, carried into the audit trail.
+public struct Context: Sendable {
+    public var actor: Actor
+    public var requestID: String?
+
+    public init(actor: Actor, requestID: String? = nil) {
+        self.actor = actor
+        self.requestID = requestID
+    }
+}
+
+extension Writer {
+    /// Writes one audit event for the change, in this transaction.
+    func record(_ entry: AuditEntry, _ context: Context, at date: Date) async throws {
+        try await audit.append(entry, actor: context.actor, requestID: context.requestID, at: date)
+    }
+}
+
+/// A dry run is a real run whose transaction is rolled back at the end, so it predicts the real
+/// one exactly.
+struct DryRunRollback<Report: Sendable>: Error {
+    var report: Report
+}

@@ -1,0 +1,103 @@
+import Domain
+import Foundation
+
+/// The message catalog: one JSON file where each key holds its Japanese and English text side by
+/// side (so a translation cannot be forgotten), loaded once at start. A key missing from the
+/// catalog shows as ⟦key⟧ so tests and people notice at once.
+public struct Localizer: Sendable {
+    public let tables: [Language: [String: String]]
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var problems: [String]
+        public var description: String { "The bundled message catalogs are invalid: " + problems.joined(separator: "; ") }
+    }
+
+    public init(tables: [Language: [String: String]]) { self.tables = tables }
+
+    /// The catalogs shipped in the binary, checked: every key present in both languages, no empty text,
+    /// the same placeholders in both.
+    public static func bundled() throws -> Localizer {
+        let url = Bundle.module.url(forResource: "messages", withExtension: "json")!
+        let entries = try JSONDecoder().decode([String: [String: String]].self, from: Data(contentsOf: url))
+        var tables: [Language: [String: String]] = [:]
+        for (key, texts) in entries {
+            for (code, text) in texts {
+                guard let language = Language(rawValue: code) else { throw Invalid(problems: ["\(key) has an unknown language '\(code)'"]) }
+                tables[language, default: [:]][key] = text
+            }
+        }
+        let localizer = Localizer(tables: tables)
+        let problems = localizer.problems()
+        if !problems.isEmpty { throw Invalid(problems: problems) }
+        return localizer
+    }
+
+    /// Keys present in one language only, empty texts, and placeholders that differ between languages.
+    public func problems() -> [String] {
+        var problems: [String] = []
+        let ja = tables[.ja] ?? [:], en = tables[.en] ?? [:]
+        for key in Set(ja.keys).subtracting(en.keys).sorted() { problems.append("\(key) is missing in en") }
+        for key in Set(en.keys).subtracting(ja.keys).sorted() { problems.append("\(key) is missing in ja") }
+        for (key, text) in ja where text.isEmpty { problems.append("\(key) is empty in ja") }
+        for (key, text) in en where text.isEmpty { problems.append("\(key) is empty in en") }
+        for (key, text) in ja {
+            guard let other = en[key] else { continue }
+            if Self.placeholders(text) != Self.placeholders(other) { problems.append("\(key) has different placeholders in ja and en") }
+        }
+        return problems
+    }
+
+    static func placeholders(_ text: String) -> Set<String> {
+        var found = Set<String>()
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            found.insert(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return found
+    }
+
+    public func has(_ key: String) -> Bool { tables[.en]?[key] != nil }
+
+    /// The text for `key` in `language`, with `{name}` placeholders filled from `params`.
+    public func text(_ key: String, _ language: Language, _ params: [String: String] = [:]) -> String {
+        guard var text = tables[language]?[key] else { return "⟦\(key)⟧" }
+        for (name, value) in params { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
+    /// The message for a field error: the field's label (when the catalog has one) and the problem.
+    public func message(for error: FieldError, _ language: Language) -> String {
+        var params = error.params
+        params["field"] = fieldLabel(error.field, language)
+        let message = text(error.code, language, params)
+        if let row = error.row {
+            return text("error.atRow", language, ["row": String(row), "field": params["field"]!, "message": message])
+        }
+        return message
+    }
+
+    public func fieldLabel(_ field: String, _ language: Language) -> String {
+        has("field.\(field)") ? text("field.\(field)", language) : field
+    }
+
+    /// The role's name in a language.
+    public func role(_ role: Role, _ language: Language) -> String { text("role.\(role.rawValue)", language) }
+
+    /// Reads a role from what a person typed: the key (`secretariat`), or its name in either language.
+    public func parseRole(_ raw: String) -> Role? {
+        let cleaned = Text.trimmed(raw).lowercased()
+        for role in Role.allCases {
+            let names = [role.rawValue.lowercased(), snake(role.rawValue)] + Language.allCases.map { text("role.\(role.rawValue)", $0).lowercased() }
+                + Language.allCases.flatMap { (tables[$0]?["role.\(role.rawValue).aliases"] ?? "").split(separator: "|").map { $0.lowercased() } }
+            if names.contains(cleaned) { return role }
+        }
+        return nil
+    }
+
+    private func snake(_ camel: String) -> String {
+        camel.reduce(into: "") { out, c in
+            if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Domain
+import Foundation
+import SQLKit
+
+struct DepartmentRow: Codable, Sendable {
+    var id: UUID
+    var workspaceId: UUID
+    var name: String
+    var nameKey: String
+    var code: String?
+    var description: String?
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+
+    init(_ d: Department) {
+        id = d.id.uuid
+        workspaceId = d.workspaceID.uuid
+        name = d.name
+        nameKey = DepartmentStore.key(d.name)
+        code = d.code
+        description = d.description
+        createdAt = stored(d.createdAt)
+        updatedAt = stored(d.updatedAt)
+        version = d.version
+    }
+
+    var department: Department {
+        Department(id: Department.ID(id), workspaceID: Workspace.ID(workspaceId), name: name, code: code, description: description,
+                   createdAt: createdAt, updatedAt: updatedAt, version: version)
+    }
+}
+
+/// Departments of one workspace. Every call names the workspace.
+public struct DepartmentStore: Sendable {
+    let sql: any SQLDatabase
+    let engine: Store.Engine
+
+    /// Names are unique per workspace regardless of case and surrounding space.
+    static func key(_ name: String) -> String { Text.trimmed(name).lowercased() }
+
+    public func insert(_ department: Department) async throws {
+        try await sql.insert(into: "departments").model(DepartmentRow(department), with: rowEncoder).run()
+    }
+
+    public func update(_ department: Department) async throws -> Department {
+        var next = department
+        next.version += 1
+        try await sql.update("departments").set(model: DepartmentRow(next), with: rowEncoder)
+            .where("id", .equal, department.id.uuid).where("workspace_id", .equal, department.workspaceID.uuid).run()
+        return next
+    }
+
+    public func delete(_ id: Department.ID, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "departments").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    public func load(_ id: Department.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> Department? {
+        let query = sql.select().column("*").from("departments").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid)
+        if forUpdate { query.for(.update) }
+        return try await query.first(DepartmentRow.self)?.department
+    }
+
+    public func load(named name: String, in workspace: Workspace.ID) async throws -> Department? {
+        try await sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
+            .where("name_key", .equal, Self.key(name)).first(DepartmentRow.self)?.department
+    }
+
+    /// Every department of the workspace, by name (for pickers and imports; workspaces have tens, not thousands).
+    public func all(in workspace: Workspace.ID) async throws -> [Department] {
+        try await sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
+            .orderBy("name_key").all(DepartmentRow.self).map(\.department)
+    }
+
+    public func list(in workspace: Workspace.ID, search: String?, page: PageRequest) async throws -> Page<Department> {
+        let query = sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
+        if let search = Text.nonBlank(search) {
+            query.where { $0.where(lowerLike("name", search)).orWhere(lowerLike("code", search)) }
+        }
+        if let cursor = page.cursor.flatMap(Cursor.decode) { query.where("name_key", .greaterThan, cursor.key) }
+        let rows = try await query.orderBy("name_key").limit(page.limit + 1).all(DepartmentRow.self)
+        let items = Array(rows.prefix(page.limit))
+        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.nameKey, id: $0.id.uuidString).encoded } : nil
+        return Page(items: items.map(\.department), nextCursor: next)
+    }
+
+    public func count(in workspace: Workspace.ID) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("departments")
+            .where("workspace_id", .equal, workspace.uuid).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// How many members and role grants still point at a department (it cannot be deleted while any do).
+    public func usage(_ id: Department.ID, in workspace: Workspace.ID) async throws -> Int {
+        let members = try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("members")
+            .where("workspace_id", .equal, workspace.uuid).where("home_department_id", .equal, id.uuid)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let roles = try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("member_roles")
+            .where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, id.uuid)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        return members + roles
+    }
+}

@@ -1,0 +1,181 @@
+import Domain
+import Foundation
+import SQLKit
+
+struct MemberRow: Codable, Sendable {
+    var id: UUID
+    var workspaceId: UUID
+    var userId: UUID
+    var homeDepartmentId: UUID?
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+}
+
+struct MemberJoinedRow: Decodable, Sendable {
+    var id: UUID
+    var workspaceId: UUID
+    var userId: UUID
+    var homeDepartmentId: UUID?
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+    var email: String
+    var displayName: String
+    var passwordHash: String?
+}
+
+struct RoleRow: Codable, Sendable {
+    var id: UUID
+    var memberId: UUID
+    var workspaceId: UUID
+    var role: String
+    var departmentId: UUID?
+    var expiresOn: String?
+
+    var grant: RoleGrant? {
+        guard let role = Role(rawValue: role) else { return nil }
+        return RoleGrant(role: role, departmentID: departmentId.map(Department.ID.init), expiresOn: CalendarDate(stored: expiresOn))
+    }
+}
+
+/// Filters for the member list.
+public struct MemberFilter: Sendable, Equatable {
+    public var search: String?
+    public var departmentID: Department.ID?
+    public var role: Role?
+
+    public init(search: String? = nil, departmentID: Department.ID? = nil, role: Role? = nil) {
+        self.search = search
+        self.departmentID = departmentID
+        self.role = role
+    }
+}
+
+/// Memberships of one workspace with their roles.
+public struct MemberStore: Sendable {
+    let sql: any SQLDatabase
+    let engine: Store.Engine
+
+    public func insert(_ member: Member) async throws {
+        try await sql.insert(into: "members").model(
+            MemberRow(id: member.id.uuid, workspaceId: member.workspaceID.uuid, userId: member.userID.uuid,
+                      homeDepartmentId: member.homeDepartmentID?.uuid, createdAt: stored(member.createdAt),
+                      updatedAt: stored(member.updatedAt), version: member.version), with: rowEncoder).run()
+        try await insertGrants(member)
+    }
+
+    /// Writes home department and roles, raising the version by one.
+    public func update(_ member: Member) async throws -> Member {
+        var next = member
+        next.version += 1
+        try await sql.update("members")
+            .set("home_department_id", to: SQLBind(member.homeDepartmentID?.uuid))
+            .set("updated_at", to: stored(member.updatedAt))
+            .set("version", to: next.version)
+            .where("id", .equal, member.id.uuid).where("workspace_id", .equal, member.workspaceID.uuid).run()
+        try await sql.delete(from: "member_roles").where("member_id", .equal, member.id.uuid).run()
+        try await insertGrants(member)
+        return next
+    }
+
+    private func insertGrants(_ member: Member) async throws {
+        guard !member.grants.isEmpty else { return }
+        let rows = member.grants.map {
+            RoleRow(id: UUID(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
+                    departmentId: $0.departmentID?.uuid, expiresOn: $0.expiresOn?.description)
+        }
+        try await sql.insert(into: "member_roles").models(rows, with: rowEncoder).run()
+    }
+
+    public func delete(_ id: Member.ID, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "member_roles").where("member_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+        try await sql.delete(from: "members").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    private func base() -> SQLSelectBuilder {
+        sql.select()
+            .column(SQLColumn(SQLLiteral.all, table: SQLIdentifier("members")))
+            .column(SQLColumn("email", table: "users"))
+            .column(SQLColumn("display_name", table: "users"))
+            .column(SQLColumn("password_hash", table: "users"))
+            .from("members")
+            .join("users", on: SQLColumn("user_id", table: "members"), .equal, SQLColumn("id", table: "users"))
+    }
+
+    public func load(_ id: Member.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> Member? {
+        let query = base().where(SQLColumn("id", table: "members"), .equal, SQLBind(id.uuid))
+            .where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
+        if forUpdate { query.for(.update) }
+        guard let row = try await query.first(MemberJoinedRow.self) else { return nil }
+        return try await withGrants([row]).first
+    }
+
+    public func load(user: User.ID, in workspace: Workspace.ID) async throws -> Member? {
+        let query = base().where(SQLColumn("user_id", table: "members"), .equal, SQLBind(user.uuid))
+            .where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
+        guard let row = try await query.first(MemberJoinedRow.self) else { return nil }
+        return try await withGrants([row]).first
+    }
+
+    /// Every membership of one person, across workspaces.
+    public func all(of user: User.ID) async throws -> [Member] {
+        let rows = try await base().where(SQLColumn("user_id", table: "members"), .equal, SQLBind(user.uuid)).all(MemberJoinedRow.self)
+        return try await withGrants(rows)
+    }
+
+    public func list(in workspace: Workspace.ID, filter: MemberFilter, page: PageRequest) async throws -> Page<Member> {
+        let query = base().where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
+        if let search = Text.nonBlank(filter.search) {
+            query.where { $0.where(lowerLike("users", "email", search)).orWhere(lowerLike("users", "display_name", search)) }
+        }
+        if let department = filter.departmentID {
+            query.where(SQLColumn("home_department_id", table: "members"), .equal, SQLBind(department.uuid))
+        }
+        if let role = filter.role {
+            query.where(SQLColumn("id", table: "members"), .in, SQLGroupExpression(
+                sql.select().column("member_id").from("member_roles").where("role", .equal, role.rawValue)
+                    .where("workspace_id", .equal, workspace.uuid).select))
+        }
+        let sortKey = SQLFunction("lower", args: SQLColumn("display_name", table: "users"))
+        if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
+            query.where { group in
+                group.where(sortKey, .greaterThan, SQLBind(cursor.key))
+                    .orWhere { $0.where(sortKey, .equal, SQLBind(cursor.key)).where(SQLColumn("id", table: "members"), .greaterThan, SQLBind(id)) }
+            }
+        }
+        let rows = try await query.orderBy(sortKey).orderBy(SQLColumn("id", table: "members")).limit(page.limit + 1).all(MemberJoinedRow.self)
+        let items = try await withGrants(Array(rows.prefix(page.limit)))
+        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.displayName.lowercased(), id: $0.id.uuid.uuidString).encoded } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func count(in workspace: Workspace.ID) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("members")
+            .where("workspace_id", .equal, workspace.uuid).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Members holding a role (e.g. every secretariat member), for notifications and rules.
+    public func all(holding role: Role, in workspace: Workspace.ID) async throws -> [Member] {
+        let rows = try await base().where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
+            .where(SQLColumn("id", table: "members"), .in, SQLGroupExpression(
+                sql.select().column("member_id").from("member_roles").where("role", .equal, role.rawValue)
+                    .where("workspace_id", .equal, workspace.uuid).select))
+            .all(MemberJoinedRow.self)
+        return try await withGrants(rows)
+    }
+
+    private func withGrants(_ rows: [MemberJoinedRow]) async throws -> [Member] {
+        guard !rows.isEmpty else { return [] }
+        let roleRows = try await sql.select().column("*").from("member_roles").where("member_id", .in, rows.map(\.id)).all(RoleRow.self)
+        let grouped = Dictionary(grouping: roleRows, by: \.memberId)
+        return rows.map { row in
+            let grants = (grouped[row.id] ?? []).compactMap(\.grant)
+                .sorted { Role.allCases.firstIndex(of: $0.role)! < Role.allCases.firstIndex(of: $1.role)! }
+            return Member(id: Member.ID(row.id), workspaceID: Workspace.ID(row.workspaceId), userID: User.ID(row.userId),
+                          email: row.email, displayName: row.displayName, homeDepartmentID: row.homeDepartmentId.map(Department.ID.init),
+                          grants: grants, isActivated: row.passwordHash != nil,
+                          createdAt: row.createdAt, updatedAt: row.updatedAt, version: row.version)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import FluentKit
+import SQLKit
+
+/// Every schema change, in order. Each runs unchanged on SQLite and PostgreSQL: Fluent's schema
+/// builder for tables, SQLKit for indexes, no engine-specific SQL.
+public enum Migrations {
+    public static let all: [any Migration] = [
+        CreateFoundation(),
+    ]
+}
+
+struct CreateFoundation: AsyncMigration {
+    var name: String { "0001_foundation" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("users")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("email", .string, .required)
+            .field("display_name", .string, .required)
+            .field("is_administrator", .bool, .required)
+            .field("language", .string)
+            .field("password_hash", .string)
+            .field("totp_secret", .string)
+            .field("totp_pending_secret", .string)
+            .field("totp_enabled", .bool, .required)
+            .field("totp_last_step", .int64)
+            .field("recovery_codes", .string)
+            .field("is_disabled", .bool, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "email")
+            .create()
+
+        try await database.schema("workspaces")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("slug", .string, .required)
+            .field("name", .string, .required)
+            .field("organization_name", .string)
+            .field("scope_statement", .string)
+            .field("sites", .string)
+            .field("certification_body", .string)
+            .field("certificate_number", .string)
+            .field("initial_certification_date", .string)
+            .field("time_zone", .string, .required)
+            .field("fiscal_year_start_month", .int, .required)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "slug")
+            .create()
+
+        try await database.schema("departments")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("name", .string, .required)
+            .field("name_key", .string, .required)
+            .field("code", .string)
+            .field("description", .string)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "workspace_id", "name_key")
+            .create()
+
+        try await database.schema("members")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("user_id", .uuid, .required, .references("users", "id"))
+            .field("home_department_id", .uuid, .references("departments", "id"))
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "workspace_id", "user_id")
+            .create()
+
+        try await database.schema("member_roles")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("member_id", .uuid, .required, .references("members", "id", onDelete: .cascade))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("role", .string, .required)
+            .field("department_id", .uuid, .references("departments", "id"))
+            .field("expires_on", .string)
+            .create()
+
+        try await database.schema("sessions")
+            .field("id", .string, .identifier(auto: false))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("stage", .string, .required)
+            .field("csrf_token", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("last_seen_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("user_agent", .string)
+            .create()
+
+        try await database.schema("api_tokens")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("workspace_id", .uuid, .references("workspaces", "id"))
+            .field("name", .string, .required)
+            .field("token_hash", .string, .required)
+            .field("prefix", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("last_used_at", .datetime)
+            .field("revoked_at", .datetime)
+            .unique(on: "token_hash")
+            .create()
+
+        try await database.schema("one_time_links")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("purpose", .string, .required)
+            .field("token_hash", .string, .required)
+            .field("user_id", .uuid, .references("users", "id", onDelete: .cascade))
+            .field("workspace_id", .uuid, .references("workspaces", "id"))
+            .field("created_by", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("expires_at", .datetime, .required)
+            .field("used_at", .datetime)
+            .unique(on: "token_hash")
+            .create()
+
+        try await database.schema("login_failures")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("key", .string, .required)
+            .field("occurred_at", .datetime, .required)
+            .create()
+
+        try await database.schema("audit_chains")
+            .field("chain_key", .string, .identifier(auto: false))
+            .field("last_sequence", .int64, .required)
+            .field("last_hash", .string, .required)
+            .create()
+
+        try await database.schema("audit_events")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("chain_key", .string, .required)
+            .field("workspace_id", .uuid)
+            .field("sequence", .int64, .required)
+            .field("occurred_at", .datetime, .required)
+            .field("actor_kind", .string, .required)
+            .field("actor_user_id", .uuid)
+            .field("actor_token_id", .uuid)
+            .field("actor_label", .string, .required)
+            .field("entity_type", .string, .required)
+            .field("entity_id", .string, .required)
+            .field("action", .string, .required)
+            .field("before_json", .string)
+            .field("after_json", .string)
+            .field("request_id", .string)
+            .field("previous_hash", .string, .required)
+            .field("hash", .string, .required)
+            .unique(on: "chain_key", "sequence")
+            .create()
+
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "member_roles_member").on("member_roles").column("member_id").run()
+        try await sql.create(index: "members_user").on("members").column("user_id").run()
+        try await sql.create(index: "sessions_user").on("sessions").column("user_id").run()
+        try await sql.create(index: "api_tokens_user").on("api_tokens").column("user_id").run()
+        try await sql.create(index: "login_failures_key").on("login_failures").column("key").column("occurred_at").run()
+        try await sql.create(index: "audit_events_entity").on("audit_events").column("entity_type").column("entity_id").run()
+        try await sql.create(index: "audit_events_actor").on("audit_events").column("chain_key").column("actor_user_id").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        for table in ["audit_events", "audit_chains", "login_failures", "one_time_links", "api_tokens", "sessions",
+                      "member_roles", "members", "departments", "workspaces", "users"] {
+            try await database.schema(table).delete()
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Domain
+import FluentKit
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Logging
+import SQLKit
+
+/// Where the data lives, parsed from `MEGURI_DATABASE_URL`: an SQLite file (the default) or PostgreSQL.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    case sqliteFile(String)
+    case sqliteMemory
+    case postgres(String)
+
+    public static let defaultSQLiteFile = "meguri.sqlite"
+
+    /// Accepts `postgres://…`/`postgresql://…`, `sqlite://PATH`, `sqlite::memory:` or a plain file path.
+    public static func parse(_ raw: String?) throws -> DatabaseLocation {
+        guard let raw = raw?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return .sqliteFile(defaultSQLiteFile) }
+        if raw.hasPrefix("postgres://") || raw.hasPrefix("postgresql://") {
+            guard let url = URL(string: raw), url.host != nil, url.path.count > 1 else {
+                throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "a PostgreSQL URL needs a host and a database name: postgres://USER:PASSWORD@HOST:5432/DATABASE")
+            }
+            return .postgres(raw)
+        }
+        if raw == "sqlite::memory:" || raw == ":memory:" { return .sqliteMemory }
+        var path = raw
+        if path.hasPrefix("sqlite://") { path.removeFirst("sqlite://".count) }
+        if path.hasPrefix("file:") { path.removeFirst("file:".count) }
+        if path.contains("://") {
+            throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "use postgres://… for PostgreSQL or a file path for SQLite, not '\(raw)'")
+        }
+        guard !path.isEmpty else { throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "the SQLite file path is empty") }
+        return .sqliteFile(path)
+    }
+
+    public var engine: Store.Engine {
+        if case .postgres = self { return .postgres }
+        return .sqlite
+    }
+
+    public var description: String {
+        switch self {
+        case .sqliteFile(let path): return "SQLite file \(path)"
+        case .sqliteMemory: return "SQLite in memory"
+        case .postgres(let url):
+            // Never print the password.
+            guard var components = URLComponents(string: url) else { return "PostgreSQL" }
+            if components.password != nil { components.password = "***" }
+            return "PostgreSQL \(components.string ?? "")"
+        }
+    }
+
+    /// Registers this location with Fluent's database registry.
+    public func register(on databases: Databases, postgresConnectionsPerEventLoop: Int = 2) throws {
+        switch self {
+        case .sqliteFile(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
+                throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "the directory of the SQLite file '\(path)' does not exist")
+            }
+            databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
+        case .sqliteMemory:
+            databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
+        case .postgres(let url):
+            let configuration: SQLPostgresConfiguration
+            do { configuration = try SQLPostgresConfiguration(url: url) } catch {
+                throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "not a valid PostgreSQL URL")
+            }
+            databases.use(.postgres(configuration: configuration, maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop,
+                                    sqlLogLevel: .trace), as: .psql)
+        }
+    }
+
+    public var databaseID: DatabaseID { engine == .postgres ? .psql : .sqlite }
+}
+
+/// A setting that cannot be used; the process stops at start with this message.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var setting: String
+    public var reason: String
+    public init(setting: String, reason: String) {
+        self.setting = setting
+        self.reason = reason
+    }
+    public var description: String { "\(setting): \(reason)" }
+}
+
+/// The one door to the database. Reads run directly; writes run in one transaction each, and on
+/// SQLite one at a time per process (SQLite allows one writer; queueing here avoids busy errors).
+public struct Store: Sendable {
+    public enum Engine: String, Sendable { case sqlite, postgres }
+
+    public let engine: Engine
+    private let databases: Databases
+    private let id: DatabaseID
+    private let gate: AsyncLock?
+    private let logger: Logger
+
+    public init(databases: Databases, location: DatabaseLocation, logger: Logger) {
+        self.databases = databases
+        self.id = location.databaseID
+        self.engine = location.engine
+        self.gate = location.engine == .sqlite ? AsyncLock() : nil
+        self.logger = logger
+    }
+
+    /// Fluent's handle, for the migrator.
+    public func fluent() -> any FluentKit.Database {
+        databases.database(id, logger: logger, on: databases.eventLoopGroup.any())!
+    }
+
+    func sql() -> any SQLDatabase { fluent() as! any SQLDatabase }
+
+    public func read<T: Sendable>(_ body: @Sendable (Reader) async throws -> T) async throws -> T {
+        try await body(Reader(sql: sql(), engine: engine))
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
+        if let gate { await gate.acquire() }
+        do {
+            let result = try await fluent().transaction { database in
+                try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine))
+            }
+            if let gate { await gate.release() }
+            return result
+        } catch {
+            if let gate { await gate.release() }
+            throw error
+        }
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    public func ping() async throws {
+        _ = try await sql().raw("SELECT 1 AS one").all()
+    }
+
+    /// Prepares an SQLite file for concurrent readers and one writer.
+    public func tune() async throws {
+        guard engine == .sqlite else { return }
+        _ = try await sql().raw("PRAGMA journal_mode=WAL").all()
+    }
+
+    /// Whether an error is a unique-constraint violation (a race two writers lost to each other).
+    public static func isUniqueViolation(_ error: any Error) -> Bool {
+        let text = String(reflecting: error)
+        return text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("uniqueViolation")
+    }
+}
+
+/// A first-in first-out lock for async code.
+actor AsyncLock {
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !locked {
+            locked = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+/// Read access to every store, outside a transaction.
+public struct Reader: Sendable {
+    public let sql: any SQLDatabase
+    public let engine: Store.Engine
+
+    public var users: UserStore { UserStore(sql: sql, engine: engine) }
+    public var workspaces: WorkspaceStore { WorkspaceStore(sql: sql, engine: engine) }
+    public var departments: DepartmentStore { DepartmentStore(sql: sql, engine: engine) }
+    public var members: MemberStore { MemberStore(sql: sql, engine: engine) }
+    public var sessions: SessionStore { SessionStore(sql: sql) }
+    public var tokens: ApiTokenStore { ApiTokenStore(sql: sql) }
+    public var links: OneTimeLinkStore { OneTimeLinkStore(sql: sql) }
+    public var loginFailures: LoginFailureStore { LoginFailureStore(sql: sql) }
+    public var auditEvents: AuditEventStore { AuditEventStore(sql: sql, engine: engine) }
+}
+
+/// Everything a use case may touch inside its one transaction, including the audit trail.
+public struct Writer: Sendable {
+    public let sql: any SQLDatabase
+    public let engine: Store.Engine
+    private let heads = AuditHeads()
+
+    init(sql: any SQLDatabase, engine: Store.Engine) {
+        self.sql = sql
+        self.engine = engine
+    }
+
+    public var read: Reader { Reader(sql: sql, engine: engine) }
+    public var users: UserStore { UserStore(sql: sql, engine: engine) }
+    public var workspaces: WorkspaceStore { WorkspaceStore(sql: sql, engine: engine) }
+    public var departments: DepartmentStore { DepartmentStore(sql: sql, engine: engine) }
+    public var members: MemberStore { MemberStore(sql: sql, engine: engine) }
+    public var sessions: SessionStore { SessionStore(sql: sql) }
+    public var tokens: ApiTokenStore { ApiTokenStore(sql: sql) }
+    public var links: OneTimeLinkStore { OneTimeLinkStore(sql: sql) }
+    public var loginFailures: LoginFailureStore { LoginFailureStore(sql: sql) }
+    public var audit: AuditWriter { AuditWriter(sql: sql, heads: heads) }
+}

@@ -1,0 +1,113 @@
+import Domain
+import Foundation
+import SQLKit
+
+struct UserRow: Codable, Sendable {
+    var id: UUID
+    var email: String
+    var displayName: String
+    var isAdministrator: Bool
+    var language: String?
+    var passwordHash: String?
+    var totpSecret: String?
+    var totpPendingSecret: String?
+    var totpEnabled: Bool
+    var totpLastStep: Int64?
+    var recoveryCodes: String?
+    var isDisabled: Bool
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+
+    var user: User {
+        User(id: User.ID(id), email: email, displayName: displayName, isAdministrator: isAdministrator,
+             language: language.flatMap(Language.init(rawValue:)), hasPassword: passwordHash != nil,
+             totpEnabled: totpEnabled, isDisabled: isDisabled, createdAt: createdAt, updatedAt: updatedAt, version: version)
+    }
+
+    var credentials: UserCredentials {
+        UserCredentials(passwordHash: passwordHash, totpSecret: totpSecret, totpPendingSecret: totpPendingSecret,
+                        totpLastStep: totpLastStep,
+                        recoveryCodeHashes: recoveryCodes.map { $0.split(separator: ",").map(String.init) } ?? [])
+    }
+
+    init(_ user: User, _ credentials: UserCredentials) {
+        id = user.id.uuid
+        email = user.email
+        displayName = user.displayName
+        isAdministrator = user.isAdministrator
+        language = user.language?.rawValue
+        passwordHash = credentials.passwordHash
+        totpSecret = credentials.totpSecret
+        totpPendingSecret = credentials.totpPendingSecret
+        totpEnabled = user.totpEnabled
+        totpLastStep = credentials.totpLastStep
+        recoveryCodes = credentials.recoveryCodeHashes.isEmpty ? nil : credentials.recoveryCodeHashes.joined(separator: ",")
+        isDisabled = user.isDisabled
+        createdAt = stored(user.createdAt)
+        updatedAt = stored(user.updatedAt)
+        version = user.version
+    }
+}
+
+/// People who can sign in, installation-wide.
+public struct UserStore: Sendable {
+    let sql: any SQLDatabase
+    let engine: Store.Engine
+
+    public func count() async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("users").first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    public func insert(_ user: User, credentials: UserCredentials) async throws {
+        try await sql.insert(into: "users").model(UserRow(user, credentials), with: rowEncoder).run()
+    }
+
+    /// Saves profile and credentials together.
+    public func save(_ user: User, credentials: UserCredentials) async throws {
+        var row = UserRow(user, credentials)
+        row.createdAt = stored(user.createdAt)
+        try await sql.update("users").set(model: row, with: rowEncoder).where("id", .equal, user.id.uuid).run()
+    }
+
+    public func load(_ id: User.ID, forUpdate: Bool = false) async throws -> User? {
+        try await row(where: "id", id.uuid, forUpdate: forUpdate)?.user
+    }
+
+    public func load(email: String) async throws -> User? {
+        try await row(where: "email", email.lowercased(), forUpdate: false)?.user
+    }
+
+    public func loadWithCredentials(_ id: User.ID, forUpdate: Bool = false) async throws -> (User, UserCredentials)? {
+        try await row(where: "id", id.uuid, forUpdate: forUpdate).map { ($0.user, $0.credentials) }
+    }
+
+    public func loadWithCredentials(email: String) async throws -> (User, UserCredentials)? {
+        try await row(where: "email", email.lowercased(), forUpdate: false).map { ($0.user, $0.credentials) }
+    }
+
+    private func row(where column: String, _ value: some Encodable & Sendable, forUpdate: Bool) async throws -> UserRow? {
+        let query = sql.select().column("*").from("users").where(SQLColumn(column), .equal, SQLBind(value))
+        if forUpdate { query.for(.update) }
+        return try await query.first(UserRow.self)
+    }
+
+    public func loadAll(_ ids: [User.ID]) async throws -> [User.ID: User] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("users").where("id", .in, ids.map(\.uuid)).all(UserRow.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { (User.ID($0.id), $0.user) })
+    }
+
+    /// Users by e-mail, optionally filtered by a search over e-mail and name.
+    public func list(search: String?, page: PageRequest) async throws -> Page<User> {
+        let query = sql.select().column("*").from("users")
+        if let search = Text.nonBlank(search) {
+            query.where { $0.where(lowerLike("email", search)).orWhere(lowerLike("display_name", search)) }
+        }
+        if let cursor = page.cursor.flatMap(Cursor.decode) { query.where("email", .greaterThan, cursor.key) }
+        let rows = try await query.orderBy("email").limit(page.limit + 1).all(UserRow.self)
+        let items = rows.prefix(page.limit).map(\.user)
+        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.email, id: $0.id.description).encoded } : nil
+        return Page(items: Array(items), nextCursor: next)
+    }
+}

@@ -1,0 +1,50 @@
+import Domain
+import Features
+import Foundation
+import Vapor
+
+extension Request {
+    /// The version an update is based on, from `If-Match` (`"3"` or `W/"3"`). Missing → 428.
+    func ifMatchVersion() throws -> Int {
+        guard let raw = headers.first(name: .ifMatch) else { throw DomainError.versionRequired }
+        let cleaned = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        // An ETag we never issued cannot match the current version.
+        return Int(cleaned) ?? -1
+    }
+
+    func pageRequest() throws -> PageRequest {
+        try PageRequest.parse(limit: query[String.self, at: "limit"], cursor: query[String.self, at: "cursor"])
+    }
+
+    /// A typed id from the path; an id that is not a UUID names no record.
+    func id<T>(_ name: String, _ type: Domain.ID<T>.Type, entity: String) throws -> Domain.ID<T> {
+        guard let raw = parameters.get(name), let id = Domain.ID<T>(raw) else { throw DomainError.notFound(entity: entity) }
+        return id
+    }
+}
+
+func etag(_ version: Int) -> String { "\"\(version)\"" }
+
+/// A JSON answer with a status and optional ETag and Location.
+func json<T: Content>(_ value: T, status: HTTPResponseStatus = .ok, etag version: Int? = nil, location: String? = nil,
+                      for req: Request) async throws -> Response {
+    let response = try await value.encodeResponse(status: status, for: req)
+    if let version { response.headers.replaceOrAdd(name: .eTag, value: etag(version)) }
+    if let location { response.headers.replaceOrAdd(name: .location, value: location) }
+    return response
+}
+
+extension Parameters {
+    static func query(_ name: String, _ description: String, schema: JSON = .string()) -> APIOperation.Parameter {
+        APIOperation.Parameter(name: name, location: .query, schema: schema, required: false, description: description)
+    }
+}
+
+enum Query {
+    static let limit = Parameters.query("limit", "Items per page, 1–200 (default 50)", schema: .integer(minimum: 1, maximum: 200))
+    static let cursor = Parameters.query("cursor", "The nextCursor of the previous page")
+    static let ifMatch = APIOperation.Parameter(name: "If-Match", location: .header, schema: .string(), required: true,
+                                                description: "The ETag from GET; a newer version answers 409, a missing header 428")
+    static let ifMatchOptional = APIOperation.Parameter(name: "If-Match", location: .header, schema: .string(), required: false,
+                                                        description: "The ETag from GET; when given, a newer version answers 409")
+}

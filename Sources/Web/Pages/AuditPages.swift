@@ -1,0 +1,156 @@
+import Domain
+import Features
+import Foundation
+import Storage
+import Vapor
+
+/// The audit trail of a workspace (filter by person, record type, action and dates; CSV export)
+/// and the history of one record. For the secretariat and external auditors.
+struct AuditPages {
+    func register(_ routes: any RoutesBuilder) {
+        routes.endpoint(.GET, "w", ":slug", "audit-trail", access: .workspace(.auditTrailRead), use: trail)
+        routes.endpoint(.GET, "w", ":slug", "audit-trail.csv", access: .workspace(.auditTrailRead), use: csv)
+        routes.endpoint(.GET, "w", ":slug", "history", ":entityType", ":entityID", access: .workspace(.auditTrailRead), use: history)
+    }
+
+    struct Query {
+        var actor: String?
+        var entityType: String?
+        var action: String?
+        var from: String?
+        var until: String?
+
+        init(_ req: Request) {
+            actor = req.query[String.self, at: "actor"].flatMap(Text.nonBlank)
+            entityType = req.query[String.self, at: "type"].flatMap(Text.nonBlank)
+            action = req.query[String.self, at: "action"].flatMap(Text.nonBlank)
+            from = req.query[String.self, at: "from"].flatMap(Text.nonBlank)
+            until = req.query[String.self, at: "until"].flatMap(Text.nonBlank)
+        }
+
+        /// The filter, with dates read as whole days in the workspace's time zone.
+        func filter(zone: TimeZone) throws -> AuditFilter {
+            var v = Validator()
+            var filter = AuditFilter(entityType: entityType, action: action)
+            if let actor {
+                if let id = User.ID(actor) { filter.actorUserID = id } else { v.add("actor", "error.format") }
+            }
+            if let from {
+                if let day = CalendarDate(from) { filter.from = day.start(in: zone) } else { v.add("from", "error.date") }
+            }
+            if let until {
+                if let day = CalendarDate(until) { filter.until = day.adding(days: 1).start(in: zone) } else { v.add("until", "error.date") }
+            }
+            try v.check()
+            return filter
+        }
+
+        var parameters: [String: String] {
+            ["actor": actor ?? "", "type": entityType ?? "", "action": action ?? "", "from": from ?? "", "until": until ?? ""]
+        }
+    }
+
+    @Sendable func trail(_ req: Request) async throws -> PageResponse {
+        let access = try req.access()
+        let c = try await PageContext.make(req)
+        let query = Query(req)
+        let trail = AuditTrail(req.meguri)
+        let choices = try await trail.filterChoices(access)
+        let people = try await req.meguri.store.read { try await $0.members.list(in: access.workspaceID, filter: .init(), page: PageRequest(limit: 200)) }.items
+        var errors: [FieldError] = []
+        var page = Page<AuditEvent>(items: [], nextCursor: nil)
+        do {
+            let filter = try query.filter(zone: access.workspace.zone)
+            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            page = try await trail.list(access, filter: filter, page: request)
+        } catch DomainError.invalid(let e) {
+            errors = e
+        }
+        let peopleOptions = [(value: "", label: c.t("form.all"))] + people.map { (value: $0.userID.description, label: "\($0.displayName) <\($0.email)>") }
+        let typeOptions = [(value: "", label: c.t("form.all"))] + choices.entityTypes.map { (value: $0, label: c.t("entity.\($0)")) }
+        let actionOptions = [(value: "", label: c.t("form.all"))] + choices.actions.map { (value: $0, label: c.t("action.\($0)")) }
+        let csvQuery = query.parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Components.encode($0.value))" }.joined(separator: "&")
+        let html = Layout.page(c, title: c.t("nav.auditTrail"), wide: true, """
+        \(Components.pageHeader(c.t("nav.auditTrail"), subtitle: c.t("audit.intro"),
+                                actions: "<a class=\"button\" href=\"\(c.w("/audit-trail.csv"))\(csvQuery.isEmpty ? "" : "?" + csvQuery)\" download>\(c.t("audit.exportCSV"))</a>"))
+        \(Form.errorSummary(errors, c))
+        <form method="get" action="\(c.w("/audit-trail"))" class="filters" role="search">
+        \(Form.select("actor", c.t("audit.person"), options: peopleOptions, selected: query.actor, errors: errors, c))
+        \(Form.select("type", c.t("audit.recordType"), options: typeOptions, selected: query.entityType, errors: errors, c))
+        \(Form.select("action", c.t("audit.action"), options: actionOptions, selected: query.action, errors: errors, c))
+        \(Form.text("from", c.t("audit.from"), value: query.from, errors: errors, c, type: "date"))
+        \(Form.text("until", c.t("audit.until"), value: query.until, errors: errors, c, type: "date"))
+        <button type="submit">\(c.t("form.filter"))</button>
+        </form>
+        \(Self.eventTable(c, page.items, showRecord: true))
+        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/audit-trail"), query: query.parameters))
+        """)
+        return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
+    }
+
+    @Sendable func csv(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        let filter = try Query(req).filter(zone: access.workspace.zone)
+        let data = try await AuditTrail(req.meguri).exportCSV(access, filter: filter, language: req.language)
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        let name = "audit-trail-\(access.workspace.slug)-\(access.today).csv"
+        response.headers.replaceOrAdd(name: "Content-Disposition", value: "attachment; filename=\"\(name)\"")
+        return response
+    }
+
+    @Sendable func history(_ req: Request) async throws -> HTML {
+        let access = try req.access()
+        let c = try await PageContext.make(req)
+        let type = req.parameters.get("entityType") ?? ""
+        let id = req.parameters.get("entityID") ?? ""
+        let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+        let events = try await AuditTrail(req.meguri).history(access, entityType: type, entityID: id, page: page)
+        return Layout.page(c, title: c.t("audit.history"), wide: true, """
+        \(Components.pageHeader(c.t("audit.historyOf", ["type": c.t("entity.\(type)")]), subtitle: id))
+        \(Self.eventTable(c, events.items, showRecord: false))
+        \(Components.pager(c, nextCursor: events.nextCursor, basePath: c.w("/history/\(type)/\(id)"), query: [:]))
+        """)
+    }
+
+    static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool) -> HTML {
+        guard !events.isEmpty else { return Components.empty(c.t("audit.none")) }
+        let rows: [HTML] = events.map { e in
+            """
+            <tr><td class="num">\(String(e.sequence))</td><td class="nowrap">\(c.timestamp(e.occurredAt))</td>
+            <td>\(e.actor.label)\(HTML.when(e.actor.kind == .apiToken, " <span class=\"badge\">API</span>"))</td>
+            <td>\(c.t("action.\(e.action)"))</td>
+            \(HTML.when(showRecord, HTML("<td>\(c.t("entity.\(e.entityType)"))<br><a class=\"small\" href=\"\(c.w("/history/\(e.entityType)/\(e.entityID)"))\">\(String(e.entityID.prefix(8)))…</a></td>")))
+            <td>\(changes(c, e))</td></tr>
+            """
+        }
+        return """
+        <table class="table audit"><thead><tr><th>#</th><th>\(c.t("audit.time"))</th><th>\(c.t("audit.person"))</th><th>\(c.t("audit.action"))</th>
+        \(HTML.when(showRecord, "<th>\(c.t("audit.record"))</th>"))<th>\(c.t("audit.changes"))</th></tr></thead><tbody>\(rows)</tbody></table>
+        """
+    }
+
+    /// The fields that differ between before and after, each with its old and new value.
+    static func changes(_ c: PageContext, _ e: AuditEvent) -> HTML {
+        let before = e.before.flatMap(flatten) ?? [:]
+        let after = e.after.flatMap(flatten) ?? [:]
+        let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !["updatedAt", "version"].contains($0) }.sorted()
+        guard !keys.isEmpty else { return .empty }
+        let items: [HTML] = keys.map { key in
+            "<li><span class=\"key\">\(c.localizer.fieldLabel(key, c.language))</span>: <del>\(before[key] ?? "—")</del> → <ins>\(after[key] ?? "—")</ins></li>"
+        }
+        return "<ul class=\"changes\">\(items)</ul>"
+    }
+
+    static func flatten(_ json: String) -> [String: String]? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        return object.mapValues { value in
+            if value is NSNull { return "—" }
+            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]),
+               let text = String(data: data, encoding: .utf8) {
+                return text.hasPrefix("\"") && text.hasSuffix("\"") ? String(text.dropFirst().dropLast()) : text
+            }
+            return "\(value)"
+        }
+    }
+}

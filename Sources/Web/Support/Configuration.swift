@@ -1,0 +1,90 @@
+import Domain
+import Foundation
+import Logging
+import Storage
+
+/// The settings of one Meguri process, read from the environment (and the matching flags of
+/// `meguri serve`). Anything invalid stops the process at start with the setting's name.
+public struct AppConfiguration: Sendable {
+    public var database: DatabaseLocation
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+    public var bcryptCost: Int
+    public var adminEmail: String?
+    public var adminPassword: String?
+    /// The address people reach Meguri at (for printed links; `https://` also marks cookies Secure).
+    public var publicURL: String?
+    /// Connections per event loop to PostgreSQL.
+    public var postgresPoolSize: Int
+
+    public init(database: DatabaseLocation = .sqliteFile(DatabaseLocation.defaultSQLiteFile), host: String = "127.0.0.1", port: Int = 8080,
+                logLevel: Logger.Level = .info, bcryptCost: Int = 12, adminEmail: String? = nil, adminPassword: String? = nil,
+                publicURL: String? = nil, postgresPoolSize: Int = 4) {
+        self.database = database
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+        self.bcryptCost = bcryptCost
+        self.adminEmail = adminEmail
+        self.adminPassword = adminPassword
+        self.publicURL = publicURL
+        self.postgresPoolSize = postgresPoolSize
+    }
+
+    /// Reads `MEGURI_*` variables. Unset means the default; set but unusable is an error.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        var config = AppConfiguration()
+        func value(_ name: String) -> String? {
+            guard let raw = env[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        config.database = try DatabaseLocation.parse(value("MEGURI_DATABASE_URL"))
+        if let host = value("MEGURI_HOST") { config.host = host }
+        if let port = value("MEGURI_PORT") { config.port = try parsePort(port, setting: "MEGURI_PORT") }
+        if let level = value("MEGURI_LOG_LEVEL") { config.logLevel = try parseLogLevel(level, setting: "MEGURI_LOG_LEVEL") }
+        if let cost = value("MEGURI_BCRYPT_COST") {
+            guard let parsed = Int(cost), (4...31).contains(parsed) else {
+                throw ConfigurationError(setting: "MEGURI_BCRYPT_COST", reason: "must be a whole number from 4 to 31 (default 12), not '\(cost)'")
+            }
+            config.bcryptCost = parsed
+        }
+        config.adminEmail = value("MEGURI_ADMIN_EMAIL")
+        config.adminPassword = env["MEGURI_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if (config.adminEmail == nil) != (config.adminPassword == nil) {
+            throw ConfigurationError(setting: config.adminEmail == nil ? "MEGURI_ADMIN_EMAIL" : "MEGURI_ADMIN_PASSWORD",
+                                     reason: "MEGURI_ADMIN_EMAIL and MEGURI_ADMIN_PASSWORD are set together or not at all")
+        }
+        if let url = value("MEGURI_PUBLIC_URL") {
+            guard let parsed = URL(string: url), let scheme = parsed.scheme, ["http", "https"].contains(scheme), parsed.host != nil else {
+                throw ConfigurationError(setting: "MEGURI_PUBLIC_URL", reason: "must be an http:// or https:// address, not '\(url)'")
+            }
+            config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        if let pool = value("MEGURI_POSTGRES_POOL") {
+            guard let parsed = Int(pool), (1...64).contains(parsed) else {
+                throw ConfigurationError(setting: "MEGURI_POSTGRES_POOL", reason: "must be a whole number from 1 to 64, not '\(pool)'")
+            }
+            config.postgresPoolSize = parsed
+        }
+        return config
+    }
+
+    public static func parsePort(_ raw: String, setting: String) throws -> Int {
+        guard let port = Int(raw), (1...65535).contains(port) else {
+            throw ConfigurationError(setting: setting, reason: "must be a port number from 1 to 65535, not '\(raw)'")
+        }
+        return port
+    }
+
+    public static func parseLogLevel(_ raw: String, setting: String) throws -> Logger.Level {
+        guard let level = Logger.Level(rawValue: raw.lowercased()) else {
+            throw ConfigurationError(setting: setting, reason: "must be one of trace, debug, info, notice, warning, error, critical, not '\(raw)'")
+        }
+        return level
+    }
+
+    /// The base of printed links: the public URL, or the address the server listens on.
+    public var baseURL: String { publicURL ?? "http://\(host):\(port)" }
+    public var cookiesSecure: Bool { publicURL?.hasPrefix("https://") ?? false }
+}

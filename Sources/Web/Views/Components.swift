@@ -1,0 +1,135 @@
+import Domain
+import Foundation
+
+/// Form pieces that show their label, hint and errors the same way everywhere, and work without
+/// JavaScript. A field's errors are linked to it with `aria-describedby`.
+enum Form {
+    static func open(_ action: String, _ c: PageContext, multipart: Bool = false, id: String? = nil) -> HTML {
+        """
+        <form method="post" action="\(action)"\(multipart ? HTML(" enctype=\"multipart/form-data\"") : .empty)\(id.map { HTML(" id=\"\($0)\"") })>
+        <input type="hidden" name="_csrf" value="\(c.csrfToken)">
+        """
+    }
+
+    static func close() -> HTML { "</form>" }
+
+    static func version(_ version: Int) -> HTML { "<input type=\"hidden\" name=\"version\" value=\"\(version)\">" }
+
+    static func hidden(_ name: String, _ value: String) -> HTML { "<input type=\"hidden\" name=\"\(name)\" value=\"\(value)\">" }
+
+    /// The list of problems at the top of a form, each linking to its field.
+    static func errorSummary(_ errors: [FieldError], _ c: PageContext) -> HTML {
+        guard !errors.isEmpty else { return .empty }
+        let items: [HTML] = errors.map { "<li><a href=\"#f-\($0.field)\">\(c.message($0))</a></li>" }
+        return """
+        <div class="error-summary" role="alert" tabindex="-1">
+        <h2>\(c.t("form.errorsTitle", ["count": String(errors.count)]))</h2>
+        <ul>\(items)</ul>
+        </div>
+        """
+    }
+
+    static func fieldErrors(_ name: String, _ errors: [FieldError], _ c: PageContext) -> (HTML, HTML) {
+        let mine = errors.filter { $0.field == name }
+        guard !mine.isEmpty else { return (.empty, .empty) }
+        let messages: [HTML] = mine.map { "<span>\(c.message($0))</span>" }
+        return (" aria-invalid=\"true\" aria-describedby=\"e-\(name)\"", "<p class=\"field-error\" id=\"e-\(name)\">\(messages)</p>")
+    }
+
+    static func text(_ name: String, _ label: String, value: String?, errors: [FieldError], _ c: PageContext, type: String = "text",
+                     required: Bool = false, hint: String? = nil, autocomplete: String? = nil, attributes: HTML = .empty) -> HTML {
+        let (aria, message) = fieldErrors(name, errors, c)
+        return """
+        <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
+        <label for="f-\(name)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
+        \(hint.map { HTML("<p class=\"hint\" id=\"h-\(name)\">\($0)</p>") })
+        \(message)
+        <input id="f-\(name)" name="\(name)" type="\(type)" value="\(value ?? "")"\(required ? HTML(" required") : .empty)\(autocomplete.map { HTML(" autocomplete=\"\($0)\"") })\(aria)\(attributes)>
+        </div>
+        """
+    }
+
+    static func textarea(_ name: String, _ label: String, value: String?, errors: [FieldError], _ c: PageContext, rows: Int = 4,
+                         hint: String? = nil) -> HTML {
+        let (aria, message) = fieldErrors(name, errors, c)
+        return """
+        <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
+        <label for="f-\(name)">\(label)</label>
+        \(hint.map { HTML("<p class=\"hint\">\($0)</p>") })
+        \(message)
+        <textarea id="f-\(name)" name="\(name)" rows="\(rows)"\(aria)>\(value ?? "")</textarea>
+        </div>
+        """
+    }
+
+    static func select(_ name: String, _ label: String, options: [(value: String, label: String)], selected: String?, errors: [FieldError],
+                       _ c: PageContext, required: Bool = false, hint: String? = nil) -> HTML {
+        let (aria, message) = fieldErrors(name, errors, c)
+        let items: [HTML] = options.map { "<option value=\"\($0.value)\"\($0.value == (selected ?? "") ? HTML(" selected") : .empty)>\($0.label)</option>" }
+        return """
+        <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
+        <label for="f-\(name)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
+        \(hint.map { HTML("<p class=\"hint\">\($0)</p>") })
+        \(message)
+        <select id="f-\(name)" name="\(name)"\(aria)>\(items)</select>
+        </div>
+        """
+    }
+
+    static func checkbox(_ name: String, _ label: String, checked: Bool, value: String = "true", hint: String? = nil) -> HTML {
+        """
+        <div class="field checkbox">
+        <input type="checkbox" id="f-\(name)-\(value)" name="\(name)" value="\(value)"\(checked ? HTML(" checked") : .empty)>
+        <label for="f-\(name)-\(value)">\(label)</label>
+        \(hint.map { HTML("<p class=\"hint\">\($0)</p>") })
+        </div>
+        """
+    }
+
+    static func submit(_ label: String, secondary: (String, String)? = nil) -> HTML {
+        """
+        <div class="actions"><button type="submit" class="primary">\(label)</button>\(secondary.map { HTML("<a class=\"button\" href=\"\($0.1)\">\($0.0)</a>") })</div>
+        """
+    }
+}
+
+enum Components {
+    static func pageHeader(_ title: String, subtitle: String? = nil, actions: HTML = .empty) -> HTML {
+        """
+        <div class="page-header"><div><h1>\(title)</h1>\(subtitle.map { HTML("<p class=\"subtitle\">\($0)</p>") })</div><div class="page-actions">\(actions)</div></div>
+        """
+    }
+
+    static func empty(_ message: String, action: HTML = .empty) -> HTML {
+        "<div class=\"empty\"><p>\(message)</p>\(action)</div>"
+    }
+
+    /// "Next page" as a plain link keeping the filters; keyset pagination has no page numbers.
+    static func pager(_ c: PageContext, nextCursor: String?, basePath: String, query: [String: String]) -> HTML {
+        guard let nextCursor else { return .empty }
+        var items = query.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }
+        items.append("cursor=\(Self.encode(nextCursor))")
+        let first = query.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }.joined(separator: "&")
+        return """
+        <nav class="pager" aria-label="\(c.t("pager.label"))">
+        <a href="\(basePath)\(first.isEmpty ? "" : "?" + first)">\(c.t("pager.first"))</a>
+        <a href="\(basePath)?\(items.joined(separator: "&"))" rel="next">\(c.t("pager.next"))</a>
+        </nav>
+        """
+    }
+
+    static func encode(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
+    }
+
+    static func roleBadges(_ grants: [RoleGrant], departments: [Department.ID: String], _ c: PageContext) -> HTML {
+        let badges: [HTML] = grants.map { grant in
+            var label = c.localizer.role(grant.role, c.language)
+            if let department = grant.departmentID.flatMap({ departments[$0] }) { label += "（\(department)）" }
+            if let expiry = grant.expiresOn { label += " " + c.t("member.until", ["date": expiry.description]) }
+            let expired = grant.expiresOn.map { $0 < (c.access?.today ?? CalendarDate(Date(), in: c.zone)) } ?? false
+            return "<span class=\"badge role-\(grant.role.rawValue)\(expired ? " expired" : "")\">\(label)</span>"
+        }
+        return badges.joined()
+    }
+}

@@ -1,0 +1,70 @@
+import Domain
+import Foundation
+
+/// The CSV import page: upload, a dry run listing every row's outcome (or every rejected row with
+/// its number, column and reason), then the same file imported for real.
+enum ImportViews {
+    struct Row {
+        var number: Int
+        var label: String
+        var outcome: String
+        /// An invitation link to hand over, for people new to the installation.
+        var link: String?
+    }
+
+    struct Result {
+        var rows: [Row]
+        var dryRun: Bool
+        /// The file of a successful dry run, carried to the confirm button so it need not be chosen again.
+        var fileData: Data?
+    }
+
+    static func page(_ c: PageContext, kind: String, action: String, back: String, result: Result?, errors: [FieldError]) -> HTML {
+        let errorRows: [HTML] = errors.sorted { ($0.row ?? 0, $0.field) < ($1.row ?? 0, $1.field) }.map { e in
+            "<tr><td>\(e.row.map(String.init) ?? "—")</td><td>\(c.localizer.fieldLabel(e.field, c.language))</td><td>\(c.localizer.text(e.code, c.language, e.params))</td></tr>"
+        }
+        let resultBlock: HTML
+        if let result {
+            let rows: [HTML] = result.rows.map { r in
+                "<tr><td>\(r.number)</td><td>\(r.label)</td><td><span class=\"badge outcome-\(r.outcome)\">\(c.t("import.outcome.\(r.outcome)"))</span></td>\(r.link.map { HTML("<td><input class=\"copy\" type=\"text\" readonly value=\"\($0)\" aria-label=\"\(c.t("admin.linkTitle"))\"></td>") } ?? (result.rows.contains { $0.link != nil } ? HTML("<td></td>") : .empty))</tr>"
+            }
+            let hasLinks = result.rows.contains { $0.link != nil }
+            resultBlock = """
+            <section class="card" aria-live="polite">
+            <h2>\(c.t(result.dryRun ? "import.dryRunTitle" : "import.doneTitle", ["count": String(result.rows.count)]))</h2>
+            \(HTML.when(hasLinks, "<p>\(c.t("import.linksIntro"))</p>"))
+            <table class="table"><thead><tr><th>\(c.t("import.row"))</th><th>\(c.t("import.record"))</th><th>\(c.t("import.outcome"))</th>\(HTML.when(hasLinks, "<th>\(c.t("admin.linkTitle"))</th>"))</tr></thead>
+            <tbody>\(rows)</tbody></table>
+            \(result.fileData.map { data in HTML("""
+            <form method="post" action="\(action)" enctype="multipart/form-data" class="confirm-import">
+            <input type="hidden" name="_csrf" value="\(c.csrfToken)">
+            <input type="hidden" name="commit" value="true">
+            <input type="hidden" name="fileBase64" value="\(data.base64EncodedString())">
+            <p>\(c.t("import.confirmIntro"))</p>
+            <div class="actions"><button type="submit" class="primary">\(c.t("import.commit"))</button></div>
+            </form>
+            """) })
+            </section>
+            """
+        } else {
+            resultBlock = .empty
+        }
+        return Layout.page(c, title: c.t("import.title.\(kind)"), """
+        \(Components.pageHeader(c.t("import.title.\(kind)"), subtitle: c.t("import.intro")))
+        \(HTML.when(!errors.isEmpty, HTML("""
+        <div class="error-summary" role="alert"><h2>\(c.t("import.rejected", ["count": String(errors.count)]))</h2>
+        <table class="table"><thead><tr><th>\(c.t("import.row"))</th><th>\(c.t("import.column"))</th><th>\(c.t("import.reason"))</th></tr></thead><tbody>\(errorRows)</tbody></table></div>
+        """)))
+        \(resultBlock)
+        <section class="card">
+        <h2>\(c.t("import.upload"))</h2>
+        <p>\(c.t("import.columns.\(kind)"))</p>
+        <form method="post" action="\(action)" enctype="multipart/form-data">
+        <input type="hidden" name="_csrf" value="\(c.csrfToken)">
+        <div class="field"><label for="f-file">\(c.t("import.file"))</label><input id="f-file" type="file" name="file" accept=".csv,text/csv" required></div>
+        <div class="actions"><button type="submit" class="primary">\(c.t("import.check"))</button><a class="button" href="\(back)">\(c.t("form.back"))</a></div>
+        </form>
+        </section>
+        """)
+    }
+}

@@ -1,0 +1,46 @@
+/// The PDCA map of Meguri: every capability of PRODUCT.md under its phase. A capability with a
+/// `path` is live; one without is shown on its phase page with what it will do, never as a dead link.
+struct Capability {
+    let key: String
+    let clauses: String
+    /// Path under `/w/{slug}` once the capability exists.
+    let path: String?
+}
+
+struct Phase {
+    let key: String
+    let capabilities: [Capability]
+}
+
+enum Navigation {
+    static let phases: [Phase] = [
+        Phase(key: "plan", capabilities: [
+            Capability(key: "context", clauses: "4.1–4.3, A.5.31", path: nil),
+            Capability(key: "documents", clauses: "5.2, 7.5", path: nil),
+            Capability(key: "assets", clauses: "A.5.9, A.5.12", path: nil),
+            Capability(key: "riskMethod", clauses: "6.1.2", path: nil),
+            Capability(key: "riskAssessment", clauses: "6.1.2, 8.2", path: nil),
+            Capability(key: "riskTreatment", clauses: "6.1.3, 8.3", path: nil),
+            Capability(key: "soa", clauses: "6.1.3 d", path: nil),
+            Capability(key: "objectives", clauses: "6.2", path: nil),
+        ]),
+        Phase(key: "do", capabilities: [
+            Capability(key: "operations", clauses: "8.1", path: nil),
+            Capability(key: "training", clauses: "7.2, 7.3, A.6.3", path: nil),
+            Capability(key: "incidents", clauses: "A.5.24–5.28", path: nil),
+            Capability(key: "vulnerabilities", clauses: "A.8.8", path: nil),
+            Capability(key: "accessReviews", clauses: "A.5.15, A.5.18", path: nil),
+            Capability(key: "suppliers", clauses: "A.5.19–5.22", path: nil),
+        ]),
+        Phase(key: "check", capabilities: [
+            Capability(key: "monitoring", clauses: "9.1", path: nil),
+            Capability(key: "internalAudit", clauses: "9.2", path: nil),
+            Capability(key: "managementReview", clauses: "9.3", path: nil),
+            Capability(key: "certificationAudits", clauses: "", path: nil),
+        ]),
+        Phase(key: "act", capabilities: [
+            Capability(key: "nonconformities", clauses: "10.2", path: nil),
+            Capability(key: "improvement", clauses: "10.1", path: nil),
+        ]),
+    ]
+}
