@@ -23,6 +23,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case notFound(entity: String)
     /// The actor is known but may not do this.
     case forbidden
+    /// The actor may not do this, for a reason worth telling them (a message key).
+    case forbiddenBecause(String)
     /// The record changed since the caller read it.
     case conflict(entity: String, currentVersion: Int)
     /// An update arrived without the version it was based on.

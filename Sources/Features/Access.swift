@@ -34,7 +34,7 @@ public enum Access {
             guard member != nil || user.isAdministrator else { throw DomainError.notFound(entity: "workspace") }
             let today = CalendarDate(services.now, in: workspace.zone)
             let permissions = AccessPolicy.permissions(grants: member?.grants ?? [], isAdministrator: user.isAdministrator, on: today)
-            guard !permissions.isEmpty else { throw DomainError.rule(code: "error.accessExpired") }
+            guard !permissions.isEmpty else { throw DomainError.forbiddenBecause("error.accessExpired") }
             return WorkspaceAccess(workspace: workspace, user: user, member: member, permissions: permissions, today: today)
         }
     }

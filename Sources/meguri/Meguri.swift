@@ -80,7 +80,11 @@ func operatorContext() -> Context {
     Context(actor: .cli(operator: ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName))
 }
 
-func printOut(_ line: String) { print(line) }
+/// Writes a line to standard output at once (not buffered, so the setup link shows up even when
+/// the output goes to a file or a pipe).
+func printOut(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
 
 // MARK: serve
 

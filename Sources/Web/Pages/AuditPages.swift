@@ -134,13 +134,16 @@ struct AuditPages {
     static func changes(_ c: PageContext, _ e: AuditEvent) -> HTML {
         let before = e.before.flatMap(flatten) ?? [:]
         let after = e.after.flatMap(flatten) ?? [:]
-        let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !["updatedAt", "version"].contains($0) }.sorted()
+        let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !Self.bookkeeping.contains($0) }.sorted()
         guard !keys.isEmpty else { return .empty }
         let items: [HTML] = keys.map { key in
             "<li><span class=\"key\">\(c.localizer.fieldLabel(key, c.language))</span>: <del>\(before[key] ?? "—")</del> → <ins>\(after[key] ?? "—")</ins></li>"
         }
         return "<ul class=\"changes\">\(items)</ul>"
     }
+
+    /// Keys every record has that say nothing about the change itself.
+    static let bookkeeping: Set<String> = ["id", "createdAt", "updatedAt", "version", "workspaceID", "userID"]
 
     static func flatten(_ json: String) -> [String: String]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }

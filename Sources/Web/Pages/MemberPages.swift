@@ -104,7 +104,7 @@ struct MemberPages {
             """
         }
         return """
-        <fieldset id="f-roles" class="roles\(errors.contains { $0.field == "roles" } ? " has-error" : "")"><legend>\(c.t("field.roles")) <span class="req" aria-hidden="true">*</span></legend>
+        <fieldset id="f-roles" class="role-choices\(errors.contains { $0.field == "roles" } ? " has-error" : "")"><legend>\(c.t("field.roles")) <span class="req" aria-hidden="true">*</span></legend>
         \(message)
         \(boxes)
         <div class="row">

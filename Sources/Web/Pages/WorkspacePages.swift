@@ -137,7 +137,7 @@ struct WorkspacePages {
         <fieldset><legend>\(c.t("settings.identity"))</legend>
         \(Form.text("name", c.t("field.workspaceName"), value: input.name, errors: errors, c, required: true, hint: c.t("hint.workspaceName")))
         \(creating ? Form.text("slug", c.t("field.slug"), value: input.slug, errors: errors, c, required: true, hint: c.t("hint.slug"),
-                               attributes: " pattern=\"[a-z][a-z0-9-]*[a-z0-9]\" autocapitalize=\"none\"")
+                               attributes: " pattern=\"[a-z][a-z0-9\\-]*[a-z0-9]\" autocapitalize=\"none\"")
                    : HTML("<p class=\"field\"><span class=\"label\">\(c.t("field.slug"))</span> <code>\(input.slug ?? "")</code></p>"))
         \(Form.text("organizationName", c.t("field.organizationName"), value: input.organizationName, errors: errors, c))
         </fieldset>

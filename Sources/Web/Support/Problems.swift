@@ -47,6 +47,8 @@ struct Failure {
                 return Failure(status: .notFound, type: "not-found", titleKey: "problem.notFound")
             case .forbidden:
                 return Failure(status: .forbidden, type: "forbidden", titleKey: "problem.forbidden")
+            case .forbiddenBecause(let code):
+                return Failure(status: .forbidden, type: "forbidden", titleKey: "problem.forbidden", detail: l.text(code, language))
             case .conflict(_, let version):
                 return Failure(status: .conflict, type: "conflict", titleKey: "problem.conflict", detail: l.text("problem.conflict.detail", language),
                                currentVersion: version)

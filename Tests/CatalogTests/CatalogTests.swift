@@ -1,0 +1,64 @@
+import Catalog
+import Domain
+import Foundation
+import Testing
+
+@Suite struct BundledCatalog {
+    let catalog: ReferenceCatalog
+
+    init() throws { catalog = try CatalogLoader.loadBundled() }
+
+    @Test func hasTheFourThemesOfAnnexA() {
+        let counts = Dictionary(grouping: catalog.controls, by: \.theme).mapValues(\.count)
+        #expect(counts == [.organizational: 37, .people: 8, .physical: 14, .technological: 34])
+        #expect(catalog.controls.count == 93)
+    }
+
+    @Test func idsAreUniqueAndOrderedNumerically() {
+        #expect(Set(catalog.controls.map(\.id)).count == 93)
+        #expect(catalog.controls.first?.id == "5.1")
+        #expect(catalog.controls.last?.id == "8.34")
+        let technological = catalog.controls.filter { $0.theme == .technological }.map(\.id)
+        #expect(technological.firstIndex(of: "8.2")! < technological.firstIndex(of: "8.10")!)
+    }
+
+    @Test func everyControlHasBothTitlesAndEveryAttribute() {
+        for control in catalog.controls {
+            #expect(!control.titleEn.isEmpty && !control.titleJa.isEmpty, "\(control.id)")
+            #expect(!control.controlTypes.isEmpty && !control.properties.isEmpty && !control.concepts.isEmpty
+                    && !control.capabilities.isEmpty && !control.domains.isEmpty, "\(control.id)")
+        }
+    }
+
+    @Test func clausesCoverFourToTen() {
+        for id in ["4", "4.1", "5.2", "6.1.2", "6.1.3", "7.5", "8.2", "9.2", "9.3", "10.2"] {
+            #expect(catalog.clause(id) != nil, "clause \(id)")
+        }
+        #expect(Set(catalog.clauses.map(\.id)).count == catalog.clauses.count)
+    }
+
+    @Test func theElevenNewControlsHaveNo2013Source() {
+        let new = catalog.controls.filter { catalog.sources2013(of: $0.id).isEmpty }.map(\.id)
+        #expect(Set(new) == ["5.7", "5.23", "5.30", "7.4", "8.9", "8.10", "8.11", "8.12", "8.16", "8.23", "8.28"])
+        #expect(catalog.mapping2013.count == 114)
+        #expect(catalog.sources2013(of: "5.1").map(\.id2013) == ["A.5.1.1", "A.5.1.2"])
+    }
+
+    @Test func aDamagedCopyIsRefusedWithItsProblems() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: CatalogLoader.bundledDirectory, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let file = copy.appendingPathComponent("controls-2022.csv")
+        var text = try String(contentsOf: file, encoding: .utf8)
+        text = text.replacingOccurrences(of: "5.2,organizational", with: "5.1,organizational")
+        text = text.replacingOccurrences(of: ",Detective,", with: ",Detectiv,")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        do {
+            _ = try CatalogLoader.load(from: copy)
+            Issue.record("a damaged catalog was accepted")
+        } catch let error as CatalogLoader.Invalid {
+            #expect(error.problems.contains { $0.contains("duplicate control ids: 5.1") })
+            #expect(error.problems.contains { $0.contains("unknown value 'Detectiv'") })
+        }
+    }
+}

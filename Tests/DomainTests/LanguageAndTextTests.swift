@@ -1,0 +1,83 @@
+import Domain
+import Foundation
+import Testing
+
+@Suite struct LanguageNegotiation {
+    @Test(arguments: [
+        ("ja,en-US;q=0.9,en;q=0.8", Language.ja), ("en-US,en;q=0.9,ja;q=0.8", .en), ("ja-JP", .ja), ("fr-FR,fr;q=0.9", .en),
+        ("fr;q=0.9,ja;q=0.8", .ja), ("en;q=0.1,ja;q=0.5", .ja), ("", .en), ("ja;q=0", .en),
+    ])
+    func picksTheFirstSupportedLanguageByQuality(header: String, expected: Language) {
+        #expect(Language.negotiate(acceptLanguage: header) == expected)
+    }
+
+    @Test func noHeaderMeansEnglish() {
+        #expect(Language.negotiate(acceptLanguage: nil) == .en)
+    }
+}
+
+@Suite struct CalendarDates {
+    @Test(arguments: ["2026-04-01", "2026/04/01", "２０２６-０４-０１", " 2026-4-1 "])
+    func readsTheWaysJapaneseSpreadsheetsWriteDates(text: String) {
+        #expect(CalendarDate(text) == CalendarDate(year: 2026, month: 4, day: 1))
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-13-01", "26-04-01", "tomorrow", "", "2026-04"])
+    func refusesWhatIsNotADay(text: String) {
+        #expect(CalendarDate(text) == nil)
+    }
+
+    @Test func dayOfAnInstantDependsOnTheTimeZone() {
+        let instant = Date(timeIntervalSince1970: 1_795_300_000) // 2026-11-21 22:26 UTC
+        let late = instant.addingTimeInterval(17 * 3600)         // 2026-11-22 15:26 UTC, already the 23rd in Tokyo
+        #expect(CalendarDate(late, in: TimeZone(identifier: "UTC")!).description == "2026-11-22")
+        #expect(CalendarDate(late, in: TimeZone(identifier: "Asia/Tokyo")!).description == "2026-11-23")
+    }
+
+    @Test func addingDaysCrossesMonthsAndYears() {
+        #expect(CalendarDate(year: 2026, month: 12, day: 25)!.adding(days: 14).description == "2027-01-08")
+    }
+}
+
+@Suite struct TextRules {
+    @Test func fullWidthDigitsBecomeASCII() {
+        #expect(Text.halfWidthDigits("第１２３号") == "第123号")
+    }
+
+    @Test func ideographicSpacesAreTrimmed() {
+        #expect(Text.trimmed("\u{3000} 情報システム部 \u{3000}") == "情報システム部")
+        #expect(Text.nonBlank("\u{3000}") == nil)
+    }
+}
+
+@Suite struct Paging {
+    @Test func cursorsRoundTrip() {
+        let cursor = Cursor(key: "営業部", id: UUID().uuidString)
+        #expect(Cursor.decode(cursor.encoded) == cursor)
+    }
+
+    @Test(arguments: ["", "not base64!", "YWJj"])
+    func garbageIsNotACursor(text: String) {
+        #expect(Cursor.decode(text) == nil)
+    }
+
+    @Test func limitsAreCheckedAndNamed() throws {
+        #expect(try PageRequest.parse(limit: nil, cursor: nil).limit == 50)
+        #expect(try PageRequest.parse(limit: "200", cursor: nil).limit == 200)
+        #expect(throws: DomainError.invalid([FieldError(field: "limit", code: "error.limit", params: ["max": "200"])])) {
+            try PageRequest.parse(limit: "201", cursor: nil)
+        }
+        #expect(throws: DomainError.invalid([FieldError(field: "cursor", code: "error.cursor")])) {
+            try PageRequest.parse(limit: nil, cursor: "nonsense")
+        }
+    }
+}
+
+@Suite struct WorkItemOrder {
+    @Test func overdueAndSoonFirstUndatedLast() {
+        let a = WorkItem(kind: .finish, titleKey: "a", link: "/", due: nil)
+        let b = WorkItem(kind: .finish, titleKey: "b", link: "/", due: CalendarDate("2026-12-01"))
+        let c = WorkItem(kind: .approve, titleKey: "c", link: "/", due: CalendarDate("2026-11-01"))
+        #expect(WorkItem.ordered([a, b, c]).map(\.titleKey) == ["c", "b", "a"])
+    }
+}

@@ -1,0 +1,103 @@
+import Domain
+import Foundation
+import Testing
+
+@Suite struct TimeBasedOneTimePasswords {
+    // RFC 6238 appendix B, SHA-1 secret "12345678901234567890"; our codes are the last 6 of the 8 digits.
+    let totp = TOTP(secret: Array("12345678901234567890".utf8))
+
+    @Test(arguments: [(59.0, "287082"), (1_111_111_109, "081804"), (1_111_111_111, "050471"), (1_234_567_890, "005924"),
+                      (2_000_000_000, "279037"), (20_000_000_000, "353130")])
+    func matchesTheRFCVectors(time: Double, code: String) {
+        #expect(totp.code(at: Date(timeIntervalSince1970: time)) == code)
+    }
+
+    @Test func acceptsOneStepOfDriftAndRefusesReplay() {
+        let now = Date(timeIntervalSince1970: 1_795_000_015)
+        let previous = totp.code(at: now.addingTimeInterval(-30))
+        let step = totp.matchingStep(for: previous, at: now, lastUsedStep: nil)
+        #expect(step == totp.step(at: now) - 1)
+        #expect(totp.matchingStep(for: previous, at: now, lastUsedStep: step) == nil)
+        #expect(totp.matchingStep(for: totp.code(at: now.addingTimeInterval(-90)), at: now, lastUsedStep: nil) == nil)
+        #expect(totp.matchingStep(for: "１２３", at: now, lastUsedStep: nil) == nil)
+    }
+
+    @Test func provisioningURIHasTheSecretAndIssuer() {
+        let uri = totp.provisioningURI(account: "taro@example.co.jp", issuer: "Meguri")
+        #expect(uri.hasPrefix("otpauth://totp/Meguri:taro@example.co.jp?secret=\(totp.base32Secret)&issuer=Meguri"))
+    }
+
+    @Test func base32RoundTripsAndMatchesAKnownValue() {
+        #expect(Base32.encode(Array("Hello!".utf8) + [0xDE, 0xAD, 0xBE, 0xEF]) == "JBSWY3DPEHPK3PXP")
+        let bytes = TOTP.generateSecret()
+        #expect(Base32.decode(Base32.encode(bytes)) == bytes)
+        #expect(Base32.decode("not base32 1") == nil)
+    }
+
+    @Test func recoveryCodesAreComparedWithoutCaseOrHyphen() {
+        let codes = RecoveryCodes.generate()
+        #expect(codes.count == 10 && Set(codes).count == 10)
+        #expect(RecoveryCodes.hash(codes[0].uppercased().replacingOccurrences(of: "-", with: " ")) == RecoveryCodes.hash(codes[0]))
+    }
+}
+
+@Suite struct AuditChains {
+    func chain(_ count: Int) -> [AuditEvent] {
+        var previous = AuditEvent.genesisHash
+        return (1...count).map { sequence in
+            var event = AuditEvent(id: AuditEvent.ID(), workspaceID: nil, sequence: Int64(sequence),
+                                   occurredAt: Date(timeIntervalSince1970: 1_795_000_000 + Double(sequence)), actor: .system,
+                                   entityType: "department", entityID: "d\(sequence)", action: "create", before: nil,
+                                   after: "{\"name\":\"部門\(sequence)\"}", requestID: nil, previousHash: previous, hash: "")
+            event.hash = event.computedHash
+            previous = event.hash
+            return event
+        }
+    }
+
+    func verify(_ events: [AuditEvent], head: (Int64, String)? = nil) -> ChainVerification {
+        var verifier = ChainVerifier(chain: "test")
+        events.forEach { verifier.feed($0) }
+        let h = head ?? (events.last!.sequence, events.last!.hash)
+        return verifier.finish(headSequence: h.0, headHash: h.1)
+    }
+
+    @Test func anIntactChainVerifies() {
+        #expect(verify(chain(5)).isIntact)
+    }
+
+    @Test func editingAnyColumnIsDetectedAtThatEvent() {
+        var events = chain(5)
+        let head = (events[4].sequence, events[4].hash)
+        events[2].after = "{\"name\":\"改ざん\"}"
+        let result = verify(events, head: head)
+        #expect(result.firstBroken?.sequence == 3)
+        #expect(result.firstBroken?.problem == .hashMismatch)
+    }
+
+    @Test func rehashingAnEditedEventBreaksTheNextLink() {
+        var events = chain(5)
+        let head = (events[4].sequence, events[4].hash)
+        events[1].actor = Actor(kind: .user, label: "someone-else")
+        events[1].hash = events[1].computedHash
+        #expect(verify(events, head: head).firstBroken?.sequence == 3)
+        #expect(verify(events, head: head).firstBroken?.problem == .brokenLink)
+    }
+
+    @Test func removingAnEventOrTheLastOneIsDetected() {
+        var events = chain(5)
+        let head = (events[4].sequence, events[4].hash)
+        events.remove(at: 2)
+        #expect(verify(events, head: head).firstBroken?.problem == .sequenceGap(expected: 3))
+        let truncated = Array(chain(5).dropLast())
+        #expect(verify(truncated, head: head).firstBroken?.problem == .headMismatch)
+    }
+
+    @Test func nilAndEmptyAreHashedDifferently() {
+        var a = chain(1)[0]
+        var b = a
+        a.before = nil
+        b.before = ""
+        #expect(a.computedHash != b.computedHash)
+    }
+}

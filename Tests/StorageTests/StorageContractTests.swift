@@ -1,0 +1,180 @@
+import Domain
+import Features
+import Foundation
+import SQLKit
+import Storage
+import Testing
+import TestSupport
+
+/// The storage contract, run on SQLite and (when configured) PostgreSQL.
+@Suite struct StorageContract {
+    func setUp(_ app: TestApp) async throws -> (admin: User, workspace: Workspace, access: WorkspaceAccess) {
+        let admin = try await app.user("admin@example.co.jp", admin: true)
+        let workspace = try await app.workspace("acme", by: admin)
+        return (admin, workspace, try await app.access(admin, "acme"))
+    }
+
+    @Test(arguments: TestEngine.available)
+    func theAuditChainVerifiesAndNamesTheEventEditedBySQL(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, workspace, access) = try await setUp(app)
+            for name in ["営業部", "総務部", "情報システム部"] {
+                _ = try await Departments(app.services).create(access, DepartmentInput(name: name), context: Context(actor: .user(admin)))
+            }
+            let trail = AuditTrail(app.services)
+            #expect(try await trail.verify().allSatisfy(\.isIntact))
+            let key = workspace.id.description
+            try await app.services.store.read { db in
+                try await db.sql.raw("UPDATE audit_events SET after_json = '{\"name\":\"改ざん\"}' WHERE chain_key = \(bind: key) AND sequence = 3").run()
+            }
+            let result = try await trail.verify(workspaceSlug: "acme")
+            #expect(result.count == 1)
+            #expect(result[0].firstBroken?.sequence == 3)
+            #expect(result[0].firstBroken?.problem == .hashMismatch)
+            // The installation chain (users, sign-in) is untouched.
+            #expect(try await trail.verify().filter(\.isIntact).map(\.chain) == ["installation"])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func deletingTheNewestEventIsCaughtByTheChainHead(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (_, workspace, access) = try await setUp(app)
+            _ = try await Departments(app.services).create(access, DepartmentInput(name: "営業部"), context: Context(actor: .system))
+            let key = workspace.id.description
+            try await app.services.store.read { db in
+                try await db.sql.raw("DELETE FROM audit_events WHERE chain_key = \(bind: key) AND sequence = 2").run()
+            }
+            #expect(try await AuditTrail(app.services).verify(workspaceSlug: "acme")[0].firstBroken?.problem == .headMismatch)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func concurrentWritersNeverForkAChain(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, _, access) = try await setUp(app)
+            let services = app.services
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        _ = try await Departments(services).create(access, DepartmentInput(name: "部門\(index)"), context: Context(actor: .user(admin)))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let results = try await AuditTrail(services).verify(workspaceSlug: "acme")
+            #expect(results[0].isIntact)
+            #expect(results[0].eventCount == 25) // the workspace itself and 24 departments
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aStaleUpdateIsAConflictAndChangesNothing(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, _, access) = try await setUp(app)
+            let departments = Departments(app.services)
+            let created = try await departments.create(access, DepartmentInput(name: "営業部"), context: Context(actor: .user(admin)))
+            let first = try await departments.update(access, created.id, DepartmentInput(code: "S1"), expectedVersion: created.version, context: Context(actor: .user(admin)))
+            #expect(first.version == created.version + 1)
+            await #expect(throws: DomainError.conflict(entity: "department", currentVersion: first.version)) {
+                try await departments.update(access, created.id, DepartmentInput(code: "S2"), expectedVersion: created.version, context: Context(actor: .user(admin)))
+            }
+            #expect(try await departments.load(access, created.id).code == "S1")
+            let events = try await AuditTrail(app.services).history(access, entityType: "department", entityID: created.id.description, page: PageRequest())
+            #expect(events.items.map(\.action) == ["update", "create"])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func anImportWithOneBadRowWritesNothing(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, _, access) = try await setUp(app)
+            let before = try await AuditTrail(app.services).list(access, filter: AuditFilter(), page: PageRequest()).items.count
+            let csv = "部門名,部門コード\n営業部,S1\n,X\n総務部,\(String(repeating: "長", count: 30))\n"
+            await #expect(throws: DomainError.invalid([
+                FieldError(field: "name", code: "error.required", row: 3),
+                FieldError(field: "code", code: "error.tooLong", params: ["max": "20"], row: 4),
+            ])) {
+                try await Departments(app.services).importCSV(access, data: Data(csv.utf8), dryRun: false, context: Context(actor: .user(admin)))
+            }
+            #expect(try await Departments(app.services).all(access).isEmpty)
+            #expect(try await AuditTrail(app.services).list(access, filter: AuditFilter(), page: PageRequest()).items.count == before)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func aDryRunPredictsAndWritesNothingThenTheRealRunWritesAll(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, _, access) = try await setUp(app)
+            let csv = Data("name,code,description\n営業部,S1,\n総務部,G1,人事と総務\n".utf8)
+            let dry = try await Departments(app.services).importCSV(access, data: csv, dryRun: true, context: Context(actor: .user(admin)))
+            #expect(dry.rows.map(\.outcome) == [.create, .create])
+            #expect(try await Departments(app.services).all(access).isEmpty)
+            let real = try await Departments(app.services).importCSV(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
+            #expect(real.created == 2)
+            let again = try await Departments(app.services).importCSV(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
+            #expect(again.rows.map(\.outcome) == [.unchanged, .unchanged])
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func everyQueryIsScopedToItsWorkspace(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, workspace, access) = try await setUp(app)
+            let other = try await app.workspace("other", by: admin)
+            let department = try await Departments(app.services).create(access, DepartmentInput(name: "営業部"), context: Context(actor: .user(admin)))
+            let member = try await app.member(try await app.user("taro@example.co.jp"), in: "acme", roles: [RoleGrantInput(role: .employee)])
+            let found = try await app.services.store.read { db in
+                [try await db.departments.load(department.id, in: workspace.id) != nil,
+                 try await db.departments.load(department.id, in: other.id) != nil,
+                 try await db.members.load(member.id, in: other.id) != nil,
+                 try await !db.departments.list(in: other.id, search: nil, page: PageRequest()).items.isEmpty,
+                 try await !db.members.list(in: other.id, filter: MemberFilter(), page: PageRequest()).items.isEmpty]
+            }
+            #expect(found == [true, false, false, false, false])
+            let otherAccess = try await app.access(admin, "other")
+            await #expect(throws: DomainError.notFound(entity: "department")) {
+                try await Departments(app.services).update(otherAccess, department.id, DepartmentInput(name: "x"), expectedVersion: 1, context: Context(actor: .system))
+            }
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func searchFindsJapaneseTextAndPagesDoNotOverlap(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (_, _, access) = try await setUp(app)
+            for index in 0..<12 {
+                let user = try await app.user("user\(index)@example.co.jp", name: index % 2 == 0 ? "佐藤" : "鈴木")
+                try await app.member(user, in: "acme", roles: [RoleGrantInput(role: .employee)])
+            }
+            let members = Members(app.services)
+            var seen: [Member.ID] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try await members.list(access, filter: MemberFilter(), page: PageRequest(limit: 5, cursor: cursor))
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen.count == 12 && Set(seen).count == 12)
+            #expect(try await members.list(access, filter: MemberFilter(search: "佐藤"), page: PageRequest()).items.count == 6)
+            _ = try await Departments(app.services).create(access, DepartmentInput(name: "情報システム部"), context: Context(actor: .system))
+            #expect(try await Departments(app.services).list(access, search: "システム", page: PageRequest()).items.map(\.name) == ["情報システム部"])
+            #expect(try await Departments(app.services).list(access, search: "100%", page: PageRequest()).items.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func recordsComeBackExactlyAsWritten(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, workspace, access) = try await setUp(app)
+            let updated = try await Workspaces(app.services).update(access, WorkspaceInput(organizationName: "株式会社サンプル", initialCertificationDate: "2024-06-30"),
+                                                                    expectedVersion: workspace.version, context: Context(actor: .user(admin)))
+            let loaded = try await Workspaces(app.services).load(slug: "acme")
+            #expect(loaded == updated)
+            let event = try await AuditTrail(app.services).list(access, filter: AuditFilter(), page: PageRequest(limit: 1)).items[0]
+            let again = try await app.services.store.read { try await $0.auditEvents.list(chain: .workspace(workspace.id), filter: AuditFilter(), page: PageRequest(limit: 1)) }.items[0]
+            #expect(event == again)
+            #expect(event.computedHash == event.hash)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import NIOCore
+import VaporTesting
+
+extension TestApp {
+    /// Sends one request through the whole middleware stack (in memory, no socket).
+    public func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: String? = nil,
+                     contentType: String? = nil) async throws -> TestingHTTPResponse {
+        var headers = headers
+        if let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
+        let buffer = body.map { ByteBuffer(string: $0) }
+        return try await meguri.app.testing().sendRequest(method, path, headers: headers, body: buffer)
+    }
+
+    /// Posts a form as a browser does, with the session cookie and CSRF token.
+    public func post(_ path: String, form: [String: String], session: (cookie: String, csrf: String)?, extraHeaders: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        var fields = form
+        if let session, fields["_csrf"] == nil { fields["_csrf"] = session.csrf }
+        var headers = extraHeaders
+        if let session { headers.replaceOrAdd(name: .cookie, value: session.cookie) }
+        return try await send(.POST, path, headers: headers, body: Self.formEncode(fields), contentType: "application/x-www-form-urlencoded")
+    }
+
+    public func get(_ path: String, session: (cookie: String, csrf: String)? = nil, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        var headers = headers
+        if let session { headers.replaceOrAdd(name: .cookie, value: session.cookie) }
+        return try await send(.GET, path, headers: headers)
+    }
+
+    /// A JSON API call with a bearer token.
+    public func api(_ method: HTTPMethod, _ path: String, token: String?, json: String? = nil, headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
+        var all = headers
+        all.replaceOrAdd(name: .accept, value: "application/json")
+        if let token { all.replaceOrAdd(name: .authorization, value: "Bearer \(token)") }
+        return try await send(method, path, headers: all, body: json, contentType: json == nil ? nil : "application/json")
+    }
+
+    public static func formEncode(_ fields: [String: String]) -> String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return fields.sorted { $0.key < $1.key }.map {
+            "\($0.key.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&")
+    }
+}
+
+extension TestingHTTPResponse {
+    public var text: String { body.getString(at: body.readerIndex, length: body.readableBytes) ?? "" }
+
+    public func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { throw TestFailure("not a JSON object: \(text)") }
+        return object
+    }
+
+    public var location: String? { headers.first(name: .location) }
+}

@@ -1,0 +1,153 @@
+import Domain
+import Features
+import Foundation
+import Storage
+import Synchronization
+import Testing
+import VaporTesting
+@testable import Web
+
+/// The databases a storage or API test runs on: SQLite always, PostgreSQL when
+/// `MEGURI_TEST_POSTGRES_URL` is set (CI sets it).
+public enum TestEngine: String, Sendable, CustomTestStringConvertible, CaseIterable {
+    case sqlite, postgres
+
+    public static var available: [TestEngine] {
+        ProcessInfo.processInfo.environment["MEGURI_TEST_POSTGRES_URL"].map { $0.isEmpty ? [.sqlite] : [.sqlite, .postgres] } ?? [.sqlite]
+    }
+
+    public var testDescription: String { rawValue }
+}
+
+/// A clock tests move by hand.
+public final class TestClock: Sendable {
+    private let current: Mutex<Date>
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000)) { current = Mutex(start) }
+    public var now: Date { current.withLock { $0 } }
+    public func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    public var clock: Features.Clock { Features.Clock(now: { self.now }) }
+}
+
+/// Only one test at a time may use the shared PostgreSQL database (each resets it first).
+actor PostgresGate {
+    static let shared = PostgresGate()
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    func acquire() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+/// A running Meguri on a fresh database, with a fixed clock and the cheapest bcrypt cost.
+public struct TestApp: Sendable {
+    public let meguri: Meguri
+    public let clock: TestClock
+    public let engine: TestEngine
+    public var services: AppServices { meguri.services }
+
+    /// Runs `body` against a fresh, migrated database of `engine`, and always shuts down.
+    public static func with<T: Sendable>(_ engine: TestEngine = .sqlite, _ body: (TestApp) async throws -> T) async throws -> T {
+        let clock = TestClock()
+        var config = AppConfiguration(bcryptCost: 4)
+        var sqlitePath: String? = nil
+        switch engine {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-test-\(UUID().uuidString).sqlite").path
+            sqlitePath = path
+            config.database = .sqliteFile(path)
+        case .postgres:
+            config.database = .postgres(ProcessInfo.processInfo.environment["MEGURI_TEST_POSTGRES_URL"]!)
+            config.postgresPoolSize = 2
+            await PostgresGate.shared.acquire()
+        }
+        defer {
+            if let sqlitePath {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlitePath + suffix) }
+            }
+        }
+        let meguri: Meguri
+        do {
+            meguri = try await Meguri.build(config, environment: .testing, clock: clock.clock, logLevel: .error)
+        } catch {
+            if engine == .postgres { await PostgresGate.shared.release() }
+            throw error
+        }
+        do {
+            if engine == .postgres { try await meguri.app.autoRevert() }
+            try await meguri.migrate()
+            let app = TestApp(meguri: meguri, clock: clock, engine: engine)
+            let result = try await body(app)
+            await meguri.shutdown()
+            if engine == .postgres { await PostgresGate.shared.release() }
+            return result
+        } catch {
+            await meguri.shutdown()
+            if engine == .postgres { await PostgresGate.shared.release() }
+            throw error
+        }
+    }
+
+    // MARK: Fixtures
+
+    public static let password = "correct horse battery staple"
+
+    /// A person who can sign in.
+    @discardableResult
+    public func user(_ email: String, name: String? = nil, admin: Bool = false) async throws -> User {
+        try await Users(services).create(email: email, displayName: name ?? email, isAdministrator: admin, password: Self.password,
+                                         context: Context(actor: .system)).user
+    }
+
+    public func workspace(_ slug: String, by admin: User) async throws -> Workspace {
+        try await Workspaces(services).create(WorkspaceInput(name: "ISMS \(slug)", slug: slug), by: admin, context: Context(actor: .user(admin)))
+    }
+
+    public func operatorAccess(_ slug: String) async throws -> WorkspaceAccess {
+        try await Access.operatorAccess(slug: slug, services: services)
+    }
+
+    public func department(_ name: String, in slug: String) async throws -> Department {
+        try await Departments(services).create(try await operatorAccess(slug), DepartmentInput(name: name), context: Context(actor: .system))
+    }
+
+    /// Adds `user` to the workspace with the given roles.
+    @discardableResult
+    public func member(_ user: User, in slug: String, roles: [RoleGrantInput], home: Department.ID? = nil) async throws -> Member {
+        let grants = roles.map { RawGrant(role: $0.role.rawValue, departmentID: $0.departmentID?.description, expiresOn: $0.expiresOn?.description) }
+        return try await Members(services).add(try await operatorAccess(slug), email: user.email, displayName: user.displayName,
+                                               homeDepartmentID: home?.description, roles: grants, context: Context(actor: .system)).member
+    }
+
+    public func access(_ user: User, _ slug: String) async throws -> WorkspaceAccess {
+        try await Access.resolve(user, slug: slug, services: services)
+    }
+
+    /// An API token secret for `user`.
+    public func token(for user: User, workspace: String? = nil) async throws -> String {
+        try await Account(services).createToken(for: user, name: "test", workspaceSlug: workspace, context: Context(actor: .user(user))).secret
+    }
+
+    /// A signed-in browser session: the cookie header value and the CSRF token of its forms.
+    public func session(for user: User) async throws -> (cookie: String, csrf: String) {
+        let result = try await Authentication(services).signIn(email: user.email, password: Self.password, address: "127.0.0.1", userAgent: "test",
+                                                               requestID: nil)
+        guard case .signedIn(let secret, let session, _) = result else { throw TestFailure("expected a full sign-in") }
+        return ("meguri_session=\(secret)", session.csrfToken)
+    }
+
+    public var testing: any TestingApplicationTester { get throws { try meguri.app.testing() } }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension HTTPHeaders {
+    public static func bearer(_ token: String) -> HTTPHeaders { ["Authorization": "Bearer \(token)", "Accept": "application/json"] }
+    public static func cookie(_ cookie: String) -> HTTPHeaders { ["Cookie": cookie] }
+}
