@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "WebTests", dependencies: ["Web", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Features", "Storage", "Domain", "Localization", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
     ]
 )

@@ -134,6 +134,8 @@ public struct Members: Sendable {
             }
             inputs.append(input)
         }
+        // Roles that could not be read are already reported; "choose a role" would only repeat it.
+        if inputs.isEmpty && !raw.isEmpty { return [] }
         return MemberRules.grants(inputs, homeDepartmentID: home, knownDepartments: Set(departments.map(\.id)), today: today, into: &v)
     }
 

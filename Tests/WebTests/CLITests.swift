@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The operator commands, run as a person would: the built `meguri` binary on a scratch database.
+@Suite(.serialized) struct CommandLine_ {
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("meguri")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return Localization.packageRoot.appendingPathComponent(".build/debug/meguri")
+    }
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+        var lastLine: String { output.split(separator: "\n").last.map(String.init) ?? "" }
+    }
+
+    static func run(_ arguments: [String], database: String, stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["MEGURI_DATABASE_URL"] = database
+        environment["MEGURI_BCRYPT_COST"] = "4"
+        environment.removeValue(forKey: "MEGURI_ADMIN_EMAIL")
+        environment.removeValue(forKey: "MEGURI_ADMIN_PASSWORD")
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus,
+                   output: String(data: out.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? "",
+                   error: String(data: err.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8) ?? "")
+    }
+
+    @Test func anOperatorSetsUpAWorkspaceAndATokenThenVerifiesTheTrail() throws {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-cli-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+
+        let help = try Self.run(["--help"], database: database)
+        #expect(help.status == 0 && help.output.contains("member"))
+        #expect(try Self.run(["migrate"], database: database).status == 0)
+
+        let user = try Self.run(["user", "create", "--email", "ops@example.co.jp", "--name", "運用 太郎", "--password-stdin", "--admin"], database: database,
+                                stdin: "correct horse battery staple\n")
+        #expect(user.status == 0, "\(user.error)")
+        let weak = try Self.run(["user", "create", "--email", "weak@example.co.jp", "--name", "x", "--password-stdin"], database: database, stdin: "short\n")
+        #expect(weak.status != 0)
+        #expect(weak.error.hasPrefix("meguri: ") && weak.error.contains("at least 12") && weak.error.split(separator: "\n").count == 1)
+
+        #expect(try Self.run(["workspace", "create", "--name", "サンプル ISMS", "--slug", "sample"], database: database).status == 0)
+        let duplicate = try Self.run(["workspace", "create", "--name", "x", "--slug", "sample"], database: database)
+        #expect(duplicate.status != 0 && duplicate.error.contains("already used"))
+
+        let member = try Self.run(["member", "add", "--workspace", "sample", "--email", "hanako@example.co.jp", "--name", "花子", "--role", "secretariat,従業員"],
+                                  database: database)
+        #expect(member.status == 0, "\(member.error)")
+        #expect(member.output.contains("/invitation/"))
+        let badRole = try Self.run(["member", "add", "--workspace", "sample", "--email", "x@example.co.jp", "--name", "x", "--role", "king"], database: database)
+        #expect(badRole.status != 0 && badRole.error.contains("king"))
+
+        let token = try Self.run(["token", "create", "--email", "ops@example.co.jp", "--name", "ci", "--workspace", "sample"], database: database)
+        #expect(token.status == 0)
+        #expect(token.lastLine.hasPrefix("mgr_") && !token.lastLine.contains(" "))
+
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("departments-\(UUID().uuidString).csv")
+        try "部門名,部門コード\n営業部,S\n総務部,G\n".write(to: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: csv) }
+        let imported = try Self.run(["import", "departments", csv.path, "--workspace", "sample"], database: database)
+        #expect(imported.status == 0 && imported.output.contains("2 new"))
+        let exported = try Self.run(["export", "departments", "--workspace", "sample", "--lang", "en"], database: database)
+        #expect(exported.output.contains("name,code,description") && exported.output.contains("営業部,S"))
+
+        let verified = try Self.run(["audit", "verify"], database: database)
+        #expect(verified.status == 0 && verified.output.contains("ok      chain installation"))
+
+        let tamper = try Self.run(["audit", "verify", "--workspace", "nope"], database: database)
+        #expect(tamper.status != 0 && tamper.error.contains("workspace not found"))
+    }
+
+    @Test func invalidConfigurationStopsWithTheSettingsName() throws {
+        let run = try Self.run(["migrate"], database: "mysql://somewhere/db")
+        #expect(run.status != 0)
+        #expect(run.error.contains("MEGURI_DATABASE_URL"))
+        let port = try Self.run(["serve", "--port", "99999"], database: "sqlite::memory:")
+        #expect(port.status != 0 && port.error.contains("--port"))
+    }
+}
