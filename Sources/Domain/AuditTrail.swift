@@ -108,11 +108,17 @@ public struct AuditEntry: Sendable {
         self.after = after
     }
 
-    /// An entry whose before/after are the JSON of two values (either may be nil).
+    /// An entry whose before/after are the JSON of two values. A create keeps the whole record in
+    /// `after` and a delete in `before`; an update keeps, on both sides, only the fields that
+    /// changed (and the id), so a long history stays small and says exactly what moved.
     public static func change<T: Encodable>(_ entityType: String, id: String, action: String, workspace: Workspace.ID?,
                                             before: T?, after: T?) -> AuditEntry {
-        AuditEntry(workspaceID: workspace, entityType: entityType, entityID: id, action: action,
-                   before: before.map(AuditJSON.encode), after: after.map(AuditJSON.encode))
+        guard let before, let after else {
+            return AuditEntry(workspaceID: workspace, entityType: entityType, entityID: id, action: action,
+                              before: before.map(AuditJSON.encode), after: after.map(AuditJSON.encode))
+        }
+        let (old, new) = AuditJSON.difference(AuditJSON.encode(before), AuditJSON.encode(after))
+        return AuditEntry(workspaceID: workspace, entityType: entityType, entityID: id, action: action, before: old, after: new)
     }
 }
 
@@ -127,6 +133,27 @@ public enum AuditJSON {
         }
         guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else { return "null" }
         return text
+    }
+
+    /// The two objects reduced to the keys whose values differ, plus `id` when present.
+    public static func difference(_ before: String, _ after: String) -> (String, String) {
+        guard let old = try? JSONSerialization.jsonObject(with: Data(before.utf8)) as? [String: Any],
+              let new = try? JSONSerialization.jsonObject(with: Data(after.utf8)) as? [String: Any] else { return (before, after) }
+        func canonical(_ value: Any) -> Data? { try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys]) }
+        var keep = Set(old.keys).union(new.keys).filter { key in
+            switch (old[key], new[key]) {
+            case let (a?, b?): return canonical(a) != canonical(b)
+            default: return true
+            }
+        }
+        if old["id"] != nil { keep.insert("id") }
+        func subset(_ object: [String: Any]) -> String {
+            let filtered = object.filter { keep.contains($0.key) }
+            guard let data = try? JSONSerialization.data(withJSONObject: filtered, options: [.sortedKeys, .withoutEscapingSlashes]),
+                  let text = String(data: data, encoding: .utf8) else { return "{}" }
+            return text
+        }
+        return (subset(old), subset(new))
     }
 
     public static func timestamp(_ date: Date) -> String {
@@ -196,4 +223,13 @@ public struct ChainVerifier: Sendable {
         }
         return ChainVerification(chain: chain, eventCount: count, firstBroken: broken)
     }
+}
+
+/// The record types and actions the trail knows, for filter menus and their labels. Each capability
+/// adds its own here (reading them from a million events with DISTINCT would be too slow).
+public enum AuditVocabulary {
+    public static let entityTypes = ["workspace", "department", "member", "user", "api_token"]
+    public static let actions = ["create", "update", "delete", "sign_in", "sign_in_failed", "sign_out", "password_change", "totp_enable",
+                                 "totp_disable", "recovery_codes_regenerate", "revoke", "invitation_create", "invitation_accept",
+                                 "password_reset_create", "password_reset"]
 }

@@ -18,12 +18,9 @@ public struct AuditTrail: Sendable {
         try await list(access, filter: AuditFilter(entityType: entityType, entityID: entityID), page: page)
     }
 
-    public func filterChoices(_ access: WorkspaceAccess) async throws -> (entityTypes: [String], actions: [String]) {
+    public func filterChoices(_ access: WorkspaceAccess) throws -> (entityTypes: [String], actions: [String]) {
         try access.require(.auditTrailRead)
-        return try await services.store.read { db in
-            (try await db.auditEvents.distinctValues("entity_type", chain: .workspace(access.workspaceID)),
-             try await db.auditEvents.distinctValues("action", chain: .workspace(access.workspaceID)))
-        }
+        return (AuditVocabulary.entityTypes, AuditVocabulary.actions)
     }
 
     /// The filtered trail as CSV (UTF-8 with BOM), headers in `language`, times in the workspace zone.

@@ -25,22 +25,26 @@ public struct Users: Sendable {
 
     /// Creates a person. With a password they can sign in at once (CLI); without, they get an
     /// invitation link to hand over.
-    public func create(email: String?, displayName: String?, isAdministrator: Bool, password: String?, context: Context) async throws -> Created {
+    public func create(email: String?, displayName: String?, isAdministrator: Bool, password: String?, context: Context,
+                       precomputedHash: String? = nil) async throws -> Created {
         var v = Validator()
         let email = Email.validate(email, into: &v)
         let name = DisplayName.validate(displayName, into: &v)
         if let password { PasswordPolicy.validate(password, email: email, into: &v) }
         try v.check()
-        let hash = try await password.asyncMap { try await services.passwords.hash($0) }
+        // The demo seeder hashes its shared password once; everyone else's is hashed here.
+        var hash = precomputedHash
+        if hash == nil, let password { hash = try await services.passwords.hash(password) }
         let now = services.now
         let lifetime = services.security.invitationLifetime
+        let passwordHash = hash
         return try await services.store.write { tx in
             guard try await tx.users.load(email: email) == nil else { throw DomainError.invalid(field: "email", code: "error.emailTaken") }
-            let user = User(email: email, displayName: name, isAdministrator: isAdministrator, hasPassword: hash != nil, createdAt: now, updatedAt: now)
-            try await tx.users.insert(user, credentials: UserCredentials(passwordHash: hash))
+            let user = User(email: email, displayName: name, isAdministrator: isAdministrator, hasPassword: passwordHash != nil, createdAt: now, updatedAt: now)
+            try await tx.users.insert(user, credentials: UserCredentials(passwordHash: passwordHash))
             try await tx.record(.change("user", id: user.id.description, action: "create", workspace: nil, before: nil as User?, after: user), context, at: now)
             var secret: String? = nil
-            if hash == nil {
+            if passwordHash == nil {
                 secret = try await Self.issueLink(.invitation, for: user, workspace: nil, lifetime: lifetime, tx: tx, context: context, now: now)
             }
             return Created(user: user, invitationSecret: secret)
@@ -139,12 +143,5 @@ public struct Users: Sendable {
                                         workspace: nil, before: before, after: after), context, at: now)
             return after
         }
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -166,10 +166,9 @@ public struct AuditEventStore: Sendable {
         return Page(items: Array(items), nextCursor: next)
     }
 
-    /// The entity types and actions that occur in a chain, for filter menus.
-    public func distinctValues(_ column: String, chain: AuditChain) async throws -> [String] {
-        try await sql.select().distinct().column(SQLColumn(column)).from("audit_events").where("chain_key", .equal, chain.key)
-            .orderBy(SQLColumn(column)).all().map { try $0.decode(column: column, as: String.self) }
+    public func count(chain: AuditChain) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("audit_events")
+            .where("chain_key", .equal, chain.key).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     public func chainKeys() async throws -> [String] {

@@ -65,6 +65,33 @@ public struct MemberStore: Sendable {
         try await insertGrants(member)
     }
 
+    /// Many memberships at once (the bulk demo path).
+    public func insert(_ members: [Member]) async throws {
+        for chunk in stride(from: 0, to: members.count, by: 500) {
+            let slice = members[chunk..<min(chunk + 500, members.count)]
+            try await sql.insert(into: "members").models(slice.map {
+                MemberRow(id: $0.id.uuid, workspaceId: $0.workspaceID.uuid, userId: $0.userID.uuid, homeDepartmentId: $0.homeDepartmentID?.uuid,
+                          createdAt: stored($0.createdAt), updatedAt: stored($0.updatedAt), version: $0.version)
+            }, with: rowEncoder).run()
+            let roles = slice.flatMap { member in
+                member.grants.map {
+                    RoleRow(id: UUID(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
+                            departmentId: $0.departmentID?.uuid, expiresOn: $0.expiresOn?.description)
+                }
+            }
+            if !roles.isEmpty { try await sql.insert(into: "member_roles").models(roles, with: rowEncoder).run() }
+        }
+    }
+
+    /// Writes only the home department and version of many members (the bulk demo history).
+    public func updateHomeDepartments(_ members: [Member]) async throws {
+        for member in members {
+            try await sql.update("members").set("home_department_id", to: SQLBind(member.homeDepartmentID?.uuid))
+                .set("updated_at", to: stored(member.updatedAt)).set("version", to: member.version)
+                .where("id", .equal, member.id.uuid).run()
+        }
+    }
+
     /// Writes home department and roles, raising the version by one.
     public func update(_ member: Member) async throws -> Member {
         var next = member

@@ -6,6 +6,7 @@ import SQLKit
 public enum Migrations {
     public static let all: [any Migration] = [
         CreateFoundation(),
+        AddLookupIndexes(),
     ]
 }
 
@@ -167,6 +168,25 @@ struct CreateFoundation: AsyncMigration {
         for table in ["audit_events", "audit_chains", "login_failures", "one_time_links", "api_tokens", "sessions",
                       "member_roles", "members", "departments", "workspaces", "users"] {
             try await database.schema(table).delete()
+        }
+    }
+}
+
+/// Indexes the large-workspace benchmarks showed were needed.
+struct AddLookupIndexes: AsyncMigration {
+    var name: String { "0002_lookup_indexes" }
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "member_roles_workspace_role").on("member_roles").column("workspace_id").column("role").run()
+        try await sql.create(index: "one_time_links_workspace").on("one_time_links").column("workspace_id").column("purpose").run()
+        try await sql.create(index: "members_workspace_department").on("members").column("workspace_id").column("home_department_id").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for index in ["member_roles_workspace_role", "one_time_links_workspace", "members_workspace_department"] {
+            try await sql.drop(index: index).run()
         }
     }
 }

@@ -63,6 +63,14 @@ public struct UserStore: Sendable {
         try await sql.insert(into: "users").model(UserRow(user, credentials), with: rowEncoder).run()
     }
 
+    /// Many people at once (the bulk demo path), in chunks the engines accept.
+    public func insert(_ users: [(User, UserCredentials)]) async throws {
+        for chunk in stride(from: 0, to: users.count, by: 500) {
+            let rows = users[chunk..<min(chunk + 500, users.count)].map { UserRow($0.0, $0.1) }
+            try await sql.insert(into: "users").models(rows, with: rowEncoder).run()
+        }
+    }
+
     /// Saves profile and credentials together.
     public func save(_ user: User, credentials: UserCredentials) async throws {
         var row = UserRow(user, credentials)

@@ -16,7 +16,7 @@ struct MeguriCommand: AsyncParsableCommand {
         MEGURI_ADMIN_EMAIL + MEGURI_ADMIN_PASSWORD.
         """,
         subcommands: [Serve.self, Migrate.self, UserCommands.self, WorkspaceCommands.self, MemberCommands.self, TokenCommands.self,
-                      ImportCommand.self, ExportCommand.self, AuditCommands.self],
+                      ImportCommand.self, ExportCommand.self, AuditCommands.self, DemoCommands.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -95,6 +95,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default: $MEGURI_HOST or 127.0.0.1)") var host: String?
     @Option(help: "Port (default: $MEGURI_PORT or 8080)") var port: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical") var logLevel: String?
+    @Flag(help: "On a fresh database, fill a demo workspace (slug demo) and print how to sign in") var demo = false
 
     func run() async throws {
         var config: AppConfiguration
@@ -118,6 +119,14 @@ struct Serve: AsyncParsableCommand {
             if let email = config.adminEmail, let password = config.adminPassword,
                let admin = try await installation.bootstrapAdministrator(email: email, password: password) {
                 printOut("Created the installation administrator \(admin.email) from MEGURI_ADMIN_EMAIL.")
+            }
+            if demo {
+                if try await Workspaces(meguri.services).load(slug: "demo") == nil {
+                    let report = try await Demo(meguri.services).seed(slug: "demo", scale: .small, context: operatorContext())
+                    printDemoReport(report, baseURL: config.baseURL)
+                } else {
+                    printOut("The demo workspace already exists: \(config.baseURL)/w/demo (password: \(Demo.password)).")
+                }
             }
             printOut("Meguri is using \(config.database).")
             printOut("Meguri listens on http://\(config.host):\(config.port)")

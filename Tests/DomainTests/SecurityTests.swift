@@ -101,3 +101,25 @@ import Testing
         #expect(a.computedHash != b.computedHash)
     }
 }
+
+@Suite struct AuditSnapshots {
+    struct Record: Encodable { var id: String; var name: String; var code: String?; var notes: String }
+
+    @Test func anUpdateKeepsOnlyWhatChangedAndTheId() {
+        let before = Record(id: "d1", name: "営業部", code: "S", notes: "長い説明")
+        var after = before
+        after.code = nil
+        after.name = "第一営業部"
+        let entry = AuditEntry.change("department", id: "d1", action: "update", workspace: nil, before: before, after: after)
+        #expect(entry.before == #"{"code":"S","id":"d1","name":"営業部"}"#)
+        #expect(entry.after == #"{"id":"d1","name":"第一営業部"}"#)
+    }
+
+    @Test func aCreateAndADeleteKeepTheWholeRecord() {
+        let record = Record(id: "d1", name: "営業部", code: nil, notes: "x")
+        let created = AuditEntry.change("department", id: "d1", action: "create", workspace: nil, before: nil as Record?, after: record)
+        #expect(created.before == nil && created.after == #"{"id":"d1","name":"営業部","notes":"x"}"#)
+        let deleted = AuditEntry.change("department", id: "d1", action: "delete", workspace: nil, before: record, after: nil as Record?)
+        #expect(deleted.after == nil && deleted.before == created.after)
+    }
+}

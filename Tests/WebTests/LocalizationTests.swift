@@ -50,7 +50,7 @@ import TestSupport
         }
         keys += (1...12).map { "month.\($0)" } + WorkItem.Kind.allCases.map { "work.kind.\($0.rawValue)" }
         keys += ["create", "invite", "update", "unchanged"].map { "import.outcome.\($0)" }
-        keys += ["user", "workspace", "department", "member", "api_token"].map { "entity.\($0)" }
+        keys += AuditVocabulary.entityTypes.map { "entity.\($0)" } + AuditVocabulary.actions.map { "action.\($0)" }
         for key in keys { #expect(localizer.has(key), "\(key)") }
     }
 

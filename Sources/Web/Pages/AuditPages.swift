@@ -55,7 +55,7 @@ struct AuditPages {
         let c = try await PageContext.make(req)
         let query = Query(req)
         let trail = AuditTrail(req.meguri)
-        let choices = try await trail.filterChoices(access)
+        let choices = try trail.filterChoices(access)
         let people = try await req.meguri.store.read { try await $0.members.list(in: access.workspaceID, filter: .init(), page: PageRequest(limit: 200)) }.items
         var errors: [FieldError] = []
         var page = Page<AuditEvent>(items: [], nextCursor: nil)
