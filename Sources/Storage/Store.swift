@@ -141,6 +141,19 @@ public struct Store: Sendable {
         _ = try await sql().raw("PRAGMA journal_mode=WAL").all()
     }
 
+    /// A consistent copy of a live SQLite database (`VACUUM INTO`), taken while others keep writing.
+    public func backupSQLite(to path: String) async throws {
+        guard engine == .sqlite else { throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "not an SQLite database") }
+        _ = try await sql().raw("VACUUM INTO \(bind: path)").all()
+    }
+
+    /// `ok` when SQLite finds the file sound.
+    public func integrityCheck() async throws -> String {
+        guard engine == .sqlite else { return "ok" }
+        let rows = try await sql().raw("PRAGMA integrity_check").all()
+        return try rows.map { try $0.decode(column: "integrity_check", as: String.self) }.joined(separator: "; ")
+    }
+
     /// Whether an error is a unique-constraint violation (a race two writers lost to each other).
     public static func isUniqueViolation(_ error: any Error) -> Bool {
         let text = String(reflecting: error)
