@@ -5,7 +5,7 @@ import Storage
 import Synchronization
 import Testing
 import VaporTesting
-@testable import Web
+import Web
 
 /// The databases a storage or API test runs on: SQLite always, PostgreSQL when
 /// `MEGURI_TEST_POSTGRES_URL` is set (CI sets it).
