@@ -156,9 +156,10 @@ public enum AuditJSON {
         return (subset(old), subset(new))
     }
 
+    private static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+
     public static func timestamp(_ date: Date) -> String {
-        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
-        return AuditEvent.truncated(date).formatted(format)
+        AuditEvent.truncated(date).formatted(timestampStyle)
     }
 }
 

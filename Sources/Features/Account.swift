@@ -54,6 +54,7 @@ public struct Account: Sendable {
             after.updatedAt = now
             after.version += 1
             try await tx.users.save(after, credentials: credentials)
+            if after.displayName != before.displayName { try await tx.members.renamed(user: after) }
             try await tx.record(.change("user", id: user.id.description, action: "update", workspace: nil, before: before, after: after), context, at: now)
             return after
         }

@@ -73,6 +73,7 @@ public struct Users: Sendable {
             after.updatedAt = now
             after.version += 1
             try await tx.users.save(after, credentials: credentials)
+            if after.displayName != before.displayName { try await tx.members.renamed(user: after) }
             if after.isDisabled { try await tx.sessions.deleteAll(of: id) }
             try await tx.record(.change("user", id: id.description, action: "update", workspace: nil, before: before, after: after), context, at: now)
             return after
@@ -136,6 +137,7 @@ public struct Users: Sendable {
             after.updatedAt = now
             after.version += 1
             try await tx.users.save(after, credentials: credentials)
+            if after.displayName != before.displayName { try await tx.members.renamed(user: after) }
             try await tx.links.markUsed(link.id, at: now)
             try await tx.sessions.deleteAll(of: userID)
             let context = Context(actor: .user(after), requestID: requestID)

@@ -4,6 +4,8 @@ import SQLKit
 import Synchronization
 
 struct AuditEventRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, chainKey = "chain_key", workspaceId = "workspace_id", sequence, occurredAt = "occurred_at", actorKind = "actor_kind", actorUserId = "actor_user_id", actorTokenId = "actor_token_id", actorLabel = "actor_label", entityType = "entity_type", entityId = "entity_id", action, beforeJson = "before_json", afterJson = "after_json", requestId = "request_id", previousHash = "previous_hash", hash }
+
     var id: UUID
     var chainKey: String
     var workspaceId: UUID?

@@ -3,6 +3,8 @@ import Foundation
 import SQLKit
 
 struct DepartmentRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", name, nameKey = "name_key", code, description, createdAt = "created_at", updatedAt = "updated_at", version }
+
     var id: UUID
     var workspaceId: UUID
     var name: String

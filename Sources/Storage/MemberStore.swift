@@ -3,16 +3,22 @@ import Foundation
 import SQLKit
 
 struct MemberRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", userId = "user_id", homeDepartmentId = "home_department_id", sortName = "sort_name", createdAt = "created_at", updatedAt = "updated_at", version }
+
     var id: UUID
     var workspaceId: UUID
     var userId: UUID
     var homeDepartmentId: UUID?
+    /// The person's name as the list sorts it (kept here so the sort can use an index).
+    var sortName: String
     var createdAt: Date
     var updatedAt: Date
     var version: Int
 }
 
 struct MemberJoinedRow: Decodable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", userId = "user_id", homeDepartmentId = "home_department_id", createdAt = "created_at", updatedAt = "updated_at", version, email, displayName = "display_name", passwordHash = "password_hash" }
+
     var id: UUID
     var workspaceId: UUID
     var userId: UUID
@@ -26,6 +32,8 @@ struct MemberJoinedRow: Decodable, Sendable {
 }
 
 struct RoleRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, memberId = "member_id", workspaceId = "workspace_id", role, departmentId = "department_id", expiresOn = "expires_on" }
+
     var id: UUID
     var memberId: UUID
     var workspaceId: UUID
@@ -57,10 +65,20 @@ public struct MemberStore: Sendable {
     let sql: any SQLDatabase
     let engine: Store.Engine
 
+    /// Members sort by name (people without a name yet by e-mail), case-insensitively.
+    static func sortName(_ displayName: String, _ email: String) -> String {
+        (Text.nonBlank(displayName) ?? email).lowercased()
+    }
+
+    /// Keeps every membership's sort name in step with the person's name.
+    public func renamed(user: User) async throws {
+        try await sql.update("members").set("sort_name", to: Self.sortName(user.displayName, user.email)).where("user_id", .equal, user.id.uuid).run()
+    }
+
     public func insert(_ member: Member) async throws {
         try await sql.insert(into: "members").model(
             MemberRow(id: member.id.uuid, workspaceId: member.workspaceID.uuid, userId: member.userID.uuid,
-                      homeDepartmentId: member.homeDepartmentID?.uuid, createdAt: stored(member.createdAt),
+                      homeDepartmentId: member.homeDepartmentID?.uuid, sortName: Self.sortName(member.displayName, member.email), createdAt: stored(member.createdAt),
                       updatedAt: stored(member.updatedAt), version: member.version), with: rowEncoder).run()
         try await insertGrants(member)
     }
@@ -71,7 +89,7 @@ public struct MemberStore: Sendable {
             let slice = members[chunk..<min(chunk + 500, members.count)]
             try await sql.insert(into: "members").models(slice.map {
                 MemberRow(id: $0.id.uuid, workspaceId: $0.workspaceID.uuid, userId: $0.userID.uuid, homeDepartmentId: $0.homeDepartmentID?.uuid,
-                          createdAt: stored($0.createdAt), updatedAt: stored($0.updatedAt), version: $0.version)
+                          sortName: Self.sortName($0.displayName, $0.email), createdAt: stored($0.createdAt), updatedAt: stored($0.updatedAt), version: $0.version)
             }, with: rowEncoder).run()
             let roles = slice.flatMap { member in
                 member.grants.map {
@@ -164,7 +182,7 @@ public struct MemberStore: Sendable {
                 sql.select().column("member_id").from("member_roles").where("role", .equal, role.rawValue)
                     .where("workspace_id", .equal, workspace.uuid).select))
         }
-        let sortKey = SQLFunction("lower", args: SQLColumn("display_name", table: "users"))
+        let sortKey = SQLColumn("sort_name", table: "members")
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
             query.where { group in
                 group.where(sortKey, .greaterThan, SQLBind(cursor.key))
@@ -173,7 +191,7 @@ public struct MemberStore: Sendable {
         }
         let rows = try await query.orderBy(sortKey).orderBy(SQLColumn("id", table: "members")).limit(page.limit + 1).all(MemberJoinedRow.self)
         let items = try await withGrants(Array(rows.prefix(page.limit)))
-        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.displayName.lowercased(), id: $0.id.uuid.uuidString).encoded } : nil
+        let next = rows.count > page.limit ? items.last.map { Cursor(key: Self.sortName($0.displayName, $0.email), id: $0.id.uuid.uuidString).encoded } : nil
         return Page(items: items, nextCursor: next)
     }
 

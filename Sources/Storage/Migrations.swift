@@ -7,6 +7,7 @@ public enum Migrations {
     public static let all: [any Migration] = [
         CreateFoundation(),
         AddLookupIndexes(),
+        AddSortNamesAndTrailIndexes(),
     ]
 }
 
@@ -188,5 +189,48 @@ struct AddLookupIndexes: AsyncMigration {
         for index in ["member_roles_workspace_role", "one_time_links_workspace", "members_workspace_department"] {
             try await sql.drop(index: index).run()
         }
+    }
+}
+
+/// Members sort by a stored name (an index instead of sorting thousands of rows per page), and
+/// the trail's filters get indexes that end in the sequence they are read by.
+struct AddSortNamesAndTrailIndexes: AsyncMigration {
+    var name: String { "0003_sort_names_and_trail_indexes" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("members").field("sort_name", .string, .required, .sql(.default(""))).update()
+        let sql = database as! any SQLDatabase
+        let rows = try await sql.select().column(SQLColumn("id", table: "members")).column(SQLColumn("display_name", table: "users"))
+            .column(SQLColumn("email", table: "users")).from("members")
+            .join("users", on: SQLColumn("user_id", table: "members"), .equal, SQLColumn("id", table: "users")).all()
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self)
+            let name = try row.decode(column: "display_name", as: String.self)
+            let email = try row.decode(column: "email", as: String.self)
+            try await sql.update("members").set("sort_name", to: MemberStore.sortName(name, email)).where("id", .equal, id).run()
+        }
+        let indexes: [(String, String, [String])] = [
+            ("members_workspace_sort", "members", ["workspace_id", "sort_name", "id"]),
+            ("audit_events_chain_entity", "audit_events", ["chain_key", "entity_type", "entity_id", "sequence"]),
+            ("audit_events_chain_type_action", "audit_events", ["chain_key", "entity_type", "action", "sequence"]),
+            ("audit_events_chain_action", "audit_events", ["chain_key", "action", "sequence"]),
+            ("audit_events_chain_actor", "audit_events", ["chain_key", "actor_user_id", "sequence"]),
+        ]
+        for (name, table, columns) in indexes {
+            var builder = sql.create(index: name).on(table)
+            for column in columns { builder = builder.column(column) }
+            try await builder.run()
+        }
+        for old in ["audit_events_entity", "audit_events_actor"] { try await sql.drop(index: old).run() }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for index in ["members_workspace_sort", "audit_events_chain_entity", "audit_events_chain_type_action", "audit_events_chain_action", "audit_events_chain_actor"] {
+            try await sql.drop(index: index).run()
+        }
+        try await sql.create(index: "audit_events_entity").on("audit_events").column("entity_type").column("entity_id").run()
+        try await sql.create(index: "audit_events_actor").on("audit_events").column("chain_key").column("actor_user_id").run()
+        try await database.schema("members").deleteField("sort_name").update()
     }
 }

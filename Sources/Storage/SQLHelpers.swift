@@ -2,8 +2,10 @@ import Domain
 import Foundation
 import SQLKit
 
-let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .convertFromSnakeCase)
-let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
+// Row structs name their columns in explicit CodingKeys: converting key case on every decode was
+// the largest single cost of a list request in the benchmarks.
+let rowDecoder = SQLRowDecoder(keyDecodingStrategy: .useDefaultKeys)
+let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .useDefaultKeys, nilEncodingStrategy: .asNil)
 
 extension SQLQueryFetcher {
     func first<D: Decodable>(_ type: D.Type) async throws -> D? { try await first(decoding: type, with: rowDecoder) }

@@ -32,6 +32,8 @@ public struct SessionRecord: Codable, Sendable, Equatable {
 }
 
 struct SessionRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, userId = "user_id", stage, csrfToken = "csrf_token", createdAt = "created_at", lastSeenAt = "last_seen_at", expiresAt = "expires_at", userAgent = "user_agent" }
+
     var id: String
     var userId: UUID
     var stage: String
@@ -79,6 +81,8 @@ public struct SessionStore: Sendable {
 }
 
 struct ApiTokenRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, userId = "user_id", workspaceId = "workspace_id", name, tokenHash = "token_hash", prefix, createdAt = "created_at", lastUsedAt = "last_used_at", revokedAt = "revoked_at" }
+
     var id: UUID
     var userId: UUID
     var workspaceId: UUID?
@@ -157,6 +161,8 @@ public struct OneTimeLink: Sendable, Equatable {
 }
 
 struct OneTimeLinkRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, purpose, tokenHash = "token_hash", userId = "user_id", workspaceId = "workspace_id", createdBy = "created_by", createdAt = "created_at", expiresAt = "expires_at", usedAt = "used_at" }
+
     var id: UUID
     var purpose: String
     var tokenHash: String
@@ -214,7 +220,12 @@ public struct OneTimeLinkStore: Sendable {
 public struct LoginFailureStore: Sendable {
     let sql: any SQLDatabase
 
-    struct Row: Codable { var id: UUID; var key: String; var occurredAt: Date }
+    struct Row: Codable {
+        var id: UUID
+        var key: String
+        var occurredAt: Date
+        enum CodingKeys: String, CodingKey { case id, key, occurredAt = "occurred_at" }
+    }
 
     public func record(keys: [String], at date: Date) async throws {
         try await sql.insert(into: "login_failures").models(keys.map { Row(id: UUID(), key: $0, occurredAt: stored(date)) }, with: rowEncoder).run()

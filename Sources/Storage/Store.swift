@@ -5,6 +5,7 @@ import FluentSQLiteDriver
 import Foundation
 import Logging
 import SQLKit
+import Synchronization
 
 /// Where the data lives, parsed from `MEGURI_DATABASE_URL`: an SQLite file (the default) or PostgreSQL.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -96,6 +97,8 @@ public struct Store: Sendable {
     private let id: DatabaseID
     private let gate: AsyncLock?
     private let logger: Logger
+    /// Counts committed write transactions, so caches of reads know when to forget.
+    public let writes = WriteCounter()
 
     public init(databases: Databases, location: DatabaseLocation, logger: Logger) {
         self.databases = databases
@@ -122,6 +125,7 @@ public struct Store: Sendable {
             let result = try await fluent().transaction { database in
                 try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine))
             }
+            writes.increment()
             if let gate { await gate.release() }
             return result
         } catch {
@@ -159,6 +163,14 @@ public struct Store: Sendable {
         let text = String(reflecting: error)
         return text.contains("UNIQUE constraint failed") || text.contains("23505") || text.contains("uniqueViolation")
     }
+}
+
+/// A number that grows with every committed write of this process.
+public final class WriteCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    public init() {}
+    public var current: Int { value.load(ordering: .acquiring) }
+    func increment() { value.add(1, ordering: .releasing) }
 }
 
 /// A first-in first-out lock for async code.

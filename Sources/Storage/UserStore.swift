@@ -3,6 +3,8 @@ import Foundation
 import SQLKit
 
 struct UserRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, email, displayName = "display_name", isAdministrator = "is_administrator", language, passwordHash = "password_hash", totpSecret = "totp_secret", totpPendingSecret = "totp_pending_secret", totpEnabled = "totp_enabled", totpLastStep = "totp_last_step", recoveryCodes = "recovery_codes", isDisabled = "is_disabled", createdAt = "created_at", updatedAt = "updated_at", version }
+
     var id: UUID
     var email: String
     var displayName: String

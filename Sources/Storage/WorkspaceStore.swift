@@ -3,6 +3,8 @@ import Foundation
 import SQLKit
 
 struct WorkspaceRow: Codable, Sendable {
+    enum CodingKeys: String, CodingKey { case id, slug, name, organizationName = "organization_name", scopeStatement = "scope_statement", sites, certificationBody = "certification_body", certificateNumber = "certificate_number", initialCertificationDate = "initial_certification_date", timeZone = "time_zone", fiscalYearStartMonth = "fiscal_year_start_month", createdAt = "created_at", updatedAt = "updated_at", version }
+
     var id: UUID
     var slug: String
     var name: String

@@ -55,6 +55,7 @@ public struct Meguri: Sendable {
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
                                     catalog: catalog, localizer: localizer)
             app.storage[ServicesKey.self] = services
+            app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
             app.storage[ConfigurationKey.self] = configuration
             configureJSON()
             app.middleware = Middlewares()

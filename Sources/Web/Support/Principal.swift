@@ -25,9 +25,11 @@ struct ServicesKey: StorageKey { typealias Value = AppServices }
 struct ConfigurationKey: StorageKey { typealias Value = AppConfiguration }
 struct AccessKey: StorageKey { typealias Value = WorkspaceAccess }
 struct RequestIDKey: StorageKey { typealias Value = String }
+struct ReadCacheKey: StorageKey { typealias Value = ReadCache }
 
 extension Application {
     var meguri: AppServices { storage[ServicesKey.self]! }
+    var readCache: ReadCache { storage[ReadCacheKey.self]! }
     var configuration: AppConfiguration { storage[ConfigurationKey.self]! }
 }
 
@@ -85,14 +87,23 @@ enum Cookies {
 struct AuthenticationMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let auth = Authentication(request.meguri)
+        let cache = request.application.readCache
+        let now = request.meguri.now
         if let header = request.headers.bearerAuthorization {
-            guard let (token, user) = try await auth.token(bearer: header.token) else { throw DomainError.unauthenticated }
+            let found = try await cache.cached("token:" + Secret.hash(header.token), now: now) {
+                try await auth.token(bearer: header.token).map { ReadCache.Value.token($0.0, $0.1) }
+            }
+            guard case .token(let token, let user) = found else { throw DomainError.unauthenticated }
             request.storage[PrincipalKey.self] = .token(token, user)
         } else if request.headers[.authorization].first != nil, request.isAPI {
             throw DomainError.unauthenticated
-        } else if let secret = request.cookies[Cookies.session]?.string, !request.isAPI,
-                  let context = try await auth.session(secret: secret) {
-            request.storage[PrincipalKey.self] = .session(secret: secret, record: context.session, user: context.user)
+        } else if let secret = request.cookies[Cookies.session]?.string, !request.isAPI {
+            let found = try await cache.cached("session:" + Secret.hash(secret), now: now) {
+                try await auth.session(secret: secret).map(ReadCache.Value.session)
+            }
+            if case .session(let context) = found, context.session.expiresAt > now {
+                request.storage[PrincipalKey.self] = .session(secret: secret, record: context.session, user: context.user)
+            }
         }
         return try await next.respond(to: request)
     }

@@ -60,7 +60,11 @@ func authorize(_ request: Request, _ access: RouteAccess) async throws {
         guard let slug = request.parameters.get("slug") else { throw Abort(.internalServerError, reason: "workspace route without :slug") }
         var tokenWorkspace: Workspace.ID? = nil
         if case .token(let token, _) = request.principal { tokenWorkspace = token.workspaceID }
-        let resolved = try await Access.resolve(user, slug: slug, tokenWorkspace: tokenWorkspace, services: request.meguri)
+        let key = "access:\(user.id):\(user.version):\(slug):\(tokenWorkspace?.description ?? "-")"
+        let found = try await request.application.readCache.cached(key, now: request.meguri.now) {
+            .access(try await Access.resolve(user, slug: slug, tokenWorkspace: tokenWorkspace, services: request.meguri))
+        }
+        guard case .access(let resolved) = found else { throw DomainError.notFound(entity: "workspace") }
         try resolved.require(permission)
         request.storage[AccessKey.self] = resolved
     }

@@ -16,6 +16,7 @@ struct PageContext {
     var flash: String?
     /// Where people reach this installation, for links they copy and hand over.
     let baseURLValue: String
+    let formatTimestamp: @Sendable (Date) -> String
 
     init(request: Request) {
         language = request.language
@@ -28,6 +29,7 @@ struct PageContext {
         default: csrfToken = request.anonymousCSRFToken
         }
         flash = request.storage[FlashKey.self]
+        formatTimestamp = DateFormatting.timestamp(in: access?.workspace.zone ?? TimeZone(identifier: Workspace.defaultTimeZone)!)
         if let configured = request.configuration.publicURL {
             baseURLValue = configured
         } else {
@@ -55,7 +57,7 @@ struct PageContext {
     /// Times are shown in the workspace's zone (or Tokyo outside one).
     var zone: TimeZone { access?.workspace.zone ?? TimeZone(identifier: Workspace.defaultTimeZone)! }
 
-    func timestamp(_ date: Date) -> String { DateFormatting.timestamp(in: zone)(date) }
+    func timestamp(_ date: Date) -> String { formatTimestamp(date) }
     func date(_ date: Date) -> String { CalendarDate(date, in: zone).description }
 }
 

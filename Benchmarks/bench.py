@@ -1,0 +1,186 @@
+"""Latency and throughput of a release build on a large generated workspace, measured with wrk.
+
+usage: python3 Benchmarks/bench.py [--database URL_OR_PATH] [--scale enterprise] [--duration 10] [--out FILE]
+
+Seeds the workspace once (kept in .bench/ for SQLite), starts `.build/release/meguri serve`,
+measures cold start to /readyz, then runs wrk at 8 and 64 connections against pages, list APIs
+with filters, detail pages and a write endpoint, plus /healthz as the framework's own ceiling.
+Prints a Markdown table: median and p99 latency, requests/s, each as a fraction of the ceiling,
+and the server's peak RSS."""
+import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+from http.cookiejar import CookieJar
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, ".build/release/meguri")
+SLUG = "bench"
+
+
+def meguri(database, *arguments):
+    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error")
+    return subprocess.run([BINARY, *arguments], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+def seed(database, scale):
+    result = subprocess.run([BINARY, "demo", "seed", "--workspace", SLUG, "--scale", scale, "--seed", "7"],
+                            env=dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error"), capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0 and "already used" not in result.stderr:
+        sys.exit(result.stderr)
+    print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "workspace already seeded", flush=True)
+
+
+def secretariat_email(database):
+    out = meguri(database, "export", "members", "--workspace", SLUG, "--lang", "en").stdout
+    for line in out.splitlines()[1:]:
+        cells = line.split(",")
+        if "secretariat" in cells[3]:
+            return cells[0].lstrip("\ufeff")
+    sys.exit("no secretariat member in the bench workspace")
+
+
+def start(database, port):
+    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_PORT=str(port), MEGURI_LOG_LEVEL="error", MEGURI_BCRYPT_COST="4")
+    started = time.perf_counter()
+    process = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return process, (time.perf_counter() - started) * 1000
+        except Exception:
+            if process.poll() is not None:
+                sys.exit("the server did not start")
+            time.sleep(0.01)
+
+
+def sign_in(base, email):
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login").read().decode()
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"_csrf": csrf, "email": email, "password": "meguri-demo-password"}).encode()
+    opener.open(base + "/login", data)
+    session = next(cookie.value for cookie in jar if cookie.name == "meguri_session")
+    return f"meguri_session={session}"
+
+
+def api(base, token, path):
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+WRITE_SCRIPT = """
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = '{"name":"bench-' .. tostring(math.random(1, 1000000000)) .. '-' .. counter .. '"}'
+  return wrk.format("POST", nil, nil, body)
+end
+"""
+
+READ_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d\\n", summary.requests, latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def wrk(url, headers, connections, duration, script_text=""):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script_text + READ_SCRIPT)
+        script = f.name
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s", script]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True).stdout
+    os.unlink(script)
+    match = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+)", output)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50": int(match.group(2)) / 1000, "p99": int(match.group(3)) / 1000,
+            "errors": int(match.group(4)) + (int(non2xx.group(1)) if non2xx else 0), "requests": int(match.group(1))}
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default=os.path.join(ROOT, ".bench", "enterprise.sqlite"))
+    parser.add_argument("--scale", default="enterprise")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if not os.path.exists(BINARY):
+        sys.exit("build the release binary first: swift build -c release")
+    if not args.database.startswith("postgres"):
+        os.makedirs(os.path.dirname(args.database), exist_ok=True)
+    engine = "PostgreSQL" if args.database.startswith("postgres") else "SQLite"
+    started = time.time()
+    seed(args.database, args.scale)
+    print(f"seeding/check took {time.time() - started:.0f}s", flush=True)
+    email = secretariat_email(args.database)
+    token = meguri(args.database, "token", "create", "--email", email, "--name", "bench", "--workspace", SLUG).stdout.strip().splitlines()[-1]
+    port = 18300
+    process, cold = start(args.database, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        cookie = sign_in(base, email)
+        member = api(base, token, f"/api/v1/workspaces/{SLUG}/members?limit=1&q=sato")["items"][0]["id"]
+        department = api(base, token, f"/api/v1/workspaces/{SLUG}/departments?limit=1")["items"][0]["id"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        page = {"Cookie": cookie}
+        q = urllib.parse.quote("佐藤")
+        targets = [
+            ("framework ceiling: GET /healthz", "/healthz", {}, ""),
+            ("page: my work (home)", f"/w/{SLUG}", page, ""),
+            ("page: members list", f"/w/{SLUG}/members", page, ""),
+            ("page: members search 佐藤", f"/w/{SLUG}/members?q={q}", page, ""),
+            ("page: departments list", f"/w/{SLUG}/departments", page, ""),
+            ("page: audit trail", f"/w/{SLUG}/audit-trail", page, ""),
+            ("page: audit trail filtered (member updates)", f"/w/{SLUG}/audit-trail?type=member&action=update", page, ""),
+            ("page: member detail", f"/w/{SLUG}/members/{member}", page, ""),
+            ("page: member history", f"/w/{SLUG}/history/member/{member}", page, ""),
+            ("API: members list", f"/api/v1/workspaces/{SLUG}/members?limit=50", bearer, ""),
+            ("API: members by role", f"/api/v1/workspaces/{SLUG}/members?role=departmentOfficer&limit=50", bearer, ""),
+            ("API: members search", f"/api/v1/workspaces/{SLUG}/members?q=sato&limit=50", bearer, ""),
+            ("API: departments list", f"/api/v1/workspaces/{SLUG}/departments?limit=50", bearer, ""),
+            ("API: audit events", f"/api/v1/workspaces/{SLUG}/audit-events?limit=50", bearer, ""),
+            ("API: audit events of one record", f"/api/v1/workspaces/{SLUG}/audit-events?entityType=member&entityId={member}", bearer, ""),
+            ("API: member detail", f"/api/v1/workspaces/{SLUG}/members/{member}", bearer, ""),
+            ("API: department detail", f"/api/v1/workspaces/{SLUG}/departments/{department}", bearer, ""),
+            ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
+        ]
+        rows = []
+        ceiling = {}
+        for name, path, headers, script in targets:
+            for connections in (8, 64):
+                result = wrk(base + path, headers, connections, args.duration, script)
+                if name.startswith("framework"):
+                    ceiling[connections] = result["rps"]
+                rows.append((name, connections, result))
+                print(f"{name:48s} c={connections:<3d} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
+                      f"  ({result['rps'] / ceiling[connections]:.2f} of ceiling){'  ERRORS ' + str(result['errors']) if result['errors'] else ''}", flush=True)
+        rss = peak_rss_mb(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait()
+    lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
+             f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "",
+             "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, connections, r in rows:
+        lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    if args.out:
+        with open(args.out, "a") as f:
+            f.write(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
