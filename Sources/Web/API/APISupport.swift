@@ -26,12 +26,9 @@ extension Request {
 func etag(_ version: Int) -> String { "\"\(version)\"" }
 
 /// A JSON answer with a status and optional ETag and Location.
-func json<T: Content>(_ value: T, status: HTTPResponseStatus = .ok, etag version: Int? = nil, location: String? = nil,
-                      for req: Request) async throws -> Response {
-    let response = try await value.encodeResponse(status: status, for: req)
-    if let version { response.headers.replaceOrAdd(name: .eTag, value: etag(version)) }
-    if let location { response.headers.replaceOrAdd(name: .location, value: location) }
-    return response
+func json<T: JSONWritable>(_ value: T, status: HTTPResponseStatus = .ok, etag version: Int? = nil, location: String? = nil,
+                           for req: Request) async throws -> Response {
+    try await JSONBody(value: value, status: status, etag: version, location: location).encodeResponse(for: req)
 }
 
 extension Parameters {

@@ -36,9 +36,9 @@ struct DepartmentAPI {
                                                 (422, "Still in use", "Problem", false)]), use: delete)
     }
 
-    @Sendable func list(_ req: Request) async throws -> ListResource<DepartmentResource> {
+    @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<DepartmentResource>> {
         let page = try await Departments(req.meguri).list(try req.access(), search: req.query[String.self, at: "q"], page: try req.pageRequest())
-        return ListResource(items: page.items.map(DepartmentResource.init), nextCursor: page.nextCursor)
+        return JSONBody(value: ListResource(items: page.items.map(DepartmentResource.init), nextCursor: page.nextCursor))
     }
 
     @Sendable func create(_ req: Request) async throws -> Response {
@@ -69,11 +69,11 @@ struct DepartmentAPI {
         return .noContent
     }
 
-    @Sendable func importCSV(_ req: Request) async throws -> ImportReportResource {
+    @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let report = try await Departments(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
-        return ImportReportResource(dryRun: report.dryRun, rows: report.rows.map { .init(row: $0.number, record: $0.name, outcome: $0.outcome.rawValue) })
+        return JSONBody(value: ImportReportResource(dryRun: report.dryRun, rows: report.rows.map { .init(row: $0.number, record: $0.name, outcome: $0.outcome.rawValue) }))
     }
 }
 

@@ -47,7 +47,7 @@ struct MemberAPI {
                                     responses: [(200, "A page of events", "AuditEventList", false)]), use: auditEvents)
     }
 
-    @Sendable func list(_ req: Request) async throws -> ListResource<MemberResource> {
+    @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<MemberResource>> {
         var v = Validator()
         var filter = MemberFilter(search: req.query[String.self, at: "q"])
         if let raw = req.query[String.self, at: "department"], !raw.isEmpty {
@@ -58,7 +58,7 @@ struct MemberAPI {
         }
         try v.check()
         let page = try await Members(req.meguri).list(try req.access(), filter: filter, page: try req.pageRequest())
-        return ListResource(items: page.items.map { MemberResource($0) }, nextCursor: page.nextCursor)
+        return JSONBody(value: ListResource(items: page.items.map { MemberResource($0) }, nextCursor: page.nextCursor))
     }
 
     @Sendable func create(_ req: Request) async throws -> Response {
@@ -94,17 +94,17 @@ struct MemberAPI {
         return .noContent
     }
 
-    @Sendable func importCSV(_ req: Request) async throws -> ImportReportResource {
+    @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let report = try await Members(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
         let base = PageContext(request: req).baseURL
-        return ImportReportResource(dryRun: report.dryRun, rows: report.rows.map {
+        return JSONBody(value: ImportReportResource(dryRun: report.dryRun, rows: report.rows.map {
             .init(row: $0.number, record: $0.email, outcome: $0.outcome.rawValue, invitationUrl: $0.invitationSecret.map { "\(base)/invitation/\($0)" })
-        })
+        }))
     }
 
-    @Sendable func auditEvents(_ req: Request) async throws -> ListResource<AuditEventResource> {
+    @Sendable func auditEvents(_ req: Request) async throws -> JSONBody<ListResource<AuditEventResource>> {
         let access = try req.access()
         var v = Validator()
         var filter = AuditFilter(entityType: Text.nonBlank(req.query[String.self, at: "entityType"]), entityID: Text.nonBlank(req.query[String.self, at: "entityId"]),
@@ -125,6 +125,6 @@ struct MemberAPI {
         }
         try v.check()
         let page = try await AuditTrail(req.meguri).list(access, filter: filter, page: try req.pageRequest())
-        return ListResource(items: page.items.map(AuditEventResource.init), nextCursor: page.nextCursor)
+        return JSONBody(value: ListResource(items: page.items.map(AuditEventResource.init), nextCursor: page.nextCursor))
     }
 }

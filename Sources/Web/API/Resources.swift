@@ -5,7 +5,7 @@ import Vapor
 
 /// The JSON shapes of the API (camelCase, ISO 8601 dates, UUID ids). Each is described in the
 /// OpenAPI document by `APISchemas`.
-struct WorkspaceResource: Content {
+struct WorkspaceResource: JSONWritable {
     var id: String
     var slug: String
     var name: String
@@ -38,24 +38,6 @@ struct WorkspaceResource: Content {
         version = w.version
     }
 
-    // Optional values are written as null rather than left out, so every field is always present.
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(slug, forKey: .slug)
-        try c.encode(name, forKey: .name)
-        try c.encode(organizationName, forKey: .organizationName)
-        try c.encode(scopeStatement, forKey: .scopeStatement)
-        try c.encode(sites, forKey: .sites)
-        try c.encode(certificationBody, forKey: .certificationBody)
-        try c.encode(certificateNumber, forKey: .certificateNumber)
-        try c.encode(initialCertificationDate, forKey: .initialCertificationDate)
-        try c.encode(timeZone, forKey: .timeZone)
-        try c.encode(fiscalYearStartMonth, forKey: .fiscalYearStartMonth)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(version, forKey: .version)
-    }
 }
 
 /// Create and PATCH body of a workspace: a missing field stays as it is; an empty string clears
@@ -79,7 +61,7 @@ struct WorkspaceRequest: Content {
     }
 }
 
-struct DepartmentResource: Content {
+struct DepartmentResource: JSONWritable {
     var id: String
     var name: String
     var code: String?
@@ -98,16 +80,6 @@ struct DepartmentResource: Content {
         version = d.version
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(name, forKey: .name)
-        try c.encode(code, forKey: .code)
-        try c.encode(description, forKey: .description)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(version, forKey: .version)
-    }
 }
 
 struct DepartmentRequest: Content {
@@ -117,7 +89,7 @@ struct DepartmentRequest: Content {
     var input: DepartmentInput { DepartmentInput(name: name, code: code, description: description) }
 }
 
-struct RoleGrantResource: Content {
+struct RoleGrantResource: JSONWritable {
     var role: String
     var departmentId: String?
     var expiresOn: String?
@@ -128,15 +100,9 @@ struct RoleGrantResource: Content {
         expiresOn = g.expiresOn?.description
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(role, forKey: .role)
-        try c.encode(departmentId, forKey: .departmentId)
-        try c.encode(expiresOn, forKey: .expiresOn)
-    }
 }
 
-struct MemberResource: Content {
+struct MemberResource: JSONWritable {
     var id: String
     var userId: String
     var email: String
@@ -164,20 +130,6 @@ struct MemberResource: Content {
         invitationUrl = invitationURL
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(userId, forKey: .userId)
-        try c.encode(email, forKey: .email)
-        try c.encode(displayName, forKey: .displayName)
-        try c.encode(homeDepartmentId, forKey: .homeDepartmentId)
-        try c.encode(roles, forKey: .roles)
-        try c.encode(activated, forKey: .activated)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(version, forKey: .version)
-        if let invitationUrl { try c.encode(invitationUrl, forKey: .invitationUrl) }
-    }
 }
 
 struct RoleGrantRequest: Content {
@@ -209,7 +161,7 @@ struct MemberPatchRequest: Content {
     }
 }
 
-struct AuditEventResource: Content {
+struct AuditEventResource: JSONWritable {
     var id: String
     var sequence: Int64
     var occurredAt: Date
@@ -223,19 +175,12 @@ struct AuditEventResource: Content {
     var previousHash: String
     var hash: String
 
-    struct ActorResource: Content {
+    struct ActorResource: JSONWritable {
         var kind: String
         var userId: String?
         var tokenId: String?
         var label: String
 
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(userId, forKey: .userId)
-            try c.encode(tokenId, forKey: .tokenId)
-            try c.encode(label, forKey: .label)
-        }
     }
 
     init(_ e: AuditEvent) {
@@ -253,36 +198,16 @@ struct AuditEventResource: Content {
         hash = e.hash
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(sequence, forKey: .sequence)
-        try c.encode(occurredAt, forKey: .occurredAt)
-        try c.encode(actor, forKey: .actor)
-        try c.encode(entityType, forKey: .entityType)
-        try c.encode(entityId, forKey: .entityId)
-        try c.encode(action, forKey: .action)
-        try c.encode(before, forKey: .before)
-        try c.encode(after, forKey: .after)
-        try c.encode(requestId, forKey: .requestId)
-        try c.encode(previousHash, forKey: .previousHash)
-        try c.encode(hash, forKey: .hash)
-    }
 }
 
-struct ListResource<Item: Content>: Content {
+struct ListResource<Item: JSONWritable>: JSONWritable {
     var items: [Item]
     var nextCursor: String?
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
-    }
 }
 
-struct MeResource: Content {
-    struct Membership: Content {
+struct MeResource: JSONWritable {
+    struct Membership: JSONWritable {
         var slug: String
         var name: String
         var roles: [RoleGrantResource]
@@ -295,32 +220,15 @@ struct MeResource: Content {
     var totpEnabled: Bool
     var workspaces: [Membership]
 
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(email, forKey: .email)
-        try c.encode(displayName, forKey: .displayName)
-        try c.encode(isAdministrator, forKey: .isAdministrator)
-        try c.encode(language, forKey: .language)
-        try c.encode(totpEnabled, forKey: .totpEnabled)
-        try c.encode(workspaces, forKey: .workspaces)
-    }
 }
 
-struct ImportReportResource: Content {
-    struct Row: Content {
+struct ImportReportResource: JSONWritable {
+    struct Row: JSONWritable {
         var row: Int
         var record: String
         var outcome: String
         var invitationUrl: String?
 
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(row, forKey: .row)
-            try c.encode(record, forKey: .record)
-            try c.encode(outcome, forKey: .outcome)
-            try c.encode(invitationUrl, forKey: .invitationUrl)
-        }
     }
     var dryRun: Bool
     var rows: [Row]

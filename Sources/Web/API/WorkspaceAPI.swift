@@ -29,24 +29,24 @@ struct WorkspaceAPI {
                                                 (428, "If-Match is missing", "Problem", false)]), use: update)
     }
 
-    @Sendable func me(_ req: Request) async throws -> MeResource {
+    @Sendable func me(_ req: Request) async throws -> JSONBody<MeResource> {
         let user = try req.requireUser()
         var tokenWorkspace: Workspace.ID? = nil
         if case .token(let token, _) = req.principal { tokenWorkspace = token.workspaceID }
         let workspaces = try await Access.workspaces(of: user, services: req.meguri).filter { tokenWorkspace == nil || $0.id == tokenWorkspace }
         let memberships = try await req.meguri.store.read { try await $0.members.all(of: user.id) }
         let grants = Dictionary(uniqueKeysWithValues: memberships.map { ($0.workspaceID, $0.grants) })
-        return MeResource(id: user.id.description, email: user.email, displayName: user.displayName, isAdministrator: user.isAdministrator,
+        return JSONBody(value: MeResource(id: user.id.description, email: user.email, displayName: user.displayName, isAdministrator: user.isAdministrator,
                           language: user.language?.rawValue, totpEnabled: user.totpEnabled,
-                          workspaces: workspaces.map { .init(slug: $0.slug, name: $0.name, roles: (grants[$0.id] ?? []).map(RoleGrantResource.init)) })
+                          workspaces: workspaces.map { .init(slug: $0.slug, name: $0.name, roles: (grants[$0.id] ?? []).map(RoleGrantResource.init)) }))
     }
 
-    @Sendable func list(_ req: Request) async throws -> ListResource<WorkspaceResource> {
+    @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<WorkspaceResource>> {
         let user = try req.requireUser()
         var tokenWorkspace: Workspace.ID? = nil
         if case .token(let token, _) = req.principal { tokenWorkspace = token.workspaceID }
         let workspaces = try await Access.workspaces(of: user, services: req.meguri).filter { tokenWorkspace == nil || $0.id == tokenWorkspace }
-        return ListResource(items: workspaces.map(WorkspaceResource.init), nextCursor: nil)
+        return JSONBody(value: ListResource(items: workspaces.map(WorkspaceResource.init), nextCursor: nil))
     }
 
     @Sendable func create(_ req: Request) async throws -> Response {
