@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 import Synchronization
 
-struct AuditEventRow: Codable, Sendable {
+struct AuditEventRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, chainKey = "chain_key", workspaceId = "workspace_id", sequence, occurredAt = "occurred_at", actorKind = "actor_kind", actorUserId = "actor_user_id", actorTokenId = "actor_token_id", actorLabel = "actor_label", entityType = "entity_type", entityId = "entity_id", action, beforeJson = "before_json", afterJson = "after_json", requestId = "request_id", previousHash = "previous_hash", hash }
 
     var id: UUID
@@ -192,5 +192,27 @@ public struct AuditEventStore: Sendable {
         let head = try await sql.select().column("last_sequence").column("last_hash").from("audit_chains").where("chain_key", .equal, chainKey).first()
         return verifier.finish(headSequence: try head?.decode(column: "last_sequence", as: Int64.self),
                                headHash: try head?.decode(column: "last_hash", as: String.self))
+    }
+}
+
+extension AuditEventRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        chainKey = try r.string("chain_key")
+        workspaceId = try r.optionalUUID("workspace_id")
+        sequence = try r.int64("sequence")
+        occurredAt = try r.date("occurred_at")
+        actorKind = try r.string("actor_kind")
+        actorUserId = try r.optionalUUID("actor_user_id")
+        actorTokenId = try r.optionalUUID("actor_token_id")
+        actorLabel = try r.string("actor_label")
+        entityType = try r.string("entity_type")
+        entityId = try r.string("entity_id")
+        action = try r.string("action")
+        beforeJson = try r.optionalString("before_json")
+        afterJson = try r.optionalString("after_json")
+        requestId = try r.optionalString("request_id")
+        previousHash = try r.string("previous_hash")
+        hash = try r.string("hash")
     }
 }

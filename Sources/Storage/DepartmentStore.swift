@@ -2,7 +2,7 @@ import Domain
 import Foundation
 import SQLKit
 
-struct DepartmentRow: Codable, Sendable {
+struct DepartmentRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", name, nameKey = "name_key", code, description, createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
@@ -100,5 +100,19 @@ public struct DepartmentStore: Sendable {
             .where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, id.uuid)
             .first()?.decode(column: "n", as: Int.self) ?? 0
         return members + roles
+    }
+}
+
+extension DepartmentRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        workspaceId = try r.uuid("workspace_id")
+        name = try r.string("name")
+        nameKey = try r.string("name_key")
+        code = try r.optionalString("code")
+        description = try r.optionalString("description")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
     }
 }

@@ -2,7 +2,7 @@ import Domain
 import Foundation
 import SQLKit
 
-struct MemberRow: Codable, Sendable {
+struct MemberRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", userId = "user_id", homeDepartmentId = "home_department_id", sortName = "sort_name", createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
@@ -16,7 +16,7 @@ struct MemberRow: Codable, Sendable {
     var version: Int
 }
 
-struct MemberJoinedRow: Decodable, Sendable {
+struct MemberJoinedRow: RowDecodable {
     enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", userId = "user_id", homeDepartmentId = "home_department_id", createdAt = "created_at", updatedAt = "updated_at", version, email, displayName = "display_name", passwordHash = "password_hash" }
 
     var id: UUID
@@ -31,7 +31,7 @@ struct MemberJoinedRow: Decodable, Sendable {
     var passwordHash: String?
 }
 
-struct RoleRow: Codable, Sendable {
+struct RoleRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, memberId = "member_id", workspaceId = "workspace_id", role, departmentId = "department_id", expiresOn = "expires_on" }
 
     var id: UUID
@@ -222,5 +222,44 @@ public struct MemberStore: Sendable {
                           grants: grants, isActivated: row.passwordHash != nil,
                           createdAt: row.createdAt, updatedAt: row.updatedAt, version: row.version)
         }
+    }
+}
+
+extension MemberRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        workspaceId = try r.uuid("workspace_id")
+        userId = try r.uuid("user_id")
+        homeDepartmentId = try r.optionalUUID("home_department_id")
+        sortName = try r.string("sort_name")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
+    }
+}
+
+extension MemberJoinedRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        workspaceId = try r.uuid("workspace_id")
+        userId = try r.uuid("user_id")
+        homeDepartmentId = try r.optionalUUID("home_department_id")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
+        email = try r.string("email")
+        displayName = try r.string("display_name")
+        passwordHash = try r.optionalString("password_hash")
+    }
+}
+
+extension RoleRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        memberId = try r.uuid("member_id")
+        workspaceId = try r.uuid("workspace_id")
+        role = try r.string("role")
+        departmentId = try r.optionalUUID("department_id")
+        expiresOn = try r.optionalString("expires_on")
     }
 }

@@ -39,3 +39,81 @@ extension CalendarDate {
 /// PostgreSQL (microseconds) give back the same value.
 func stored(_ date: Date) -> Date { AuditEvent.truncated(date) }
 func stored(_ date: Date?) -> Date? { date.map(AuditEvent.truncated) }
+
+/// A row read column by column. Faster than `Codable` row decoding (the benchmarks' second cost
+/// after JSON), and UUIDs are parsed without going through `sscanf`.
+struct RowReader {
+    let row: any SQLRow
+
+    func string(_ column: String) throws -> String { try row.decode(column: column, as: String.self) }
+    func string(_ column: String, optional: Void = ()) throws -> String? { try row.decode(column: column, as: String?.self) }
+    func optionalString(_ column: String) throws -> String? { try row.decode(column: column, as: String?.self) }
+    func int(_ column: String) throws -> Int { try row.decode(column: column, as: Int.self) }
+    func optionalInt(_ column: String) throws -> Int? { try row.decode(column: column, as: Int?.self) }
+    func int64(_ column: String) throws -> Int64 { try row.decode(column: column, as: Int64.self) }
+    func optionalInt64(_ column: String) throws -> Int64? { try row.decode(column: column, as: Int64?.self) }
+    func bool(_ column: String) throws -> Bool { try row.decode(column: column, as: Bool.self) }
+    func date(_ column: String) throws -> Date { try row.decode(column: column, as: Date.self) }
+    func optionalDate(_ column: String) throws -> Date? { try row.decode(column: column, as: Date?.self) }
+
+    func uuid(_ column: String) throws -> UUID {
+        guard let value = try optionalUUID(column) else { throw RowError.missing(column) }
+        return value
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        guard let text = try row.decode(column: column, as: String?.self) else { return nil }
+        guard let uuid = FastUUID.parse(text) else { throw RowError.malformed(column) }
+        return uuid
+    }
+
+    enum RowError: Error { case missing(String), malformed(String) }
+}
+
+/// A row type read by `RowReader`.
+protocol RowDecodable: Sendable {
+    init(_ r: RowReader) throws
+}
+
+extension SQLQueryFetcher {
+    func first<D: RowDecodable>(_ type: D.Type) async throws -> D? {
+        guard let row = try await first() else { return nil }
+        return try D(RowReader(row: row))
+    }
+
+    func all<D: RowDecodable>(_ type: D.Type) async throws -> [D] {
+        try await all().map { try D(RowReader(row: $0)) }
+    }
+}
+
+enum FastUUID {
+    /// Parses the 36-character form, either case.
+    static func parse(_ text: String) -> UUID? {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var index = 0
+        var high: UInt8? = nil
+        var count = 0
+        for c in text.utf8 {
+            count += 1
+            if c == UInt8(ascii: "-") { continue }
+            let value: UInt8
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let h = high {
+                guard index < 16 else { return nil }
+                bytes[index] = h << 4 | value
+                index += 1
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        guard index == 16, high == nil, count == 36 else { return nil }
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
+                           bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+}

@@ -31,7 +31,7 @@ public struct SessionRecord: Codable, Sendable, Equatable {
     }
 }
 
-struct SessionRow: Codable, Sendable {
+struct SessionRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, userId = "user_id", stage, csrfToken = "csrf_token", createdAt = "created_at", lastSeenAt = "last_seen_at", expiresAt = "expires_at", userAgent = "user_agent" }
 
     var id: String
@@ -80,7 +80,7 @@ public struct SessionStore: Sendable {
     }
 }
 
-struct ApiTokenRow: Codable, Sendable {
+struct ApiTokenRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, userId = "user_id", workspaceId = "workspace_id", name, tokenHash = "token_hash", prefix, createdAt = "created_at", lastUsedAt = "last_used_at", revokedAt = "revoked_at" }
 
     var id: UUID
@@ -160,7 +160,7 @@ public struct OneTimeLink: Sendable, Equatable {
     public func isUsable(at date: Date) -> Bool { usedAt == nil && date < expiresAt }
 }
 
-struct OneTimeLinkRow: Codable, Sendable {
+struct OneTimeLinkRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, purpose, tokenHash = "token_hash", userId = "user_id", workspaceId = "workspace_id", createdBy = "created_by", createdAt = "created_at", expiresAt = "expires_at", usedAt = "used_at" }
 
     var id: UUID
@@ -250,5 +250,46 @@ public struct LoginFailureStore: Sendable {
 
     public func prune(before date: Date) async throws {
         try await sql.delete(from: "login_failures").where("occurred_at", .lessThan, stored(date)).run()
+    }
+}
+
+extension SessionRow {
+    init(_ r: RowReader) throws {
+        id = try r.string("id")
+        userId = try r.uuid("user_id")
+        stage = try r.string("stage")
+        csrfToken = try r.string("csrf_token")
+        createdAt = try r.date("created_at")
+        lastSeenAt = try r.date("last_seen_at")
+        expiresAt = try r.date("expires_at")
+        userAgent = try r.optionalString("user_agent")
+    }
+}
+
+extension ApiTokenRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        userId = try r.uuid("user_id")
+        workspaceId = try r.optionalUUID("workspace_id")
+        name = try r.string("name")
+        tokenHash = try r.string("token_hash")
+        prefix = try r.string("prefix")
+        createdAt = try r.date("created_at")
+        lastUsedAt = try r.optionalDate("last_used_at")
+        revokedAt = try r.optionalDate("revoked_at")
+    }
+}
+
+extension OneTimeLinkRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        purpose = try r.string("purpose")
+        tokenHash = try r.string("token_hash")
+        userId = try r.optionalUUID("user_id")
+        workspaceId = try r.optionalUUID("workspace_id")
+        createdBy = try r.optionalUUID("created_by")
+        createdAt = try r.date("created_at")
+        expiresAt = try r.date("expires_at")
+        usedAt = try r.optionalDate("used_at")
     }
 }

@@ -2,7 +2,7 @@ import Domain
 import Foundation
 import SQLKit
 
-struct UserRow: Codable, Sendable {
+struct UserRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, email, displayName = "display_name", isAdministrator = "is_administrator", language, passwordHash = "password_hash", totpSecret = "totp_secret", totpPendingSecret = "totp_pending_secret", totpEnabled = "totp_enabled", totpLastStep = "totp_last_step", recoveryCodes = "recovery_codes", isDisabled = "is_disabled", createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
@@ -119,5 +119,25 @@ public struct UserStore: Sendable {
         let items = rows.prefix(page.limit).map(\.user)
         let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.email, id: $0.id.description).encoded } : nil
         return Page(items: Array(items), nextCursor: next)
+    }
+}
+
+extension UserRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        email = try r.string("email")
+        displayName = try r.string("display_name")
+        isAdministrator = try r.bool("is_administrator")
+        language = try r.optionalString("language")
+        passwordHash = try r.optionalString("password_hash")
+        totpSecret = try r.optionalString("totp_secret")
+        totpPendingSecret = try r.optionalString("totp_pending_secret")
+        totpEnabled = try r.bool("totp_enabled")
+        totpLastStep = try r.optionalInt64("totp_last_step")
+        recoveryCodes = try r.optionalString("recovery_codes")
+        isDisabled = try r.bool("is_disabled")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
     }
 }

@@ -2,7 +2,7 @@ import Domain
 import Foundation
 import SQLKit
 
-struct WorkspaceRow: Codable, Sendable {
+struct WorkspaceRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey { case id, slug, name, organizationName = "organization_name", scopeStatement = "scope_statement", sites, certificationBody = "certification_body", certificateNumber = "certificate_number", initialCertificationDate = "initial_certification_date", timeZone = "time_zone", fiscalYearStartMonth = "fiscal_year_start_month", createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
@@ -86,5 +86,24 @@ public struct WorkspaceStore: Sendable {
             .join("members", on: SQLColumn("workspace_id", table: "members"), .equal, SQLColumn("id", table: "workspaces"))
             .where(SQLColumn("user_id", table: "members"), .equal, SQLBind(user.uuid))
             .orderBy(SQLColumn("name", table: "workspaces")).all(WorkspaceRow.self).map(\.workspace)
+    }
+}
+
+extension WorkspaceRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        slug = try r.string("slug")
+        name = try r.string("name")
+        organizationName = try r.optionalString("organization_name")
+        scopeStatement = try r.optionalString("scope_statement")
+        sites = try r.optionalString("sites")
+        certificationBody = try r.optionalString("certification_body")
+        certificateNumber = try r.optionalString("certificate_number")
+        initialCertificationDate = try r.optionalString("initial_certification_date")
+        timeZone = try r.string("time_zone")
+        fiscalYearStartMonth = try r.int("fiscal_year_start_month")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
     }
 }
