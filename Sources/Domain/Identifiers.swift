@@ -12,7 +12,9 @@ public struct ID<Entity>: Hashable, Sendable, Codable, CustomStringConvertible, 
         self.uuid = uuid
     }
 
-    public var description: String { uuid.uuidString.lowercased() }
+    /// The lowercase 36-character form, written without `String(format:)` (ids are formatted for
+    /// every row of every JSON answer and page).
+    public var description: String { UUIDText.lowercase(uuid) }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -25,4 +27,26 @@ public struct ID<Entity>: Hashable, Sendable, Codable, CustomStringConvertible, 
     }
 
     public static func < (lhs: ID, rhs: ID) -> Bool { lhs.description < rhs.description }
+}
+
+enum UUIDText {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func lowercase(_ uuid: UUID) -> String {
+        withUnsafeBytes(of: uuid.uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var out = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    buffer[out] = digits[Int(byte >> 4)]
+                    buffer[out + 1] = digits[Int(byte & 0x0F)]
+                    out += 2
+                }
+                return out
+            }
+        }
+    }
 }

@@ -81,3 +81,13 @@ import Testing
         #expect(WorkItem.ordered([a, b, c]).map(\.titleKey) == ["c", "b", "a"])
     }
 }
+
+@Suite struct Identifiers {
+    @Test func idsPrintAsLowercaseUUIDs() {
+        for _ in 0..<100 {
+            let uuid = UUID()
+            #expect(ID<User>(uuid).description == uuid.uuidString.lowercased())
+        }
+        #expect(CalendarDate(year: 987 + 1000, month: 3, day: 9)!.description == "1987-03-09")
+    }
+}
