@@ -29,11 +29,18 @@ struct AuditPages {
         }
 
         /// The filter, with dates read as whole days in the workspace's time zone.
-        func filter(zone: TimeZone) throws -> AuditFilter {
+        /// The filter, with the person given by e-mail (or id) and dates read as whole days.
+        func filter(zone: TimeZone, people: (String) async throws -> User.ID?) async throws -> AuditFilter {
             var v = Validator()
             var filter = AuditFilter(entityType: entityType, action: action)
             if let actor {
-                if let id = User.ID(actor) { filter.actorUserID = id } else { v.add("actor", "error.format") }
+                if let id = User.ID(actor) {
+                    filter.actorUserID = id
+                } else if let id = try await people(actor) {
+                    filter.actorUserID = id
+                } else {
+                    v.add("actor", "error.unknownUser", ["value": actor])
+                }
             }
             if let from {
                 if let day = CalendarDate(from) { filter.from = day.start(in: zone) } else { v.add("from", "error.date") }
@@ -56,17 +63,15 @@ struct AuditPages {
         let query = Query(req)
         let trail = AuditTrail(req.meguri)
         let choices = try trail.filterChoices(access)
-        let people = try await req.meguri.store.read { try await $0.members.list(in: access.workspaceID, filter: .init(), page: PageRequest(limit: 200)) }.items
         var errors: [FieldError] = []
         var page = Page<AuditEvent>(items: [], nextCursor: nil)
         do {
-            let filter = try query.filter(zone: access.workspace.zone)
+            let filter = try await query.filter(zone: access.workspace.zone, people: Self.person(req))
             let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
             page = try await trail.list(access, filter: filter, page: request)
         } catch DomainError.invalid(let e) {
             errors = e
         }
-        let peopleOptions = [(value: "", label: c.t("form.all"))] + people.map { (value: $0.userID.description, label: "\($0.displayName) <\($0.email)>") }
         let typeOptions = [(value: "", label: c.t("form.all"))] + choices.entityTypes.map { (value: $0, label: c.t("entity.\($0)")) }
         let actionOptions = [(value: "", label: c.t("form.all"))] + choices.actions.map { (value: $0, label: c.t("action.\($0)")) }
         let csvQuery = query.parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Components.encode($0.value))" }.joined(separator: "&")
@@ -75,7 +80,7 @@ struct AuditPages {
                                 actions: "<a class=\"button\" href=\"\(c.w("/audit-trail.csv"))\(csvQuery.isEmpty ? "" : "?" + csvQuery)\" download>\(c.t("audit.exportCSV"))</a>"))
         \(Form.errorSummary(errors, c))
         <form method="get" action="\(c.w("/audit-trail"))" class="filters" role="search">
-        \(Form.select("actor", c.t("audit.person"), options: peopleOptions, selected: query.actor, errors: errors, c))
+        \(Form.text("actor", c.t("audit.person"), value: query.actor, errors: errors, c, type: "search", hint: c.t("audit.personHint")))
         \(Form.select("type", c.t("audit.recordType"), options: typeOptions, selected: query.entityType, errors: errors, c))
         \(Form.select("action", c.t("audit.action"), options: actionOptions, selected: query.action, errors: errors, c))
         \(Form.text("from", c.t("audit.from"), value: query.from, errors: errors, c, type: "date"))
@@ -90,7 +95,7 @@ struct AuditPages {
 
     @Sendable func csv(_ req: Request) async throws -> Response {
         let access = try req.access()
-        let filter = try Query(req).filter(zone: access.workspace.zone)
+        let filter = try await Query(req).filter(zone: access.workspace.zone, people: Self.person(req))
         let data = try await AuditTrail(req.meguri).exportCSV(access, filter: filter, language: req.language)
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
@@ -111,6 +116,11 @@ struct AuditPages {
         \(Self.eventTable(c, events.items, showRecord: false))
         \(Components.pager(c, nextCursor: events.nextCursor, basePath: c.w("/history/\(type)/\(id)"), query: [:]))
         """)
+    }
+
+    /// Finds the person a filter names by e-mail.
+    static func person(_ req: Request) -> @Sendable (String) async throws -> User.ID? {
+        { text in try await req.meguri.store.read { try await $0.users.load(email: text) }?.id }
     }
 
     static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool) -> HTML {
