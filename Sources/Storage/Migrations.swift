@@ -9,6 +9,7 @@ public enum Migrations {
         CreateFoundation(),
         AddLookupIndexes(),
         AddSortNamesAndTrailIndexes(),
+        CreateRiskRegisters(),
     ]
 }
 

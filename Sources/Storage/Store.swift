@@ -205,6 +205,13 @@ public struct Reader: Sendable {
     public var links: OneTimeLinkStore { OneTimeLinkStore(sql: sql) }
     public var loginFailures: LoginFailureStore { LoginFailureStore(sql: sql) }
     public var auditEvents: AuditEventStore { AuditEventStore(sql: sql, engine: engine) }
+    public var riskMethods: RiskMethodStore { RiskMethodStore(sql: sql) }
+    public var classifications: ClassificationStore { ClassificationStore(sql: sql) }
+    public var assets: AssetStore { AssetStore(sql: sql) }
+    public var catalogEntries: CatalogEntryStore { CatalogEntryStore(sql: sql) }
+    public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: sql) }
+    public var risks: RiskRecordStore { RiskRecordStore(sql: sql) }
+    public var actions: TreatmentActionStore { TreatmentActionStore(sql: sql) }
 }
 
 /// Everything a use case may touch inside its one transaction, including the audit trail.
@@ -228,4 +235,11 @@ public struct Writer: Sendable {
     public var links: OneTimeLinkStore { OneTimeLinkStore(sql: sql) }
     public var loginFailures: LoginFailureStore { LoginFailureStore(sql: sql) }
     public var audit: AuditWriter { AuditWriter(sql: sql, heads: heads) }
+    public var riskMethods: RiskMethodStore { RiskMethodStore(sql: sql) }
+    public var classifications: ClassificationStore { ClassificationStore(sql: sql) }
+    public var assets: AssetStore { AssetStore(sql: sql) }
+    public var catalogEntries: CatalogEntryStore { CatalogEntryStore(sql: sql) }
+    public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: sql) }
+    public var risks: RiskRecordStore { RiskRecordStore(sql: sql) }
+    public var actions: TreatmentActionStore { TreatmentActionStore(sql: sql) }
 }

@@ -75,6 +75,7 @@ struct AuditPages {
         let typeOptions = [(value: "", label: c.t("form.all"))] + choices.entityTypes.map { (value: $0, label: c.t("entity.\($0)")) }
         let actionOptions = [(value: "", label: c.t("form.all"))] + choices.actions.map { (value: $0, label: c.t("action.\($0)")) }
         let csvQuery = query.parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Components.encode($0.value))" }.joined(separator: "&")
+        let names = try await Self.names(req, access)
         let html = Layout.page(c, title: c.t("nav.auditTrail"), wide: true, """
         \(Components.pageHeader(c.t("nav.auditTrail"), subtitle: c.t("audit.intro"),
                                 actions: "<a class=\"button\" href=\"\(c.w("/audit-trail.csv"))\(csvQuery.isEmpty ? "" : "?" + csvQuery)\" download>\(c.t("audit.exportCSV"))</a>"))
@@ -87,7 +88,7 @@ struct AuditPages {
         \(Form.text("until", c.t("audit.until"), value: query.until, errors: errors, c, type: "date"))
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
-        \(Self.eventTable(c, page.items, showRecord: true))
+        \(Self.eventTable(c, page.items, showRecord: true, names: names))
         \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/audit-trail"), query: query.parameters))
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
@@ -111,9 +112,10 @@ struct AuditPages {
         let id = req.parameters.get("entityID") ?? ""
         let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
         let events = try await AuditTrail(req.meguri).history(access, entityType: type, entityID: id, page: page)
+        let names = try await Self.names(req, access)
         return Layout.page(c, title: c.t("audit.history"), wide: true, """
         \(Components.pageHeader(c.t("audit.historyOf", ["type": c.t("entity.\(type)")]), subtitle: id))
-        \(Self.eventTable(c, events.items, showRecord: false))
+        \(Self.eventTable(c, events.items, showRecord: false, names: names))
         \(Components.pager(c, nextCursor: events.nextCursor, basePath: c.w("/history/\(type)/\(id)"), query: [:]))
         """)
     }
@@ -123,15 +125,21 @@ struct AuditPages {
         { text in try await req.meguri.store.read { try await $0.users.load(email: text) }?.id }
     }
 
-    static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool) -> HTML {
+    /// Names for the ids a change may mention (departments), so the trail reads as words.
+    static func names(_ req: Request, _ access: WorkspaceAccess) async throws -> [String: String] {
+        let departments = try await req.meguri.store.read { try await $0.departments.all(in: access.workspaceID) }
+        return Dictionary(uniqueKeysWithValues: departments.map { ($0.id.description, $0.name) })
+    }
+
+    static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool, names: [String: String]) -> HTML {
         guard !events.isEmpty else { return Components.empty(c.t("audit.none")) }
         let rows: [HTML] = events.map { e in
             """
             <tr><td class="num">\(String(e.sequence))</td><td class="nowrap">\(c.timestamp(e.occurredAt))</td>
             <td>\(e.actor.label)\(HTML.when(e.actor.kind == .apiToken, " <span class=\"badge\">API</span>"))</td>
-            <td>\(c.t("action.\(e.action)"))</td>
+            <td class="nowrap">\(c.t("action.\(e.action)"))</td>
             \(HTML.when(showRecord, HTML("<td>\(c.t("entity.\(e.entityType)"))<br><a class=\"small\" href=\"\(c.w("/history/\(e.entityType)/\(e.entityID)"))\">\(String(e.entityID.prefix(8)))…</a></td>")))
-            <td>\(changes(c, e))</td></tr>
+            <td>\(changes(c, e, names: names))</td></tr>
             """
         }
         return """
@@ -141,9 +149,9 @@ struct AuditPages {
     }
 
     /// The fields that differ between before and after, each with its old and new value.
-    static func changes(_ c: PageContext, _ e: AuditEvent) -> HTML {
-        let before = e.before.flatMap(flatten) ?? [:]
-        let after = e.after.flatMap(flatten) ?? [:]
+    static func changes(_ c: PageContext, _ e: AuditEvent, names: [String: String]) -> HTML {
+        let before = e.before.flatMap { flatten($0, c, names) } ?? [:]
+        let after = e.after.flatMap { flatten($0, c, names) } ?? [:]
         let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !Self.bookkeeping.contains($0) }.sorted()
         guard !keys.isEmpty else { return .empty }
         let items: [HTML] = keys.map { key in
@@ -155,10 +163,21 @@ struct AuditPages {
     /// Keys every record has that say nothing about the change itself.
     static let bookkeeping: Set<String> = ["id", "createdAt", "updatedAt", "version", "workspaceID", "userID"]
 
-    static func flatten(_ json: String) -> [String: String]? {
+    /// Each field of a recorded JSON object as text: ids of known records as their names, roles
+    /// as their names in the reader's language.
+    static func flatten(_ json: String, _ c: PageContext, _ names: [String: String]) -> [String: String]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
         return object.mapValues { value in
             if value is NSNull { return "—" }
+            if let id = value as? String, let name = names[id] { return name }
+            if let grants = value as? [[String: Any]], grants.allSatisfy({ $0["role"] is String }) {
+                return grants.map { grant -> String in
+                    var text = (grant["role"] as? String).flatMap(Role.init(rawValue:)).map { c.localizer.role($0, c.language) } ?? "?"
+                    if let department = (grant["departmentID"] as? String).flatMap({ names[$0] }) { text += "（\(department)）" }
+                    if let expiry = grant["expiresOn"] as? String { text += " " + c.t("member.until", ["date": expiry]) }
+                    return text
+                }.joined(separator: "、")
+            }
             if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]),
                let text = String(data: data, encoding: .utf8) {
                 return text.hasPrefix("\"") && text.hasSuffix("\"") ? String(text.dropFirst().dropLast()) : text

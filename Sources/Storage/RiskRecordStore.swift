@@ -1,0 +1,504 @@
+import Domain
+import Foundation
+import SQLKit
+
+struct RiskRow: Encodable, RowDecodable {
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", assessmentId = "assessment_id", code, assetId = "asset_id", threatId = "threat_id", vulnerabilityId = "vulnerability_id", scenario, affectsConfidentiality = "affects_confidentiality", affectsIntegrity = "affects_integrity", affectsAvailability = "affects_availability", inherentAssetValue = "inherent_asset_value", inherentThreat = "inherent_threat", inherentVulnerability = "inherent_vulnerability", inherentLikelihood = "inherent_likelihood", inherentImpact = "inherent_impact", inherentScore = "inherent_score", inherentLevel = "inherent_level", ownerId = "owner_id", treatment, treatmentReason = "treatment_reason", controls, residualAssetValue = "residual_asset_value", residualThreat = "residual_threat", residualVulnerability = "residual_vulnerability", residualLikelihood = "residual_likelihood", residualImpact = "residual_impact", residualScore = "residual_score", residualLevel = "residual_level", review, previousId = "previous_id", acceptedBy = "accepted_by", acceptedAt = "accepted_at", acceptanceReason = "acceptance_reason", createdAt = "created_at", updatedAt = "updated_at", version }
+
+    var id: UUID
+    var workspaceId: UUID
+    var assessmentId: UUID
+    var code: String
+    var assetId: UUID?
+    var threatId: UUID?
+    var vulnerabilityId: UUID?
+    var scenario: String?
+    var affectsConfidentiality: Bool
+    var affectsIntegrity: Bool
+    var affectsAvailability: Bool
+    var inherentAssetValue: Int?
+    var inherentThreat: Int?
+    var inherentVulnerability: Int?
+    var inherentLikelihood: Int?
+    var inherentImpact: Int?
+    var inherentScore: Int?
+    var inherentLevel: String?
+    var ownerId: UUID?
+    var treatment: String?
+    var treatmentReason: String?
+    var controls: String
+    var residualAssetValue: Int?
+    var residualThreat: Int?
+    var residualVulnerability: Int?
+    var residualLikelihood: Int?
+    var residualImpact: Int?
+    var residualScore: Int?
+    var residualLevel: String?
+    var review: String
+    var previousId: UUID?
+    var acceptedBy: UUID?
+    var acceptedAt: Date?
+    var acceptanceReason: String?
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+
+    init(_ r: Risk) {
+        id = r.id.uuid
+        workspaceId = r.workspaceID.uuid
+        assessmentId = r.assessmentID.uuid
+        code = r.code
+        assetId = r.assetID?.uuid
+        threatId = r.threatID?.uuid
+        vulnerabilityId = r.vulnerabilityID?.uuid
+        scenario = r.scenario
+        affectsConfidentiality = r.affectsConfidentiality
+        affectsIntegrity = r.affectsIntegrity
+        affectsAvailability = r.affectsAvailability
+        inherentAssetValue = r.inherent.assetValue
+        inherentThreat = r.inherent.threat
+        inherentVulnerability = r.inherent.vulnerability
+        inherentLikelihood = r.inherent.likelihood
+        inherentImpact = r.inherent.impact
+        inherentScore = r.inherentScore
+        inherentLevel = r.inherentLevel
+        ownerId = r.ownerID?.uuid
+        treatment = r.treatment?.rawValue
+        treatmentReason = r.treatmentReason
+        controls = r.controls.joined(separator: ";")
+        residualAssetValue = r.residual.assetValue
+        residualThreat = r.residual.threat
+        residualVulnerability = r.residual.vulnerability
+        residualLikelihood = r.residual.likelihood
+        residualImpact = r.residual.impact
+        residualScore = r.residualScore
+        residualLevel = r.residualLevel
+        review = r.review.rawValue
+        previousId = r.previousID?.uuid
+        acceptedBy = r.acceptedBy?.uuid
+        acceptedAt = stored(r.acceptedAt)
+        acceptanceReason = r.acceptanceReason
+        createdAt = stored(r.createdAt)
+        updatedAt = stored(r.updatedAt)
+        version = r.version
+    }
+
+    var risk: Risk {
+        Risk(id: Risk.ID(id), workspaceID: Workspace.ID(workspaceId), assessmentID: RiskAssessment.ID(assessmentId), code: code,
+             assetID: assetId.map(Asset.ID.init), threatID: threatId.map(CatalogEntry.ID.init), vulnerabilityID: vulnerabilityId.map(CatalogEntry.ID.init),
+             scenario: scenario, affectsConfidentiality: affectsConfidentiality, affectsIntegrity: affectsIntegrity, affectsAvailability: affectsAvailability,
+             inherent: RiskRating(assetValue: inherentAssetValue, threat: inherentThreat, vulnerability: inherentVulnerability, likelihood: inherentLikelihood,
+                                  impact: inherentImpact),
+             inherentScore: inherentScore, inherentLevel: inherentLevel, ownerID: ownerId.map(User.ID.init), treatment: treatment.flatMap(RiskTreatment.init(rawValue:)),
+             treatmentReason: treatmentReason, controls: controls.split(separator: ";").map(String.init),
+             residual: RiskRating(assetValue: residualAssetValue, threat: residualThreat, vulnerability: residualVulnerability, likelihood: residualLikelihood,
+                                  impact: residualImpact),
+             residualScore: residualScore, residualLevel: residualLevel, review: Risk.Review(rawValue: review) ?? .new, previousID: previousId.map(Risk.ID.init),
+             acceptedBy: acceptedBy.map(User.ID.init), acceptedAt: acceptedAt, acceptanceReason: acceptanceReason, createdAt: createdAt,
+             updatedAt: updatedAt, version: version)
+    }
+}
+
+/// Filters and order of the risk register.
+public struct RiskQuery: Sendable, Equatable {
+    public enum Sort: String, Sendable, CaseIterable { case code, inherentDescending, residualDescending }
+    /// A cell of the heat map: the two axes' values of inherent or residual ratings.
+    public struct Cell: Sendable, Equatable {
+        public var residual: Bool
+        public var x: Int
+        public var y: Int
+        public init(residual: Bool, x: Int, y: Int) {
+            self.residual = residual
+            self.x = x
+            self.y = y
+        }
+    }
+
+    public var search: String?
+    public var level: String?
+    public var residualLevel: String?
+    public var ownerID: User.ID?
+    public var treatment: RiskTreatment?
+    public var review: Risk.Review?
+    public var assetID: Asset.ID?
+    public var departmentID: Department.ID?
+    public var control: String?
+    public var accepted: Bool?
+    public var cell: Cell?
+    public var sort: Sort
+
+    public init(search: String? = nil, level: String? = nil, residualLevel: String? = nil, ownerID: User.ID? = nil, treatment: RiskTreatment? = nil,
+                review: Risk.Review? = nil, assetID: Asset.ID? = nil, departmentID: Department.ID? = nil, control: String? = nil, accepted: Bool? = nil,
+                cell: Cell? = nil, sort: Sort = .code) {
+        self.search = search
+        self.level = level
+        self.residualLevel = residualLevel
+        self.ownerID = ownerID
+        self.treatment = treatment
+        self.review = review
+        self.assetID = assetID
+        self.departmentID = departmentID
+        self.control = control
+        self.accepted = accepted
+        self.cell = cell
+        self.sort = sort
+    }
+}
+
+/// One cell count of a heat map.
+public struct HeatCount: Sendable, Equatable {
+    public var rating: RiskRating
+    public var count: Int
+}
+
+public struct RiskRecordStore: Sendable {
+    let sql: any SQLDatabase
+
+    public func insert(_ risk: Risk) async throws {
+        try await sql.insert(into: "risks").model(RiskRow(risk), with: rowEncoder).run()
+    }
+
+    public func insert(_ risks: [Risk]) async throws {
+        for chunk in stride(from: 0, to: risks.count, by: 200) {
+            try await sql.insert(into: "risks").models(risks[chunk..<min(chunk + 200, risks.count)].map(RiskRow.init), with: rowEncoder).run()
+        }
+    }
+
+    public func update(_ risk: Risk) async throws -> Risk {
+        var next = risk
+        next.version += 1
+        try await sql.update("risks").set(model: RiskRow(next), with: rowEncoder)
+            .where("id", .equal, risk.id.uuid).where("workspace_id", .equal, risk.workspaceID.uuid).run()
+        return next
+    }
+
+    public func delete(_ id: Risk.ID, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "risks").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    public func load(_ id: Risk.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> Risk? {
+        let query = sql.select().column("*").from("risks").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid)
+        if forUpdate { query.for(.update) }
+        return try await query.first(RiskRow.self)?.risk
+    }
+
+    public func load(code: String, in assessment: RiskAssessment.ID) async throws -> Risk? {
+        try await sql.select().column("*").from("risks").where("assessment_id", .equal, assessment.uuid).where("code", .equal, code).first(RiskRow.self)?.risk
+    }
+
+    public func loadAll(_ ids: [Risk.ID], in workspace: Workspace.ID) async throws -> [Risk.ID: Risk] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().column("*").from("risks").where("workspace_id", .equal, workspace.uuid)
+            .where("id", .in, Array(Set(ids)).map(\.uuid)).all(RiskRow.self)
+        return Dictionary(uniqueKeysWithValues: rows.map { (Risk.ID($0.id), $0.risk) })
+    }
+
+    /// Every risk of an assessment (assessments hold thousands, not millions).
+    public func all(in assessment: RiskAssessment.ID, workspace: Workspace.ID) async throws -> [Risk] {
+        try await sql.select().column("*").from("risks").where("assessment_id", .equal, assessment.uuid).where("workspace_id", .equal, workspace.uuid)
+            .orderBy("code").all(RiskRow.self).map(\.risk)
+    }
+
+    private func filtered(_ query: RiskQuery, assessment: RiskAssessment.ID, workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+        builder.where("workspace_id", .equal, workspace.uuid).where("assessment_id", .equal, assessment.uuid)
+        if let search = Text.nonBlank(query.search) {
+            builder.where { group in
+                group.where(lowerLike("code", search)).orWhere(lowerLike("scenario", search))
+                    .orWhere(SQLColumn("asset_id"), .in, SQLGroupExpression(
+                        sql.select().column("id").from("assets").where("workspace_id", .equal, workspace.uuid)
+                            .where { $0.where(lowerLike("name", search)).orWhere(lowerLike("code", search)) }.select))
+            }
+        }
+        if let level = query.level { builder.where("inherent_level", .equal, level) }
+        if let level = query.residualLevel { builder.where("residual_level", .equal, level) }
+        if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
+        if let treatment = query.treatment { builder.where("treatment", .equal, treatment.rawValue) }
+        if let review = query.review { builder.where("review", .equal, review.rawValue) }
+        if let asset = query.assetID { builder.where("asset_id", .equal, asset.uuid) }
+        if let department = query.departmentID {
+            builder.where(SQLColumn("asset_id"), .in, SQLGroupExpression(
+                sql.select().column("id").from("assets").where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, department.uuid).select))
+        }
+        if let control = Text.nonBlank(query.control) {
+            builder.where { $0.where("controls", .equal, control).orWhere("controls", .like, "\(control);%")
+                .orWhere("controls", .like, "%;\(control)").orWhere("controls", .like, "%;\(control);%") }
+        }
+        if let accepted = query.accepted { builder.where("accepted_at", accepted ? .isNot : .is, SQLLiteral.null) }
+        if let cell = query.cell {
+            let p = cell.residual ? "residual" : "inherent"
+            // x = likelihood (or threat × vulnerability), y = impact (or asset value): see HeatMap.
+            builder.where { group in
+                group.where { $0.where("\(p)_likelihood", .equal, cell.x).where("\(p)_impact", .equal, cell.y) }
+                    .orWhere { $0.where(SQLBinaryExpression(SQLColumn("\(p)_threat"), .multiply, SQLColumn("\(p)_vulnerability")), .equal, SQLBind(cell.x))
+                        .where("\(p)_asset_value", .equal, cell.y) }
+            }
+        }
+        return builder
+    }
+
+    public func list(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery, page: PageRequest) async throws -> Page<Risk> {
+        let builder = filtered(query, assessment: assessment, workspace: workspace, sql.select().column("*").from("risks"))
+        let (column, numeric): (any SQLExpression, Bool) = switch query.sort {
+        case .code: (SQLColumn("code"), false)
+        case .inherentDescending: (SQLFunction("coalesce", args: SQLColumn("inherent_score"), SQLLiteral.numeric("0")), true)
+        case .residualDescending: (SQLFunction("coalesce", args: SQLColumn("residual_score"), SQLColumn("inherent_score"), SQLLiteral.numeric("0")), true)
+        }
+        if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
+            let key: any SQLExpression = numeric ? SQLBind(Int(cursor.key) ?? 0) : SQLBind(cursor.key)
+            builder.where { group in
+                group.where(column, numeric ? .lessThan : .greaterThan, key).orWhere { $0.where(column, .equal, key).where("id", .greaterThan, SQLBind(id)) }
+            }
+        }
+        let rows = try await builder.orderBy(column, (numeric ? SQLDirection.descending : SQLDirection.ascending) as any SQLExpression).orderBy("id").limit(page.limit + 1).all(RiskRow.self)
+        let items = Array(rows.prefix(page.limit))
+        var next: String? = nil
+        if rows.count > page.limit, let last = items.last {
+            let key: String = switch query.sort {
+            case .code: last.code
+            case .inherentDescending: String(last.inherentScore ?? 0)
+            case .residualDescending: String(last.residualScore ?? last.inherentScore ?? 0)
+            }
+            next = Cursor(key: key, id: last.id.uuidString).encoded
+        }
+        return Page(items: items.map(\.risk), nextCursor: next)
+    }
+
+    public func count(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery) async throws -> Int {
+        try await filtered(query, assessment: assessment, workspace: workspace,
+                           sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks"))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Counts of risks per combination of ratings (inherent or residual), for the heat map.
+    public func ratingCounts(in assessment: RiskAssessment.ID, workspace: Workspace.ID, residual: Bool, departmentID: Department.ID? = nil) async throws -> [HeatCount] {
+        let p = residual ? "residual" : "inherent"
+        let columns = ["asset_value", "threat", "vulnerability", "likelihood", "impact"].map { "\(p)_\($0)" }
+        let builder = filtered(RiskQuery(departmentID: departmentID), assessment: assessment, workspace: workspace, sql.select())
+        for column in columns { builder.column(SQLColumn(column)) }
+        builder.column(SQLFunction("count", args: SQLLiteral.all), as: "n").where("review", .notEqual, Risk.Review.closed.rawValue)
+        for column in columns { builder.groupBy(column) }
+        return try await builder.all().map { row in
+            HeatCount(rating: RiskRating(assetValue: try row.decode(column: columns[0], as: Int?.self), threat: try row.decode(column: columns[1], as: Int?.self),
+                                         vulnerability: try row.decode(column: columns[2], as: Int?.self), likelihood: try row.decode(column: columns[3], as: Int?.self),
+                                         impact: try row.decode(column: columns[4], as: Int?.self)),
+                      count: try row.decode(column: "n", as: Int.self))
+        }
+    }
+
+    /// The next free `R-nnn` code of an assessment.
+    public func nextCode(in assessment: RiskAssessment.ID) async throws -> String {
+        let codes = try await sql.select().column("code").from("risks").where("assessment_id", .equal, assessment.uuid).all()
+            .map { try $0.decode(column: "code", as: String.self) }
+        let numbers = codes.compactMap { code -> Int? in
+            guard code.hasPrefix("R-") else { return nil }
+            return Int(code.dropFirst(2))
+        }
+        return String(format: "R-%03d", (numbers.max() ?? 0) + 1)
+    }
+}
+
+struct TreatmentActionRow: Encodable, RowDecodable {
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", title, controls, ownerId = "owner_id", dueOn = "due_on", status, completionNote = "completion_note", evidenceLink = "evidence_link", createdAt = "created_at", updatedAt = "updated_at", version }
+
+    var id: UUID
+    var workspaceId: UUID
+    var title: String
+    var controls: String
+    var ownerId: UUID?
+    var dueOn: String?
+    var status: String
+    var completionNote: String?
+    var evidenceLink: String?
+    var createdAt: Date
+    var updatedAt: Date
+    var version: Int
+
+    init(_ a: TreatmentAction) {
+        id = a.id.uuid
+        workspaceId = a.workspaceID.uuid
+        title = a.title
+        controls = a.controls.joined(separator: ";")
+        ownerId = a.ownerID?.uuid
+        dueOn = a.dueOn?.description
+        status = a.status.rawValue
+        completionNote = a.completionNote
+        evidenceLink = a.evidenceLink
+        createdAt = stored(a.createdAt)
+        updatedAt = stored(a.updatedAt)
+        version = a.version
+    }
+
+    func action(risks: [Risk.ID]) -> TreatmentAction {
+        TreatmentAction(id: TreatmentAction.ID(id), workspaceID: Workspace.ID(workspaceId), title: title, riskIDs: risks,
+                        controls: controls.split(separator: ";").map(String.init), ownerID: ownerId.map(User.ID.init), dueOn: CalendarDate(stored: dueOn),
+                        status: TreatmentAction.Status(rawValue: status) ?? .planned, completionNote: completionNote, evidenceLink: evidenceLink,
+                        createdAt: createdAt, updatedAt: updatedAt, version: version)
+    }
+}
+
+/// Filters of the treatment plan.
+public struct ActionQuery: Sendable, Equatable {
+    public var status: TreatmentAction.Status?
+    public var ownerID: User.ID?
+    public var riskID: Risk.ID?
+    public var assessmentID: RiskAssessment.ID?
+    public var dueBefore: CalendarDate?
+    public var openOnly: Bool
+
+    public init(status: TreatmentAction.Status? = nil, ownerID: User.ID? = nil, riskID: Risk.ID? = nil, assessmentID: RiskAssessment.ID? = nil,
+                dueBefore: CalendarDate? = nil, openOnly: Bool = false) {
+        self.status = status
+        self.ownerID = ownerID
+        self.riskID = riskID
+        self.assessmentID = assessmentID
+        self.dueBefore = dueBefore
+        self.openOnly = openOnly
+    }
+}
+
+public struct TreatmentActionStore: Sendable {
+    let sql: any SQLDatabase
+
+    struct Link: Codable {
+        var actionId: UUID
+        var riskId: UUID
+        var workspaceId: UUID
+        enum CodingKeys: String, CodingKey { case actionId = "action_id", riskId = "risk_id", workspaceId = "workspace_id" }
+    }
+
+    public func insert(_ action: TreatmentAction) async throws {
+        try await sql.insert(into: "treatment_actions").model(TreatmentActionRow(action), with: rowEncoder).run()
+        try await writeLinks(action)
+    }
+
+    public func update(_ action: TreatmentAction) async throws -> TreatmentAction {
+        var next = action
+        next.version += 1
+        try await sql.update("treatment_actions").set(model: TreatmentActionRow(next), with: rowEncoder)
+            .where("id", .equal, action.id.uuid).where("workspace_id", .equal, action.workspaceID.uuid).run()
+        try await sql.delete(from: "treatment_action_risks").where("action_id", .equal, action.id.uuid).run()
+        try await writeLinks(action)
+        return next
+    }
+
+    private func writeLinks(_ action: TreatmentAction) async throws {
+        guard !action.riskIDs.isEmpty else { return }
+        try await sql.insert(into: "treatment_action_risks").models(Array(Set(action.riskIDs)).map {
+            Link(actionId: action.id.uuid, riskId: $0.uuid, workspaceId: action.workspaceID.uuid)
+        }, with: rowEncoder).run()
+    }
+
+    public func delete(_ id: TreatmentAction.ID, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "treatment_action_risks").where("action_id", .equal, id.uuid).run()
+        try await sql.delete(from: "treatment_actions").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    public func load(_ id: TreatmentAction.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> TreatmentAction? {
+        let query = sql.select().column("*").from("treatment_actions").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid)
+        if forUpdate { query.for(.update) }
+        guard let row = try await query.first(TreatmentActionRow.self) else { return nil }
+        return try await withRisks([row]).first
+    }
+
+    private func filtered(_ query: ActionQuery, in workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+        builder.where("workspace_id", .equal, workspace.uuid)
+        if let status = query.status { builder.where("status", .equal, status.rawValue) }
+        if query.openOnly { builder.where("status", .in, [TreatmentAction.Status.planned.rawValue, TreatmentAction.Status.inProgress.rawValue]) }
+        if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
+        if let due = query.dueBefore { builder.where("due_on", .lessThan, due.description) }
+        if let risk = query.riskID {
+            builder.where(SQLColumn("id"), .in, SQLGroupExpression(sql.select().column("action_id").from("treatment_action_risks").where("risk_id", .equal, risk.uuid).select))
+        }
+        if let assessment = query.assessmentID {
+            builder.where(SQLColumn("id"), .in, SQLGroupExpression(sql.select().column("action_id").from("treatment_action_risks")
+                .where(SQLColumn("risk_id"), .in, SQLGroupExpression(sql.select().column("id").from("risks").where("assessment_id", .equal, assessment.uuid).select)).select))
+        }
+        return builder
+    }
+
+    /// Actions by due date (undated last), then title.
+    public func list(in workspace: Workspace.ID, query: ActionQuery, page: PageRequest) async throws -> Page<TreatmentAction> {
+        let builder = filtered(query, in: workspace, sql.select().column("*").from("treatment_actions"))
+        let due = SQLFunction("coalesce", args: SQLColumn("due_on"), SQLLiteral.string("9999-12-31"))
+        if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
+            builder.where { group in
+                group.where(due, .greaterThan, SQLBind(cursor.key)).orWhere { $0.where(due, .equal, SQLBind(cursor.key)).where("id", .greaterThan, SQLBind(id)) }
+            }
+        }
+        let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).all(TreatmentActionRow.self)
+        let items = try await withRisks(Array(rows.prefix(page.limit)))
+        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.dueOn?.description ?? "9999-12-31", id: $0.id.uuid.uuidString).encoded } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func count(in workspace: Workspace.ID, query: ActionQuery) async throws -> Int {
+        try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("treatment_actions"))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    private func withRisks(_ rows: [TreatmentActionRow]) async throws -> [TreatmentAction] {
+        guard !rows.isEmpty else { return [] }
+        let links = try await sql.select().column("*").from("treatment_action_risks").where("action_id", .in, rows.map(\.id)).all(Link.self)
+        let grouped = Dictionary(grouping: links, by: \.actionId)
+        return rows.map { row in row.action(risks: (grouped[row.id] ?? []).map { Risk.ID($0.riskId) }.sorted()) }
+    }
+}
+
+extension RiskRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        workspaceId = try r.uuid("workspace_id")
+        assessmentId = try r.uuid("assessment_id")
+        code = try r.string("code")
+        assetId = try r.optionalUUID("asset_id")
+        threatId = try r.optionalUUID("threat_id")
+        vulnerabilityId = try r.optionalUUID("vulnerability_id")
+        scenario = try r.optionalString("scenario")
+        affectsConfidentiality = try r.bool("affects_confidentiality")
+        affectsIntegrity = try r.bool("affects_integrity")
+        affectsAvailability = try r.bool("affects_availability")
+        inherentAssetValue = try r.optionalInt("inherent_asset_value")
+        inherentThreat = try r.optionalInt("inherent_threat")
+        inherentVulnerability = try r.optionalInt("inherent_vulnerability")
+        inherentLikelihood = try r.optionalInt("inherent_likelihood")
+        inherentImpact = try r.optionalInt("inherent_impact")
+        inherentScore = try r.optionalInt("inherent_score")
+        inherentLevel = try r.optionalString("inherent_level")
+        ownerId = try r.optionalUUID("owner_id")
+        treatment = try r.optionalString("treatment")
+        treatmentReason = try r.optionalString("treatment_reason")
+        controls = try r.string("controls")
+        residualAssetValue = try r.optionalInt("residual_asset_value")
+        residualThreat = try r.optionalInt("residual_threat")
+        residualVulnerability = try r.optionalInt("residual_vulnerability")
+        residualLikelihood = try r.optionalInt("residual_likelihood")
+        residualImpact = try r.optionalInt("residual_impact")
+        residualScore = try r.optionalInt("residual_score")
+        residualLevel = try r.optionalString("residual_level")
+        review = try r.string("review")
+        previousId = try r.optionalUUID("previous_id")
+        acceptedBy = try r.optionalUUID("accepted_by")
+        acceptedAt = try r.optionalDate("accepted_at")
+        acceptanceReason = try r.optionalString("acceptance_reason")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
+    }
+}
+
+extension TreatmentActionRow {
+    init(_ r: RowReader) throws {
+        id = try r.uuid("id")
+        workspaceId = try r.uuid("workspace_id")
+        title = try r.string("title")
+        controls = try r.string("controls")
+        ownerId = try r.optionalUUID("owner_id")
+        dueOn = try r.optionalString("due_on")
+        status = try r.string("status")
+        completionNote = try r.optionalString("completion_note")
+        evidenceLink = try r.optionalString("evidence_link")
+        createdAt = try r.date("created_at")
+        updatedAt = try r.date("updated_at")
+        version = try r.int("version")
+    }
+}
