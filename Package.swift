@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure ISMS vocabulary and rules. No web framework, no database.
@@ -38,8 +39,10 @@ let package = Package(
             .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
             .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
         ], swiftSettings: strict),
+        // Spreadsheets (XLSX) written and read with a ZIP library: pure functions of rows and bytes.
+        .target(name: "Spreadsheet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: strict),
         // Use cases: one transaction each, Domain rules, audit trail.
-        .target(name: "Features", dependencies: ["Domain", "Storage", "Catalog", "Localization"], swiftSettings: strict),
+        .target(name: "Features", dependencies: ["Domain", "Storage", "Catalog", "Localization", "Spreadsheet"], swiftSettings: strict),
         // Routes, authentication, pages, JSON API. The only module that imports Vapor.
         .target(name: "Web", dependencies: [
             "Domain", "Storage", "Features", "Catalog", "Localization",
@@ -54,6 +57,7 @@ let package = Package(
             .product(name: "VaporTesting", package: "vapor")], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: strict),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], swiftSettings: strict),
+        .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebTests", dependencies: ["Web", "Features", "Storage", "Domain", "Localization", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
     ]

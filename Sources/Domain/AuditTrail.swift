@@ -229,8 +229,10 @@ public struct ChainVerifier: Sendable {
 /// The record types and actions the trail knows, for filter menus and their labels. Each capability
 /// adds its own here (reading them from a million events with DISTINCT would be too slow).
 public enum AuditVocabulary {
-    public static let entityTypes = ["workspace", "department", "member", "user", "api_token"]
+    public static let entityTypes = ["workspace", "department", "member", "user", "api_token", "classification_labels", "catalog_entry",
+                                     "risk_method", "asset", "risk_assessment", "risk", "treatment_action"]
     public static let actions = ["create", "update", "delete", "sign_in", "sign_in_failed", "sign_out", "password_change", "totp_enable",
                                  "totp_disable", "recovery_codes_regenerate", "revoke", "invitation_create", "invitation_accept",
-                                 "password_reset_create", "password_reset"]
+                                 "password_reset_create", "password_reset", "publish", "revalue_assets", "review", "submit", "approve",
+                                 "return_to_draft", "accept", "carry_forward"]
 }

@@ -48,6 +48,18 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case membersManage
     /// Read the audit trail and record histories.
     case auditTrailRead
+    /// See the asset inventory.
+    case assetsRead
+    /// Add and change assets (department officers: only their department's).
+    case assetsManage
+    /// See risk assessments, risks and the treatment plan.
+    case risksRead
+    /// Add and change risks and treatment actions (department officers: only their department's).
+    case risksManage
+    /// Configure the risk method and the threat and vulnerability catalogs.
+    case riskMethodManage
+    /// Approve a risk assessment as a whole (top management).
+    case assessmentApprove
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -55,20 +67,24 @@ public enum AccessPolicy {
     public static func permissions(of role: Role) -> Set<Permission> {
         switch role {
         case .secretariat:
-            return Set(Permission.allCases)
-        case .topManagement, .committeeMember, .internalAuditor, .departmentOfficer:
-            return [.workspaceRead, .membersRead]
+            return Set(Permission.allCases).subtracting([.assessmentApprove])
+        case .topManagement:
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove]
+        case .committeeMember, .internalAuditor:
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead]
+        case .departmentOfficer:
+            return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead]
         case .employee:
-            return [.workspaceRead]
+            return [.workspaceRead, .assetsRead]
         }
     }
 
     /// The permissions of a set of grants on a given day (expired grants count for nothing).
     /// An installation administrator acts with the secretariat's rights in every workspace.
     public static func permissions(grants: [RoleGrant], isAdministrator: Bool, on today: CalendarDate) -> Set<Permission> {
-        if isAdministrator { return permissions(of: .secretariat) }
+        if isAdministrator { return permissions(of: .secretariat).union(grants.filter { $0.isActive(on: today) }.reduce(into: Set<Permission>()) { $0.formUnion(permissions(of: $1.role)) }) }
         return grants.filter { $0.isActive(on: today) }.reduce(into: Set<Permission>()) { $0.formUnion(permissions(of: $1.role)) }
     }
 }

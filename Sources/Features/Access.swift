@@ -20,6 +20,23 @@ public struct WorkspaceAccess: Sendable {
     }
 
     public var workspaceID: Workspace.ID { workspace.id }
+
+    /// The secretariat (and installation administrators) act for every department.
+    public var actsForAllDepartments: Bool {
+        user.isAdministrator || (member?.holds(.secretariat, on: today) ?? false)
+    }
+
+    /// The departments a department officer acts for.
+    public var officerDepartments: Set<Department.ID> {
+        Set(member?.grants.filter { $0.role == .departmentOfficer && $0.isActive(on: today) }.compactMap(\.departmentID) ?? [])
+    }
+
+    /// Whether this person may change records of `department` (an asset's, a risk's asset's).
+    public func maySteward(_ department: Department.ID?) -> Bool {
+        if actsForAllDepartments { return true }
+        guard let department else { return false }
+        return officerDepartments.contains(department)
+    }
 }
 
 public enum Access {

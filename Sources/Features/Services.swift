@@ -41,16 +41,19 @@ public struct AppServices: Sendable {
     public let clock: Clock
     public let passwords: any PasswordHashing
     public let catalog: ReferenceCatalog
+    /// Our threat and vulnerability catalogs and ready risk methods, copied into each workspace.
+    public let riskTemplates: RiskTemplates
     public let localizer: Localizer
     public let security: SecuritySettings
     public let workItemSources: [any WorkItemSource]
 
-    public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, localizer: Localizer,
+    public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, riskTemplates: RiskTemplates, localizer: Localizer,
                 security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources) {
         self.store = store
         self.clock = clock
         self.passwords = passwords
         self.catalog = catalog
+        self.riskTemplates = riskTemplates
         self.localizer = localizer
         self.security = security
         self.workItemSources = workItemSources

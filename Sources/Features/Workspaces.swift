@@ -18,6 +18,7 @@ public struct Workspaces: Sendable {
             try await tx.workspaces.insert(workspace)
             try await tx.record(.change("workspace", id: workspace.id.description, action: "create", workspace: workspace.id,
                                         before: nil as Workspace?, after: workspace), context, at: now)
+            try await RiskSetup.seed(workspace.id, tx: tx, services: services, context: context, now: now)
             return workspace
         }
     }
@@ -31,6 +32,7 @@ public struct Workspaces: Sendable {
             try await tx.workspaces.insert(workspace)
             try await tx.record(.change("workspace", id: workspace.id.description, action: "create", workspace: workspace.id,
                                         before: nil as Workspace?, after: workspace), context, at: now)
+            try await RiskSetup.seed(workspace.id, tx: tx, services: services, context: context, now: now)
             return workspace
         }
     }

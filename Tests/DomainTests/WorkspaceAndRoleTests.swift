@@ -48,13 +48,13 @@ import Testing
 
 @Suite struct AccessPolicyTable {
     @Test(arguments: [
-        (Role.secretariat, Set(Permission.allCases)),
-        (.topManagement, [.workspaceRead, .membersRead]),
-        (.committeeMember, [.workspaceRead, .membersRead]),
-        (.departmentOfficer, [.workspaceRead, .membersRead]),
-        (.internalAuditor, [.workspaceRead, .membersRead]),
-        (.employee, [.workspaceRead]),
-        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead]),
+        (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove])),
+        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove]),
+        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead]),
+        (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage]),
+        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead]),
+        (.employee, [.workspaceRead, .assetsRead]),
+        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead]),
     ] as [(Role, Set<Permission>)])
     func eachRoleHasExactlyItsPermissions(role: Role, expected: Set<Permission>) {
         #expect(AccessPolicy.permissions(of: role) == expected)
@@ -67,7 +67,9 @@ import Testing
     }
 
     @Test func anAdministratorActsAsSecretariatEverywhere() {
-        #expect(AccessPolicy.permissions(grants: [], isAdministrator: true, on: CalendarDate("2026-12-01")!) == Set(Permission.allCases))
+        #expect(AccessPolicy.permissions(grants: [], isAdministrator: true, on: CalendarDate("2026-12-01")!) == AccessPolicy.permissions(of: .secretariat))
+        // Approving an assessment stays with top management, even for an administrator who is not one.
+        #expect(!AccessPolicy.permissions(grants: [], isAdministrator: true, on: CalendarDate("2026-12-01")!).contains(.assessmentApprove))
     }
 }
 

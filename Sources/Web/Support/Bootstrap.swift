@@ -53,7 +53,7 @@ public struct Meguri: Sendable {
             let catalog = try CatalogLoader.loadBundled()
             let localizer = try Localizer.bundled()
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
-                                    catalog: catalog, localizer: localizer)
+                                       catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer)
             app.storage[ServicesKey.self] = services
             app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
             app.storage[ConfigurationKey.self] = configuration
