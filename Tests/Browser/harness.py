@@ -86,6 +86,9 @@ class Browser:
         self.allowed_statuses = set()
 
     def open(self, url):
+        # What the previous page logged late (an expected 401 reported after its check) is not this page's problem.
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
         self.driver.get(url)
         return self
 
