@@ -126,7 +126,12 @@ public struct CSVTable: Sendable {
         do { raw = try CSV.parse(text) } catch CSV.ReadError.unterminatedQuote(let row) {
             throw DomainError.invalid([FieldError(field: "file", code: "error.csvQuote", row: row)])
         }
-        guard let header = raw.first, !(header.count == 1 && Text.trimmed(header[0]).isEmpty) else {
+        return try make(rows: raw, columns: columns)
+    }
+
+    /// Maps already-read rows (from CSV or a spreadsheet) onto named columns, as `read` does.
+    public static func make(rows raw: [[String]], columns: [(key: String, names: Set<String>, required: Bool)]) throws -> CSVTable {
+        guard let header = raw.first, !(header.allSatisfy { Text.trimmed($0).isEmpty }) else {
             throw DomainError.invalid(field: "file", code: "error.csvEmpty")
         }
         var v = Validator(row: 1)

@@ -27,6 +27,13 @@ public struct Assets: Sendable {
         return asset
     }
 
+    /// The asset with this code, if any (codes are typed half- or full-width).
+    public func find(_ access: WorkspaceAccess, code: String) async throws -> Asset? {
+        try access.require(.assetsRead)
+        let text = Text.halfWidthDigits(Text.trimmed(code))
+        return try await services.store.read { try await $0.assets.load(code: text, in: access.workspaceID) }
+    }
+
     /// Checks that a person named as owner or custodian belongs to the workspace.
     static func checkPeople(_ input: AssetInput, workspace: Workspace.ID, tx: Writer, into v: inout Validator) async throws {
         for (field, value) in [("ownerId", input.ownerID), ("custodianId", input.custodianID)] {

@@ -195,6 +195,19 @@ public struct MemberStore: Sendable {
         return Page(items: items, nextCursor: next)
     }
 
+    /// Every member's e-mail and user id (imports name people by e-mail).
+    public func emails(in workspace: Workspace.ID) async throws -> [String: User.ID] {
+        let rows = try await sql.select().column(SQLColumn("email", table: "users")).column(SQLColumn("id", table: "users")).from("members")
+            .join("users", on: SQLColumn("user_id", table: "members"), .equal, SQLColumn("id", table: "users"))
+            .where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid)).all()
+        var result: [String: User.ID] = [:]
+        for row in rows {
+            let reader = RowReader(row: row)
+            result[try reader.string("email")] = User.ID(try reader.uuid("id"))
+        }
+        return result
+    }
+
     public func count(in workspace: Workspace.ID) async throws -> Int {
         try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("members")
             .where("workspace_id", .equal, workspace.uuid).first()?.decode(column: "n", as: Int.self) ?? 0

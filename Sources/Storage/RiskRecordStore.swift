@@ -273,7 +273,7 @@ public struct RiskRecordStore: Sendable {
     public func ratingCounts(in assessment: RiskAssessment.ID, workspace: Workspace.ID, residual: Bool, departmentID: Department.ID? = nil) async throws -> [HeatCount] {
         let p = residual ? "residual" : "inherent"
         let columns = ["asset_value", "threat", "vulnerability", "likelihood", "impact"].map { "\(p)_\($0)" }
-        let builder = filtered(RiskQuery(departmentID: departmentID), assessment: assessment, workspace: workspace, sql.select())
+        let builder = filtered(RiskQuery(departmentID: departmentID), assessment: assessment, workspace: workspace, sql.select().from("risks"))
         for column in columns { builder.column(SQLColumn(column)) }
         builder.column(SQLFunction("count", args: SQLLiteral.all), as: "n").where("review", .notEqual, Risk.Review.closed.rawValue)
         for column in columns { builder.groupBy(column) }

@@ -122,6 +122,28 @@ public struct TestApp: Sendable {
                                                homeDepartmentID: home?.description, roles: grants, context: Context(actor: .system)).member
     }
 
+    /// One of each record of the risk registers (asset, assessment with a rated risk, treatment
+    /// action), as route parameters. The risk and action belong to `owner`.
+    public func riskRecords(in slug: String, department: Department.ID?, owner: User.ID) async throws -> [String: String] {
+        let access = try await operatorAccess(slug)
+        let context = Context(actor: .system)
+        let method = try await RiskMethods(services).list(access).first!
+        let entry = try await RiskMethods(services).catalog(access, .threat).first!
+        let asset = try await Assets(services).create(access, AssetInput(code: "A-1", name: "顧客台帳", kind: "information", form: "electronic",
+                                                                         departmentID: .some(department), confidentiality: "3", integrity: "2", availability: "2"),
+                                                      context: context)
+        let assessment = try await RiskAssessments(services).create(access, AssessmentInput(name: "2026年度"), carryForwardFrom: nil, context: context)
+        let risk = try await Risks(services).create(access, assessment: assessment.id,
+                                                    RiskInput(assetID: .some(asset.id), threatID: .some(entry.id),
+                                                              inherent: RatingInput(threat: 2, vulnerability: 2, likelihood: 2, impact: 2),
+                                                              ownerID: .some(owner), treatment: "modify", controls: ["5.15"]), context: context)
+        let action = try await TreatmentActions(services).create(access, ActionInput(title: "アクセス権の見直し", riskIDs: [risk.id], ownerID: .some(owner)),
+                                                                 context: context)
+        return ["assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
+                "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
+                "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
+    }
+
     public func access(_ user: User, _ slug: String) async throws -> WorkspaceAccess {
         try await Access.resolve(user, slug: slug, services: services)
     }

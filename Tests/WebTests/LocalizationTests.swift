@@ -73,15 +73,28 @@ import TestSupport
             _ = try await app.workspace("acme", by: admin)
             let department = try await app.department("営業部", in: "acme")
             let member = try await app.member(try await app.user("taro@example.co.jp"), in: "acme", roles: [RoleGrantInput(role: .departmentOfficer)], home: department.id)
-            let session = try await app.session(for: admin)
-            let parameters = ["slug": "acme", "departmentID": department.id.description, "memberID": member.id.description, "userID": member.userID.description,
+            // A secretariat member sees every page, and as risk owner the acceptance and progress forms.
+            let hanako = try await app.user("hanako@example.co.jp")
+            try await app.member(hanako, in: "acme", roles: [RoleGrantInput(role: .secretariat)], home: department.id)
+            let session = try await app.session(for: hanako)
+            var parameters = ["slug": "acme", "departmentID": department.id.description, "memberID": member.id.description, "userID": member.userID.description,
                               "entityType": "member", "entityID": member.id.description, "token": "x", "file": "meguri.css"]
+            // The risk and its action belong to the viewer, so the acceptance and progress forms show too.
+            parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: hanako.id)) { $1 }
             var pages = 0
-            for route in app.meguri.app.routes.all where route.method == .GET && route.path.first?.description != "api" {
-                let path = "/" + route.path.map { component -> String in
+            var paths = app.meguri.app.routes.all.filter { $0.method == .GET && $0.path.first?.description != "api" }.map { route in
+                "/" + route.path.map { component -> String in
                     if case .parameter(let name) = component { return parameters[name] ?? "x" }
                     return component.description
                 }.joined(separator: "/")
+            }
+            // The states a page shows only on request: edit forms, filtered and empty registers, a draft method.
+            let draft = try await RiskMethods(app.services).createDraft(try await app.operatorAccess("acme"), copying: RiskMethod.ID(parameters["methodID"]!), template: nil, context: Context(actor: .system))
+            paths += ["/w/acme/assets/\(parameters["assetID"]!)?edit=1", "/w/acme/risks/\(parameters["riskID"]!)?edit=1",
+                      "/w/acme/risk-assessments/\(parameters["assessmentID"]!)?cell=inherent:4:3&level=nonsense&sort=bad",
+                      "/w/acme/assets?type=bad&owner=nobody@example.com", "/w/acme/treatment-plan?overdue=1&owner=me",
+                      "/w/acme/risk-method/\(draft.id)"]
+            for path in paths {
                 if path.hasSuffix(".csv") || path.hasPrefix("/static") || path.hasPrefix("/favicon") { continue }
                 let response = try await app.get(path, session: session, headers: ["Accept-Language": language.rawValue])
                 #expect(response.status.code < 500, "\(path)")

@@ -75,6 +75,8 @@ import VaporTesting
             "memberId": target.id.description, "userID": target.userID.description, "entityType": "member", "entityID": target.id.description,
             "token": "not-a-real-token", "file": "meguri.css",
         ]
+        // One of each record of the risk registers, owned by the target so acceptance is someone else's.
+        fixture.parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: target.userID)) { $1 }
         // Silence an unused warning for the officer's department while keeping it referenced.
         _ = department
         return fixture
@@ -104,7 +106,7 @@ import VaporTesting
             case .anonymous, .pendingSecondFactor: return .unauthenticated
             case .outsider: return .notFound
             case .expiredExternalAuditor: return .forbidden
-            case .administrator: return .allowed
+            case .administrator: return AccessPolicy.permissions(of: .secretariat).contains(permission) ? .allowed : .forbidden
             default: return AccessPolicy.permissions(of: Role(rawValue: caller.rawValue)!).contains(permission) ? .allowed : .forbidden
             }
         }
@@ -157,7 +159,8 @@ import VaporTesting
                     case .notFound:
                         #expect(status == 404, "\(label)")
                     case .allowed:
-                        #expect(![401, 403].contains(status), "\(label)")
+                        // A 403 here may only be a rule about this record (someone else's risk), never the role.
+                        #expect(status != 401 && (status != 403 || response.text.contains("forbidden-record")), "\(label)")
                         #expect(!(status == 303 && response.location?.hasPrefix("/login") == true), "\(label)")
                         if route.method == .GET { #expect(status != 404, "\(label)") }
                     }

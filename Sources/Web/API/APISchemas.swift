@@ -11,6 +11,11 @@ enum APISchemas {
         case "slug": "The workspace's slug"
         case "departmentId": "A department's id"
         case "memberId": "A membership's id"
+        case "assetId": "An asset's id"
+        case "methodId": "A risk method version's id"
+        case "assessmentId": "A risk assessment's id"
+        case "riskId": "A risk's id"
+        case "actionId": "A treatment action's id"
         default: name
         }
     }
@@ -104,7 +109,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ])
+    ] + RiskSchemas.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

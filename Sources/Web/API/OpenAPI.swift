@@ -156,7 +156,12 @@ enum OpenAPIDocument {
             var responses: [(String, JSON)] = []
             for response in op.responses.sorted(by: { $0.status < $1.status }) {
                 var pairs: [(String, JSON)] = [("description", .string(response.description))]
-                if let schema = response.schema {
+                if response.schema == "Table" {
+                    // A download: CSV or an Excel workbook, as `format` asks.
+                    pairs.append(("content", .object([("text/csv", .object([("schema", ["type": "string"])])),
+                                                      ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                                       .object([("schema", ["type": "string", "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])]))])))
+                } else if let schema = response.schema {
                     let media = schema == "Problem" ? "application/problem+json" : (schema == "CSV" ? "text/csv" : "application/json")
                     let schemaJSON: JSON = schema == "CSV" ? ["type": "string"] : .ref(schema)
                     let content: JSON = .object([(media, .object([("schema", schemaJSON)]))])

@@ -6,7 +6,7 @@ enum ErrorPage {
         let errors: [HTML] = failure.fieldErrors.map { "<li>\(c.message($0))</li>" }
         let back: HTML = c.user == nil ? "<a class=\"button\" href=\"/login\">\(c.t("nav.signIn"))</a>" : "<a class=\"button\" href=\"/\">\(c.t("nav.home"))</a>"
         return Layout.page(c, title: c.t(failure.titleKey), """
-        <section class="error-page">
+        <section class="error-page" data-problem="\(failure.type)">
         <p class="status">\(Int(failure.status.code))</p>
         <h1>\(c.t(failure.titleKey))</h1>
         \(failure.detail.map { HTML("<p>\($0)</p>") })

@@ -131,9 +131,16 @@ enum Routes {
         DepartmentPages().register(routes)
         MemberPages().register(routes)
         AuditPages().register(routes)
+        AssetPages().register(routes)
+        RiskMethodPages().register(routes)
+        AssessmentPages().register(routes)
+        RiskPages().register(routes)
+        TreatmentPages().register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
+        AssetAPI(registry: registry).register(routes)
+        RiskAPI(registry: registry).register(routes)
         Health.registerAPI(routes, registry: registry)
     }
 }

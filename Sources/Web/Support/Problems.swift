@@ -48,7 +48,8 @@ struct Failure {
             case .forbidden:
                 return Failure(status: .forbidden, type: "forbidden", titleKey: "problem.forbidden")
             case .forbiddenBecause(let code):
-                return Failure(status: .forbidden, type: "forbidden", titleKey: "problem.forbidden", detail: l.text(code, language))
+                // The role allows the action, this record does not (another department's, someone else's risk…).
+                return Failure(status: .forbidden, type: "forbidden-record", titleKey: "problem.forbidden", detail: l.text(code, language))
             case .conflict(_, let version):
                 return Failure(status: .conflict, type: "conflict", titleKey: "problem.conflict", detail: l.text("problem.conflict.detail", language),
                                currentVersion: version)

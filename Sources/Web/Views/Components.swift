@@ -118,6 +118,12 @@ enum Components {
         """
     }
 
+    /// A colour sample drawn as SVG (a presentation attribute, not an inline style, so CSP allows it).
+    static func swatch(_ colour: String) -> HTML {
+        let safe = colour.count == 7 && colour.hasPrefix("#") && colour.dropFirst().allSatisfy(\.isHexDigit) ? colour : "#cccccc"
+        return "<svg class=\"swatch\" width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\"><rect width=\"14\" height=\"14\" rx=\"3\" fill=\"\(safe)\"/></svg>"
+    }
+
     static func encode(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
     }

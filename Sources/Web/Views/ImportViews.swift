@@ -61,7 +61,7 @@ enum ImportViews {
         <p>\(c.t("import.columns.\(kind)"))</p>
         <form method="post" action="\(action)" enctype="multipart/form-data">
         <input type="hidden" name="_csrf" value="\(c.csrfToken)">
-        <div class="field"><label for="f-file">\(c.t("import.file"))</label><input id="f-file" type="file" name="file" accept=".csv,text/csv" required></div>
+        <div class="field"><label for="f-file">\(c.t("import.file"))</label><input id="f-file" type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></div>
         <div class="actions"><button type="submit" class="primary">\(c.t("import.check"))</button><a class="button" href="\(back)">\(c.t("form.back"))</a></div>
         </form>
         </section>

@@ -1,0 +1,148 @@
+import Domain
+import Foundation
+import Localization
+import Storage
+
+/// Asset inventory in and out as CSV or Excel, in the columns (and Japanese or English headers)
+/// Japanese registers use. An export is a valid import template.
+public struct AssetTransfer: Sendable {
+    let services: AppServices
+    public init(_ services: AppServices) { self.services = services }
+
+    /// Column keys in order, with the headers accepted for each.
+    public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
+        ("code", ["code", "管理番号"], true), ("name", ["name", "資産名"], true), ("type", ["type", "種別"], false), ("form", ["form", "形態"], false),
+        ("owner", ["owner", "所有者"], false), ("custodian", ["custodian", "管理者"], false), ("department", ["department", "部門"], false),
+        ("location", ["location", "保管場所"], false), ("classification", ["classification", "機密区分"], false),
+        ("confidentiality", ["confidentiality", "機密性"], false), ("integrity", ["integrity", "完全性"], false),
+        ("availability", ["availability", "可用性"], false), ("status", ["status", "状態"], false), ("notes", ["notes", "備考"], false),
+    ]
+
+    /// Form fields as the import names them (its column keys).
+    static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
+
+    public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportResult {
+        try access.require(.assetsManage)
+        let table = try Tabular.read(data, columns: Self.columns)
+        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
+        let workspace = access.workspaceID
+        let now = services.now
+        let (method, labels, departments, people, existing) = try await services.store.read { db in
+            (try await db.riskMethods.current(in: workspace), try await db.classifications.all(in: workspace),
+             try await db.departments.all(in: workspace), try await db.members.emails(in: workspace),
+             try await db.assets.load(codes: table.rows.compactMap { $0.value("code") }, in: workspace))
+        }
+        let departmentsByName = Dictionary(departments.flatMap { d in [(d.name.lowercased(), d.id)] + (d.code.map { [($0.lowercased(), d.id)] } ?? []) },
+                                           uniquingKeysWith: { first, _ in first })
+        var errors: [FieldError] = []
+        var creates: [Asset] = []
+        var updates: [(before: Asset, after: Asset)] = []
+        var rows: [ImportRow] = []
+        var seen: [String: Int] = [:]
+        for row in table.rows {
+            var v = Validator(row: row.number)
+            let code = row.value("code").map { Text.halfWidthDigits($0) } ?? ""
+            let key = code.lowercased()
+            if let first = seen[key], !key.isEmpty {
+                errors.append(FieldError(field: "code", code: "error.csvDuplicateRow", params: ["row": String(first)], row: row.number))
+                continue
+            }
+            seen[key] = row.number
+            var input = AssetInput(code: row.cells["code"] ?? "", name: row.cells["name"] ?? "", kind: row.cells["type"], form: row.cells["form"],
+                                   location: row.cells["location"], classification: row.cells["classification"],
+                                   confidentiality: row.cells["confidentiality"], integrity: row.cells["integrity"], availability: row.cells["availability"],
+                                   status: row.cells["status"], notes: row.cells["notes"])
+            for (column, keyPath) in [("owner", \AssetInput.ownerID), ("custodian", \AssetInput.custodianID)] where row.cells[column] != nil {
+                if let email = row.value(column) {
+                    if let user = people[email.lowercased()] { input[keyPath: keyPath] = .some(user) } else { v.add(column, "error.unknownMemberEmail", ["value": email]) }
+                } else {
+                    input[keyPath: keyPath] = .some(nil)
+                }
+            }
+            if row.cells["department"] != nil {
+                if let name = row.value("department") {
+                    if let id = departmentsByName[name.lowercased()] { input.departmentID = .some(id) } else { v.add("department", "error.unknownDepartmentName", ["value": name]) }
+                } else {
+                    input.departmentID = .some(nil)
+                }
+            }
+            let before = existing[key]
+            var asset = before ?? Asset(workspaceID: workspace, code: "", name: "", kind: .information, form: .electronic, createdAt: now, updatedAt: now)
+            AssetRules.apply(input, to: &asset, creating: before == nil, method: method, labels: labels, into: &v)
+            if let before, !access.maySteward(before.departmentID) { v.add("department", "error.notYourDepartment") }
+            if !access.maySteward(asset.departmentID) { v.add("department", "error.notYourDepartment") }
+            if !v.isValid {
+                errors += v.errors.map { var e = $0; e.field = Self.fieldToColumn[e.field] ?? e.field; return e }
+                continue
+            }
+            if let before {
+                var comparable = asset
+                comparable.updatedAt = before.updatedAt
+                if comparable == before {
+                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .unchanged))
+                } else {
+                    asset.updatedAt = now
+                    asset.version = before.version + 1
+                    updates.append((before, asset))
+                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .update))
+                }
+            } else {
+                creates.append(asset)
+                rows.append(ImportRow(number: row.number, label: asset.code, outcome: .create))
+            }
+        }
+        if !errors.isEmpty { throw DomainError.invalid(Array(errors.prefix(1000))) }
+        if dryRun { return ImportResult(rows: rows, dryRun: true) }
+        let toCreate = creates, toUpdate = updates
+        try await services.store.write { tx in
+            // The codes were free when checked; checking again inside the transaction keeps a race from slipping in.
+            let taken = try await tx.assets.load(codes: toCreate.map(\.code), in: workspace)
+            if let clash = toCreate.first(where: { taken[$0.code.lowercased()] != nil }) {
+                throw DomainError.invalid(field: "code", code: "error.codeTaken", params: ["value": clash.code])
+            }
+            try await tx.assets.insert(toCreate)
+            for (before, after) in toUpdate {
+                guard let current = try await tx.assets.load(before.id, in: workspace, forUpdate: true), current.version == before.version else {
+                    throw DomainError.conflict(entity: "asset", currentVersion: before.version)
+                }
+                var write = after
+                write.version = before.version
+                _ = try await tx.assets.update(write)
+            }
+            var events = toCreate.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0),
+                                         context.actor, now) }
+            events += toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after),
+                                      context.actor, now) }
+            try await tx.audit.appendBatch(events, chain: .workspace(workspace))
+        }
+        return ImportResult(rows: rows, dryRun: false)
+    }
+
+    /// The inventory (filtered as asked) in the import's columns: choices as Japanese names or English keys.
+    public func export(_ access: WorkspaceAccess, query: AssetQuery, format: Tabular.Format, language: Language, encoding: CSV.Encoding = .utf8) async throws -> Data {
+        try access.require(.assetsRead)
+        let workspace = access.workspaceID
+        let (assets, labels, departments, users) = try await services.store.read { db -> ([Asset], [ClassificationLabel], [Department], [User.ID: User]) in
+            let assets = try await db.assets.all(in: workspace, query: query)
+            let people = Set(assets.flatMap { [$0.ownerID, $0.custodianID].compactMap { $0 } })
+            return (assets, try await db.classifications.all(in: workspace), try await db.departments.all(in: workspace), try await db.users.loadAll(Array(people)))
+        }
+        let l = services.localizer
+        let departmentNames = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
+        let header = Self.columns.map { l.text("csv.assets.\($0.key)", language) }
+        let rows: [[String]] = assets.map { a in
+            [a.code, a.name, choice("asset.kind", a.kind.rawValue, language), choice("asset.form", a.form.rawValue, language),
+             a.ownerID.flatMap { users[$0]?.email } ?? "", a.custodianID.flatMap { users[$0]?.email } ?? "",
+             a.departmentID.flatMap { departmentNames[$0] } ?? "", a.location ?? "",
+             a.classification.flatMap { key in labels.first { $0.key == key }?.label(language) } ?? "",
+             a.confidentiality.map(String.init) ?? "", a.integrity.map(String.init) ?? "", a.availability.map(String.init) ?? "",
+             choice("asset.status", a.status.rawValue, language), a.notes ?? ""]
+        }
+        return try Tabular.write(sheet: l.text("cap.assets", language), header: header, rows: rows,
+                                 widths: [10, 30, 12, 10, 26, 26, 16, 18, 10, 8, 8, 8, 8, 30], format: format, encoding: encoding)
+    }
+
+    func choice(_ prefix: String, _ key: String, _ language: Language) -> String {
+        language == .ja ? services.localizer.text("\(prefix).\(key)", .ja) : key
+    }
+}
