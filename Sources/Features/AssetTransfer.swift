@@ -69,6 +69,7 @@ public struct AssetTransfer: Sendable {
             let before = existing[key]
             var asset = before ?? Asset(workspaceID: workspace, code: "", name: "", kind: .information, form: .electronic, createdAt: now, updatedAt: now)
             AssetRules.apply(input, to: &asset, creating: before == nil, method: method, labels: labels, into: &v)
+            if before == nil, asset.lastReviewedOn == nil { asset.lastReviewedOn = access.today }
             if let before, !access.maySteward(before.departmentID) { v.add("department", "error.notYourDepartment") }
             if !access.maySteward(asset.departmentID) { v.add("department", "error.notYourDepartment") }
             if !v.isValid {

@@ -55,6 +55,8 @@ public struct Assets: Sendable {
             var asset = Asset(workspaceID: workspace, code: "", name: "", kind: .information, form: .electronic, createdAt: now, updatedAt: now)
             var v = Validator()
             AssetRules.apply(input, to: &asset, creating: true, method: method, labels: labels, into: &v)
+            // Registering an asset is looking at it: it is not "unreviewed" on its first day.
+            if asset.lastReviewedOn == nil { asset.lastReviewedOn = access.today }
             try await Self.checkPeople(input, workspace: workspace, tx: tx, into: &v)
             if !access.maySteward(asset.departmentID) { v.add("departmentId", "error.notYourDepartment") }
             if !asset.code.isEmpty, try await tx.assets.load(code: asset.code, in: workspace) != nil { v.add("code", "error.codeTaken", ["value": asset.code]) }

@@ -6,14 +6,15 @@ import Storage
 import Web
 
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a register from CSV (all or nothing).")
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a register from CSV or Excel (all or nothing).")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments or members") var register: Register
-    @Argument(help: "The CSV file (UTF-8 with or without BOM, or Shift_JIS)") var file: String
+    @Argument(help: "departments, members, assets or risks") var register: Register
+    @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets and risks also .xlsx") var file: String
     @Option(help: "Workspace slug") var workspace: String
+    @Option(help: "risks: the assessment's id or name (default: the newest draft)") var assessment: String?
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
 
     func run() async throws {
@@ -34,24 +35,56 @@ struct ImportCommand: AsyncParsableCommand {
                     printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.email)\(row.invitationSecret.map { "\t\(meguri.configuration.baseURL)/invitation/\($0)" } ?? "")")
                 }
                 printOut("\(dryRun ? "Would import" : "Imported") \(report.rows.count) rows.")
+            case .assets:
+                let result = try await AssetTransfer(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
+                report(result)
+            case .risks:
+                let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: true)
+                let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, dryRun: dryRun, context: operatorContext())
+                report(result)
             }
         }
+    }
+
+    func report(_ result: ImportResult) {
+        for row in result.rows {
+            printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.label)\(row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", "))")
+        }
+        printOut("\(dryRun ? "Would import" : "Imported") \(result.rows.count) rows: \(result.created) new, \(result.updated) changed.")
+    }
+}
+
+/// Which assessment a command means: an id, a name, or the newest (draft) one.
+enum AssessmentChoice {
+    static func find(_ text: String?, access: WorkspaceAccess, services: AppServices, draftOnly: Bool) async throws -> RiskAssessment {
+        let all = try await RiskAssessments(services).list(access)
+        if let text {
+            if let found = all.first(where: { $0.id.description == text.lowercased() || $0.name == text }) { return found }
+            throw fail(ValidationError("no assessment \(text) in \(access.workspace.slug); there are: \(all.map(\.name).joined(separator: ", "))"))
+        }
+        if let found = all.first(where: { !draftOnly || $0.isEditable }) { return found }
+        throw fail(ValidationError(draftOnly ? "no draft assessment in \(access.workspace.slug): start one first" : "no assessment in \(access.workspace.slug)"))
     }
 }
 
 struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) to standard output or a file.")
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail" }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members or audit-trail") var register: Register
+    @Argument(help: "departments, members, audit-trail, assets or risks") var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
+    @Option(help: "assets and risks: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets and risks as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
+    @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw fail(ValidationError("--lang must be ja or en")) }
+        guard let format = Tabular.Format(rawValue: format) else { throw fail(ValidationError("--format must be csv or xlsx")) }
+        guard let encoding = CSV.Encoding(rawValue: encoding) else { throw fail(ValidationError("--encoding must be utf8 or cp932")) }
         let data = try await withMeguri(common) { meguri -> Data in
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {
@@ -61,6 +94,11 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await Exports.departments(access, services: meguri.services, language: language)
             case .members:
                 return try await Exports.members(access, services: meguri.services, language: language)
+            case .assets:
+                return try await AssetTransfer(meguri.services).export(access, query: AssetQuery(), format: format, language: language, encoding: encoding)
+            case .risks:
+                let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: false)
+                return try await RiskTransfer(meguri.services).export(access, assessment: target.id, format: format, language: language, encoding: encoding)
             }
         }
         if let output {
@@ -68,5 +106,52 @@ struct ExportCommand: AsyncParsableCommand {
         } else {
             FileHandle.standardOutput.write(data)
         }
+    }
+}
+
+struct AssessmentCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assessment", abstract: "Risk assessment cycles.", subcommands: [Start.self, List.self])
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a risk assessment with the published risk method (e.g. before importing last year's register).")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Workspace slug") var workspace: String
+        @Option(help: "Name, e.g. \"2026年度 リスクアセスメント\"") var name: String
+        @Option(help: "First day, YYYY-MM-DD") var startsOn: String?
+        @Option(help: "Last day, YYYY-MM-DD") var endsOn: String?
+        @Option(help: "Copy the open risks of this assessment (id or name) as to review") var carryForward: String?
+
+        func run() async throws {
+            try await withMeguri(common) { meguri in
+                let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
+                try await RiskSetup.ensure(access, services: meguri.services, context: operatorContext())
+                let previous = try await carryForward.asyncMap { try await AssessmentChoice.find($0, access: access, services: meguri.services, draftOnly: false).id }
+                let assessment = try await RiskAssessments(meguri.services).create(access, AssessmentInput(name: name, startsOn: startsOn, endsOn: endsOn),
+                                                                                   carryForwardFrom: previous, context: operatorContext())
+                printOut("Started \(assessment.name) (\(assessment.id)): \(meguri.configuration.baseURL)/w/\(workspace)/risk-assessments/\(assessment.id)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the risk assessments of a workspace, newest first.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Workspace slug") var workspace: String
+
+        func run() async throws {
+            try await withMeguri(common) { meguri in
+                let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
+                for a in try await RiskAssessments(meguri.services).list(access) {
+                    printOut("\(a.id)\t\(a.status.rawValue)\t\(a.name)")
+                }
+            }
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -16,7 +16,7 @@ struct MeguriCommand: AsyncParsableCommand {
         MEGURI_ADMIN_EMAIL + MEGURI_ADMIN_PASSWORD.
         """,
         subcommands: [Serve.self, Migrate.self, UserCommands.self, WorkspaceCommands.self, MemberCommands.self, TokenCommands.self,
-                      ImportCommand.self, ExportCommand.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self],
+                      ImportCommand.self, ExportCommand.self, AssessmentCommands.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self)
 }
 

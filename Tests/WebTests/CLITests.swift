@@ -85,6 +85,51 @@ import TestSupport
         #expect(tamper.status != 0 && tamper.error.contains("workspace not found"))
     }
 
+    @Test func anOperatorMovesTheRegistersInFromSpreadsheets() throws {
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-cli-\(UUID().uuidString).sqlite").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+            try? FileManager.default.removeItem(at: folder)
+        }
+        #expect(try Self.run(["workspace", "create", "--name", "サンプル ISMS", "--slug", "sample"], database: database).status == 0)
+
+        // Assets: a row with a mistake stops the whole file and names the row; nothing is written.
+        let assets = folder.appendingPathComponent("assets.csv")
+        try "管理番号,資産名,種別,機密性,完全性,可用性\nA-001,顧客台帳,情報,3,2,2\nA-002,基幹システム,ソフトウェア,9,3,3\n".write(to: assets, atomically: true, encoding: .utf8)
+        let refused = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)
+        #expect(refused.status != 0 && refused.error.contains("Row 3, Confidentiality"), "\(refused.error)")
+        try "管理番号,資産名,種別,機密性,完全性,可用性\nA-001,顧客台帳,情報,3,2,2\nA-002,基幹システム,ソフトウェア,2,3,3\n".write(to: assets, atomically: true, encoding: .utf8)
+        let dry = try Self.run(["import", "assets", assets.path, "--workspace", "sample", "--dry-run"], database: database)
+        #expect(dry.status == 0 && dry.output.contains("Would import 2 rows: 2 new"), "\(dry.output) \(dry.error)")
+        let imported = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)
+        #expect(imported.status == 0 && imported.output.contains("Imported 2 rows: 2 new"), "\(imported.error)")
+        let again = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)
+        #expect(again.output.contains("0 new, 0 changed"), "importing the same file twice changes nothing: \(again.output)")
+
+        let workbook = folder.appendingPathComponent("assets.xlsx")
+        let exported = try Self.run(["export", "assets", "--workspace", "sample", "--format", "xlsx", "-o", workbook.path], database: database)
+        #expect(exported.status == 0, "\(exported.error)")
+        #expect(try Data(contentsOf: workbook).starts(with: [0x50, 0x4B, 0x03, 0x04]))
+        // The exported workbook reads back as the same inventory.
+        let roundTrip = try Self.run(["import", "assets", workbook.path, "--workspace", "sample", "--dry-run"], database: database)
+        #expect(roundTrip.status == 0 && roundTrip.output.contains("0 new, 0 changed"), "\(roundTrip.output) \(roundTrip.error)")
+
+        // Risks go into a draft assessment; without one the command says what to do.
+        let risks = folder.appendingPathComponent("risks.csv")
+        try "資産,脅威,ぜい弱性,脅威の大きさ,ぜい弱性の大きさ,リスク対応,管理策\nA-001,不正アクセス,アクセス権の見直し不足,2,3,低減,\"5.15, 5.18\"\n".write(to: risks, atomically: true, encoding: .utf8)
+        let noAssessment = try Self.run(["import", "risks", risks.path, "--workspace", "sample"], database: database)
+        #expect(noAssessment.status != 0 && noAssessment.error.contains("start one first"))
+        let started = try Self.run(["assessment", "start", "--workspace", "sample", "--name", "2026年度"], database: database)
+        #expect(started.status == 0 && started.output.contains("/risk-assessments/"), "\(started.error)")
+        let riskImport = try Self.run(["import", "risks", risks.path, "--workspace", "sample"], database: database)
+        #expect(riskImport.status == 0 && riskImport.output.contains("1 new"), "\(riskImport.output) \(riskImport.error)")
+        let register = try Self.run(["export", "risks", "--workspace", "sample", "--assessment", "2026年度", "--lang", "en"], database: database)
+        #expect(register.status == 0 && register.output.contains("R-001") && register.output.contains("5.15"), "\(register.output) \(register.error)")
+        #expect(try Self.run(["audit", "verify"], database: database).status == 0)
+    }
+
     @Test func invalidConfigurationStopsWithTheSettingsName() throws {
         let run = try Self.run(["migrate"], database: "mysql://somewhere/db")
         #expect(run.status != 0)

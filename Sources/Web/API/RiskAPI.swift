@@ -23,7 +23,7 @@ struct AssetAPI {
                    body: .collect(maxSize: "25mb"), use: importFile)
         routes.api(.GET, base + ["export"], access: .workspace(.assetsRead), registry: registry,
                    operation: .init(id: "exportAssets", summary: "The inventory (filtered as listAssets) as CSV or Excel, in the import's columns", tag: "Assets",
-                                    parameters: AssetAPI.filters + Exports.parameters, responses: [(200, "The file", "Table", false)]), use: export)
+                                    parameters: AssetAPI.filters + TableDownloads.parameters, responses: [(200, "The file", "Table", false)]), use: export)
         routes.api(.GET, base + [":assetId"], access: .workspace(.assetsRead), registry: registry,
                    operation: .init(id: "getAsset", summary: "An asset", tag: "Assets", responses: [(200, "The asset", "Asset", true)]), use: get)
         routes.api(.PATCH, base + [":assetId"], access: .workspace(.assetsManage), registry: registry,
@@ -94,7 +94,7 @@ struct AssetAPI {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let result = try await AssetTransfer(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
-        return JSONBody(value: Exports.report(result))
+        return JSONBody(value: TableDownloads.report(result))
     }
 
     @Sendable func export(_ req: Request) async throws -> Response {
@@ -106,7 +106,7 @@ struct AssetAPI {
     }
 }
 
-enum Exports {
+enum TableDownloads {
     static let parameters: [APIOperation.Parameter] = [
         Parameters.query("format", "csv (default) or xlsx", schema: .string(enumValues: Tabular.Format.allCases.map(\.rawValue))),
         Parameters.query("lang", "Language of the headers and choices (default: yours)", schema: .string(enumValues: Language.allCases.map(\.rawValue))),
@@ -171,7 +171,7 @@ struct RiskAPI {
                    body: .collect(maxSize: "25mb"), use: importRisks)
         routes.api(.GET, assessments + [":assessmentId", "risks", "export"], access: .workspace(.risksRead), registry: registry,
                    operation: .init(id: "exportRisks", summary: "The register as CSV or Excel, in the import's columns plus scores", tag: "Risks",
-                                    parameters: Exports.parameters, responses: [(200, "The file", "Table", false)]), use: exportRisks)
+                                    parameters: TableDownloads.parameters, responses: [(200, "The file", "Table", false)]), use: exportRisks)
 
         let risks = w + ["risks", ":riskId"]
         routes.api(.GET, risks, access: .workspace(.risksRead), registry: registry,
@@ -316,7 +316,7 @@ struct RiskAPI {
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let result = try await RiskTransfer(req.meguri).importFile(try req.access(), assessment: try assessmentID(req), data: Data(buffer: buffer),
                                                                    dryRun: dryRun, context: try req.context())
-        return JSONBody(value: Exports.report(result))
+        return JSONBody(value: TableDownloads.report(result))
     }
 
     @Sendable func exportRisks(_ req: Request) async throws -> Response {

@@ -150,7 +150,7 @@ struct RiskPages {
         <fieldset><legend>\(c.t("risk.identify"))</legend>
         <div class="row">
         \(Form.text("code", c.t("field.riskCode"), value: form.code, errors: errors, c, hint: c.t("risk.codeHint"), attributes: " size=\"10\""))
-        \(Form.text("assetCode", c.t("field.assetCode"), value: form.assetCode, errors: errors, c, hint: c.t("risk.assetHint"), attributes: " size=\"12\""))
+        \(Form.text("assetCode", c.t("risk.assetCodeLabel"), value: form.assetCode, errors: errors, c, hint: c.t("risk.assetHint"), attributes: " size=\"12\""))
         </div>
         <div class="row">
         \(Form.select("threatId", c.t("field.threat"), options: entryOptions(threats), selected: form.threatId, errors: errors, c))
@@ -211,6 +211,11 @@ struct RiskPages {
     }
 
     @Sendable func show(_ req: Request) async throws -> HTML {
+        try await page(req, acceptErrors: [])
+    }
+
+    /// The risk's page; `acceptErrors` are the owner's acceptance form's problems.
+    func page(_ req: Request, acceptErrors: [FieldError], typedReason: String? = nil) async throws -> HTML {
         let access = try req.access()
         let risk = try await Risks(req.meguri).load(access, try riskID(req))
         let assessments = RiskAssessments(req.meguri)
@@ -259,7 +264,7 @@ struct RiskPages {
         """)))
         \(HTML.when(risk.review == .toReview, HTML("<div class=\"flash warning\">\(c.t("risk.toReviewExplained"))</div>")))
         <section class="card"><dl class="facts">
-        \(row("field.assetCode", asset.map { HTML("<a href=\"\(c.w("/assets/\($0.id)"))\">\($0.code) \($0.name)</a>") }))
+        \(row("risk.asset", asset.map { HTML("<a href=\"\(c.w("/assets/\($0.id)"))\">\($0.code) \($0.name)</a>") }))
         \(row("field.threat", risk.threatID.flatMap { entries[$0] }.map { HTML("\($0.code) \($0.name(c.language))") }))
         \(row("field.vulnerability", risk.vulnerabilityID.flatMap { entries[$0] }.map { HTML("\($0.code) \($0.name(c.language))") }))
         \(row("field.scenario", risk.scenario.map { HTML("<span class=\"prose\">\($0)</span>") }))
@@ -277,8 +282,10 @@ struct RiskPages {
           ?? HTML("<p class=\"muted\">\(c.t("risk.notAccepted"))</p>"))
         \(HTML.when(isOwner && risk.acceptedAt == nil && assessment.status != .approved, HTML("""
         <p>\(c.t(acceptable ? "risk.acceptIntro" : "risk.acceptAboveCriterion", ["limit": String(method.acceptableUpTo)]))</p>
+        \(Form.errorSummary(acceptErrors, c))
         \(Form.open("\(base)/accept", c))\(Form.version(risk.version))
-        \(Form.textarea("acceptanceReason", c.t("field.acceptanceReason"), value: nil, errors: [], c, rows: 2))
+        \(Form.textarea("acceptanceReason", c.t("field.acceptanceReason"), value: typedReason, errors: acceptErrors, c, rows: 2,
+                        hint: acceptable ? c.t("risk.reasonOptional") : nil))
         <div class="actions"><button type="submit" class="primary">\(c.t("risk.accept"))</button></div>\(Form.close())
         """)))
         \(HTML.when(!isOwner && risk.acceptedAt == nil && risk.ownerID != nil, HTML("<p class=\"hint\">\(c.t("risk.onlyOwnerAccepts"))</p>")))
@@ -340,7 +347,7 @@ struct RiskPages {
             _ = try await Risks(req.meguri).accept(access, id, reason: form.acceptanceReason, expectedVersion: form.version, context: try req.context())
             return req.redirect(to: base, flash: req.t("risk.acceptedFlash"))
         } catch DomainError.invalid(let errors) {
-            return req.redirect(to: base + "#acceptance", flash: errors.map { req.meguri.localizer.message(for: $0, req.language) }.joined(separator: " "))
+            return try await PageResponse(status: .unprocessableEntity, html: page(req, acceptErrors: errors, typedReason: form.acceptanceReason)).encodeResponse(for: req)
         } catch DomainError.rule(let code, let params) {
             return req.redirect(to: base, flash: req.t(code, params))
         }

@@ -126,9 +126,9 @@ struct TreatmentPages {
         \(Components.pageHeader(c.t("cap.riskTreatment"), subtitle: c.t("plan.intro")))
         \(Form.errorSummary(errors, c))
         <form method="get" action="\(c.w("/treatment-plan"))" class="filters" role="search">
-        \(Form.select("status", c.t("field.status"), options: statusOptions, selected: filters.status, errors: errors, c))
-        \(Form.select("assessment", c.t("cap.riskAssessment"), options: assessmentFilter, selected: filters.assessment, errors: errors, c))
-        \(Form.text("owner", c.t("field.owner"), value: filters.owner, errors: errors, c, type: "search", hint: c.t("audit.personHint")))
+        \(Form.select("status", c.t("field.status"), options: statusOptions, selected: filters.status, errors: errors, c, id: "filter-status"))
+        \(Form.select("assessment", c.t("cap.riskAssessment"), options: assessmentFilter, selected: filters.assessment, errors: errors, c, id: "filter-assessment"))
+        \(Form.text("owner", c.t("field.owner"), value: filters.owner, errors: errors, c, type: "search", hint: c.t("audit.personHint"), id: "filter-owner"))
         <div class="checkbox"><input type="checkbox" id="f-overdue" name="overdue" value="1"\(filters.overdue != nil ? HTML(" checked") : .empty)><label for="f-overdue">\(c.t("plan.overdueOnly"))</label></div>
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
@@ -140,7 +140,7 @@ struct TreatmentPages {
         \(HTML.when(access.allows(.risksManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("plan.new"))</h2>
         \(Form.errorSummary(formErrors, c))
-        \(Form.open(c.w("/treatment-plan"), c))
+        \(Form.open(c.w("/treatment-plan"), c, id: "new-action"))
         \(Form.text("title", c.t("field.title"), value: form.title, errors: formErrors, c, required: true))
         <div class="row">
         \(Form.select("assessment", c.t("cap.riskAssessment"), options: assessmentOptions, selected: form.assessment ?? assessments.first?.id.description, errors: formErrors, c))

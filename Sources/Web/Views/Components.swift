@@ -37,14 +37,15 @@ enum Form {
     }
 
     static func text(_ name: String, _ label: String, value: String?, errors: [FieldError], _ c: PageContext, type: String = "text",
-                     required: Bool = false, hint: String? = nil, autocomplete: String? = nil, attributes: HTML = .empty) -> HTML {
+                     required: Bool = false, hint: String? = nil, autocomplete: String? = nil, attributes: HTML = .empty, id: String? = nil) -> HTML {
         let (aria, message) = fieldErrors(name, errors, c)
+        let id = id ?? "f-\(name)"
         return """
         <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
-        <label for="f-\(name)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
+        <label for="\(id)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
         \(hint.map { HTML("<p class=\"hint\" id=\"h-\(name)\">\($0)</p>") })
         \(message)
-        <input id="f-\(name)" name="\(name)" type="\(type)" value="\(value ?? "")"\(required ? HTML(" required") : .empty)\(autocomplete.map { HTML(" autocomplete=\"\($0)\"") })\(aria)\(attributes)>
+        <input id="\(id)" name="\(name)" type="\(type)" value="\(value ?? "")"\(required ? HTML(" required") : .empty)\(autocomplete.map { HTML(" autocomplete=\"\($0)\"") })\(aria)\(attributes)>
         </div>
         """
     }
@@ -63,15 +64,16 @@ enum Form {
     }
 
     static func select(_ name: String, _ label: String, options: [(value: String, label: String)], selected: String?, errors: [FieldError],
-                       _ c: PageContext, required: Bool = false, hint: String? = nil) -> HTML {
+                       _ c: PageContext, required: Bool = false, hint: String? = nil, id: String? = nil) -> HTML {
         let (aria, message) = fieldErrors(name, errors, c)
+        let id = id ?? "f-\(name)"
         let items: [HTML] = options.map { "<option value=\"\($0.value)\"\($0.value == (selected ?? "") ? HTML(" selected") : .empty)>\($0.label)</option>" }
         return """
         <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
-        <label for="f-\(name)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
+        <label for="\(id)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
         \(hint.map { HTML("<p class=\"hint\">\($0)</p>") })
         \(message)
-        <select id="f-\(name)" name="\(name)"\(aria)>\(items)</select>
+        <select id="\(id)" name="\(name)"\(aria)>\(items)</select>
         </div>
         """
     }
