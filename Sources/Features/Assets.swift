@@ -93,7 +93,27 @@ public struct Assets: Sendable {
             after.updatedAt = now
             let saved = try await tx.assets.update(after)
             try await tx.record(.change("asset", id: id.description, action: "update", workspace: workspace, before: before, after: saved), context, at: now)
+            if let method, [saved.confidentiality, saved.integrity, saved.availability] != [before.confidentiality, before.integrity, before.availability] {
+                try await Self.rescoreRisks(of: saved, tx: tx, context: context, now: now)
+            }
             return saved
+        }
+    }
+
+    /// Risks of draft assessments take the asset's new value (approved assessments keep what was approved).
+    static func rescoreRisks(of asset: Asset, tx: Writer, context: Context, now: Date) async throws {
+        for before in try await tx.risks.inDrafts(asset: asset.id, workspace: asset.workspaceID) {
+            guard let assessment = try await tx.assessments.load(before.assessmentID, in: asset.workspaceID),
+                  let method = try await tx.riskMethods.load(assessment.methodID, in: asset.workspaceID), method.formula == .assetThreatVulnerability else { continue }
+            var after = before
+            let value = RiskRules.assetValue(of: asset, affecting: before, method: method)
+            after.inherent.assetValue = value
+            if before.residual.threat != nil || before.residual.vulnerability != nil { after.residual.assetValue = value }
+            RiskRules.score(&after, method: method)
+            guard after != before else { continue }
+            after.updatedAt = now
+            let saved = try await tx.risks.update(after)
+            try await tx.record(.change("risk", id: saved.id.description, action: "revalue", workspace: asset.workspaceID, before: before, after: saved), context, at: now)
         }
     }
 

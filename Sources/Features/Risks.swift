@@ -139,7 +139,7 @@ public struct Risks: Sendable {
         if let a = input.affectsAvailability { risk.affectsAvailability = a }
         if !risk.affectsConfidentiality && !risk.affectsIntegrity && !risk.affectsAvailability { v.add("affects", "error.affectsNothing") }
         if let owner = input.ownerID {
-            if let user = owner, try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+            if let user = owner { try await Self.checkOwner(user, workspace: workspace, today: access.today, tx: tx, into: &v) }
             risk.ownerID = owner
         }
         if let raw = input.treatment {
@@ -175,6 +175,15 @@ public struct Risks: Sendable {
         }
         try v.check()
         RiskRules.score(&risk, method: method)
+    }
+
+    /// A risk or action owner is a member whose roles let them read the risk registers (else they
+    /// could not see what they own).
+    static func checkOwner(_ user: User.ID, workspace: Workspace.ID, today: CalendarDate, tx: Writer, into v: inout Validator) async throws {
+        guard let member = try await tx.members.load(user: user, in: workspace) else { v.add("ownerId", "error.notAMember"); return }
+        if !AccessPolicy.permissions(grants: member.grants, isAdministrator: false, on: today).contains(.risksRead) {
+            v.add("ownerId", "error.ownerCannotSeeRisks", ["name": member.displayName])
+        }
     }
 
     static func check(_ rating: RiskRating, field: String, method: RiskMethod, into v: inout Validator) {

@@ -90,7 +90,7 @@ public struct TreatmentActions: Sendable {
             action.controls = ids.sorted(by: ControlOrder.less)
         }
         if let owner = input.ownerID {
-            if let user = owner, try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+            if let user = owner { try await Risks.checkOwner(user, workspace: workspace, today: access.today, tx: tx, into: &v) }
             action.ownerID = owner
         }
         if let raw = input.dueOn {

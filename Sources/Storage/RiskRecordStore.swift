@@ -199,6 +199,15 @@ public struct RiskRecordStore: Sendable {
             .orderBy("code").all(RiskRow.self).map(\.risk)
     }
 
+    /// The risks of an asset in draft assessments (the ones whose ratings still follow the asset).
+    public func inDrafts(asset: Asset.ID, workspace: Workspace.ID) async throws -> [Risk] {
+        try await sql.select().column("*").from("risks").where("workspace_id", .equal, workspace.uuid).where("asset_id", .equal, asset.uuid)
+            .where(SQLColumn("assessment_id"), .in, SQLGroupExpression(
+                sql.select().column("id").from("risk_assessments").where("workspace_id", .equal, workspace.uuid)
+                    .where("status", .equal, RiskAssessment.Status.draft.rawValue).select))
+            .orderBy("code").all(RiskRow.self).map(\.risk)
+    }
+
     private func filtered(_ query: RiskQuery, assessment: RiskAssessment.ID, workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
         builder.where("workspace_id", .equal, workspace.uuid).where("assessment_id", .equal, assessment.uuid)
         if let search = Text.nonBlank(query.search) {

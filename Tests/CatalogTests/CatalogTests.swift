@@ -62,3 +62,58 @@ import Testing
         }
     }
 }
+
+/// Our threat and vulnerability catalogs and the ready risk methods.
+@Suite struct BundledRiskTemplates {
+    let templates: RiskTemplates
+
+    init() throws { templates = try RiskTemplatesLoader.loadBundled() }
+
+    @Test func bothReadyMethodsAreValidAndTheDefaultIsThere() throws {
+        #expect(templates.methods.count >= 2)
+        #expect(templates.method(RiskTemplates.defaultMethodKey)?.formula == .assetThreatVulnerability)
+        #expect(templates.methods.contains { $0.formula == .likelihoodImpact })
+        for template in templates.methods {
+            let method = template.method(workspace: Workspace.ID(), number: 1, now: Date())
+            try method.validate()
+            #expect(method.status == .draft, "a template becomes a draft until someone publishes it")
+            #expect(method.bandCoverage().gaps.isEmpty && method.bandCoverage().overlaps.isEmpty, "\(template.key)")
+            for scale in [method.ciaScale, method.threatScale, method.vulnerabilityScale, method.likelihoodScale, method.impactScale].compactMap({ $0 }) {
+                #expect(scale.levels.allSatisfy { !$0.labelJa.isEmpty && !$0.labelEn.isEmpty && !$0.descriptionJa.isEmpty && !$0.descriptionEn.isEmpty },
+                        "\(template.key): every level is named and described in both languages")
+            }
+        }
+    }
+
+    @Test func catalogsHaveUniqueCodesAndBothLanguages() {
+        #expect(templates.threats.count >= 20 && templates.vulnerabilities.count >= 20)
+        for entries in [templates.threats, templates.vulnerabilities] {
+            #expect(Set(entries.map(\.code)).count == entries.count)
+            #expect(entries.allSatisfy { !$0.nameJa.isEmpty && !$0.nameEn.isEmpty && $0.nameJa != $0.nameEn })
+        }
+        let workspace = Workspace.ID()
+        let copies = templates.entries(for: workspace)
+        #expect(copies.count == templates.threats.count + templates.vulnerabilities.count)
+        #expect(copies.allSatisfy { $0.workspaceID == workspace })
+    }
+
+    @Test func aBrokenTemplateIsRefusedWithItsProblem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("risk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["threats.json", "vulnerabilities.json"] {
+            try FileManager.default.copyItem(at: RiskTemplatesLoader.bundledDirectory.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        var methods = try JSONSerialization.jsonObject(with: Data(contentsOf: RiskTemplatesLoader.bundledDirectory.appendingPathComponent("risk-methods.json"))) as! [String: Any]
+        var list = methods["methods"] as! [[String: Any]]
+        var bands = list[0]["bands"] as! [[String: Any]]
+        bands[1]["minimum"] = 7
+        list[0]["bands"] = bands
+        methods["methods"] = list
+        try JSONSerialization.data(withJSONObject: methods).write(to: folder.appendingPathComponent("risk-methods.json"))
+        #expect(throws: CatalogLoader.Invalid.self) { try RiskTemplatesLoader.load(from: folder) }
+        do { _ = try RiskTemplatesLoader.load(from: folder) } catch let error as CatalogLoader.Invalid {
+            #expect(error.description.contains("error.bandGaps"), "\(error.description)")
+        }
+    }
+}

@@ -35,6 +35,13 @@ extension TestApp {
         return try await send(method, path, headers: all, body: json, contentType: json == nil ? nil : "application/json")
     }
 
+    /// Uploads a file's bytes to the API (an import).
+    public func upload(_ path: String, token: String, data: Data, contentType: String) async throws -> TestingHTTPResponse {
+        var headers: HTTPHeaders = ["Accept": "application/json", "Authorization": "Bearer \(token)", "Content-Type": contentType]
+        headers.replaceOrAdd(name: .contentLength, value: String(data.count))
+        return try await meguri.app.testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(bytes: data))
+    }
+
     public static func formEncode(_ fields: [String: String]) -> String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return fields.sorted { $0.key < $1.key }.map {
@@ -52,4 +59,6 @@ extension TestingHTTPResponse {
     }
 
     public var location: String? { headers.first(name: .location) }
+
+    public var data: Data { Data(body.readableBytesView) }
 }

@@ -68,7 +68,7 @@ import VaporTesting
         fixture.sessions[.pendingSecondFactor] = ("meguri_session=\(secret)", session.csrfToken)
 
         // The records the routes' parameters point at; the target member is nobody in the matrix.
-        let target = try await app.member(try await app.user("target@example.co.jp"), in: "acme", roles: [RoleGrantInput(role: .employee)])
+        let target = try await app.member(try await app.user("target@example.co.jp"), in: "acme", roles: [RoleGrantInput(role: .committeeMember)])
         let spare = try await app.department("総務部", in: "acme")
         fixture.parameters = [
             "slug": "acme", "departmentID": spare.id.description, "departmentId": spare.id.description, "memberID": target.id.description,
