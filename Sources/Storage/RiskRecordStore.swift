@@ -219,7 +219,8 @@ public struct RiskRecordStore: Sendable {
             }
         }
         if let level = query.level { builder.where("inherent_level", .equal, level) }
-        if let level = query.residualLevel { builder.where("residual_level", .equal, level) }
+        // A risk without residual ratings (retained as it is) stands at its inherent level.
+        if let level = query.residualLevel { builder.where(SQLFunction("coalesce", args: SQLColumn("residual_level"), SQLColumn("inherent_level")), .equal, SQLBind(level)) }
         if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
         if let treatment = query.treatment { builder.where("treatment", .equal, treatment.rawValue) }
         if let review = query.review { builder.where("review", .equal, review.rawValue) }
@@ -234,12 +235,12 @@ public struct RiskRecordStore: Sendable {
         }
         if let accepted = query.accepted { builder.where("accepted_at", accepted ? .isNot : .is, SQLLiteral.null) }
         if let cell = query.cell {
-            let p = cell.residual ? "residual" : "inherent"
+            let c = { (name: String) in Self.rating(name, residual: cell.residual) }
             // x = likelihood (or threat × vulnerability), y = impact (or asset value): see HeatMap.
             builder.where { group in
-                group.where { $0.where("\(p)_likelihood", .equal, cell.x).where("\(p)_impact", .equal, cell.y) }
-                    .orWhere { $0.where(SQLBinaryExpression(SQLColumn("\(p)_threat"), .multiply, SQLColumn("\(p)_vulnerability")), .equal, SQLBind(cell.x))
-                        .where("\(p)_asset_value", .equal, cell.y) }
+                group.where { $0.where(c("likelihood"), .equal, SQLBind(cell.x)).where(c("impact"), .equal, SQLBind(cell.y)) }
+                    .orWhere { $0.where(SQLBinaryExpression(c("threat"), .multiply, c("vulnerability")), .equal, SQLBind(cell.x))
+                        .where(c("asset_value"), .equal, SQLBind(cell.y)) }
             }
         }
         return builder
@@ -278,14 +279,21 @@ public struct RiskRecordStore: Sendable {
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
+    /// A rating column; residual ones fall back to the inherent rating when the risk has no
+    /// residual score (retained as it is, so it stands where it stood).
+    static func rating(_ name: String, residual: Bool) -> any SQLExpression {
+        guard residual else { return SQLColumn("inherent_\(name)") }
+        return SQLRaw("(CASE WHEN residual_score IS NULL THEN inherent_\(name) ELSE residual_\(name) END)")
+    }
+
     /// Counts of risks per combination of ratings (inherent or residual), for the heat map.
     public func ratingCounts(in assessment: RiskAssessment.ID, workspace: Workspace.ID, residual: Bool, departmentID: Department.ID? = nil) async throws -> [HeatCount] {
-        let p = residual ? "residual" : "inherent"
-        let columns = ["asset_value", "threat", "vulnerability", "likelihood", "impact"].map { "\(p)_\($0)" }
+        let names = ["asset_value", "threat", "vulnerability", "likelihood", "impact"]
+        let columns = names.map { "r_\($0)" }
         let builder = filtered(RiskQuery(departmentID: departmentID), assessment: assessment, workspace: workspace, sql.select().from("risks"))
-        for column in columns { builder.column(SQLColumn(column)) }
+        for (name, column) in zip(names, columns) { builder.column(Self.rating(name, residual: residual), as: column) }
         builder.column(SQLFunction("count", args: SQLLiteral.all), as: "n").where("review", .notEqual, Risk.Review.closed.rawValue)
-        for column in columns { builder.groupBy(column) }
+        for column in columns { builder.groupBy(SQLColumn(column)) }
         return try await builder.all().map { row in
             HeatCount(rating: RiskRating(assetValue: try row.decode(column: columns[0], as: Int?.self), threat: try row.decode(column: columns[1], as: Int?.self),
                                          vulnerability: try row.decode(column: columns[2], as: Int?.self), likelihood: try row.decode(column: columns[3], as: Int?.self),

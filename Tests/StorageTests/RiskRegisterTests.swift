@@ -297,6 +297,10 @@ import TestSupport
             let map = try await assessments.heatMap(w.access, assessment, residual: false)
             #expect(map.total == 4 && map.unrated == 1)
             #expect(map.cells.first { $0.x == 6 && $0.y == 3 }?.count == 2)
+            // Without residual ratings a risk stands where it stood.
+            let residualMap = try await assessments.heatMap(w.access, assessment, residual: true)
+            #expect(residualMap.total == 4 && residualMap.unrated == 1 && residualMap.cells.first { $0.x == 6 && $0.y == 3 }?.count == 2)
+            #expect(try await risks.count(w.access, assessment: assessment.id, query: RiskQuery(residualLevel: "high", cell: .init(residual: true, x: 6, y: 3))) == 2)
             let cell = RiskQuery(cell: .init(residual: false, x: 6, y: 3))
             #expect(try await risks.count(w.access, assessment: assessment.id, query: cell) == 2)
             #expect(try await risks.count(w.access, assessment: assessment.id, query: RiskQuery(level: "high")) == 3)
