@@ -86,6 +86,10 @@ function request()
 end
 """
 
+ASSET_WRITE_SCRIPT = WRITE_SCRIPT.replace(
+    """local body = '{"name":"bench-' .. started .. '-' .. id .. '-' .. counter .. '"}'""",
+    """local body = '{"code":"B-' .. started .. '-' .. id .. '-' .. counter .. '","name":"ベンチ資産","confidentiality":2,"integrity":2,"availability":1}'""")
+
 READ_SCRIPT = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %d %d\\n", summary.requests, latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
@@ -107,6 +111,57 @@ def wrk(url, headers, connections, duration, script_text=""):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rps": rps, "p50": int(match.group(2)) / 1000, "p99": int(match.group(3)) / 1000,
             "errors": int(match.group(4)) + (int(non2xx.group(1)) if non2xx else 0), "requests": int(match.group(1))}
+
+
+def asset_rows(count, prefix, emails, departments):
+    kinds = ["情報", "ソフトウェア", "物理", "サービス"]
+    for n in range(count):
+        yield [f"{prefix}{n:06d}", f"取込資産 {n}", kinds[n % 4], "電子" if n % 3 else "紙", emails[n % len(emails)], departments[n % len(departments)],
+               n % 3 + 1, (n // 3) % 3 + 1, (n // 9) % 3 + 1, "一括取込のベンチマーク"]
+
+
+def upload(base, token, path, data, content_type):
+    request = urllib.request.Request(base + path, data=data, method="POST",
+                                     headers={"Authorization": f"Bearer {token}", "Content-Type": content_type})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        report = json.load(response)
+    return time.perf_counter() - started, report
+
+
+def import_benchmark(base, token, database, count=50_000):
+    """50,000 new assets as CSV and as Excel: dry run, then the import."""
+    header = ["管理番号", "資産名", "種別", "形態", "所有者", "部門", "機密性", "完全性", "可用性", "備考"]
+    members = meguri(database, "export", "members", "--workspace", SLUG, "--lang", "en").stdout.splitlines()[1:]
+    emails = [line.split(",")[0].lstrip("\ufeff") for line in members if "departmentOfficer" in line][:50] or [members[0].split(",")[0]]
+    departments = [line.split(",")[0].lstrip("\ufeff") for line in meguri(database, "export", "departments", "--workspace", SLUG).stdout.splitlines()[1:]]
+    results = []
+    csv_text = "\n".join(",".join(str(cell) for cell in row) for row in [header, *asset_rows(count, "IMP-C-", emails, departments)]) + "\n"
+    path = f"/api/v1/workspaces/{SLUG}/assets/import"
+    dry, report = upload(base, token, path + "?dryRun=true", csv_text.encode(), "text/csv")
+    assert len(report["rows"]) == count, report
+    done, _ = upload(base, token, path, csv_text.encode(), "text/csv")
+    results.append(("CSV (UTF-8)", count, dry, done))
+    print(f"import CSV {count} rows: dry run {dry:.1f}s, import {done:.1f}s", flush=True)
+    try:
+        from openpyxl import Workbook
+    except ImportError:
+        return results
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("資産")
+    sheet.append(header)
+    for row in asset_rows(count, "IMP-X-", emails, departments):
+        sheet.append(row)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as f:
+        book.save(f.name)
+        data = open(f.name, "rb").read()
+    os.unlink(f.name)
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    dry, _ = upload(base, token, path + "?dryRun=true", data, kind)
+    done, _ = upload(base, token, path, data, kind)
+    results.append(("Excel (.xlsx)", count, dry, done))
+    print(f"import XLSX {count} rows: dry run {dry:.1f}s, import {done:.1f}s", flush=True)
+    return results
 
 
 def peak_rss_mb(pid):
@@ -152,6 +207,14 @@ def main():
         bearer = {"Authorization": f"Bearer {token}"}
         page = {"Cookie": cookie}
         q = urllib.parse.quote("佐藤")
+        w = f"/api/v1/workspaces/{SLUG}"
+        asset = api(base, token, f"{w}/assets?limit=1&sort=valueDescending")["items"][0]["id"]
+        assessment = api(base, token, f"{w}/risk-assessments")["items"][0]["id"]
+        risk = api(base, token, f"{w}/risk-assessments/{assessment}/risks?limit=1&sort=inherentDescending")["items"][0]["id"]
+        heat = api(base, token, f"{w}/risk-assessments/{assessment}/heat-map")
+        busiest = max(heat["cells"], key=lambda cell: cell["count"])
+        cell = f"inherent:{busiest['x']}:{busiest['y']}"
+        q_asset = urllib.parse.quote("顧客")
         targets = [
             ("framework ceiling: GET /healthz", "/healthz", {}, ""),
             ("page: my work (home)", f"/w/{SLUG}", page, ""),
@@ -171,6 +234,23 @@ def main():
             ("API: member detail", f"/api/v1/workspaces/{SLUG}/members/{member}", bearer, ""),
             ("API: department detail", f"/api/v1/workspaces/{SLUG}/departments/{department}", bearer, ""),
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
+            ("page: asset inventory", f"/w/{SLUG}/assets", page, ""),
+            ("page: assets filtered (software, by value)", f"/w/{SLUG}/assets?type=software&sort=valueDescending", page, ""),
+            ("page: assets search 顧客", f"/w/{SLUG}/assets?q={q_asset}", page, ""),
+            ("page: assets not reviewed for a year", f"/w/{SLUG}/assets?stale=1", page, ""),
+            ("page: asset detail", f"/w/{SLUG}/assets/{asset}", page, ""),
+            ("page: risk assessment (heat maps, register)", f"/w/{SLUG}/risk-assessments/{assessment}", page, ""),
+            ("page: register of one heat-map cell", f"/w/{SLUG}/risk-assessments/{assessment}?cell={cell}", page, ""),
+            ("page: risk detail", f"/w/{SLUG}/risks/{risk}", page, ""),
+            ("page: treatment plan", f"/w/{SLUG}/treatment-plan", page, ""),
+            ("API: assets list", f"{w}/assets?limit=50", bearer, ""),
+            ("API: assets filtered", f"{w}/assets?type=information&minValue=3&sort=valueDescending&limit=50", bearer, ""),
+            ("API: asset detail", f"{w}/assets/{asset}", bearer, ""),
+            ("API: risks of the assessment", f"{w}/risk-assessments/{assessment}/risks?limit=50", bearer, ""),
+            ("API: risks high, by residual", f"{w}/risk-assessments/{assessment}/risks?level=high&sort=residualDescending&limit=50", bearer, ""),
+            ("API: heat map", f"{w}/risk-assessments/{assessment}/heat-map", bearer, ""),
+            ("API: treatment actions overdue", f"{w}/treatment-actions?overdue=true&limit=50", bearer, ""),
+            ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),
         ]
         rows = []
         ceiling = {}
@@ -182,6 +262,7 @@ def main():
                 rows.append((name, connections, result))
                 print(f"{name:48s} c={connections:<3d} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
                       f"  ({result['rps'] / ceiling[connections]:.2f} of ceiling){'  ERRORS ' + str(result['errors']) if result['errors'] else ''}", flush=True)
+        rows_import = import_benchmark(base, token, args.database)
         rss = peak_rss_mb(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -191,6 +272,10 @@ def main():
              "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, connections, r in rows:
         lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+    lines += ["", "Importing a file of new assets through `POST /api/v1/workspaces/{slug}/assets/import` (whole file in one request, all or nothing):", "",
+              "| file | rows | dry run s | import s |", "|---|---:|---:|---:|"]
+    for label, count, dry, done in rows_import:
+        lines.append(f"| {label} | {count} | {dry:.1f} | {done:.1f} |")
     report = "\n".join(lines) + "\n"
     print("\n" + report)
     if args.out:

@@ -93,7 +93,7 @@ public struct Assets: Sendable {
             after.updatedAt = now
             let saved = try await tx.assets.update(after)
             try await tx.record(.change("asset", id: id.description, action: "update", workspace: workspace, before: before, after: saved), context, at: now)
-            if let method, [saved.confidentiality, saved.integrity, saved.availability] != [before.confidentiality, before.integrity, before.availability] {
+            if method != nil, [saved.confidentiality, saved.integrity, saved.availability] != [before.confidentiality, before.integrity, before.availability] {
                 try await Self.rescoreRisks(of: saved, tx: tx, context: context, now: now)
             }
             return saved

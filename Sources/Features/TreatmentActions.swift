@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Localization
 import Storage
 
 public struct ActionInput: Sendable, Codable, Equatable {
@@ -175,5 +176,38 @@ public struct TreatmentActions: Sendable {
             try await tx.record(.change("treatment_action", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as TreatmentAction?),
                                 context, at: now)
         }
+    }
+}
+
+extension TreatmentActions {
+    /// The plan (filtered as asked) as CSV or Excel: what, for which risks and controls, who, when,
+    /// how far, in the chosen language.
+    public func export(_ access: WorkspaceAccess, query: ActionQuery, format: Tabular.Format, language: Language, encoding: CSV.Encoding = .utf8) async throws -> Data {
+        try access.require(.risksRead)
+        let workspace = access.workspaceID
+        var actions: [TreatmentAction] = []
+        var cursor: String? = nil
+        repeat {
+            let request = PageRequest(limit: 200, cursor: cursor)
+            let page = try await services.store.read { try await $0.actions.list(in: workspace, query: query, page: request) }
+            actions += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        let all = actions
+        let (risks, people) = try await services.store.read { db in
+            (try await db.risks.loadAll(all.flatMap(\.riskIDs), in: workspace), try await db.users.loadAll(all.compactMap(\.ownerID)))
+        }
+        let l = services.localizer
+        let header = ["title", "risks", "highestScore", "controls", "owner", "dueOn", "status", "completionNote", "evidenceLink"]
+            .map { l.text("csv.actions.\($0)", language) }
+        let rows: [[String]] = all.map { a in
+            let linked = a.riskIDs.compactMap { risks[$0] }.sorted { $0.code < $1.code }
+            let highest = linked.compactMap { $0.residualScore ?? $0.inherentScore }.max()
+            return [a.title, linked.map(\.code).joined(separator: ";"), highest.map(String.init) ?? "", a.controls.joined(separator: ";"),
+                    a.ownerID.flatMap { people[$0]?.email } ?? "", a.dueOn?.description ?? "",
+                    language == .ja ? l.text("plan.status.\(a.status.rawValue)", .ja) : a.status.rawValue, a.completionNote ?? "", a.evidenceLink ?? ""]
+        }
+        return try Tabular.write(sheet: l.text("cap.riskTreatment", language), header: header, rows: rows, widths: [36, 16, 8, 14, 26, 11, 10, 36, 30],
+                                 format: format, encoding: encoding)
     }
 }

@@ -355,15 +355,20 @@ struct TreatmentActionRow: Encodable, RowDecodable {
 
 /// Filters of the treatment plan.
 public struct ActionQuery: Sendable, Equatable {
+    /// `due`: by due date (undated last); `risk`: the highest risk first, then by due date.
+    public enum Sort: String, Sendable, CaseIterable { case due, risk }
+
     public var status: TreatmentAction.Status?
     public var ownerID: User.ID?
     public var riskID: Risk.ID?
     public var assessmentID: RiskAssessment.ID?
     public var dueBefore: CalendarDate?
     public var openOnly: Bool
+    public var sort: Sort
 
     public init(status: TreatmentAction.Status? = nil, ownerID: User.ID? = nil, riskID: Risk.ID? = nil, assessmentID: RiskAssessment.ID? = nil,
-                dueBefore: CalendarDate? = nil, openOnly: Bool = false) {
+                dueBefore: CalendarDate? = nil, openOnly: Bool = false, sort: Sort = .due) {
+        self.sort = sort
         self.status = status
         self.ownerID = ownerID
         self.riskID = riskID
@@ -433,18 +438,48 @@ public struct TreatmentActionStore: Sendable {
         return builder
     }
 
-    /// Actions by due date (undated last), then title.
+    /// The highest score (residual, else inherent) among an action's risks; 0 without risks.
+    static let riskScore = SQLRaw("""
+        coalesce((SELECT max(coalesce(r.residual_score, r.inherent_score, 0)) FROM risks r \
+        WHERE r.id IN (SELECT l.risk_id FROM treatment_action_risks l WHERE l.action_id = treatment_actions.id)), 0)
+        """)
+
+    /// Actions by due date (undated last), or by their highest risk and then due date.
     public func list(in workspace: Workspace.ID, query: ActionQuery, page: PageRequest) async throws -> Page<TreatmentAction> {
         let builder = filtered(query, in: workspace, sql.select().column("*").from("treatment_actions"))
         let due = SQLFunction("coalesce", args: SQLColumn("due_on"), SQLLiteral.string("9999-12-31"))
+        if query.sort == .risk { builder.column(Self.riskScore, as: "risk_score") }
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
-            builder.where { group in
-                group.where(due, .greaterThan, SQLBind(cursor.key)).orWhere { $0.where(due, .equal, SQLBind(cursor.key)).where("id", .greaterThan, SQLBind(id)) }
+            switch query.sort {
+            case .due:
+                builder.where { group in
+                    group.where(due, .greaterThan, SQLBind(cursor.key)).orWhere { $0.where(due, .equal, SQLBind(cursor.key)).where("id", .greaterThan, SQLBind(id)) }
+                }
+            case .risk:
+                // The key is "score|due".
+                let parts = cursor.key.split(separator: "|", maxSplits: 1).map(String.init)
+                let score = Int(parts.first ?? "") ?? 0, day = parts.count > 1 ? parts[1] : "9999-12-31"
+                builder.where { group in
+                    group.where(Self.riskScore, .lessThan, SQLBind(score))
+                        .orWhere { $0.where(Self.riskScore, .equal, SQLBind(score)).where(due, .greaterThan, SQLBind(day)) }
+                        .orWhere { $0.where(Self.riskScore, .equal, SQLBind(score)).where(due, .equal, SQLBind(day)).where("id", .greaterThan, SQLBind(id)) }
+                }
             }
         }
-        let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).all(TreatmentActionRow.self)
-        let items = try await withRisks(Array(rows.prefix(page.limit)))
-        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.dueOn?.description ?? "9999-12-31", id: $0.id.uuid.uuidString).encoded } : nil
+        if query.sort == .risk { builder.orderBy(Self.riskScore, SQLDirection.descending as any SQLExpression) }
+        let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).all()
+        let decoded = try rows.map { try TreatmentActionRow(RowReader(row: $0)) }
+        let items = try await withRisks(Array(decoded.prefix(page.limit)))
+        var next: String? = nil
+        if rows.count > page.limit, let last = items.last {
+            let day = last.dueOn?.description ?? "9999-12-31"
+            switch query.sort {
+            case .due: next = Cursor(key: day, id: last.id.uuid.uuidString).encoded
+            case .risk:
+                let score = try rows[page.limit - 1].decode(column: "risk_score", as: Int.self)
+                next = Cursor(key: "\(score)|\(day)", id: last.id.uuid.uuidString).encoded
+            }
+        }
         return Page(items: items, nextCursor: next)
     }
 

@@ -70,14 +70,14 @@ enum AssessmentChoice {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan" }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets or risks") var register: Register
+    @Argument(help: "departments, members, audit-trail, assets, risks or treatment-plan") var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
-    @Option(help: "assets and risks: csv or xlsx (default csv)") var format: String = "csv"
-    @Option(help: "assets and risks as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
+    @Option(help: "assets, risks and treatment-plan: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
@@ -99,6 +99,8 @@ struct ExportCommand: AsyncParsableCommand {
             case .risks:
                 let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: false)
                 return try await RiskTransfer(meguri.services).export(access, assessment: target.id, format: format, language: language, encoding: encoding)
+            case .treatmentPlan:
+                return try await TreatmentActions(meguri.services).export(access, query: ActionQuery(sort: .risk), format: format, language: language, encoding: encoding)
             }
         }
         if let output {

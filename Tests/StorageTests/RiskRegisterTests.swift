@@ -348,4 +348,34 @@ import TestSupport
             #expect(try await actions.list(w.access, query: ActionQuery(openOnly: true), page: PageRequest(limit: 10)).items.isEmpty)
         }
     }
+
+    @Test(arguments: TestEngine.available)
+    func thePlanListsTheHighestRiskFirstAndExports(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let w = try await world(app)
+            let ledger = try await asset(w, "A-001", c: 3, i: 3, a: 3)
+            let assessment = try await RiskAssessments(app.services).create(w.access, AssessmentInput(name: "2026年度"), carryForwardFrom: nil, context: w.context)
+            let risks = Risks(app.services), actions = TreatmentActions(app.services)
+            var made: [String: TreatmentAction] = [:]
+            for (title, t, v, due) in [("低い", 1, 1, "2027-01-31"), ("高い・遅い", 3, 3, "2027-06-30"), ("高い・早い", 3, 3, "2027-02-28"), ("中", 2, 2, "2026-12-31")] {
+                let risk = try await risks.create(w.access, assessment: assessment.id, RiskInput(assetID: .some(ledger.id), inherent: RatingInput(threat: t, vulnerability: v)),
+                                                  context: w.context)
+                made[title] = try await actions.create(w.access, ActionInput(title: title, riskIDs: [risk.id], dueOn: due), context: w.context)
+            }
+            _ = try await actions.create(w.access, ActionInput(title: "リスクなし"), context: w.context)
+            var titles: [String] = [], cursor: String? = nil
+            repeat {
+                let page = try await actions.list(w.access, query: ActionQuery(sort: .risk), page: PageRequest(limit: 2, cursor: cursor))
+                titles += page.items.map(\.title)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(titles == ["高い・早い", "高い・遅い", "中", "低い", "リスクなし"])
+            let byDue = try await actions.list(w.access, query: ActionQuery(), page: PageRequest(limit: 10)).items.map(\.title)
+            #expect(byDue == ["中", "低い", "高い・早い", "高い・遅い", "リスクなし"])
+            let csv = String(decoding: try await actions.export(w.access, query: ActionQuery(sort: .risk), format: .csv, language: .ja), as: UTF8.self)
+            let lines = csv.split(separator: "\r\n").map(String.init)
+            #expect(lines.first?.contains("件名,対象リスク,最大リスク値") == true, "\(lines.first ?? "")")
+            #expect(lines.count == 6 && lines[1].hasPrefix("高い・早い,R-003,27"), "\(lines)")
+        }
+    }
 }

@@ -200,8 +200,16 @@ struct RiskAPI {
                                                  Parameters.query("owner", "me, or the owner's user id or e-mail"),
                                                  Parameters.query("overdue", "true: open and past due", schema: ["type": "boolean"]),
                                                  Parameters.query("assessment", "Only actions for risks of this assessment", schema: .string(format: "uuid")),
+                                                 Parameters.query("sort", "due (default) or risk: the highest linked risk first", schema: .string(enumValues: ActionQuery.Sort.allCases.map(\.rawValue))),
                                                  Query.limit, Query.cursor],
                                     responses: [(200, "A page of actions", "TreatmentActionList", false)]), use: listActions)
+        routes.api(.GET, actions + ["export"], access: .workspace(.risksRead), registry: registry,
+                   operation: .init(id: "exportTreatmentPlan", summary: "The treatment plan (filtered as listTreatmentActions) as CSV or Excel", tag: "Treatment plan",
+                                    parameters: [Parameters.query("status", "Status", schema: .string(enumValues: TreatmentAction.Status.allCases.map(\.rawValue))),
+                                                 Parameters.query("owner", "me, or the owner's user id or e-mail"),
+                                                 Parameters.query("overdue", "true: open and past due", schema: ["type": "boolean"]),
+                                                 Parameters.query("sort", "due or risk", schema: .string(enumValues: ActionQuery.Sort.allCases.map(\.rawValue)))] + TableDownloads.parameters,
+                                    responses: [(200, "The file", "Table", false)]), use: exportActions)
         routes.api(.POST, actions, access: .workspace(.risksManage), registry: registry,
                    operation: .init(id: "createTreatmentAction", summary: "Plan an action", tag: "Treatment plan", body: ("TreatmentActionCreate", "application/json"),
                                     responses: [(201, "Created", "TreatmentAction", true)]), use: createAction)
@@ -369,6 +377,17 @@ struct RiskAPI {
         let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
         let page = try await TreatmentActions(req.meguri).list(access, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(TreatmentActionResource.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func exportActions(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        var filters = TreatmentPages.Filters(req)
+        filters.overdue = try parseBool(req.query[String.self, at: "overdue"], field: "overdue") ? "1" : nil
+        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+        let format = try Exporting.format(req)
+        let data = try await TreatmentActions(req.meguri).export(access, query: query, format: format, language: Exporting.language(req),
+                                                                 encoding: try Exporting.encoding(req))
+        return Exporting.file(data, name: "treatment-plan-\(access.workspace.slug)-\(access.today)", format: format)
     }
 
     @Sendable func createAction(_ req: Request) async throws -> Response {

@@ -10,6 +10,7 @@ struct TreatmentPages {
     func register(_ routes: any RoutesBuilder) {
         routes.endpoint(.GET, "w", ":slug", "treatment-plan", access: .workspace(.risksRead), use: list)
         routes.endpoint(.POST, "w", ":slug", "treatment-plan", access: .workspace(.risksManage), use: create)
+        routes.endpoint(.GET, "w", ":slug", "treatment-plan", "export", access: .workspace(.risksRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "treatment-actions", ":actionID", access: .workspace(.risksRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "treatment-actions", ":actionID", access: .workspace(.risksRead), use: update)
         routes.endpoint(.POST, "w", ":slug", "treatment-actions", ":actionID", "delete", access: .workspace(.risksManage), use: delete)
@@ -18,11 +19,11 @@ struct TreatmentPages {
     func actionID(_ req: Request) throws -> TreatmentAction.ID { try req.id("actionID", TreatmentAction.ID.self, entity: "treatment_action") }
 
     struct Filters {
-        var status, owner, overdue, assessment: String?
+        var status, owner, overdue, assessment, sort: String?
 
         init(_ req: Request) {
             func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
-            status = value("status"); owner = value("owner"); overdue = value("overdue"); assessment = value("assessment")
+            status = value("status"); owner = value("owner"); overdue = value("overdue"); assessment = value("assessment"); sort = value("sort")
         }
 
         func query(me: User.ID, today: CalendarDate, people: [String: User.ID]) throws -> ActionQuery {
@@ -36,11 +37,16 @@ struct TreatmentPages {
             }
             if overdue != nil { query.dueBefore = today; query.openOnly = true }
             if let assessment { if let id = RiskAssessment.ID(assessment) { query.assessmentID = id } else { v.add("assessment", "error.format") } }
+            if let sort { if let parsed = ActionQuery.Sort(rawValue: sort) { query.sort = parsed } else { v.add("sort", "error.choice") } }
             try v.check()
             return query
         }
 
-        var parameters: [String: String] { ["status": status ?? "", "owner": owner ?? "", "overdue": overdue ?? "", "assessment": assessment ?? ""] }
+        var parameters: [String: String] { ["status": status ?? "", "owner": owner ?? "", "overdue": overdue ?? "", "assessment": assessment ?? "", "sort": sort ?? ""] }
+
+        var queryString: String {
+            parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Components.encode($0.value))" }.joined(separator: "&")
+        }
     }
 
     /// The new-action form as typed: risks by code within one assessment, controls as `5.15, 8.5`.
@@ -108,11 +114,17 @@ struct TreatmentPages {
         let (users, risks) = try await req.meguri.store.read { db -> ([User.ID: User], [Risk.ID: Risk]) in
             (try await db.users.loadAll(items.compactMap(\.ownerID)), try await db.risks.loadAll(items.flatMap(\.riskIDs), in: access.workspaceID))
         }
+        var methods: [RiskAssessment.ID: RiskMethod] = [:]
+        for assessment in assessments where Set(risks.values.map(\.assessmentID)).contains(assessment.id) {
+            methods[assessment.id] = try await RiskAssessments(req.meguri).method(access, of: assessment)
+        }
         let rows: [HTML] = page.items.map { a in
             let overdue = a.isOpen && (a.dueOn.map { $0 < access.today } ?? false)
+            let highest = a.riskIDs.compactMap { risks[$0] }.max { ($0.residualScore ?? $0.inherentScore ?? 0) < ($1.residualScore ?? $1.inherentScore ?? 0) }
+            let level: HTML = highest.flatMap { r in methods[r.assessmentID].map { RiskPages.levelBadge(c, $0, r.residualLevel ?? r.inherentLevel, r.residualScore ?? r.inherentScore) } } ?? "—"
             let linked: [HTML] = a.riskIDs.compactMap { risks[$0] }.sorted { $0.code < $1.code }.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\($0.code)</a>" }
             return """
-            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td>
+            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td><td>\(level)</td>
             <td>\(a.controls.isEmpty ? "—" : a.controls.map { "A.\($0)" }.joined(separator: ", "))</td><td>\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
             <td class="nowrap\(overdue ? " stale" : "")">\(a.dueOn?.description ?? "—")\(HTML.when(overdue, " <span class=\"badge expired\">\(c.t("plan.overdue"))</span>"))</td>
             <td><span class="badge action-\(a.status.rawValue)">\(c.t("plan.status.\(a.status.rawValue)"))</span></td></tr>
@@ -123,17 +135,22 @@ struct TreatmentPages {
         let assessmentOptions = assessments.map { (value: $0.id.description, label: $0.name) }
         let filtered = !filters.parameters.values.allSatisfy(\.isEmpty)
         let html = Layout.page(c, title: c.t("cap.riskTreatment"), wide: true, """
-        \(Components.pageHeader(c.t("cap.riskTreatment"), subtitle: c.t("plan.intro")))
+        \(Components.pageHeader(c.t("cap.riskTreatment"), subtitle: c.t("plan.intro"), actions: HTML("""
+        <a class="button" href="\(c.w("/treatment-plan/export"))?format=csv\(filters.queryString.isEmpty ? "" : "&" + filters.queryString)" download>CSV</a>
+        <a class="button" href="\(c.w("/treatment-plan/export"))?format=xlsx\(filters.queryString.isEmpty ? "" : "&" + filters.queryString)" download>Excel</a>
+        """)))
         \(Form.errorSummary(errors, c))
         <form method="get" action="\(c.w("/treatment-plan"))" class="filters" role="search">
         \(Form.select("status", c.t("field.status"), options: statusOptions, selected: filters.status, errors: errors, c, id: "filter-status"))
         \(Form.select("assessment", c.t("cap.riskAssessment"), options: assessmentFilter, selected: filters.assessment, errors: errors, c, id: "filter-assessment"))
         \(Form.text("owner", c.t("field.owner"), value: filters.owner, errors: errors, c, type: "search", hint: c.t("audit.personHint"), id: "filter-owner"))
+        \(Form.select("sort", c.t("form.sort"), options: ActionQuery.Sort.allCases.map { (value: $0.rawValue, label: c.t("plan.sort.\($0.rawValue)")) },
+                      selected: filters.sort ?? "due", errors: errors, c, id: "filter-sort"))
         <div class="checkbox"><input type="checkbox" id="f-overdue" name="overdue" value="1"\(filters.overdue != nil ? HTML(" checked") : .empty)><label for="f-overdue">\(c.t("plan.overdueOnly"))</label></div>
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
         \(rows.isEmpty ? Components.empty(c.t(filtered ? "form.noMatches" : "plan.none")) : HTML("""
-        <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("plan.risks"))</th><th>\(c.t("field.controls"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead>
+        <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("plan.risks"))</th><th>\(c.t("plan.riskLevel"))</th><th>\(c.t("field.controls"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
         \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/treatment-plan"), query: filters.parameters))
@@ -157,6 +174,15 @@ struct TreatmentPages {
         """)))
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
+    }
+
+    @Sendable func export(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        let format = try Exporting.format(req)
+        let query = try Filters(req).query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+        let data = try await TreatmentActions(req.meguri).export(access, query: query, format: format, language: Exporting.language(req),
+                                                                 encoding: try Exporting.encoding(req))
+        return Exporting.file(data, name: "treatment-plan-\(access.workspace.slug)-\(access.today)", format: format)
     }
 
     @Sendable func create(_ req: Request) async throws -> Response {
