@@ -8,6 +8,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from selenium.common.exceptions import WebDriverException
 
 
 def totp(secret, at=None, step=30, digits=6):
@@ -94,6 +95,21 @@ class Browser:
         self.driver.get(url)
         return self
 
+    def click(self, target):
+        """Clicks a button or link that loads a new page, and waits until the new page is there."""
+        element = self.find(target) if isinstance(target, str) else target
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        def gone(_):
+            try:
+                old.is_enabled()
+                return False
+            except WebDriverException:  # stale, or Chromium's "does not belong to the document"
+                return True
+        WebDriverWait(self.driver, 15).until(gone)
+        WebDriverWait(self.driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        return self
+
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
@@ -111,8 +127,7 @@ class Browser:
         """Clicks the primary (or only) button of the form posting to `form_action`."""
         form = self.find(f"form[action='{form_action}']")
         buttons = form.find_elements(By.CSS_SELECTOR, "button.primary") or form.find_elements(By.CSS_SELECTOR, "button[type=submit]")
-        buttons[0].click()
-        WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.click(buttons[0])
 
     def source(self):
         return self.driver.page_source

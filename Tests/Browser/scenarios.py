@@ -83,7 +83,7 @@ def departments_from_csv(b, server, state):
     b.submit("/w/acme/departments/import")
     b.check()
     assert len(b.finds(".badge.outcome-create")) == 2, "the dry run does not list two new departments"
-    b.find("form.confirm-import button.primary").click()
+    b.click("form.confirm-import button.primary")
     b.check()
     b.open(server.base + "/w/acme/departments").check()
     names = [cell.text for cell in b.finds("table.table tbody td:first-child")]
@@ -123,7 +123,7 @@ def members_list_and_filter(b, server, state):
     rows = b.finds("table.table tbody tr")
     assert len(rows) == 1, f"{len(rows)} members listed"
     Select(b.find("#f-role")).select_by_value("secretariat")
-    b.find("form.filters button").click()
+    b.click("form.filters button")
     b.check()
     assert len(b.finds("table.table tbody tr")) == 1
 
@@ -142,7 +142,7 @@ def two_step_sign_in(b, server, state):
     state["recovery"] = codes
     # Sign out through the account menu, then sign in again with the second factor.
     b.find(".account-menu summary").click()
-    b.find("form[action='/logout'] button").click()
+    b.click("form[action='/logout'] button")
     b.check()
     b.fill("f-email", ADMIN)
     b.fill("f-password", PASSWORD)
@@ -151,7 +151,7 @@ def two_step_sign_in(b, server, state):
     assert "/login/second-factor" in b.driver.current_url, b.driver.current_url
     # The code used to confirm cannot be used again; the next one is accepted.
     b.fill("f-code", totp(secret, time.time() + 30))
-    b.find("form[action='/login/second-factor'] button.primary").click()
+    b.click("form[action='/login/second-factor'] button.primary")
     b.check()
     assert "/login" not in b.driver.current_url, b.driver.current_url
 
@@ -174,11 +174,11 @@ def audit_trail(b, server, state):
     b.open(server.base + "/w/acme/audit-trail").check()
     assert len(b.finds("table.audit tbody tr")) >= 4
     Select(b.find("#f-type")).select_by_value("member")
-    b.find("form.filters button").click()
+    b.click("form.filters button")
     b.check()
     rows = b.finds("table.audit tbody tr")
     assert len(rows) >= 1
-    b.find("table.audit tbody tr a").click()
+    b.click("table.audit tbody tr a")
     b.check()
     assert "/history/member/" in b.driver.current_url
 
@@ -191,14 +191,14 @@ def pdca_pages(b, server, state):
 
 def language_switch(b, server, state):
     b.open(server.base + "/w/acme").check()
-    b.find(".lang-switch button").click()
+    b.click(".lang-switch button")
     other = "en" if b.language == "ja" else "ja"
     lang = b.driver.find_element(By.TAG_NAME, "html").get_attribute("lang")
     assert lang == other, lang
     # Remembered: a fresh page load keeps the choice, then switch back.
     b.open(server.base + "/account")
     assert b.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == other
-    b.find(".lang-switch button").click()
+    b.click(".lang-switch button")
     b.check()
 
 
@@ -244,13 +244,13 @@ def assets_from_excel(b, server, state):
     b.submit("/w/acme/assets/import")
     b.check()
     assert len(b.finds(".badge.outcome-create")) == 3, "the dry run does not list three new assets"
-    b.find("form.confirm-import button.primary").click()
+    b.click("form.confirm-import button.primary")
     b.check()
     b.open(server.base + "/w/acme/assets").check()
     codes = [cell.text for cell in b.finds("table.table tbody td:first-child")]
     assert codes == ["A-001", "A-002", "A-003"], codes
     Select(b.find("#f-type")).select_by_value("software")
-    b.find("form.filters button[type=submit]").click()
+    b.click("form.filters button[type=submit]")
     b.check()
     assert [c.text for c in b.finds("table.table tbody td:first-child")] == ["A-002"]
 
@@ -284,7 +284,7 @@ def risk_assessment(b, server, state):
     assessment = b.driver.current_url.split("#")[0].split("?")[0]
     assert "/risk-assessments/" in assessment, assessment
     state["assessment"] = assessment
-    b.find(f"a[href='{assessment.replace(server.base, '')}/risks/new']").click()
+    b.click(f"a[href='{assessment.replace(server.base, '')}/risks/new']")
     b.check()
     b.fill("f-assetCode", "A-001")
     Select(b.find("#f-threatId")).select_by_index(1)
@@ -296,11 +296,11 @@ def risk_assessment(b, server, state):
     b.fill("f-controls", "5.15, 99.9")
     Select(b.find("#f-residualThreat")).select_by_value("1")
     Select(b.find("#f-residualVulnerability")).select_by_value("2")
-    b.find("form button.primary").click()
+    b.click("form button.primary")
     b.check(expect_status=[422])
     assert b.finds(".error-summary a[href='#f-controls']"), "an unknown control is not named"
     b.fill("f-controls", "A.5.15, ８．５")
-    b.find("form button.primary").click()
+    b.click("form button.primary")
     b.check()
     assert "/w/acme/risks/" in b.driver.current_url, b.driver.current_url
     state["risk"] = b.driver.current_url
@@ -319,13 +319,13 @@ def risk_assessment(b, server, state):
 
 def treatment_plan(b, server, state):
     b.open(state["risk"]).check()
-    b.find("a[href*='/treatment-plan?risk=']").click()
+    b.click("a[href*='/treatment-plan?risk=']")
     b.check()
     assert b.find("#f-risks").get_attribute("value") == "R-001"
     b.fill("f-title", "顧客台帳のアクセス権を棚卸しする" if b.language == "ja" else "Review access to the customer ledger")
     b.fill("f-owner", "taro@example.co.jp")
     set_value(b, "f-dueOn", "2027-03-31")
-    b.find("#new-action button.primary").click()
+    b.click("#new-action button.primary")
     b.check()
     assert "/treatment-actions/" in b.driver.current_url, b.driver.current_url
     state["action"] = b.driver.current_url
@@ -342,21 +342,21 @@ def owner_accepts_and_reports(b, server, state):
         taro.open(state["risk"]).check()
         # Above the acceptance criterion a reason is required; the form says so and keeps the page.
         above = not taro.finds("#acceptance .hint")
-        taro.find("form[action$='/accept'] button.primary").click()
+        taro.click("form[action$='/accept'] button.primary")
         if above:
             taro.check(expect_status=[422])
             assert taro.finds(".error-summary a[href='#f-acceptanceReason']"), "the missing reason is not named"
             taro.fill("f-acceptanceReason", "対応策の完了までの間、月次でアクセスログを確認する。")
-            taro.find("form[action$='/accept'] button.primary").click()
+            taro.click("form[action$='/accept'] button.primary")
         taro.check()
         assert taro.finds("#acceptance .badge.ok"), "the acceptance is not shown"
         taro.open(state["action"]).check()
         Select(taro.find("#f-status")).select_by_value("done")
-        taro.find("form button.primary").click()
+        taro.click("form button.primary")
         taro.check(expect_status=[422])
         assert taro.finds(".error-summary a[href='#f-completionNote']"), "done without a note is accepted"
         taro.fill("f-completionNote", "四半期ごとの棚卸し手順を定め、初回を実施した。")
-        taro.find("form button.primary").click()
+        taro.click("form button.primary")
         taro.check()
         assert taro.finds(".badge.action-done")
     finally:
@@ -365,7 +365,7 @@ def owner_accepts_and_reports(b, server, state):
 
 def assessment_approval(b, server, state):
     b.open(state["assessment"]).check()
-    b.find("form[action$='/submit'] button.primary").click()
+    b.click("form[action$='/submit'] button.primary")
     b.check()
     assert b.finds(".badge.status-inReview")
     boss = invite_and_join(b, server, "ceo@example.co.jp", "鈴木 一郎", "topManagement", "the boss has a long passphrase")
@@ -374,13 +374,39 @@ def assessment_approval(b, server, state):
         assert boss.finds(".badge.kind-approve"), "top management is not asked to approve"
         boss.open(state["assessment"]).check()
         boss.fill("f-note", "承認します。" if b.language == "ja" else "Approved.")
-        boss.find("form[action$='/approve'] button.primary").click()
+        boss.click("form[action$='/approve'] button.primary")
         boss.check()
         assert boss.finds(".badge.status-approved")
         boss.open(state["assessment"] + "/report").check()
         assert boss.finds("table.report-table tbody tr")
     finally:
         boss.quit()
+
+
+def risk_method_versions(b, server, state):
+    b.open(server.base + "/w/acme/risk-method").check()
+    # A new version from the current one: the published version stays as it is.
+    b.click(b.find("form[action='/w/acme/risk-method/new'] input[name=source]").find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "button.primary"))
+    b.check()
+    draft = b.driver.current_url
+    assert "/risk-method/" in draft and b.finds("input[name=band_1_minimum]"), draft
+    # A gap between two levels cannot be saved; the error names the scores left out.
+    minimum = b.find("input[name=band_1_minimum]")
+    minimum.clear()
+    minimum.send_keys("7")
+    b.click(f"form[action='{draft.replace(server.base, '')}'] button.primary")
+    b.check(expect_status=[422])
+    summary = b.find(".error-summary").text
+    assert "6" in summary and b.finds(".error-summary a[href='#f-bands']"), summary
+    minimum = b.find("input[name=band_1_minimum]")
+    minimum.clear()
+    minimum.send_keys("5")
+    b.click(f"form[action='{draft.replace(server.base, '')}'] button.primary")
+    b.check()
+    b.click(f"form[action='{draft.replace(server.base, '')}/publish'] button.primary")
+    b.check()
+    rows = b.finds("table.table:not(.compact) tbody tr")
+    assert len(rows) == 2 and rows[0].find_elements(By.CSS_SELECTOR, ".badge.ok"), "the new version is not the current one"
 
 
 SCENARIOS = [
@@ -401,6 +427,7 @@ SCENARIOS = [
     ("a treatment action from the risk", treatment_plan),
     ("the risk owner accepts and reports progress", owner_accepts_and_reports),
     ("top management approves the assessment", assessment_approval),
+    ("a new risk method version, refused with a gap first", risk_method_versions),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]
