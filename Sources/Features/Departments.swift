@@ -65,7 +65,7 @@ public struct Departments: Sendable {
         }
     }
 
-    /// Deletes a department no member or role refers to any more.
+    /// Deletes a department no member, role or asset refers to any more.
     public func delete(_ access: WorkspaceAccess, _ id: Department.ID, expectedVersion: Int?, context: Context) async throws {
         try access.require(.membersManage)
         let now = services.now

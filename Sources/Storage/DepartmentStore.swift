@@ -99,7 +99,10 @@ public struct DepartmentStore: Sendable {
         let roles = try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("member_roles")
             .where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, id.uuid)
             .first()?.decode(column: "n", as: Int.self) ?? 0
-        return members + roles
+        let assets = try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("assets")
+            .where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, id.uuid)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        return members + roles + assets
     }
 }
 

@@ -79,6 +79,13 @@ import TestSupport
             // Codes are unique regardless of case.
             do { _ = try await assets.create(w.access, AssetInput(code: "a-001", name: "重複"), context: w.context); Issue.record("duplicate code") }
             catch DomainError.invalid(let errors) { #expect(errors.map(\.code) == ["error.codeTaken"]) }
+
+            // A department that still holds assets is not deleted (nor left dangling).
+            let empty = try await app.department("空の部", in: "acme")
+            _ = try await asset(w, "A-004", department: empty.id)
+            await #expect(throws: DomainError.rule(code: "error.departmentInUse", params: ["count": "1"])) {
+                try await Departments(app.services).delete(w.access, empty.id, expectedVersion: nil, context: w.context)
+            }
         }
     }
 

@@ -113,6 +113,9 @@ extension RoutesBuilder {
         if op.body != nil { add(422, "Invalid input; `errors` names each field"); add(415, "The body is not of a supported media type") }
         if path.contains(where: { if case .parameter = $0 { return true }; return false }) { add(404, "Not found") }
         if op.parameters.contains(where: { $0.location == .query }) { add(422, "Invalid query parameter; `errors` names it") }
+        // Any change may be refused by a domain rule (a record in the wrong state, a last
+        // administrator), which is a 422 `rule` problem whether or not the request has a body.
+        if method != .GET, method != .HEAD { add(422, "A rule refuses this change; `detail` says which") }
         add(400, "The request could not be read")
         add(500, "An unexpected failure; the problem names the request id")
         op.responses = responses
