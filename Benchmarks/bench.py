@@ -251,6 +251,10 @@ def main():
             ("API: heat map", f"{w}/risk-assessments/{assessment}/heat-map", bearer, ""),
             ("API: treatment actions overdue", f"{w}/treatment-actions?overdue=true&limit=50", bearer, ""),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),
+            ("page: controls filtered (technological, detective)", f"/w/{SLUG}/controls?theme=technological&type=Detective", page, ""),
+            ("page: control with guidance and linked risks", f"/w/{SLUG}/controls/5.15", page, ""),
+            ("page: clauses with guidance", f"/w/{SLUG}/clauses", page, ""),
+            ("API: controls list", f"{w}/controls?limit=50", bearer, ""),
         ]
         rows = []
         ceiling = {}

@@ -17,6 +17,8 @@ public enum CatalogLoader {
         var id: String
         var version: String
         var files: [String: String]
+        /// Our guidance files, each a JSON array of `Guidance`.
+        var guidance: [String]?
     }
 
     /// The directory of the bundled catalog resources.
@@ -115,9 +117,50 @@ public enum CatalogLoader {
         let duplicateMappings = Dictionary(grouping: mapping, by: \.id2013).filter { $1.count > 1 }.keys
         if !duplicateMappings.isEmpty { problems.append("duplicate 2013 ids: \(duplicateMappings.sorted().joined(separator: ", "))") }
 
+        var guidance: [Guidance] = []
+        for file in manifest.guidance ?? [] {
+            do {
+                guidance += try JSONDecoder().decode([Guidance].self, from: Data(contentsOf: directory.appendingPathComponent(file)))
+            } catch { problems.append("\(file): \(error)") }
+        }
+        problems += checkGuidance(guidance, controls: controls, clauses: clauses)
+
         if !problems.isEmpty { throw Invalid(problems: problems) }
         let ordered = controls.sorted { ControlOrder.less($0.id, $1.id) }
-        return ReferenceCatalog(id: manifest.id, version: manifest.version, controls: ordered, clauses: clauses, mapping2013: mapping)
+        return ReferenceCatalog(id: manifest.id, version: manifest.version, controls: ordered, clauses: clauses, mapping2013: mapping,
+                                controlGuidance: Dictionary(uniqueKeysWithValues: guidance.filter { $0.kind == .control }.map { ($0.id, $0) }),
+                                clauseGuidance: Dictionary(uniqueKeysWithValues: guidance.filter { $0.kind == .clause }.map { ($0.id, $0) }))
+    }
+
+    /// Every control and every requirement clause has guidance, once, with every part in both
+    /// languages; a clause is never excludable; no two entries share a text.
+    static func checkGuidance(_ guidance: [Guidance], controls: [AnnexAControl], clauses: [Clause]) -> [String] {
+        var problems: [String] = []
+        let expected: [Guidance.Kind: Set<String>] = [.control: Set(controls.map(\.id)), .clause: Set(clauses.filter(\.isRequirement).map(\.id))]
+        for kind in [Guidance.Kind.control, .clause] {
+            let ids = guidance.filter { $0.kind == kind }.map(\.id)
+            let duplicates = Dictionary(grouping: ids, by: { $0 }).filter { $1.count > 1 }.keys.sorted(by: ControlOrder.less)
+            if !duplicates.isEmpty { problems.append("guidance for \(kind.rawValue) given twice: \(duplicates.joined(separator: ", "))") }
+            let missing = expected[kind, default: []].subtracting(ids).sorted(by: ControlOrder.less)
+            if !missing.isEmpty { problems.append("no guidance for \(kind.rawValue) \(missing.joined(separator: ", "))") }
+            let unknown = Set(ids).subtracting(expected[kind, default: []]).sorted(by: ControlOrder.less)
+            if !unknown.isEmpty { problems.append("guidance for unknown \(kind.rawValue) \(unknown.joined(separator: ", "))") }
+        }
+        var seen: [String: String] = [:]
+        for entry in guidance {
+            for (language, text) in [("en", entry.en), ("ja", entry.ja)] {
+                let at = "guidance \(entry.kind.rawValue) \(entry.id) (\(language))"
+                let required = [("asks", text.asks), ("options", text.options), ("evidence", text.evidence)]
+                for (part, value) in required where value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("\(at): \(part) is empty") }
+                if entry.kind == .clause, text.exclusion != nil { problems.append("\(at): a clause cannot be excluded") }
+                if let exclusion = text.exclusion, exclusion.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { problems.append("\(at): exclusion is empty") }
+                for (part, value) in required + (text.exclusion.map { [("exclusion", $0)] } ?? []) {
+                    if let other = seen[value] { problems.append("\(at) \(part) repeats the text of \(other)") } else { seen[value] = "\(at) \(part)" }
+                }
+            }
+            if (entry.en.exclusion == nil) != (entry.ja.exclusion == nil) { problems.append("guidance \(entry.kind.rawValue) \(entry.id): exclusion in one language only") }
+        }
+        return problems
     }
 }
 

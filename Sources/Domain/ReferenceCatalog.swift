@@ -9,16 +9,28 @@ public struct ReferenceCatalog: Sendable {
     public var clauses: [Clause]
     public var mapping2013: [Mapping2013]
 
-    public init(id: String, version: String, controls: [AnnexAControl], clauses: [Clause], mapping2013: [Mapping2013]) {
+    /// Our guidance per control id and per clause id (4.1 … 10.2).
+    public var controlGuidance: [String: Guidance]
+    public var clauseGuidance: [String: Guidance]
+
+    public init(id: String, version: String, controls: [AnnexAControl], clauses: [Clause], mapping2013: [Mapping2013],
+                controlGuidance: [String: Guidance] = [:], clauseGuidance: [String: Guidance] = [:]) {
         self.id = id
         self.version = version
         self.controls = controls
         self.clauses = clauses
         self.mapping2013 = mapping2013
+        self.controlGuidance = controlGuidance
+        self.clauseGuidance = clauseGuidance
     }
 
     public func control(_ id: String) -> AnnexAControl? { controls.first { $0.id == id } }
     public func clause(_ id: String) -> Clause? { clauses.first { $0.id == id } }
+
+    /// The controls a query selects, in catalog order.
+    public func controls(matching query: ControlQuery) -> [AnnexAControl] {
+        controls.filter { query.matches($0, isNew: sources2013(of: $0.id).isEmpty) }
+    }
 
     /// The 2013 Annex A ids a 2022 control came from (empty for the 11 new controls).
     public func sources2013(of controlID: String) -> [Mapping2013] { mapping2013.filter { $0.ids2022.contains(controlID) } }
@@ -101,5 +113,93 @@ public enum ControlOrder {
     public static func less(_ a: String, _ b: String) -> Bool {
         let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
         return x.lexicographicallyPrecedes(y)
+    }
+}
+
+/// What we say about one control or clause, in both languages: what it asks, how a small
+/// organization can meet it, what evidence an auditor accepts and, for controls commonly
+/// excluded, when an exclusion holds. Written by us; bundled with the catalog.
+public struct Guidance: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable { case control, clause }
+    public struct Text: Sendable, Hashable, Codable {
+        public var asks: String
+        public var options: String
+        public var evidence: String
+        public var exclusion: String?
+
+        public init(asks: String, options: String, evidence: String, exclusion: String? = nil) {
+            self.asks = asks
+            self.options = options
+            self.evidence = evidence
+            self.exclusion = exclusion
+        }
+
+        /// The parts in display order, with the message key naming each.
+        public var parts: [(key: String, text: String)] {
+            [("guidance.asks", asks), ("guidance.options", options), ("guidance.evidence", evidence)] + (exclusion.map { [("guidance.exclusion", $0)] } ?? [])
+        }
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var en: Text
+    public var ja: Text
+
+    public init(id: String, kind: Kind, en: Text, ja: Text) {
+        self.id = id
+        self.kind = kind
+        self.en = en
+        self.ja = ja
+    }
+
+    public func text(_ language: Language) -> Text { language == .ja ? ja : en }
+}
+
+extension Clause {
+    /// Clauses 4.1 … 10.2 carry requirements and guidance; the chapter headings 4 … 10 only group them.
+    public var isRequirement: Bool { id.contains(".") }
+}
+
+/// A filter over the Annex A catalog by theme, attribute, whether the control is new in 2022 and
+/// free text (id or title in either language).
+public struct ControlQuery: Sendable, Equatable {
+    public var theme: AnnexAControl.Theme?
+    public var controlType: AnnexAControl.ControlType?
+    public var property: AnnexAControl.SecurityProperty?
+    public var concept: AnnexAControl.Concept?
+    public var capability: AnnexAControl.Capability?
+    public var domain: AnnexAControl.SecurityDomain?
+    /// Only the controls with no 2013 predecessor.
+    public var newIn2022: Bool
+    public var search: String?
+
+    public init(theme: AnnexAControl.Theme? = nil, controlType: AnnexAControl.ControlType? = nil, property: AnnexAControl.SecurityProperty? = nil,
+                concept: AnnexAControl.Concept? = nil, capability: AnnexAControl.Capability? = nil, domain: AnnexAControl.SecurityDomain? = nil,
+                newIn2022: Bool = false, search: String? = nil) {
+        self.theme = theme
+        self.controlType = controlType
+        self.property = property
+        self.concept = concept
+        self.capability = capability
+        self.domain = domain
+        self.newIn2022 = newIn2022
+        self.search = search
+    }
+
+    public func matches(_ control: AnnexAControl, isNew: Bool) -> Bool {
+        if let theme, control.theme != theme { return false }
+        if let controlType, !control.controlTypes.contains(controlType) { return false }
+        if let property, !control.properties.contains(property) { return false }
+        if let concept, !control.concepts.contains(concept) { return false }
+        if let capability, !control.capabilities.contains(capability) { return false }
+        if let domain, !control.domains.contains(domain) { return false }
+        if newIn2022, !isNew { return false }
+        if let search = search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+            let lowered = search.lowercased()
+            let needle = lowered.hasPrefix("a.") ? String(lowered.dropFirst(2)) : lowered
+            let haystacks = [control.id, control.titleEn.lowercased(), control.titleJa]
+            if !haystacks.contains(where: { $0.contains(needle) }) { return false }
+        }
+        return true
     }
 }

@@ -409,6 +409,37 @@ def risk_method_versions(b, server, state):
     assert len(rows) == 2 and rows[0].find_elements(By.CSS_SELECTOR, ".badge.ok"), "the new version is not the current one"
 
 
+def control_guidance(b, server, state):
+    # From a risk to the guidance of the control it relies on, and back to the risks that use it.
+    b.open(state["risk"]).check()
+    b.click("a[href='/w/acme/controls/5.15']")
+    b.check()
+    parts = b.finds("dl.guidance dt")
+    assert len(parts) == 3, f"{len(parts)} guidance parts for 5.15"
+    assert "A.9.1.1" in b.source(), "the 2013 origin is not shown"
+    b.click("a[href*='?control=5.15']")
+    b.check()
+    assert len(b.finds("#register table.table tbody tr")) == 1
+    # Filter the catalog: physical controls new in 2022 → only 7.4, which may be excluded without premises.
+    b.open(server.base + "/w/acme/controls").check()
+    assert len(b.finds("table.table tbody tr")) == 50, "the first page is not 50 controls"
+    Select(b.find("#f-theme")).select_by_value("physical")
+    b.find("#f-new2022").click()
+    b.click("form.filters button[type=submit]")
+    b.check()
+    rows = b.finds("table.table tbody tr")
+    assert len(rows) == 1 and "A.7.4" in rows[0].text, [r.text for r in rows]
+    b.click("table.table tbody tr a")
+    b.check()
+    assert len(b.finds("dl.guidance dt")) == 4, "the exclusion note of 7.4 is missing"
+    # The clauses, each with its guidance behind a summary.
+    b.open(server.base + "/w/acme/clauses").check()
+    clauses = b.finds("details.clause")
+    assert len(clauses) == 34, f"{len(clauses)} requirement clauses"
+    clauses[0].find_element(By.TAG_NAME, "summary").click()
+    assert clauses[0].find_element(By.CSS_SELECTOR, "dl.guidance dd").is_displayed()
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -428,6 +459,7 @@ SCENARIOS = [
     ("the risk owner accepts and reports progress", owner_accepts_and_reports),
     ("top management approves the assessment", assessment_approval),
     ("a new risk method version, refused with a gap first", risk_method_versions),
+    ("guidance for a control and the clauses", control_guidance),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

@@ -63,6 +63,83 @@ import Testing
     }
 }
 
+/// Our guidance beside every control and requirement clause, and the catalog filters.
+@Suite struct BundledGuidance {
+    let catalog: ReferenceCatalog
+
+    init() throws { catalog = try CatalogLoader.loadBundled() }
+
+    @Test func everyControlAndClauseHasEveryPartInBothLanguages() {
+        let clauses = catalog.clauses.filter(\.isRequirement)
+        #expect(clauses.count == 34 && clauses.first?.id == "4.1" && clauses.last?.id == "10.2")
+        let entries = catalog.controls.map { catalog.controlGuidance[$0.id] } + clauses.map { catalog.clauseGuidance[$0.id] }
+        #expect(entries.count == 93 + 34)
+        var texts: [String] = []
+        for (index, entry) in entries.enumerated() {
+            guard let entry else { Issue.record("entry \(index) has no guidance"); continue }
+            for language in Language.allCases {
+                let text = entry.text(language)
+                for part in [text.asks, text.options, text.evidence] {
+                    #expect(part.count >= 20, "\(entry.id) \(language): \(part)")
+                    texts.append(part)
+                }
+                if let exclusion = text.exclusion { texts.append(exclusion) }
+                // Japanese guidance is written in Japanese, English guidance in English.
+                let japanese = text.asks.unicodeScalars.contains { (0x3040...0x30FF).contains($0.value) }
+                #expect(japanese == (language == .ja), "\(entry.id) \(language) is in the wrong language")
+            }
+            if entry.kind == .clause { #expect(entry.ja.exclusion == nil && entry.en.exclusion == nil, "clause \(entry.id)") }
+        }
+        #expect(Set(texts).count == texts.count, "two entries share a text")
+    }
+
+    @Test func commonlyExcludedControlsSayWhenAnExclusionHolds() {
+        // Physical controls for organizations without premises, development controls for those that develop nothing.
+        for id in ["7.4", "7.12", "8.25", "8.30", "8.31"] {
+            #expect(catalog.controlGuidance[id]?.ja.exclusion != nil, "\(id)")
+        }
+        // Governance no organization can leave out.
+        for id in ["5.1", "5.15", "5.24", "8.8"] { #expect(catalog.controlGuidance[id]?.en.exclusion == nil, "\(id)") }
+    }
+
+    @Test func controlsFilterByThemeAttributeOriginAndText() {
+        #expect(catalog.controls(matching: ControlQuery(theme: .physical)).count == 14)
+        #expect(catalog.controls(matching: ControlQuery(newIn2022: true)).map(\.id).count == 11)
+        #expect(catalog.controls(matching: ControlQuery(theme: .technological, newIn2022: true)).map(\.id) == ["8.9", "8.10", "8.11", "8.12", "8.16", "8.23", "8.28"])
+        let detective = catalog.controls(matching: ControlQuery(controlType: .detective))
+        #expect(!detective.isEmpty && detective.allSatisfy { $0.controlTypes.contains(.detective) })
+        let recover = catalog.controls(matching: ControlQuery(concept: .recover, domain: .resilience))
+        #expect(!recover.isEmpty && recover.allSatisfy { $0.concepts.contains(.recover) && $0.domains.contains(.resilience) })
+        #expect(catalog.controls(matching: ControlQuery(search: "A.8.2")).map(\.id).contains("8.2"))
+        #expect(catalog.controls(matching: ControlQuery(search: "クラウド")).map(\.id) == ["5.23"])
+        #expect(catalog.controls(matching: ControlQuery(search: "DATA MASKING")).map(\.id) == ["8.11"])
+        #expect(catalog.controls(matching: ControlQuery(property: .availability, capability: .continuity)).allSatisfy { $0.properties.contains(.availability) })
+    }
+
+    @Test func damagedGuidanceIsRefusedWithItsProblems() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("guidance-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: CatalogLoader.bundledDirectory, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let file = copy.appendingPathComponent("guidance/clauses.json")
+        var entries = try JSONDecoder().decode([Guidance].self, from: Data(contentsOf: file))
+        entries.removeAll { $0.id == "9.2.2" }
+        entries[0].ja.evidence = " "
+        entries[1].en.options = entries[2].en.options
+        entries[3].en.exclusion = "Never."
+        try JSONEncoder().encode(entries).write(to: file)
+        do {
+            _ = try CatalogLoader.load(from: copy)
+            Issue.record("damaged guidance was accepted")
+        } catch let error as CatalogLoader.Invalid {
+            #expect(error.problems.contains("no guidance for clause 9.2.2"))
+            #expect(error.problems.contains("guidance clause 4.1 (ja): evidence is empty"))
+            #expect(error.problems.contains { $0.hasPrefix("guidance clause 4.3 (en) options repeats the text of guidance clause 4.2 (en) options") })
+            #expect(error.problems.contains("guidance clause 4.4 (en): a clause cannot be excluded"))
+            #expect(error.problems.contains("guidance clause 4.4: exclusion in one language only"))
+        }
+    }
+}
+
 /// Our threat and vulnerability catalogs and the ready risk methods.
 @Suite struct BundledRiskTemplates {
     let templates: RiskTemplates

@@ -78,7 +78,7 @@ import TestSupport
             try await app.member(hanako, in: "acme", roles: [RoleGrantInput(role: .secretariat)], home: department.id)
             let session = try await app.session(for: hanako)
             var parameters = ["slug": "acme", "departmentID": department.id.description, "memberID": member.id.description, "userID": member.userID.description,
-                              "entityType": "member", "entityID": member.id.description, "token": "x", "file": "meguri.css"]
+                              "entityType": "member", "entityID": member.id.description, "token": "x", "file": "meguri.css", "controlID": "7.4"]
             // The risk and its action belong to the viewer, so the acceptance and progress forms show too.
             parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: hanako.id)) { $1 }
             var pages = 0
@@ -93,7 +93,8 @@ import TestSupport
             paths += ["/w/acme/assets/\(parameters["assetID"]!)?edit=1", "/w/acme/risks/\(parameters["riskID"]!)?edit=1",
                       "/w/acme/risk-assessments/\(parameters["assessmentID"]!)?cell=inherent:4:3&level=nonsense&sort=bad",
                       "/w/acme/assets?type=bad&owner=nobody@example.com", "/w/acme/treatment-plan?overdue=1&owner=me",
-                      "/w/acme/risk-method/\(draft.id)"]
+                      "/w/acme/risk-method/\(draft.id)", "/w/acme/controls?theme=technological&type=Detective&new2022=1",
+                      "/w/acme/controls?theme=bad&new2022=maybe", "/w/acme/controls?q=存在しない", "/w/acme/controls/5.1"]
             for path in paths {
                 if path.hasSuffix(".csv") || path.hasPrefix("/static") || path.hasPrefix("/favicon") { continue }
                 let response = try await app.get(path, session: session, headers: ["Accept-Language": language.rawValue])

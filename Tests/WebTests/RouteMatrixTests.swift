@@ -73,7 +73,7 @@ import VaporTesting
         fixture.parameters = [
             "slug": "acme", "departmentID": spare.id.description, "departmentId": spare.id.description, "memberID": target.id.description,
             "memberId": target.id.description, "userID": target.userID.description, "entityType": "member", "entityID": target.id.description,
-            "token": "not-a-real-token", "file": "meguri.css",
+            "token": "not-a-real-token", "file": "meguri.css", "controlID": "5.23", "controlId": "A.8.11",
         ]
         // One of each record of the risk registers, owned by the target so acceptance is someone else's.
         fixture.parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: target.userID)) { $1 }

@@ -3,7 +3,11 @@ import Domain
 /// The schemas of the OpenAPI document, one per resource shape in `Resources.swift`.
 enum APISchemas {
     static func pathParameter(_ name: String) -> JSON {
-        name == "slug" ? ["type": "string", "pattern": "^[a-z][a-z0-9-]{0,38}[a-z0-9]$"] : .string(format: "uuid")
+        switch name {
+        case "slug": ["type": "string", "pattern": "^[a-z][a-z0-9-]{0,38}[a-z0-9]$"]
+        case "controlId": ["type": "string", "pattern": "^(A\\.)?[5-8]\\.[0-9]{1,2}$"]
+        default: .string(format: "uuid")
+        }
     }
 
     static func pathParameterDescription(_ name: String) -> String {
@@ -16,6 +20,7 @@ enum APISchemas {
         case "assessmentId": "A risk assessment's id"
         case "riskId": "A risk's id"
         case "actionId": "A treatment action's id"
+        case "controlId": "An Annex A control's id (8.5 or A.8.5)"
         default: name
         }
     }
@@ -109,7 +114,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all)
+    ] + RiskSchemas.all + CatalogSchemas.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

@@ -391,10 +391,13 @@ extension Optional {
     }
 }
 
-/// Annex A controls as "A.5.15 Access control", one per line.
+/// Annex A controls as "A.5.15 Access control", one per line, each linking to its guidance.
 enum ControlList {
     static func html(_ c: PageContext, _ catalog: ReferenceCatalog, _ ids: [String]) -> HTML {
-        let items: [HTML] = ids.map { id in "A.\(id) \(catalog.control(id).map { c.language == .ja ? $0.titleJa : $0.titleEn } ?? "")" }
+        let items: [HTML] = ids.map { id in
+            guard let control = catalog.control(id) else { return "\(id)" }
+            return "<a href=\"\(c.w("/controls/\(id)"))\">A.\(id) \(control.title(c.language))</a>"
+        }
         return HTML(raw: items.map(\.rendered).joined(separator: "<br>"))
     }
 }

@@ -136,11 +136,13 @@ enum Routes {
         AssessmentPages().register(routes)
         RiskPages().register(routes)
         TreatmentPages().register(routes)
+        ControlPages().register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
         AssetAPI(registry: registry).register(routes)
         RiskAPI(registry: registry).register(routes)
+        CatalogAPI(registry: registry).register(routes)
         Health.registerAPI(routes, registry: registry)
     }
 }

@@ -21,6 +21,7 @@ enum Navigation {
             Capability(key: "riskMethod", clauses: "6.1.2", path: "/risk-method"),
             Capability(key: "riskAssessment", clauses: "6.1.2, 8.2", path: "/risk-assessments"),
             Capability(key: "riskTreatment", clauses: "6.1.3, 8.3", path: "/treatment-plan"),
+            Capability(key: "controls", clauses: "Annex A, 4–10", path: "/controls"),
             Capability(key: "soa", clauses: "6.1.3 d", path: nil),
             Capability(key: "objectives", clauses: "6.2", path: nil),
         ]),
