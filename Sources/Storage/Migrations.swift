@@ -10,6 +10,7 @@ public enum Migrations {
         AddLookupIndexes(),
         AddSortNamesAndTrailIndexes(),
         CreateRiskRegisters(),
+        AddWorkCountIndexes(),
     ]
 }
 

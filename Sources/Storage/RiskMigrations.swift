@@ -185,3 +185,20 @@ struct CreateRiskRegisters: AsyncMigration {
         }
     }
 }
+
+/// "My work" counts, per request: risks still to review in the newest assessment and assets not
+/// reviewed for a year. Without these both scanned every row of the assessment or workspace.
+struct AddWorkCountIndexes: AsyncMigration {
+    var name: String { "0005_work_count_indexes" }
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "risks_assessment_review").on("risks").column("assessment_id").column("review").run()
+        try await sql.create(index: "assets_workspace_status_reviewed").on("assets").column("workspace_id").column("status").column("last_reviewed_on").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for index in ["risks_assessment_review", "assets_workspace_status_reviewed"] { try await sql.drop(index: index).run() }
+    }
+}

@@ -52,7 +52,7 @@ struct AssetAPI {
         let stale = try parseBool(req.query[String.self, at: "stale"], field: "stale")
         var filters = AssetPages.Filters(req)
         filters.stale = stale ? "1" : nil
-        return try filters.query(today: access.today, people: try await AssetPages.people(req, access))
+        return try filters.query(today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
     }
 
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<AssetResource>> {
@@ -306,7 +306,7 @@ struct RiskAPI {
         let assessment = try await RiskAssessments(req.meguri).load(access, try assessmentID(req))
         var filters = AssessmentPages.Filters(req)
         if let accepted = req.query[String.self, at: "accepted"] { filters.accepted = String(try parseBool(accepted, field: "accepted")) }
-        let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access))
+        let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
         let page = try await Risks(req.meguri).list(access, assessment: assessment.id, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(RiskResource.init), nextCursor: page.nextCursor))
     }
@@ -374,7 +374,7 @@ struct RiskAPI {
         let access = try req.access()
         var filters = TreatmentPages.Filters(req)
         filters.overdue = try parseBool(req.query[String.self, at: "overdue"], field: "overdue") ? "1" : nil
-        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
         let page = try await TreatmentActions(req.meguri).list(access, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(TreatmentActionResource.init), nextCursor: page.nextCursor))
     }
@@ -383,7 +383,7 @@ struct RiskAPI {
         let access = try req.access()
         var filters = TreatmentPages.Filters(req)
         filters.overdue = try parseBool(req.query[String.self, at: "overdue"], field: "overdue") ? "1" : nil
-        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
         let format = try Exporting.format(req)
         let data = try await TreatmentActions(req.meguri).export(access, query: query, format: format, language: Exporting.language(req),
                                                                  encoding: try Exporting.encoding(req))

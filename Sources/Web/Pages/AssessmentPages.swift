@@ -136,7 +136,7 @@ struct AssessmentPages {
         var total = 0
         let risks = Risks(req.meguri)
         do {
-            let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access))
+            let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
             let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
             page = try await risks.list(access, assessment: assessment.id, query: query, page: request)
             total = try await risks.count(access, assessment: assessment.id, query: query)

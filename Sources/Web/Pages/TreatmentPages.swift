@@ -105,7 +105,7 @@ struct TreatmentPages {
         var page = Page<TreatmentAction>(items: [], nextCursor: nil)
         let actions = TreatmentActions(req.meguri)
         do {
-            let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+            let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
             let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
             page = try await actions.list(access, query: query, page: request)
         } catch DomainError.invalid(let e) { errors = e }
@@ -179,7 +179,8 @@ struct TreatmentPages {
     @Sendable func export(_ req: Request) async throws -> Response {
         let access = try req.access()
         let format = try Exporting.format(req)
-        let query = try Filters(req).query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access))
+        let filters = Filters(req)
+        let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
         let data = try await TreatmentActions(req.meguri).export(access, query: query, format: format, language: Exporting.language(req),
                                                                  encoding: try Exporting.encoding(req))
         return Exporting.file(data, name: "treatment-plan-\(access.workspace.slug)-\(access.today)", format: format)
