@@ -40,7 +40,10 @@ def secretariat_email(database):
 def start(database, port):
     env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_PORT=str(port), MEGURI_LOG_LEVEL="error", MEGURI_BCRYPT_COST="4")
     started = time.perf_counter()
-    process = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    # The server's errors (and a crash's backtrace) go to .bench/server.log for a look after the run.
+    os.makedirs(os.path.join(ROOT, ".bench"), exist_ok=True)
+    log = open(os.path.join(ROOT, ".bench", "server.log"), "a")
+    process = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:

@@ -246,6 +246,67 @@ public struct RiskDifference: Sendable, Equatable {
     public var wentUp: Int { entries.filter { $0.direction == .up }.count }
     public var wentDown: Int { entries.filter { $0.direction == .down }.count }
 
+    /// The change a risk shows: its review outcome, and whether it came from last year at all.
+    public static func change(review: Risk.Review, carried: Bool) -> Change {
+        switch review {
+        case .new: carried ? .changed : .new
+        case .toReview: .toReview
+        case .reviewed: .unchanged
+        case .changed: .changed
+        case .closed: .closed
+        }
+    }
+
+    /// The score a risk stands at: residual, or inherent without a residual rating.
+    public static func direction(now: Int?, then: Int?) -> Direction? {
+        guard let now, let then else { return nil }
+        return now > then ? .up : now < then ? .down : .same
+    }
+
+    /// Risks of one kind of change, counted by the database: the cycle page's summary.
+    public struct Group: Sendable, Equatable {
+        public var review: Risk.Review
+        public var carried: Bool
+        public var direction: Direction?
+        public var count: Int
+        public init(review: Risk.Review, carried: Bool, direction: Direction?, count: Int) {
+            self.review = review
+            self.carried = carried
+            self.direction = direction
+            self.count = count
+        }
+    }
+
+    /// The counts the cycle page shows, without reading every risk of both years.
+    public struct Summary: Sendable, Equatable {
+        public var changes: [Change: Int]
+        public var wentUp: Int
+        public var wentDown: Int
+
+        public init(_ groups: [Group]) {
+            changes = [:]
+            wentUp = 0
+            wentDown = 0
+            for group in groups {
+                changes[RiskDifference.change(review: group.review, carried: group.carried), default: 0] += group.count
+                if group.direction == .up { wentUp += group.count }
+                if group.direction == .down { wentDown += group.count }
+            }
+        }
+
+        public func count(_ change: Change) -> Int { changes[change] ?? 0 }
+    }
+
+    public var summary: Summary {
+        var summary = Summary([])
+        for entry in entries {
+            summary.changes[entry.change, default: 0] += 1
+            if entry.direction == .up { summary.wentUp += 1 }
+            if entry.direction == .down { summary.wentDown += 1 }
+        }
+        return summary
+    }
+
     /// Compares the risks of an assessment with those of the previous one they were carried from.
     public static func between(current: [Risk], previous: [Risk]) -> RiskDifference {
         let earlier = Dictionary(uniqueKeysWithValues: previous.map { ($0.id, $0) })
@@ -254,16 +315,8 @@ public struct RiskDifference: Sendable, Equatable {
             let before = risk.previousID.flatMap { earlier[$0] }
             let now = risk.residualScore ?? risk.inherentScore
             let then = before.flatMap { $0.residualScore ?? $0.inherentScore }
-            var direction: Direction? = nil
-            if let now, let then { direction = now > then ? .up : now < then ? .down : .same }
-            let change: Change
-            switch risk.review {
-            case .new: change = before == nil ? .new : .changed
-            case .toReview: change = .toReview
-            case .reviewed: change = .unchanged
-            case .changed: change = .changed
-            case .closed: change = .closed
-            }
+            let direction = direction(now: now, then: then)
+            let change = change(review: risk.review, carried: before != nil)
             entries.append(Entry(riskID: risk.id, code: risk.code, change: change, direction: direction, previousScore: then, currentScore: now))
         }
         return RiskDifference(entries: entries)

@@ -177,13 +177,12 @@ public struct RiskAssessments: Sendable {
     }
 
     /// How this assessment differs from the one its risks were carried from.
-    public func difference(_ access: WorkspaceAccess, _ assessment: RiskAssessment) async throws -> RiskDifference? {
+    public func difference(_ access: WorkspaceAccess, _ assessment: RiskAssessment) async throws -> RiskDifference.Summary? {
         try access.require(.risksRead)
         guard let previous = assessment.previousID else { return nil }
         let workspace = access.workspaceID
         return try await services.store.read { db in
-            RiskDifference.between(current: try await db.risks.all(in: assessment.id, workspace: workspace),
-                                   previous: try await db.risks.all(in: previous, workspace: workspace))
+            RiskDifference.Summary(try await db.risks.differenceGroups(current: assessment.id, previous: previous, workspace: workspace))
         }
     }
 

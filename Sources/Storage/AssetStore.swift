@@ -159,7 +159,11 @@ public struct AssetStore: Sendable {
         return found
     }
 
-    private func filtered(_ query: AssetQuery, in workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
+    /// Which side of "not reviewed since" a query takes: both (lists), or one (counts, so that each
+    /// side is one range of the workspace/status/reviewed index instead of a scan of every asset).
+    private enum ReviewSide { case either, never, before }
+
+    private func filtered(_ query: AssetQuery, in workspace: Workspace.ID, _ builder: SQLSelectBuilder, review side: ReviewSide = .either) -> SQLSelectBuilder {
         builder.where("workspace_id", .equal, workspace.uuid)
         if let search = Text.nonBlank(query.search) {
             builder.where { $0.where(lowerLike("code", search)).orWhere(lowerLike("name", search)).orWhere(lowerLike("location", search)) }
@@ -172,7 +176,11 @@ public struct AssetStore: Sendable {
         if let status = query.status { builder.where("status", .equal, status.rawValue) }
         if let before = query.reviewedBefore {
             builder.where("status", .equal, Asset.Status.active.rawValue)
-            builder.where { $0.where("last_reviewed_on", .is, SQLLiteral.null).orWhere("last_reviewed_on", .lessThan, before.description) }
+            switch side {
+            case .either: builder.where { $0.where("last_reviewed_on", .is, SQLLiteral.null).orWhere("last_reviewed_on", .lessThan, before.description) }
+            case .never: builder.where("last_reviewed_on", .is, SQLLiteral.null)
+            case .before: builder.where("last_reviewed_on", .lessThan, before.description)
+            }
         }
         return builder
     }
@@ -209,8 +217,12 @@ public struct AssetStore: Sendable {
     }
 
     public func count(in workspace: Workspace.ID, query: AssetQuery) async throws -> Int {
-        try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("assets"))
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+        func count(_ side: ReviewSide) async throws -> Int {
+            try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("assets"), review: side)
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+        guard query.reviewedBefore != nil else { return try await count(.either) }
+        return try await count(.never) + count(.before)
     }
 
     /// Every asset in code order, streamed a page at a time (exports).

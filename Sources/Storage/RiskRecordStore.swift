@@ -302,6 +302,27 @@ public struct RiskRecordStore: Sendable {
         }
     }
 
+    /// The risks of an assessment grouped by review outcome, whether they were carried from the
+    /// previous assessment, and which way their score moved: counted here, not read row by row.
+    public func differenceGroups(current: RiskAssessment.ID, previous: RiskAssessment.ID, workspace: Workspace.ID) async throws -> [RiskDifference.Group] {
+        let now = "coalesce(cur.residual_score, cur.inherent_score)", then = "coalesce(prev.residual_score, prev.inherent_score)"
+        let query: SQLQueryString = """
+            SELECT cur.review AS review, CASE WHEN prev.id IS NULL THEN 0 ELSE 1 END AS carried,
+            CASE WHEN prev.id IS NULL OR \(unsafeRaw: now) IS NULL OR \(unsafeRaw: then) IS NULL THEN NULL
+                 WHEN \(unsafeRaw: now) > \(unsafeRaw: then) THEN 'up' WHEN \(unsafeRaw: now) < \(unsafeRaw: then) THEN 'down' ELSE 'same' END AS direction,
+            count(*) AS n
+            FROM risks cur LEFT JOIN risks prev ON prev.id = cur.previous_id AND prev.assessment_id = \(bind: previous.uuid)
+            WHERE cur.assessment_id = \(bind: current.uuid) AND cur.workspace_id = \(bind: workspace.uuid)
+            GROUP BY 1, 2, 3
+            """
+        return try await sql.raw(query).all().map { row in
+            RiskDifference.Group(review: Risk.Review(rawValue: try row.decode(column: "review", as: String.self)) ?? .new,
+                                 carried: try row.decode(column: "carried", as: Int.self) == 1,
+                                 direction: try row.decode(column: "direction", as: String?.self).flatMap(RiskDifference.Direction.init(rawValue:)),
+                                 count: try row.decode(column: "n", as: Int.self))
+        }
+    }
+
     /// The next free `R-nnn` code of an assessment.
     public func nextCode(in assessment: RiskAssessment.ID) async throws -> String {
         let codes = try await sql.select().column("code").from("risks").where("assessment_id", .equal, assessment.uuid).all()

@@ -281,11 +281,18 @@ import TestSupport
             _ = try await risks.review(w.access, carried[1].id, outcome: .closed, expectedVersion: nil, context: w.context)
             _ = try await risks.update(w.access, carried[2].id, RiskInput(residual: RatingInput(threat: 1, vulnerability: 1)), expectedVersion: carried[2].version,
                                        context: w.context)
+            _ = try await risks.create(w.access, assessment: second.id, RiskInput(scenario: "新しいクラウドサービスの設定不備"), context: w.context)
             let difference = try await assessments.difference(w.access, try await assessments.load(w.access, second.id))
-            #expect(difference?.count(.unchanged) == 1 && difference?.count(.closed) == 1 && difference?.count(.changed) == 1)
+            #expect(difference?.count(.unchanged) == 1 && difference?.count(.closed) == 1 && difference?.count(.changed) == 1 && difference?.count(.new) == 1)
             #expect(difference?.wentDown == 1)
+            // The counts the database makes are the ones the rule makes from every risk of both years.
+            let everyRisk = try await app.services.store.read { db in
+                RiskDifference.between(current: try await db.risks.all(in: second.id, workspace: w.access.workspaceID),
+                                       previous: try await db.risks.all(in: first.id, workspace: w.access.workspaceID))
+            }
+            #expect(difference == everyRisk.summary)
             let third = try await assessments.create(w.access, AssessmentInput(name: "2027年度"), carryForwardFrom: second.id, context: w.context)
-            #expect(try await risks.count(w.access, assessment: third.id, query: RiskQuery()) == 2, "a closed risk is not carried forward")
+            #expect(try await risks.count(w.access, assessment: third.id, query: RiskQuery()) == 3, "a closed risk is not carried forward; the new one is")
         }
     }
 

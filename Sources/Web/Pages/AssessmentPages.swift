@@ -237,7 +237,7 @@ struct AssessmentPages {
         }
     }
 
-    static func differenceCard(_ c: PageContext, _ d: RiskDifference, base: String) -> HTML {
+    static func differenceCard(_ c: PageContext, _ d: RiskDifference.Summary, base: String) -> HTML {
         func item(_ key: String, _ count: Int, _ filter: String) -> HTML {
             "<li><a href=\"\(base)?\(filter)#register\"><strong>\(count)</strong> \(c.t(key))</a></li>"
         }
