@@ -11,6 +11,7 @@ public enum Migrations {
         AddSortNamesAndTrailIndexes(),
         CreateRiskRegisters(),
         AddWorkCountIndexes(),
+        AddRiskSummaryIndexes(),
     ]
 }
 
