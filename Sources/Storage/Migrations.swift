@@ -12,6 +12,7 @@ public enum Migrations {
         CreateRiskRegisters(),
         AddWorkCountIndexes(),
         AddRiskSummaryIndexes(),
+        AddSortKeyIndexes(),
     ]
 }
 

@@ -231,3 +231,29 @@ struct AddRiskSummaryIndexes: AsyncMigration {
         for (name, _) in Self.indexes { try await sql.drop(index: name).run() }
     }
 }
+
+/// Registers sorted by value or score read one index in order instead of sorting every match:
+/// expression indexes on the sort keys as the lists write them, ending in the id that breaks ties.
+struct AddSortKeyIndexes: AsyncMigration {
+    var name: String { "0007_sort_key_indexes" }
+
+    static let indexes: [(name: String, table: String, columns: String)] = [
+        ("assets_value_order", "assets", "workspace_id, (coalesce(value, 0)), id"),
+        ("assets_kind_value_order", "assets", "workspace_id, kind, (coalesce(value, 0)), id"),
+        ("risks_inherent_order", "risks", "assessment_id, (coalesce(inherent_score, 0)), id"),
+        ("risks_residual_order", "risks", "assessment_id, (coalesce(residual_score, inherent_score, 0)), id"),
+        ("risks_level_residual_order", "risks", "assessment_id, inherent_level, (coalesce(residual_score, inherent_score, 0)), id"),
+    ]
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for index in Self.indexes {
+            try await sql.raw("CREATE INDEX \(ident: index.name) ON \(ident: index.table) (\(unsafeRaw: index.columns))").run()
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for index in Self.indexes { try await sql.drop(index: index.name).run() }
+    }
+}

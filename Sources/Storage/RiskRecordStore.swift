@@ -255,11 +255,14 @@ public struct RiskRecordStore: Sendable {
         }
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
             let key: any SQLExpression = numeric ? SQLBind(Int(cursor.key) ?? 0) : SQLBind(cursor.key)
+            // Ties go the same way as the key, so one index (key, id) serves the whole order.
+            let after: SQLBinaryOperator = numeric ? .lessThan : .greaterThan
             builder.where { group in
-                group.where(column, numeric ? .lessThan : .greaterThan, key).orWhere { $0.where(column, .equal, key).where("id", .greaterThan, SQLBind(id)) }
+                group.where(column, after, key).orWhere { $0.where(column, .equal, key).where("id", after, SQLBind(id)) }
             }
         }
-        let rows = try await builder.orderBy(column, (numeric ? SQLDirection.descending : SQLDirection.ascending) as any SQLExpression).orderBy("id").limit(page.limit + 1).all(RiskRow.self)
+        let direction = numeric ? SQLDirection.descending : SQLDirection.ascending
+        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).all(RiskRow.self)
         let items = Array(rows.prefix(page.limit))
         var next: String? = nil
         if rows.count > page.limit, let last = items.last {
@@ -575,3 +578,4 @@ extension TreatmentActionRow {
         version = try r.int("version")
     }
 }
+

@@ -323,6 +323,17 @@ import TestSupport
             let next = try await risks.list(w.access, assessment: assessment.id, query: RiskQuery(sort: .inherentDescending),
                                             page: PageRequest(limit: 10, cursor: ordered.nextCursor))
             #expect(next.items.map(\.inherentScore) == [18, 3, nil])
+            // One risk per page, in every order: each risk once, ties included.
+            let all = try await risks.count(w.access, assessment: assessment.id, query: RiskQuery())
+            for sort in RiskQuery.Sort.allCases {
+                var seen: [Risk.ID] = [], cursor: String? = nil
+                repeat {
+                    let page = try await risks.list(w.access, assessment: assessment.id, query: RiskQuery(sort: sort), page: PageRequest(limit: 1, cursor: cursor))
+                    seen += page.items.map(\.id)
+                    cursor = page.nextCursor
+                } while cursor != nil
+                #expect(all >= 4 && seen.count == all && Set(seen).count == all, "\(sort): \(seen.count) of \(all)")
+            }
         }
     }
 
