@@ -172,7 +172,11 @@ public struct AssetStore: Sendable {
         if let department = query.departmentID { builder.where("department_id", .equal, department.uuid) }
         if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
         if let classification = query.classification { builder.where("classification", .equal, classification) }
-        if let minimum = query.minimumValue { builder.where("value", .greaterThanOrEqual, minimum) }
+        if let minimum = query.minimumValue {
+            // Above zero the same test on the sort key, so the value-order index gives the range too.
+            if minimum > 0 { builder.where(SQLFunction("coalesce", args: SQLColumn("value"), SQLLiteral.numeric("0")), .greaterThanOrEqual, SQLBind(minimum)) }
+            else { builder.where("value", .greaterThanOrEqual, minimum) }
+        }
         if let status = query.status { builder.where("status", .equal, status.rawValue) }
         if let before = query.reviewedBefore {
             builder.where("status", .equal, Asset.Status.active.rawValue)
