@@ -139,10 +139,18 @@ public struct Store: Sendable {
         _ = try await sql().raw("SELECT 1 AS one").all()
     }
 
-    /// Prepares an SQLite file for concurrent readers and one writer.
+    /// Prepares an SQLite file for concurrent readers and one writer, and refreshes the planner's
+    /// statistics: without them SQLite prefers an index that avoids a sort over a selective one
+    /// (an asset's risks were found by walking every risk of the assessment in code order). A
+    /// sampled ANALYZE (400 rows per index) takes milliseconds even on a gigabyte file.
     public func tune() async throws {
         guard engine == .sqlite else { return }
         _ = try await sql().raw("PRAGMA journal_mode=WAL").all()
+        try await fluent().transaction { database in
+            let sql = database as! any SQLDatabase
+            _ = try await sql.raw("PRAGMA analysis_limit=400").all()
+            _ = try await sql.raw("ANALYZE").all()
+        }
     }
 
     /// A consistent copy of a live SQLite database (`VACUUM INTO`), taken while others keep writing.
