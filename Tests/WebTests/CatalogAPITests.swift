@@ -34,10 +34,12 @@ import VaporTesting
             #expect((guidance?["ja"]?["asks"] as? String)?.isEmpty == false && guidance?["en"]?["exclusion"] is String)
             #expect((items.first?["from2013"] as? [String]) == [])
 
-            let bad = try await app.api(.GET, base + "?theme=spiritual&new2022=maybe", token: token)
-            #expect(bad.status == .unprocessableEntity)
-            let fields = Set((try bad.json()["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String })
-            #expect(fields.contains("new2022") || fields.contains("theme"), "\(fields)")
+            // Each bad filter is named.
+            for (query, field) in [("theme=spiritual", "theme"), ("new2022=maybe", "new2022"), ("capability=Magic", "capability")] {
+                let bad = try await app.api(.GET, base + "?" + query, token: token)
+                let fields = (try bad.json()["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                #expect(bad.status == .unprocessableEntity && fields == [field], "\(query): \(fields)")
+            }
 
             // A 2022 control shows the 2013 controls it came from; A.-prefixed ids work.
             let control = try await app.api(.GET, base + "/A.5.15", token: token)

@@ -311,19 +311,11 @@ struct AssessmentPages {
     @Sendable func importFile(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
         let id = try assessmentID(req)
-        let form = try req.content.decode(DepartmentPages.ImportForm.self)
-        let c = try await PageContext.make(req)
-        let base = c.w("/risk-assessments/\(id)")
-        let dryRun = form.commit == nil
-        do {
-            guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
+        let base = try await PageContext.make(req).w("/risk-assessments/\(id)")
+        return try await ImportViews.respond(req, kind: "risks", action: "\(base)/import", back: base) { data, dryRun, _ in
             let result = try await RiskTransfer(req.meguri).importFile(access, assessment: id, data: data, dryRun: dryRun, context: try req.context())
-            let rows = result.rows.map { ImportViews.Row(number: $0.number, label: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"),
-                                                         outcome: $0.outcome.rawValue, link: nil) }
-            return PageResponse(status: .ok, html: ImportViews.page(c, kind: "risks", action: "\(base)/import", back: base,
-                                                                    result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
-        } catch DomainError.invalid(let errors) {
-            return PageResponse(status: .unprocessableEntity, html: ImportViews.page(c, kind: "risks", action: "\(base)/import", back: base, result: nil, errors: errors))
+            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"),
+                                                     outcome: $0.outcome.rawValue, link: nil) }
         }
     }
 

@@ -368,18 +368,10 @@ struct AssetPages {
 
     @Sendable func importFile(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
-        let form = try req.content.decode(DepartmentPages.ImportForm.self)
         let c = try await PageContext.make(req)
-        let dryRun = form.commit == nil
-        do {
-            guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
+        return try await ImportViews.respond(req, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets")) { data, dryRun, _ in
             let result = try await AssetTransfer(req.meguri).importFile(access, data: data, dryRun: dryRun, context: try req.context())
-            let rows = result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
-            return PageResponse(status: .ok, html: ImportViews.page(c, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"),
-                                                                    result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
-        } catch DomainError.invalid(let errors) {
-            return PageResponse(status: .unprocessableEntity, html: ImportViews.page(c, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"),
-                                                                                     result: nil, errors: errors))
+            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
         }
     }
 

@@ -178,18 +178,10 @@ struct DepartmentPages {
 
     @Sendable func importFile(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
-        let form = try req.content.decode(ImportForm.self)
         let c = try await PageContext.make(req)
-        let dryRun = form.commit == nil
-        do {
-            guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
+        return try await ImportViews.respond(req, kind: "departments", action: c.w("/departments/import"), back: c.w("/departments")) { data, dryRun, _ in
             let report = try await Departments(req.meguri).importCSV(access, data: data, dryRun: dryRun, context: try req.context())
-            let rows = report.rows.map { ImportViews.Row(number: $0.number, label: $0.name, outcome: $0.outcome.rawValue, link: nil) }
-            return PageResponse(status: .ok, html: ImportViews.page(c, kind: "departments", action: c.w("/departments/import"), back: c.w("/departments"),
-                                                                    result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
-        } catch DomainError.invalid(let errors) {
-            return PageResponse(status: .unprocessableEntity, html: ImportViews.page(c, kind: "departments", action: c.w("/departments/import"),
-                                                                                     back: c.w("/departments"), result: nil, errors: errors))
+            return report.rows.map { ImportViews.Row(number: $0.number, label: $0.name, outcome: $0.outcome.rawValue, link: nil) }
         }
     }
 }

@@ -269,21 +269,13 @@ struct MemberPages {
 
     @Sendable func importFile(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
-        let form = try req.content.decode(DepartmentPages.ImportForm.self)
         let c = try await PageContext.make(req)
-        let dryRun = form.commit == nil
-        do {
-            guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
+        return try await ImportViews.respond(req, kind: "members", action: c.w("/members/import"), back: c.w("/members")) { data, dryRun, c in
             let report = try await Members(req.meguri).importCSV(access, data: data, dryRun: dryRun, context: try req.context())
-            let rows = report.rows.map { row in
+            return report.rows.map { row in
                 ImportViews.Row(number: row.number, label: row.email, outcome: row.outcome.rawValue,
                                 link: row.invitationSecret.map { "\(c.baseURL)/invitation/\($0)" })
             }
-            return PageResponse(status: .ok, html: ImportViews.page(c, kind: "members", action: c.w("/members/import"), back: c.w("/members"),
-                                                                    result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
-        } catch DomainError.invalid(let errors) {
-            return PageResponse(status: .unprocessableEntity, html: ImportViews.page(c, kind: "members", action: c.w("/members/import"),
-                                                                                     back: c.w("/members"), result: nil, errors: errors))
         }
     }
 }

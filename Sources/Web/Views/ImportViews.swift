@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Vapor
 
 /// The CSV import page: upload, a dry run listing every row's outcome (or every rejected row with
 /// its number, column and reason), then the same file imported for real.
@@ -66,5 +67,25 @@ enum ImportViews {
         </form>
         </section>
         """)
+    }
+}
+
+extension ImportViews {
+    /// The upload posted from an import page: the whole flow every register shares. `run` imports
+    /// (or, on a dry run, only checks) the file and returns a row per record; invalid files come
+    /// back with every rejected row and nothing written.
+    static func respond(_ req: Request, kind: String, action: String, back: String,
+                        run: (_ data: Data, _ dryRun: Bool, _ c: PageContext) async throws -> [Row]) async throws -> PageResponse {
+        let form = try req.content.decode(DepartmentPages.ImportForm.self)
+        let c = try await PageContext.make(req)
+        let dryRun = form.commit == nil
+        do {
+            guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
+            let rows = try await run(data, dryRun, c)
+            return PageResponse(status: .ok, html: page(c, kind: kind, action: action, back: back,
+                                                        result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
+        } catch DomainError.invalid(let errors) {
+            return PageResponse(status: .unprocessableEntity, html: page(c, kind: kind, action: action, back: back, result: nil, errors: errors))
+        }
     }
 }
