@@ -60,6 +60,16 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case riskMethodManage
     /// Approve a risk assessment as a whole (top management).
     case assessmentApprove
+    /// Read the Statement of Applicability and its versions.
+    case soaRead
+    /// Decide SoA entries, add own controls, submit a version, import the SoA.
+    case soaManage
+    /// Approve or return a submitted SoA version (top management).
+    case soaApprove
+    /// Read the evidence store and download its files.
+    case evidenceRead
+    /// Add evidence and change the evidence one added (the secretariat: any).
+    case evidenceManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -67,15 +77,15 @@ public enum AccessPolicy {
     public static func permissions(of role: Role) -> Set<Permission> {
         switch role {
         case .secretariat:
-            return Set(Permission.allCases).subtracting([.assessmentApprove])
+            return Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])
         case .topManagement:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead]
         case .committeeMember, .internalAuditor:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]
         case .departmentOfficer:
-            return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage]
+            return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]
         case .employee:
             return [.workspaceRead, .assetsRead]
         }

@@ -136,6 +136,7 @@ public struct Assets: Sendable {
             guard access.maySteward(before.departmentID) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
             let risks = try await tx.assets.riskCount(id)
             if risks > 0 { throw DomainError.rule(code: "error.assetHasRisks", params: ["count": String(risks)]) }
+            try await tx.evidence.unlink(EvidenceLink(.asset, id.description), in: workspace)
             try await tx.assets.delete(id, in: workspace)
             try await tx.record(.change("asset", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as Asset?), context, at: now)
         }

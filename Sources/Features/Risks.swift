@@ -328,6 +328,7 @@ public struct Risks: Sendable {
                 throw DomainError.rule(code: "error.assessmentNotDraft")
             }
             guard try await Self.maySteward(access, before, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
+            try await tx.evidence.unlink(EvidenceLink(.risk, id.description), in: workspace)
             try await tx.risks.delete(id, in: workspace)
             try await tx.record(.change("risk", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as Risk?), context, at: now)
         }

@@ -30,6 +30,8 @@ public struct SecuritySettings: Sendable {
     public var failureWindow: TimeInterval = 15 * 60
     public var maxFailuresPerAccount = 5
     public var maxFailuresPerAddress = 20
+    /// The largest evidence file accepted (`MEGURI_EVIDENCE_MAX_MB`, default 25 MB).
+    public var evidenceMaxBytes = EvidenceRules.defaultMaxBytes
 
     public init() {}
 }

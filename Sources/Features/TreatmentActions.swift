@@ -172,6 +172,7 @@ public struct TreatmentActions: Sendable {
             guard let before = try await tx.actions.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "treatment_action") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "treatment_action", currentVersion: before.version) }
             guard try await maySteward(access, before, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
+            try await tx.evidence.unlink(EvidenceLink(.action, id.description), in: workspace)
             try await tx.actions.delete(id, in: workspace)
             try await tx.record(.change("treatment_action", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as TreatmentAction?),
                                 context, at: now)

@@ -13,6 +13,7 @@ public enum Migrations {
         AddWorkCountIndexes(),
         AddRiskSummaryIndexes(),
         AddSortKeyIndexes(),
+        CreateStatementAndEvidence(),
     ]
 }
 

@@ -220,6 +220,9 @@ public struct Reader: Sendable {
     public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: sql) }
     public var risks: RiskRecordStore { RiskRecordStore(sql: sql) }
     public var actions: TreatmentActionStore { TreatmentActionStore(sql: sql) }
+    public var ownControls: OwnControlStore { OwnControlStore(sql: sql) }
+    public var soa: SoAStore { SoAStore(sql: sql) }
+    public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
 }
 
 /// Everything a use case may touch inside its one transaction, including the audit trail.
@@ -250,4 +253,7 @@ public struct Writer: Sendable {
     public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: sql) }
     public var risks: RiskRecordStore { RiskRecordStore(sql: sql) }
     public var actions: TreatmentActionStore { TreatmentActionStore(sql: sql) }
+    public var ownControls: OwnControlStore { OwnControlStore(sql: sql) }
+    public var soa: SoAStore { SoAStore(sql: sql) }
+    public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
 }

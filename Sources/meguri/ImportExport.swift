@@ -8,11 +8,11 @@ import Web
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a register from CSV or Excel (all or nothing).")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks, soa }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, assets or risks") var register: Register
-    @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets and risks also .xlsx") var file: String
+    @Argument(help: "departments, members, assets, risks or soa") var register: Register
+    @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets, risks and soa also .xlsx") var file: String
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "risks: the assessment's id or name (default: the newest draft)") var assessment: String?
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
@@ -42,6 +42,16 @@ struct ImportCommand: AsyncParsableCommand {
                 let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: true)
                 let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, dryRun: dryRun, context: operatorContext())
                 report(result)
+            case .soa:
+                let outcome = try await Statement(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
+                report(outcome.result)
+                for proposal in outcome.review {
+                    let reason = proposal.review.map { meguri.services.localizer.text($0.code, .en, $0.params) } ?? ""
+                    printOut("review\t\(proposal.controlID)\t\(reason)")
+                }
+                if !outcome.review.isEmpty {
+                    printOut("\(outcome.review.count) entries \(dryRun ? "would wait" : "wait") for a person's decision: \(meguri.configuration.baseURL)/w/\(workspace)/soa?warning=reviewNeeded")
+                }
             }
         }
     }
@@ -70,15 +80,16 @@ enum AssessmentChoice {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan" }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets, risks or treatment-plan") var register: Register
+    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan or soa") var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
-    @Option(help: "assets, risks and treatment-plan: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets, risks, treatment-plan and soa: csv or xlsx (default csv)") var format: String = "csv"
     @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
+    @Option(name: .customLong("version"), help: "soa: a submitted version's number (default: the statement as it stands)") var soaVersion: Int?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
     func run() async throws {
@@ -101,6 +112,8 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await RiskTransfer(meguri.services).export(access, assessment: target.id, format: format, language: language, encoding: encoding)
             case .treatmentPlan:
                 return try await TreatmentActions(meguri.services).export(access, query: ActionQuery(sort: .risk), format: format, language: language, encoding: encoding)
+            case .soa:
+                return try await Statement(meguri.services).export(access, format: format, language: language, version: soaVersion, encoding: encoding)
             }
         }
         if let output {

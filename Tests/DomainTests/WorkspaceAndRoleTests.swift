@@ -48,13 +48,13 @@ import Testing
 
 @Suite struct AccessPolicyTable {
     @Test(arguments: [
-        (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove])),
-        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove]),
-        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead]),
-        (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage]),
-        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead]),
+        (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])),
+        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead]),
+        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
+        (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage]),
+        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
         (.employee, [.workspaceRead, .assetsRead]),
-        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead]),
+        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
     ] as [(Role, Set<Permission>)])
     func eachRoleHasExactlyItsPermissions(role: Role, expected: Set<Permission>) {
         #expect(AccessPolicy.permissions(of: role) == expected)

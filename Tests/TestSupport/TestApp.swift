@@ -139,7 +139,19 @@ public struct TestApp: Sendable {
                                                               ownerID: .some(owner), treatment: "modify", controls: ["5.15"]), context: context)
         let action = try await TreatmentActions(services).create(access, ActionInput(title: "アクセス権の見直し", riskIDs: [risk.id], ownerID: .some(owner)),
                                                                  context: context)
+        // The statement's records: an own control, a file of evidence, one submitted version waiting for approval.
+        let own = try await OwnControls(services).create(access, OwnControlInput(code: "GRP-01", titleJa: "グループ情報セキュリティ方針", titleEn: "Group security policy"),
+                                                         context: context)
+        let evidence = try await EvidenceFiles(services).create(access, EvidenceInput(title: "アクセス権棚卸し記録", links: ["control:5.15", "action:\(action.id)"]),
+                                                                file: UploadedFile(name: "棚卸し.pdf", data: Data("%PDF-1.4 test".utf8)), context: context)
+        let lines = try await Statement(services).current(access)
+        let now = services.now
+        try await services.store.write { tx in
+            try await tx.soa.insert(SoAVersion(workspaceID: access.workspaceID, number: 1, submittedBy: access.user.id, submittedAt: now, entries: lines))
+        }
         return ["assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
+                "ownControlID": own.id.description, "ownControlId": own.id.description, "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
+                "number": "1", "versionNumber": "1", "soaControlId": "5.15",
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }

@@ -94,7 +94,10 @@ import TestSupport
                       "/w/acme/risk-assessments/\(parameters["assessmentID"]!)?cell=inherent:4:3&level=nonsense&sort=bad",
                       "/w/acme/assets?type=bad&owner=nobody@example.com", "/w/acme/treatment-plan?overdue=1&owner=me",
                       "/w/acme/risk-method/\(draft.id)", "/w/acme/controls?theme=technological&type=Detective&new2022=1",
-                      "/w/acme/controls?theme=bad&new2022=maybe", "/w/acme/controls?q=存在しない", "/w/acme/controls/5.1"]
+                      "/w/acme/controls?theme=bad&new2022=maybe", "/w/acme/controls?q=存在しない", "/w/acme/controls/5.1",
+                      "/w/acme/soa?warning=any&theme=own", "/w/acme/soa?decision=bad&warning=nonsense", "/w/acme/soa/GRP-01", "/w/acme/soa/5.15",
+                      "/w/acme/soa/compare?from=1", "/w/acme/soa/compare?from=1&to=1", "/w/acme/soa/print?version=1", "/w/acme/soa/print",
+                      "/w/acme/evidence?validity=expired&control=5.15", "/w/acme/evidence?validity=bad", "/w/acme/evidence?target=action:\(parameters["actionID"]!)"]
             for path in paths {
                 if path.hasSuffix(".csv") || path.hasPrefix("/static") || path.hasPrefix("/favicon") { continue }
                 let response = try await app.get(path, session: session, headers: ["Accept-Language": language.rawValue])

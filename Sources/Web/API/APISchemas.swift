@@ -6,6 +6,8 @@ enum APISchemas {
         switch name {
         case "slug": ["type": "string", "pattern": "^[a-z][a-z0-9-]{0,38}[a-z0-9]$"]
         case "controlId": ["type": "string", "pattern": "^(A\\.)?[5-8]\\.[0-9]{1,2}$"]
+        case "soaControlId": ["type": "string", "pattern": "^[A-Za-z0-9._-]{1,22}$"]
+        case "versionNumber": .integer(minimum: 1)
         default: .string(format: "uuid")
         }
     }
@@ -21,6 +23,10 @@ enum APISchemas {
         case "riskId": "A risk's id"
         case "actionId": "A treatment action's id"
         case "controlId": "An Annex A control's id (8.5 or A.8.5)"
+        case "soaControlId": "An Annex A control's id (8.5 or A.8.5) or an own control's code"
+        case "versionNumber": "A submitted SoA version's number"
+        case "evidenceId": "A piece of evidence's id"
+        case "ownControlId": "An own control's id"
         default: name
         }
     }
@@ -114,7 +120,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all + CatalogSchemas.all)
+    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

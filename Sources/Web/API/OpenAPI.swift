@@ -164,6 +164,8 @@ enum OpenAPIDocument {
                     pairs.append(("content", .object([("text/csv", .object([("schema", ["type": "string"])])),
                                                       ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                        .object([("schema", ["type": "string", "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])]))])))
+                } else if response.schema == "File" {
+                    pairs.append(("content", .object([("application/octet-stream", .object([("schema", ["type": "string"])]))])))
                 } else if let schema = response.schema {
                     let media = schema == "Problem" ? "application/problem+json" : (schema == "CSV" ? "text/csv" : "application/json")
                     let schemaJSON: JSON = schema == "CSV" ? ["type": "string"] : .ref(schema)

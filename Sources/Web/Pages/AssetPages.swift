@@ -283,6 +283,7 @@ struct AssetPages {
         }
         let departments = try await Departments(req.meguri).all(access)
         let labels = try await Assets(req.meguri).classifications(access)
+        let evidence = try await EvidenceFiles(req.meguri).linked(access, to: EvidenceLink(.asset, asset.id.description))
         func row(_ key: String, _ value: String?) -> HTML { "<dt>\(c.t(key))</dt><dd>\(value ?? "—")</dd>" }
         return Layout.page(c, title: "\(asset.code) \(asset.name)", """
         \(Components.pageHeader("\(asset.code) \(asset.name)", subtitle: c.t("cap.assets"), actions: HTML("""
@@ -311,6 +312,7 @@ struct AssetPages {
         \(riskRows.isEmpty ? Components.empty(c.t("assets.noRisks")) : HTML("<table class=\"table\"><thead><tr><th>\(c.t("field.riskCode"))</th><th>\(c.t("field.scenario"))</th><th>\(c.t("risk.inherent"))</th><th>\(c.t("risk.residual"))</th></tr></thead><tbody>\(riskRows)</tbody></table>"))
         </section>
         """)))
+        \(HTML.when(access.allows(.evidenceRead), EvidenceViews.card(c, evidence, target: EvidenceLink(.asset, asset.id.description), canAdd: access.allows(.evidenceManage), today: access.today)))
         \(HTML.when(manage, HTML("""
         <section class="card danger-zone"><h2>\(c.t("assets.delete"))</h2><p>\(c.t("assets.deleteHint"))</p>
         \(Form.open(c.w("/assets/\(asset.id)/delete"), c))\(Form.version(asset.version))<div class="actions"><button type="submit" class="danger">\(c.t("form.delete"))</button></div>\(Form.close())</section>

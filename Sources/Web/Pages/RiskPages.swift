@@ -255,6 +255,7 @@ struct RiskPages {
             """
         }
         let isOwner = risk.ownerID == access.user.id
+        let evidence = try await EvidenceFiles(req.meguri).linked(access, to: EvidenceLink(.risk, risk.id.description))
         let acceptable = risk.residualScore.map(method.isAcceptable) ?? risk.inherentScore.map(method.isAcceptable) ?? true
         return Layout.page(c, title: "\(risk.code) \(asset?.name ?? "")", """
         \(Components.pageHeader("\(risk.code)\(asset.map { " — \($0.code) \($0.name)" } ?? "")", subtitle: assessment.name, actions: HTML("""
@@ -300,6 +301,7 @@ struct RiskPages {
         \(actionRows.isEmpty ? Components.empty(c.t("risk.noActions")) : HTML("<table class=\"table\"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead><tbody>\(actionRows)</tbody></table>"))
         \(HTML.when(access.allows(.risksManage), HTML("<p><a class=\"button\" href=\"\(c.w("/treatment-plan"))?risk=\(Components.encode(risk.code))&amp;assessment=\(assessment.id)#new\">\(c.t("plan.newForRisk"))</a></p>")))
         </section>
+        \(HTML.when(access.allows(.evidenceRead), EvidenceViews.card(c, evidence, target: EvidenceLink(.risk, risk.id.description), canAdd: access.allows(.evidenceManage), today: access.today)))
         \(HTML.when(manage, HTML("""
         <section class="card danger-zone"><h2>\(c.t("risk.delete"))</h2><p>\(c.t("risk.deleteHint"))</p>
         \(Form.open("\(base)/delete", c))\(Form.version(risk.version))<div class="actions"><button type="submit" class="danger">\(c.t("form.delete"))</button></div>\(Form.close())</section>

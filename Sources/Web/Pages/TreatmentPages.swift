@@ -225,6 +225,7 @@ struct TreatmentPages {
         let base = c.w("/treatment-actions/\(action.id)")
         let statusOptions = TreatmentAction.Status.allCases.map { (value: $0.rawValue, label: c.t("plan.status.\($0.rawValue)")) }
         let linked: [HTML] = action.riskIDs.compactMap { risks[$0] }.sorted { $0.code < $1.code }.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\($0.code)</a>" }
+        let evidence = try await EvidenceFiles(req.meguri).linked(access, to: EvidenceLink(.action, action.id.description))
         func row(_ key: String, _ value: HTML?) -> HTML { "<dt>\(c.t(key))</dt><dd>\(value ?? "—")</dd>" }
         return Layout.page(c, title: action.title, """
         \(Components.pageHeader(action.title, subtitle: c.t("cap.riskTreatment"), actions: HTML("""
@@ -264,6 +265,7 @@ struct TreatmentPages {
         \(Form.close())
         </section>
         """)))
+        \(HTML.when(access.allows(.evidenceRead), EvidenceViews.card(c, evidence, target: EvidenceLink(.action, action.id.description), canAdd: access.allows(.evidenceManage), today: access.today)))
         \(HTML.when(plans, HTML("""
         <section class="card danger-zone"><h2>\(c.t("plan.delete"))</h2>
         \(Form.open("\(base)/delete", c))\(Form.version(action.version))<div class="actions"><button type="submit" class="danger">\(c.t("form.delete"))</button></div>\(Form.close())</section>

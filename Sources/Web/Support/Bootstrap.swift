@@ -52,8 +52,10 @@ public struct Meguri: Sendable {
             let store = Store(databases: app.databases, location: configuration.database, logger: app.logger)
             let catalog = try CatalogLoader.loadBundled()
             let localizer = try Localizer.bundled()
+            var security = SecuritySettings()
+            security.evidenceMaxBytes = configuration.evidenceMaxMegabytes * 1024 * 1024
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
-                                       catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer)
+                                       catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security)
             app.storage[ServicesKey.self] = services
             app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
             app.storage[ConfigurationKey.self] = configuration
@@ -137,12 +139,16 @@ enum Routes {
         RiskPages().register(routes)
         TreatmentPages().register(routes)
         ControlPages().register(routes)
+        SoAPages().register(routes)
+        EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
         AssetAPI(registry: registry).register(routes)
         RiskAPI(registry: registry).register(routes)
         CatalogAPI(registry: registry).register(routes)
+        SoAAPI(registry: registry).register(routes)
+        EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }
 }

@@ -17,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var publicURL: String?
     /// Connections per event loop to PostgreSQL.
     public var postgresPoolSize: Int
+    /// The largest evidence file accepted, in megabytes (`MEGURI_EVIDENCE_MAX_MB`, default 25).
+    public var evidenceMaxMegabytes: Int = 25
 
     public init(database: DatabaseLocation = .sqliteFile(DatabaseLocation.defaultSQLiteFile), host: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, bcryptCost: Int = 12, adminEmail: String? = nil, adminPassword: String? = nil,
@@ -60,6 +62,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(setting: "MEGURI_PUBLIC_URL", reason: "must be an http:// or https:// address, not '\(url)'")
             }
             config.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        if let megabytes = value("MEGURI_EVIDENCE_MAX_MB") {
+            guard let number = Int(megabytes), (1...1024).contains(number) else {
+                throw ConfigurationError(setting: "MEGURI_EVIDENCE_MAX_MB", reason: "must be a whole number of megabytes from 1 to 1024 (default 25), not '\(megabytes)'")
+            }
+            config.evidenceMaxMegabytes = number
         }
         if let pool = value("MEGURI_POSTGRES_POOL") {
             guard let parsed = Int(pool), (1...64).contains(parsed) else {

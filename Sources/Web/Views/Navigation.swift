@@ -22,11 +22,12 @@ enum Navigation {
             Capability(key: "riskAssessment", clauses: "6.1.2, 8.2", path: "/risk-assessments"),
             Capability(key: "riskTreatment", clauses: "6.1.3, 8.3", path: "/treatment-plan"),
             Capability(key: "controls", clauses: "Annex A, 4–10", path: "/controls"),
-            Capability(key: "soa", clauses: "6.1.3 d", path: nil),
+            Capability(key: "soa", clauses: "6.1.3 d", path: "/soa"),
             Capability(key: "objectives", clauses: "6.2", path: nil),
         ]),
         Phase(key: "do", capabilities: [
             Capability(key: "operations", clauses: "8.1", path: nil),
+            Capability(key: "evidence", clauses: "7.5, 9.1", path: "/evidence"),
             Capability(key: "training", clauses: "7.2, 7.3, A.6.3", path: nil),
             Capability(key: "incidents", clauses: "A.5.24–5.28", path: nil),
             Capability(key: "vulnerabilities", clauses: "A.8.8", path: nil),

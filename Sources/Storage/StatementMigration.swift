@@ -1,0 +1,111 @@
+import Domain
+import FluentKit
+import Foundation
+import SQLKit
+
+/// Own controls, the Statement of Applicability (entries, versions, settings) and the evidence
+/// store, whose files live in the database so a backup and several app instances need nothing else.
+struct CreateStatementAndEvidence: AsyncMigration {
+    var name: String { "0008_statement_and_evidence" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("own_controls")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("code", .string, .required)
+            .field("code_key", .string, .required)
+            .field("title_ja", .string, .required)
+            .field("title_en", .string, .required)
+            .field("description", .string)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "workspace_id", "code_key")
+            .create()
+
+        try await database.schema("soa_entries")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("control_id", .string, .required)
+            .field("decision", .string, .required)
+            .field("justification", .string)
+            .field("implementation", .string)
+            .field("owner_id", .uuid, .references("users", "id"))
+            .field("description", .string)
+            .field("documents", .string)
+            .field("review_reason", .string)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .unique(on: "workspace_id", "control_id")
+            .create()
+
+        try await database.schema("soa_versions")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("number", .int, .required)
+            .field("status", .string, .required)
+            .field("submitted_by", .uuid, .required)
+            .field("submitted_at", .datetime, .required)
+            .field("decided_by", .uuid)
+            .field("decided_at", .datetime)
+            .field("note", .string)
+            .field("entries_json", .string, .required)
+            .field("version", .int, .required)
+            .unique(on: "workspace_id", "number")
+            .create()
+
+        try await database.schema("soa_settings")
+            .field("id", .uuid, .identifier(auto: false), .references("workspaces", "id"))
+            .field("freshness_months", .int, .required)
+            .field("version", .int, .required)
+            .create()
+
+        try await database.schema("evidence")
+            .field("id", .uuid, .identifier(auto: false))
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("title", .string, .required)
+            .field("kind", .string, .required)
+            .field("url", .string)
+            .field("file_name", .string)
+            .field("content_type", .string)
+            .field("size", .int)
+            .field("sha256", .string)
+            .field("collected_on", .string, .required)
+            .field("collected_by", .uuid)
+            .field("valid_until", .string)
+            .field("notes", .string)
+            .field("created_by", .uuid)
+            .field("created_at", .datetime, .required)
+            .field("updated_at", .datetime, .required)
+            .field("version", .int, .required)
+            .create()
+
+        try await database.schema("evidence_files")
+            .field("id", .uuid, .identifier(auto: false), .references("evidence", "id"))
+            .field("workspace_id", .uuid, .required)
+            .field("content", .data, .required)
+            .create()
+
+        try await database.schema("evidence_links")
+            .field("evidence_id", .uuid, .required, .references("evidence", "id"))
+            .field("workspace_id", .uuid, .required)
+            .field("target", .string, .required)
+            .field("target_id", .string, .required)
+            .unique(on: "evidence_id", "target", "target_id")
+            .create()
+
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "evidence_workspace_collected").on("evidence").column("workspace_id").column("collected_on").column("id").run()
+        try await sql.create(index: "evidence_workspace_valid").on("evidence").column("workspace_id").column("valid_until").run()
+        try await sql.create(index: "evidence_links_target").on("evidence_links").column("workspace_id").column("target").column("target_id").column("evidence_id").run()
+        try await sql.create(index: "risks_assessment_controls").on("risks").column("assessment_id").column("controls").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "risks_assessment_controls").run()
+        for table in ["evidence_links", "evidence_files", "evidence", "soa_settings", "soa_versions", "soa_entries", "own_controls"] {
+            try await database.schema(table).delete()
+        }
+    }
+}
