@@ -437,7 +437,7 @@ public struct Statement: Sendable {
         ("title", ["title", "管理策名", "タイトル", "名称"], false),
         ("theme", ["theme", "分類", "テーマ"], false),
         ("risks", ["risks", "リスク", "関連リスク"], false),
-        ("evidence", ["evidence", "証拠", "証拠数"], false),
+        ("evidence", ["evidence", "証跡", "証跡数", "エビデンス"], false),
         ("documents", ["documents", "文書", "関連文書"], false),
     ]
 
@@ -521,7 +521,9 @@ public struct Statement: Sendable {
                 + (proposal.from2013.isEmpty ? "" : " ← " + proposal.from2013.joined(separator: ", "))
             var comparable = after
             comparable.updatedAt = before?.updatedAt ?? now
-            if let before, comparable == before {
+            let blank = before == nil && after.decision == .undecided && after.justification == nil && after.description == nil && after.documents == nil
+                && after.ownerID == nil && after.reviewReason == nil
+            if blank || before.map({ comparable == $0 }) == true {
                 report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: .unchanged, notes: notes))
                 continue
             }
