@@ -42,6 +42,34 @@ extension TestApp {
         return try await meguri.app.testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(bytes: data))
     }
 
+    /// A multipart/form-data body as a browser sends it: fields, then one file.
+    public static func multipart(_ fields: [String: String], file: (field: String, name: String, data: Data)?) -> (body: Data, contentType: String) {
+        let boundary = "----MeguriTest\(UUID().uuidString)"
+        var body = Data()
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        if let file {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.field)\"; filename=\"\(file.name)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8))
+            body.append(file.data)
+            body.append(Data("\r\n".utf8))
+        }
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+
+    /// Posts a multipart form as a browser does (session cookie and CSRF token), or to the API with a token.
+    public func postMultipart(_ path: String, fields: [String: String], file: (field: String, name: String, data: Data)?,
+                              session: (cookie: String, csrf: String)? = nil, token: String? = nil) async throws -> TestingHTTPResponse {
+        var all = fields
+        if let session, all["_csrf"] == nil { all["_csrf"] = session.csrf }
+        let (body, contentType) = Self.multipart(all, file: file)
+        var headers: HTTPHeaders = ["Content-Type": contentType, "Content-Length": String(body.count)]
+        if let session { headers.replaceOrAdd(name: .cookie, value: session.cookie) }
+        if let token { headers.replaceOrAdd(name: .authorization, value: "Bearer \(token)"); headers.replaceOrAdd(name: .accept, value: "application/json") }
+        return try await meguri.app.testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
     public static func formEncode(_ fields: [String: String]) -> String {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         return fields.sorted { $0.key < $1.key }.map {
