@@ -23,6 +23,25 @@ public struct ControlCatalog: Sendable {
         return Page(items: items, nextCursor: next)
     }
 
+    /// Annex A then the workspace's own controls (which have no attributes, so any attribute
+    /// filter leaves them out), paged by id.
+    public func listWithOwn(_ access: WorkspaceAccess, query: ControlQuery, page: PageRequest) async throws -> Page<SoAControl> {
+        try access.require(.workspaceRead)
+        var all = catalog.controls(matching: query).map(SoAControl.annex)
+        let attributeFree = query.theme == nil && query.controlType == nil && query.property == nil && query.concept == nil && query.capability == nil
+            && query.domain == nil && !query.newIn2022
+        if attributeFree {
+            let needle = Text.nonBlank(query.search)?.lowercased()
+            let own = try await services.store.read { try await $0.ownControls.all(in: access.workspaceID) }
+            all += own.filter { o in needle.map { n in [o.code.lowercased(), o.titleJa.lowercased(), o.titleEn.lowercased()].contains { $0.contains(n) } } ?? true }
+                .map(SoAControl.own)
+        }
+        if let cursor = page.cursor.flatMap(Cursor.decode), let index = all.firstIndex(where: { $0.id == cursor.key }) { all = Array(all[(index + 1)...]) }
+        let items = Array(all.prefix(page.limit))
+        let next = all.count > page.limit ? items.last.map { Cursor(key: $0.id, id: Self.cursorID).encoded } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
     public func count(_ access: WorkspaceAccess, query: ControlQuery) throws -> Int {
         try access.require(.workspaceRead)
         return catalog.controls(matching: query).count

@@ -127,6 +127,21 @@ import TestSupport
         #expect(riskImport.status == 0 && riskImport.output.contains("1 new"), "\(riskImport.output) \(riskImport.error)")
         let register = try Self.run(["export", "risks", "--workspace", "sample", "--assessment", "2026年度", "--lang", "en"], database: database)
         #expect(register.status == 0 && register.output.contains("R-001") && register.output.contains("5.15"), "\(register.output) \(register.error)")
+
+        // Last year's SoA, written against the 2013 ids: mapped, with the review list printed.
+        let soa2013 = folder.appendingPathComponent("soa2013.csv")
+        try "管理策番号,適用,理由,実施状況\nA.9.4.2,適用,全システムでSSO,実施済み\nA.5.1.1,適用,方針あり,実施済み\n".write(to: soa2013, atomically: true, encoding: .utf8)
+        let soaDry = try Self.run(["import", "soa", soa2013.path, "--workspace", "sample", "--dry-run"], database: database)
+        #expect(soaDry.status == 0 && soaDry.output.contains("A.8.5 ← A.9.4.2") && soaDry.output.contains("review\t5.1\tSeveral 2013 controls"), "\(soaDry.output) \(soaDry.error)")
+        #expect(soaDry.output.contains("12 entries would wait for a person's decision"), "\(soaDry.output)")
+        #expect(try Self.run(["import", "soa", soa2013.path, "--workspace", "sample"], database: database).status == 0)
+        let soaBook = folder.appendingPathComponent("soa.xlsx")
+        let soaExport = try Self.run(["export", "soa", "--workspace", "sample", "--format", "xlsx", "--lang", "en", "-o", soaBook.path], database: database)
+        let soaBytes = try Data(contentsOf: soaBook)
+        #expect(soaExport.status == 0 && soaBytes.starts(with: [0x50, 0x4B, 0x03, 0x04]), "\(soaExport.error)")
+        let soaCSV = try Self.run(["export", "soa", "--workspace", "sample"], database: database)
+        #expect(soaCSV.output.contains("A.8.5,技術的管理策") && soaCSV.output.contains("全システムでSSO"), "\(soaCSV.output)")
+        #expect(try Self.run(["export", "soa", "--workspace", "sample", "--version", "4"], database: database).status != 0)
         #expect(try Self.run(["audit", "verify"], database: database).status == 0)
     }
 

@@ -136,6 +136,24 @@ import VaporTesting
         }
     }
 
+    @Test func ownControlsAreAddedAndListedAfterAnnexA() async throws {
+        try await TestApp.with(.sqlite) { app in
+            let p = try await setUp(app)
+            let bad = try await app.api(.POST, "/api/v1/workspaces/acme/own-controls", token: p.secretariat, json: #"{"code":"8.5","titleJa":"x","titleEn":"x"}"#)
+            #expect(bad.status == .unprocessableEntity)
+            let created = try await app.api(.POST, "/api/v1/workspaces/acme/own-controls", token: p.secretariat,
+                                            json: #"{"code":"GRP-01","titleJa":"グループ方針","titleEn":"Group policy","description":"親会社の規程"}"#)
+            #expect(created.status == .created)
+            #expect(try await app.api(.POST, "/api/v1/workspaces/acme/own-controls", token: p.officer, json: #"{"code":"X-1","titleJa":"x","titleEn":"x"}"#).status == .forbidden)
+            let all = try await app.api(.GET, "/api/v1/workspaces/acme/controls?limit=200", token: p.committee).json()["items"] as? [[String: Any]] ?? []
+            #expect(all.count == 94 && all.last?["id"] as? String == "GRP-01" && all.last?["kind"] as? String == "own")
+            let people = try await app.api(.GET, "/api/v1/workspaces/acme/controls?theme=people", token: p.committee).json()["items"] as? [[String: Any]] ?? []
+            #expect(people.count == 8)
+            let entry = try await app.api(.GET, "/api/v1/workspaces/acme/soa/entries/GRP-01", token: p.committee).json()
+            #expect(entry["kind"] as? String == "own" && entry["titleJa"] as? String == "グループ方針")
+        }
+    }
+
     @Test func thePagesUploadEvidenceDecideAnEntryAndImportA2013Statement() async throws {
         try await TestApp.with(.sqlite) { app in
             let admin = try await app.user("admin@example.co.jp", admin: true)

@@ -11,7 +11,7 @@ struct CatalogAPI {
     func register(_ routes: any RoutesBuilder) {
         let base: [PathComponent] = ["api", "v1", "workspaces", ":slug"]
         routes.api(.GET, base + ["controls"], access: .workspace(.workspaceRead), registry: registry,
-                   operation: .init(id: "listControls", summary: "Annex A controls, filtered by theme and attribute, in catalog order", tag: "Catalog",
+                   operation: .init(id: "listControls", summary: "Annex A controls in catalog order, then the workspace's own controls (left out by any attribute filter)", tag: "Catalog",
                                     parameters: CatalogAPI.filters + [Query.limit, Query.cursor],
                                     responses: [(200, "A page of controls", "ControlList", false)]), use: list)
         routes.api(.GET, base + ["controls", ":controlId"], access: .workspace(.workspaceRead), registry: registry,
@@ -35,13 +35,13 @@ struct CatalogAPI {
         Parameters.query("new2022", "true: only the controls with no 2013 predecessor", schema: ["type": "boolean"]),
     ]
 
-    @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<ControlResource>> {
+    @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<ControlItemResource>> {
         let access = try req.access()
         var filters = ControlPages.Filters(req)
         filters.new2022 = try parseBool(req.query[String.self, at: "new2022"], field: "new2022") ? "1" : nil
         let catalog = ControlCatalog(req.meguri)
-        let page = try catalog.list(access, query: try filters.query(), page: try req.pageRequest())
-        return JSONBody(value: ListResource(items: page.items.map { ControlResource(control: $0, catalog: catalog) }, nextCursor: page.nextCursor))
+        let page = try await catalog.listWithOwn(access, query: try filters.query(), page: try req.pageRequest())
+        return JSONBody(value: ListResource(items: page.items.map { ControlItemResource(item: $0, catalog: catalog) }, nextCursor: page.nextCursor))
     }
 
     @Sendable func get(_ req: Request) async throws -> JSONBody<ControlResource> {
@@ -71,13 +71,33 @@ struct GuidanceResource: JSONWritable {
     }
 }
 
+/// An Annex A control or an own one, in the shape of `Control`.
+struct ControlItemResource: JSONWritable {
+    let item: SoAControl
+    let catalog: ControlCatalog
+
+    func write(_ w: inout JSONWriter) {
+        switch item {
+        case .annex(let control): ControlResource(control: control, catalog: catalog).write(&w)
+        case .own(let own):
+            w.object { w in
+                w.field("id", own.code); w.field("kind", "own"); w.field("theme", "own"); w.field("titleJa", own.titleJa); w.field("titleEn", own.titleEn)
+                w.field("description", own.description)
+                for key in ["controlTypes", "properties", "concepts", "capabilities", "domains", "from2013"] { w.field(key, strings: []) }
+                w.field("guidance", GuidanceResource(g: nil))
+            }
+        }
+    }
+}
+
 struct ControlResource: JSONWritable {
     let control: AnnexAControl
     let catalog: ControlCatalog
 
     func write(_ w: inout JSONWriter) {
         w.object { w in
-            w.field("id", control.id); w.field("theme", control.theme.rawValue); w.field("titleJa", control.titleJa); w.field("titleEn", control.titleEn)
+            w.field("id", control.id); w.field("kind", "annex"); w.field("theme", control.theme.rawValue); w.field("titleJa", control.titleJa); w.field("titleEn", control.titleEn)
+            w.field("description", nil as String?)
             w.field("controlTypes", strings: control.controlTypes.map(\.rawValue)); w.field("properties", strings: control.properties.map(\.rawValue))
             w.field("concepts", strings: control.concepts.map(\.rawValue)); w.field("capabilities", strings: control.capabilities.map(\.rawValue))
             w.field("domains", strings: control.domains.map(\.rawValue))
@@ -112,8 +132,9 @@ enum CatalogSchemas {
                                     required: ["asks", "options", "evidence", "exclusion"])
     static let guidance: JSON = ["oneOf": [.object([("ja", text), ("en", text)], required: ["ja", "en"], description: "Written by the Meguri project"), ["type": "null"]]]
     static let control: [(String, JSON)] = [
-        ("id", .string(description: "5.1 … 8.34")), ("theme", .string(enumValues: CatalogAPI.values(AnnexAControl.Theme.self))),
-        ("titleJa", .string()), ("titleEn", .string()), ("controlTypes", strings), ("properties", strings), ("concepts", strings),
+        ("id", .string(description: "5.1 … 8.34, or an own control's code")), ("kind", .string(enumValues: ["annex", "own"])),
+        ("theme", .string(enumValues: CatalogAPI.values(AnnexAControl.Theme.self) + ["own"])),
+        ("titleJa", .string()), ("titleEn", .string()), ("description", .string(nullable: true, description: "An own control's description")), ("controlTypes", strings), ("properties", strings), ("concepts", strings),
         ("capabilities", strings), ("domains", strings), ("from2013", .array(of: .string(description: "A 2013 Annex A id such as A.9.2.3"))),
         ("guidance", guidance),
     ]
