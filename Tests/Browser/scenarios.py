@@ -440,6 +440,103 @@ def control_guidance(b, server, state):
     assert clauses[0].find_element(By.CSS_SELECTOR, "dl.guidance dd").is_displayed()
 
 
+def statement_of_applicability(b, server, state):
+    """Last year's SoA (2013 ids) imported, the review list decided, evidence attached, a version
+    submitted, approved by top management and compared with a later change."""
+    import csv as csvmodule
+    here = os.path.dirname(os.path.abspath(__file__))
+    mapping = os.path.join(here, "..", "..", "Sources", "Catalog", "iso27001-2022", "mapping-2013-2022.csv")
+    folder = tempfile.mkdtemp()
+    old = os.path.join(folder, "適用宣言書_2013年版.csv")
+    with open(mapping, encoding="utf-8") as source, open(old, "w", encoding="utf-8", newline="") as out:
+        writer = csvmodule.writer(out)
+        writer.writerow(["管理策番号", "適用", "理由", "実施状況", "実施内容"])
+        for row in csvmodule.DictReader(source):
+            if row["id_2013"].startswith("A.11.1.6"):
+                writer.writerow([row["id_2013"], "除外", "荷受け場所がない", "", ""])
+            else:
+                writer.writerow([row["id_2013"], "適用", "リスク対応のため", "実施済み", "規程に基づき運用"])
+    b.open(server.base + "/w/acme/soa").check()
+    assert "93" in b.find(".summary").text
+    b.open(server.base + "/w/acme/soa/import").check()
+    b.find("#f-file").send_keys(old)
+    b.submit("/w/acme/soa/import")
+    b.check()
+    assert len(b.finds(".badge.outcome-create")) == 93, "every 2022 control gets a proposal"
+    b.click("form.confirm-import button.primary")
+    b.check()
+    # The controls that did not carry over one-to-one wait for a person.
+    b.open(server.base + "/w/acme/soa?warning=reviewNeeded&limit=200").check()
+    waiting = len(b.finds("table.soa-table tbody tr"))
+    assert waiting >= 11, f"{waiting} entries on the review list"
+    # A.5.7 is new in 2022: deciding it without a reason is refused, then saved.
+    b.open(server.base + "/w/acme/soa/5.7").check()
+    assert b.finds("dl.guidance dt"), "the guidance is not beside the entry"
+    Select(b.find("#f-decision")).select_by_value("applicable")
+    b.find("#f-justification").clear()
+    b.click("#soa-entry button.primary")
+    b.check(expect_status=[422])
+    assert b.finds(".error-summary a[href='#f-justification']"), "the missing justification is not named"
+    b.fill("f-justification", "脅威情報を購読し、月次で共有する" if b.language == "ja" else "We subscribe to threat feeds and share them monthly")
+    b.click("#soa-entry button.primary")
+    b.check()
+    assert not b.finds(".flash.warning"), "the entry is still on the review list"
+    # The rest of the review list is decided in the spreadsheet and imported again (2022 ids).
+    b.open(server.base + "/w/acme/soa?warning=reviewNeeded&limit=200").check()
+    rest = [row.find_element(By.CSS_SELECTOR, "td a").text for row in b.finds("table.soa-table tbody tr")]
+    fixed = os.path.join(folder, "review.csv")
+    with open(fixed, "w", encoding="utf-8", newline="") as out:
+        writer = csvmodule.writer(out)
+        writer.writerow(["管理策番号", "適用", "理由", "実施状況"])
+        for control in rest:
+            writer.writerow([control, "適用", "2022年版への移行で確認済み", "計画中"])
+    b.open(server.base + "/w/acme/soa/import").check()
+    b.find("#f-file").send_keys(fixed)
+    b.submit("/w/acme/soa/import")
+    b.check()
+    b.click("form.confirm-import button.primary")
+    b.check()
+    # Evidence for 8.13, uploaded from the entry with a Japanese file name.
+    b.open(server.base + "/w/acme/soa/8.13").check()
+    b.click("section.evidence a.button")
+    b.check()
+    record = os.path.join(folder, "バックアップ復元テスト記録.pdf")
+    with open(record, "wb") as out:
+        out.write(b"%PDF-1.4\n% restore test\n")
+    b.find("#f-file").send_keys(record)
+    b.click("#new-evidence button.primary")
+    b.check()
+    assert "/w/acme/soa/8.13" in b.driver.current_url
+    b.click("section.evidence li a")
+    b.check()
+    assert b.find("code.hash").text and "バックアップ復元テスト記録.pdf" in b.source()
+    # Submit, and top management approves.
+    b.open(server.base + "/w/acme/soa/versions").check()
+    b.submit("/w/acme/soa/versions")
+    b.check()
+    assert b.finds(".badge.soa-version-inReview")
+    version = b.driver.current_url
+    boss = Browser(b.language, b.artifacts, b.name + "-boss")
+    try:
+        sign_in(boss, server, {}, "ceo@example.co.jp", "the boss has a long passphrase")
+        boss.open(version).check()
+        boss.click("#soa-approve button.primary")
+        boss.check()
+        assert boss.finds(".badge.soa-version-approved")
+        boss.open(server.base + "/w/acme/soa/print?version=1").check()
+        assert len(boss.finds("table.report-table tbody tr")) == 93
+    finally:
+        boss.quit()
+    # A later change shows in the comparison with the approved version.
+    b.open(server.base + "/w/acme/soa/8.13").check()
+    Select(b.find("#f-implementation")).select_by_value("partial")
+    b.click("#soa-entry button.primary")
+    b.check()
+    b.open(server.base + "/w/acme/soa/compare?from=1").check()
+    changes = b.finds("section.change")
+    assert len(changes) == 1 and "A.8.13" in changes[0].text, [c.text for c in changes]
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -460,6 +557,7 @@ SCENARIOS = [
     ("top management approves the assessment", assessment_approval),
     ("a new risk method version, refused with a gap first", risk_method_versions),
     ("guidance for a control and the clauses", control_guidance),
+    ("the SoA from a 2013 file: review, evidence, approval, comparison", statement_of_applicability),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]
