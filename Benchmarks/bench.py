@@ -26,6 +26,12 @@ def seed(database, scale):
     if result.returncode != 0 and "already used" not in result.stderr:
         sys.exit(result.stderr)
     print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "workspace already seeded", flush=True)
+    # Databases seeded before the statement existed get it added (a no-op otherwise).
+    added = subprocess.run([BINARY, "demo", "statement", "--workspace", SLUG, "--scale", scale],
+                           env=dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error"), capture_output=True, text=True, cwd=ROOT)
+    if added.returncode != 0:
+        sys.exit(added.stderr)
+    print(added.stdout.strip().splitlines()[-1], flush=True)
 
 
 def secretariat_email(database):
@@ -270,6 +276,17 @@ def main():
             ("page: control with guidance and linked risks", f"/w/{SLUG}/controls/5.15", page, ""),
             ("page: clauses with guidance", f"/w/{SLUG}/clauses", page, ""),
             ("API: controls list", f"{w}/controls?limit=50", bearer, ""),
+            ("page: SoA (93 + 200 own controls, first 100)", f"/w/{SLUG}/soa", page, ""),
+            ("page: SoA lines with warnings", f"/w/{SLUG}/soa?warning=any", page, ""),
+            ("page: SoA entry with guidance and evidence", f"/w/{SLUG}/soa/8.13", page, ""),
+            ("page: SoA version 1 (frozen)", f"/w/{SLUG}/soa/versions/1", page, ""),
+            ("page: SoA print (all lines)", f"/w/{SLUG}/soa/print", page, ""),
+            ("page: evidence list", f"/w/{SLUG}/evidence", page, ""),
+            ("page: evidence expired", f"/w/{SLUG}/evidence?validity=expired", page, ""),
+            ("API: SoA entries", f"{w}/soa?limit=50", bearer, ""),
+            ("API: SoA export XLSX (as it stands)", f"{w}/soa/export?format=xlsx", bearer, ""),
+            ("API: SoA export XLSX (version 1)", f"{w}/soa/export?format=xlsx&version=1", bearer, ""),
+            ("API: evidence of one control", f"{w}/evidence?control=8.13&limit=50", bearer, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),

@@ -223,12 +223,16 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
     public var owner: String?
     public var description: String?
     public var documents: String?
+    /// The codes of the risks that name the control (at most the first 50).
     public var risks: [String]
+    /// How many risks name it in all.
+    public var riskCount: Int
     public var evidenceCount: Int
 
     public init(controlID: String, theme: String, titleJa: String, titleEn: String, decision: SoAEntry.Decision, justification: String? = nil,
                 implementation: SoAEntry.Implementation? = nil, owner: String? = nil, description: String? = nil, documents: String? = nil,
-                risks: [String] = [], evidenceCount: Int = 0) {
+                risks: [String] = [], riskCount: Int? = nil, evidenceCount: Int = 0) {
+        self.riskCount = riskCount ?? risks.count
         self.controlID = controlID
         self.theme = theme
         self.titleJa = titleJa
@@ -244,6 +248,32 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
     }
 
     public func title(_ language: Language) -> String { language == .ja ? titleJa : titleEn }
+
+    enum CodingKeys: String, CodingKey {
+        case controlID, theme, titleJa, titleEn, decision, justification, implementation, owner, description, documents, risks, riskCount, evidenceCount
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        controlID = try c.decode(String.self, forKey: .controlID)
+        theme = try c.decode(String.self, forKey: .theme)
+        titleJa = try c.decode(String.self, forKey: .titleJa)
+        titleEn = try c.decode(String.self, forKey: .titleEn)
+        decision = try c.decode(SoAEntry.Decision.self, forKey: .decision)
+        justification = try c.decodeIfPresent(String.self, forKey: .justification)
+        implementation = try c.decodeIfPresent(SoAEntry.Implementation.self, forKey: .implementation)
+        owner = try c.decodeIfPresent(String.self, forKey: .owner)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        documents = try c.decodeIfPresent(String.self, forKey: .documents)
+        risks = try c.decode([String].self, forKey: .risks)
+        riskCount = try c.decodeIfPresent(Int.self, forKey: .riskCount) ?? risks.count
+        evidenceCount = try c.decode(Int.self, forKey: .evidenceCount)
+    }
+
+    /// `R-001, R-002` — with `… (+N)` when there are more than are listed.
+    public var riskList: String {
+        risks.joined(separator: ", ") + (riskCount > risks.count ? (risks.isEmpty ? "" : ", ") + "… (+\(riskCount - risks.count))" : "")
+    }
 }
 
 /// What changed per control between two statements.
@@ -275,7 +305,7 @@ public struct SoAChange: Sendable, Hashable {
             if previous.owner != line.owner { fields.append("owner") }
             if Text.nonBlank(previous.description) != Text.nonBlank(line.description) { fields.append("description") }
             if Text.nonBlank(previous.documents) != Text.nonBlank(line.documents) { fields.append("documents") }
-            if previous.risks != line.risks { fields.append("risks") }
+            if previous.risks != line.risks || previous.riskCount != line.riskCount { fields.append("risks") }
             if !fields.isEmpty { changes.append(SoAChange(controlID: line.controlID, kind: .changed, fields: fields, before: previous, after: line)) }
         }
         for line in old where !newIDs.contains(line.controlID) {

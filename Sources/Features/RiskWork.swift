@@ -4,7 +4,8 @@ import Storage
 
 /// What the risk registers ask of people on their "my work" page.
 enum RiskWork {
-    static let sources: [any WorkItemSource] = [RisksToAcceptSource(), AssessmentToApproveSource(), ActionsDueSource(), RisksToReviewSource(), StaleAssetsSource()]
+    static let sources: [any WorkItemSource] = [RisksToAcceptSource(), AssessmentToApproveSource(), ActionsDueSource(), RisksToReviewSource(), StaleAssetsSource(),
+                                                SoAToApproveSource(), SoAOwnedEntriesSource()]
 }
 
 /// Risk owners: risks of theirs waiting for acceptance of the treatment and residual risk.
@@ -70,5 +71,25 @@ struct StaleAssetsSource: WorkItemSource {
         guard count > 0 else { return [] }
         return [WorkItem(kind: .finish, titleKey: "work.staleAssets", params: ["count": String(count)],
                          link: "/w/\(access.workspace.slug)/assets?stale=1")]
+    }
+}
+
+/// Top management: a version of the Statement of Applicability waiting for approval.
+struct SoAToApproveSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        guard access.allows(.soaApprove) else { return [] }
+        return try await reader.soa.versions(in: access.workspaceID).filter { $0.status == .inReview }.map {
+            WorkItem(kind: .approve, titleKey: "work.approveSoA", params: ["number": String($0.number)], link: "/w/\(access.workspace.slug)/soa/versions/\($0.number)")
+        }
+    }
+}
+
+/// The secretariat: SoA entries an import left for a person to decide.
+struct SoAOwnedEntriesSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        guard access.allows(.soaManage) else { return [] }
+        let count = try await reader.soa.entries(in: access.workspaceID).filter(\.needsReview).count
+        guard count > 0 else { return [] }
+        return [WorkItem(kind: .finish, titleKey: "work.soaReview", params: ["count": String(count)], link: "/w/\(access.workspace.slug)/soa?warning=reviewNeeded")]
     }
 }

@@ -119,14 +119,13 @@ public struct Statement: Sendable {
         try access.require(.soaRead)
         let workspace = access.workspaceID
         let (own, entries, risks, actions, tallies, months) = try await services.store.read { db in
-            var risks: [ControlUse] = []
-            if let assessment = try await db.assessments.latest(in: workspace) { risks = try await db.soa.controlUse(in: assessment.id) }
+            var risks: [String: Int] = [:]
+            if let assessment = try await db.assessments.latest(in: workspace) { risks = try await db.risks.controlCounts(in: assessment.id) }
             return (try await db.ownControls.all(in: workspace), try await db.soa.entries(in: workspace),
                     risks, try await db.soa.actionUse(in: workspace),
                     try await db.evidence.tallies(in: workspace), try await db.soa.freshnessMonths(in: workspace).months)
         }
-        var riskCounts: [String: Int] = [:]
-        for use in risks { for control in use.controls { riskCounts[control, default: 0] += use.count } }
+        let riskCounts = risks
         var actionCounts: [String: Int] = [:]
         for use in actions { for control in use.controls { actionCounts[control, default: 0] += use.count } }
         let byControl = Dictionary(entries.map { ($0.controlID, $0) }, uniquingKeysWith: { a, _ in a })
@@ -295,12 +294,16 @@ public struct Statement: Sendable {
 
     // MARK: Versions
 
+    /// A line lists at most this many risk codes (and says how many more): a control named by
+    /// thousands of risks would otherwise overflow a spreadsheet cell.
+    public static let riskCodesPerLine = 50
+
     /// The statement as it stands, frozen into lines (titles, owner names and risk codes copied).
     func snapshot(_ access: WorkspaceAccess, lines: [SoALine]) async throws -> [SoASnapshot] {
         let workspace = access.workspaceID
         let (people, codes) = try await services.store.read { db in
             var codes: [String: [String]] = [:]
-            if let assessment = try await db.assessments.latest(in: workspace) { codes = try await db.soa.riskCodes(in: assessment.id) }
+            if let assessment = try await db.assessments.latest(in: workspace) { codes = try await db.risks.codesByControl(in: assessment.id, limit: Self.riskCodesPerLine) }
             return (try await db.users.loadAll(lines.compactMap(\.entry.ownerID)), codes)
         }
         return lines.map { line in
@@ -308,7 +311,7 @@ public struct Statement: Sendable {
             return SoASnapshot(controlID: line.control.id, theme: line.control.theme, titleJa: line.control.title(.ja), titleEn: line.control.title(.en),
                                decision: e.decision, justification: e.justification, implementation: e.decision == .applicable ? e.implementation : nil,
                                owner: e.ownerID.flatMap { people[$0]?.displayName }, description: e.description, documents: e.documents,
-                               risks: codes[line.control.id] ?? [], evidenceCount: line.facts.evidenceCount)
+                               risks: codes[line.control.id] ?? [], riskCount: line.facts.linkedRisks, evidenceCount: line.facts.evidenceCount)
         }
     }
 
@@ -419,7 +422,7 @@ public struct Statement: Sendable {
             [s.theme == "own" ? s.controlID : "A.\(s.controlID)", l.text("control.theme.\(s.theme)", language), s.title(language),
              l.text("soa.decision.\(s.decision.rawValue)", language), s.justification ?? "",
              s.implementation.map { l.text("soa.implementation.\($0.rawValue)", language) } ?? "", s.owner ?? "", s.description ?? "", s.documents ?? "",
-             s.risks.joined(separator: ", "), String(s.evidenceCount)]
+             s.riskList, String(s.evidenceCount)]
         }
         return try Tabular.write(sheet: l.text("cap.soa", language), header: header, rows: rows, widths: [9, 14, 36, 10, 44, 14, 16, 48, 28, 18, 8],
                                  format: format, encoding: encoding)

@@ -14,6 +14,7 @@ public enum Migrations {
         AddRiskSummaryIndexes(),
         AddSortKeyIndexes(),
         CreateStatementAndEvidence(),
+        AddRiskControlLinks(),
     ]
 }
 

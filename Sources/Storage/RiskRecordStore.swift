@@ -156,11 +156,19 @@ public struct RiskRecordStore: Sendable {
 
     public func insert(_ risk: Risk) async throws {
         try await sql.insert(into: "risks").model(RiskRow(risk), with: rowEncoder).run()
+        try await insertLinks(RiskControlLink.of(risk))
     }
 
     public func insert(_ risks: [Risk]) async throws {
         for chunk in stride(from: 0, to: risks.count, by: 200) {
             try await sql.insert(into: "risks").models(risks[chunk..<min(chunk + 200, risks.count)].map(RiskRow.init), with: rowEncoder).run()
+        }
+        try await insertLinks(risks.flatMap(RiskControlLink.of))
+    }
+
+    private func insertLinks(_ links: [RiskControlLink]) async throws {
+        for chunk in stride(from: 0, to: links.count, by: 500) {
+            try await sql.insert(into: "risk_controls").models(Array(links[chunk..<min(chunk + 500, links.count)]), with: rowEncoder).run()
         }
     }
 
@@ -169,11 +177,34 @@ public struct RiskRecordStore: Sendable {
         next.version += 1
         try await sql.update("risks").set(model: RiskRow(next), with: rowEncoder)
             .where("id", .equal, risk.id.uuid).where("workspace_id", .equal, risk.workspaceID.uuid).run()
+        try await sql.delete(from: "risk_controls").where("risk_id", .equal, risk.id.uuid).run()
+        try await insertLinks(RiskControlLink.of(risk))
         return next
     }
 
     public func delete(_ id: Risk.ID, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "risk_controls").where("risk_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "risks").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    /// How many risks of an assessment name each control.
+    public func controlCounts(in assessment: RiskAssessment.ID) async throws -> [String: Int] {
+        let rows = try await sql.select().column("control").column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risk_controls")
+            .where("assessment_id", .equal, assessment.uuid).groupBy("control").all()
+        var counts: [String: Int] = [:]
+        for row in rows { counts[try row.decode(column: "control", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+        return counts
+    }
+
+    /// Per control, the codes of the first `limit` risks (by code) of an assessment that name it.
+    public func codesByControl(in assessment: RiskAssessment.ID, limit: Int) async throws -> [String: [String]] {
+        let rows = try await sql.raw("""
+            SELECT control, risk_code FROM (SELECT control, risk_code, row_number() OVER (PARTITION BY control ORDER BY risk_code) AS n \
+            FROM risk_controls WHERE assessment_id = \(bind: assessment.uuid)) ranked WHERE n <= \(bind: limit)
+            """).all()
+        var codes: [String: [String]] = [:]
+        for row in rows { codes[try row.decode(column: "control", as: String.self), default: []].append(try row.decode(column: "risk_code", as: String.self)) }
+        return codes.mapValues { $0.sorted() }
     }
 
     public func load(_ id: Risk.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> Risk? {
@@ -230,8 +261,8 @@ public struct RiskRecordStore: Sendable {
                 sql.select().column("id").from("assets").where("workspace_id", .equal, workspace.uuid).where("department_id", .equal, department.uuid).select))
         }
         if let control = Text.nonBlank(query.control) {
-            builder.where { $0.where("controls", .equal, control).orWhere("controls", .like, "\(control);%")
-                .orWhere("controls", .like, "%;\(control)").orWhere("controls", .like, "%;\(control);%") }
+            builder.where(SQLColumn("id"), .in, SQLGroupExpression(sql.select().column("risk_id").from("risk_controls")
+                .where("assessment_id", .equal, assessment.uuid).where("control", .equal, control).select))
         }
         if let accepted = query.accepted { builder.where("accepted_at", accepted ? .isNot : .is, SQLLiteral.null) }
         if let cell = query.cell {

@@ -109,3 +109,71 @@ struct CreateStatementAndEvidence: AsyncMigration {
         }
     }
 }
+
+/// Which risks name which control, one row per pair (the `controls` column keeps the list as
+/// typed): the statement counts risks per control and lists their codes with an indexed group
+/// instead of splitting every risk's list, and the control filter of the register becomes a
+/// lookup. Evidence gets a covering index for the statement's per-control tallies.
+struct AddRiskControlLinks: AsyncMigration {
+    var name: String { "0009_risk_control_links" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("risk_controls")
+            .field("risk_id", .uuid, .required, .references("risks", "id"))
+            .field("assessment_id", .uuid, .required)
+            .field("workspace_id", .uuid, .required)
+            .field("control", .string, .required)
+            .field("risk_code", .string, .required)
+            .unique(on: "risk_id", "control")
+            .create()
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "risk_controls_assessment_control").on("risk_controls").column("assessment_id").column("control").column("risk_code").run()
+        try await sql.create(index: "risk_controls_risk").on("risk_controls").column("risk_id").run()
+        try await sql.create(index: "evidence_id_collected").on("evidence").column("id").column("collected_on").run()
+        try await sql.drop(index: "risks_assessment_controls").run()
+        // Existing risks, a thousand at a time.
+        var offset = 0
+        while true {
+            let rows = try await sql.select().column("id").column("assessment_id").column("workspace_id").column("code").column("controls").from("risks")
+                .where("controls", .notEqual, "").orderBy("id").limit(1000).offset(offset).all()
+            if rows.isEmpty { break }
+            offset += rows.count
+            var links: [RiskControlLink] = []
+            for row in rows {
+                let risk = try row.decode(column: "id", as: UUID.self)
+                let assessment = try row.decode(column: "assessment_id", as: UUID.self)
+                let workspace = try row.decode(column: "workspace_id", as: UUID.self)
+                let code = try row.decode(column: "code", as: String.self)
+                for control in Set(try row.decode(column: "controls", as: String.self).split(separator: ";").map(String.init)) where !control.isEmpty {
+                    links.append(RiskControlLink(riskId: risk, assessmentId: assessment, workspaceId: workspace, control: control, riskCode: code))
+                }
+            }
+            for chunk in stride(from: 0, to: links.count, by: 500) {
+                try await sql.insert(into: "risk_controls").models(Array(links[chunk..<min(chunk + 500, links.count)]), with: rowEncoder).run()
+            }
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "evidence_id_collected").run()
+        try await sql.create(index: "risks_assessment_controls").on("risks").column("assessment_id").column("controls").run()
+        try await database.schema("risk_controls").delete()
+    }
+}
+
+/// One risk naming one control.
+struct RiskControlLink: Codable {
+    var riskId: UUID
+    var assessmentId: UUID
+    var workspaceId: UUID
+    var control: String
+    var riskCode: String
+    enum CodingKeys: String, CodingKey { case riskId = "risk_id", assessmentId = "assessment_id", workspaceId = "workspace_id", control, riskCode = "risk_code" }
+
+    static func of(_ risk: Risk) -> [RiskControlLink] {
+        Array(Set(risk.controls.filter { !$0.isEmpty })).sorted().map {
+            RiskControlLink(riskId: risk.id.uuid, assessmentId: risk.assessmentID.uuid, workspaceId: risk.workspaceID.uuid, control: $0, riskCode: risk.code)
+        }
+    }
+}

@@ -207,26 +207,6 @@ public struct SoAStore: Sendable {
         }
     }
 
-    /// The distinct control lists of one assessment's risks with how many risks carry each.
-    public func controlUse(in assessment: RiskAssessment.ID) async throws -> [ControlUse] {
-        let rows = try await sql.select().column("controls").column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks")
-            .where("assessment_id", .equal, assessment.uuid).where("controls", .notEqual, "").groupBy("controls").all()
-        return try rows.map { ControlUse(controls: try $0.decode(column: "controls", as: String.self).split(separator: ";").map(String.init),
-                                         count: try $0.decode(column: "n", as: Int.self)) }
-    }
-
-    /// The risk codes of one assessment that name each control.
-    public func riskCodes(in assessment: RiskAssessment.ID) async throws -> [String: [String]] {
-        let rows = try await sql.select().column("code").column("controls").from("risks")
-            .where("assessment_id", .equal, assessment.uuid).where("controls", .notEqual, "").all()
-        var codes: [String: [String]] = [:]
-        for row in rows {
-            let code = try row.decode(column: "code", as: String.self)
-            for control in try row.decode(column: "controls", as: String.self).split(separator: ";") { codes[String(control), default: []].append(code) }
-        }
-        return codes.mapValues { $0.sorted() }
-    }
-
     /// The treatment actions naming each control: the distinct lists with their counts.
     public func actionUse(in workspace: Workspace.ID) async throws -> [ControlUse] {
         let rows = try await sql.select().column("controls").column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("treatment_actions")

@@ -7,7 +7,7 @@ import Web
 extension DemoScale: ExpressibleByArgument {}
 
 struct DemoCommands: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self])
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Demo data.", subcommands: [Seed.self, Statement.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,6 +26,23 @@ struct DemoCommands: AsyncParsableCommand {
                 }
                 printDemoReport(report, baseURL: meguri.configuration.baseURL)
                 printOut(String(format: "Seeded in %.1f s.", Date().timeIntervalSince(started)))
+            }
+        }
+    }
+}
+
+extension DemoCommands {
+    struct Statement: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the demo Statement of Applicability (own controls, decisions, evidence, an approved version) to a demo workspace that has none.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Slug of the demo workspace") var workspace: String
+        @Option(help: "small, medium or enterprise") var scale: DemoScale = .small
+
+        func run() async throws {
+            try await withMeguri(common) { meguri in
+                let added = try await Demo(meguri.services).addStatement(slug: workspace, scale: scale) { printOut("  \($0)") }
+                printOut(added ? "Statement added to \(workspace)." : "\(workspace) already has a statement; nothing changed.")
             }
         }
     }

@@ -519,6 +519,8 @@ def statement_of_applicability(b, server, state):
     boss = Browser(b.language, b.artifacts, b.name + "-boss")
     try:
         sign_in(boss, server, {}, "ceo@example.co.jp", "the boss has a long passphrase")
+        boss.open(server.base + "/w/acme").check()
+        assert boss.finds("a[href='/w/acme/soa/versions/1']"), "top management is not asked to approve the SoA"
         boss.open(version).check()
         boss.click("#soa-approve button.primary")
         boss.check()

@@ -22,9 +22,16 @@ import VaporTesting
             try await app.member(intruder, in: "other", roles: [RoleGrantInput(role: .secretariat)])
             let session = try await app.session(for: intruder)
             let token = try await app.token(for: intruder)
+            let acme = try await app.operatorAccess("acme")
+            let evidence = try await EvidenceFiles(app.services).create(acme, EvidenceInput(title: "入退室記録", collectedOn: "2026-11-01", links: ["control:7.2"]),
+                                                                        file: UploadedFile(name: "記録.pdf", data: Data("%PDF-1.4".utf8)), context: Context(actor: .system))
+            let own = try await OwnControls(app.services).create(acme, OwnControlInput(code: "GRP-01", titleJa: "グループ方針", titleEn: "Group policy"),
+                                                                 context: Context(actor: .system))
             let ids = ["departmentID": department.id.description, "departmentId": department.id.description,
                        "memberID": member.id.description, "memberId": member.id.description,
-                       "entityType": "member", "entityID": member.id.description]
+                       "entityType": "member", "entityID": member.id.description,
+                       "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
+                       "ownControlID": own.id.description, "ownControlId": own.id.description]
 
             let routes = app.meguri.app.routes.all.filter { route in
                 route.path.contains { if case .parameter(let name) = $0 { return ids[name] != nil }; return false }
@@ -60,6 +67,8 @@ import VaporTesting
             let access = try await app.operatorAccess("acme")
             #expect(try await Departments(app.services).load(access, department.id) == department)
             #expect(try await Members(app.services).load(access, member.id).version == member.version)
+            #expect(try await EvidenceFiles(app.services).load(access, evidence.id) == evidence)
+            #expect(try await OwnControls(app.services).load(access, own.id) == own)
         }
     }
 }

@@ -391,7 +391,7 @@ struct SoASnapshotResource: JSONWritable {
             w.field("controlId", s.controlID); w.field("theme", s.theme); w.field("titleJa", s.titleJa); w.field("titleEn", s.titleEn)
             w.field("decision", s.decision.rawValue); w.field("justification", s.justification); w.field("implementation", s.implementation?.rawValue)
             w.field("owner", s.owner); w.field("description", s.description); w.field("documents", s.documents)
-            w.field("risks", strings: s.risks); w.field("evidenceCount", s.evidenceCount)
+            w.field("risks", strings: s.risks); w.field("riskCount", s.riskCount); w.field("evidenceCount", s.evidenceCount)
         }
     }
 }
@@ -493,7 +493,8 @@ enum SoASchemas {
     static let snapshot: [(String, JSON)] = [
         ("controlId", .string()), ("theme", .string()), ("titleJa", .string()), ("titleEn", .string()), ("decision", decision),
         ("justification", nullableString), ("implementation", implementation), ("owner", nullableString), ("description", nullableString),
-        ("documents", nullableString), ("risks", .array(of: .string())), ("evidenceCount", .integer(minimum: 0)),
+        ("documents", nullableString), ("risks", .array(of: .string(description: "At most the first 50 codes"))), ("riskCount", .integer(minimum: 0)),
+        ("evidenceCount", .integer(minimum: 0)),
     ]
     static let version: [(String, JSON)] = [
         ("number", .integer(minimum: 1)), ("status", .string(enumValues: SoAVersion.Status.allCases.map(\.rawValue))), ("submittedBy", .string(format: "uuid")),

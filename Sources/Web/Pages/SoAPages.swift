@@ -329,7 +329,7 @@ struct SoAPages {
             <tr><td class="nowrap">\(s.theme == "own" ? s.controlID : "A.\(s.controlID)")</td><td>\(s.title(c.language))</td>
             <td>\(c.t("soa.decision.\(s.decision.rawValue)"))</td><td class="prose">\(s.justification ?? "")</td>
             <td>\(s.implementation.map { c.t("soa.implementation.\($0.rawValue)") } ?? "")</td><td class="prose">\(s.description ?? "")</td>
-            <td>\(s.risks.joined(separator: ", "))</td><td class="num">\(s.evidenceCount)</td></tr>
+            <td>\(s.riskList)</td><td class="num">\(s.evidenceCount)</td></tr>
             """
         }
         let approval: String
@@ -447,7 +447,7 @@ struct SoAPages {
             <tr><td class="nowrap">\(s.theme == "own" ? s.controlID : "A.\(s.controlID)")</td><td>\(s.title(c.language))</td>
             <td>\(Self.decisionBadge(s.decision, c))</td><td class="prose">\(s.justification ?? "")</td>
             <td>\(s.implementation.map { c.t("soa.implementation.\($0.rawValue)") } ?? "—")</td><td>\(s.owner ?? "—")</td>
-            <td>\(s.risks.joined(separator: ", "))</td><td class="num">\(s.evidenceCount)</td></tr>
+            <td>\(s.riskList)</td><td class="num">\(s.evidenceCount)</td></tr>
             """
         }
         let pending = v.status == .inReview
@@ -538,7 +538,7 @@ struct SoAPages {
             case "owner": return s.owner ?? "—"
             case "description": return s.description ?? "—"
             case "documents": return s.documents ?? "—"
-            case "risks": return s.risks.isEmpty ? "—" : s.risks.joined(separator: ", ")
+            case "risks": return s.riskCount == 0 ? "—" : s.riskList
             default: return ""
             }
         }
