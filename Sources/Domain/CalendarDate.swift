@@ -7,14 +7,20 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
     public let day: Int
 
     public init?(year: Int, month: Int, day: Int) {
-        guard (1900...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
-              calendar.component(.day, from: date) == day else { return nil }
+        guard (1900...9999).contains(year), (1...12).contains(month), (1...Self.days(inMonth: month, of: year)).contains(day) else { return nil }
         self.year = year
         self.month = month
         self.day = day
+    }
+
+    /// The number of days of a month in the Gregorian calendar (checked arithmetically: building
+    /// a `Calendar` per date was the largest cost of reading a few hundred dates).
+    public static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 
     /// Parses `YYYY-MM-DD`, also `YYYY/MM/DD` as Japanese spreadsheets write it, with full-width digits accepted.
@@ -51,9 +57,30 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
         return calendar.date(from: DateComponents(year: year, month: month, day: day))!
     }
 
-    public func adding(days: Int) -> CalendarDate {
-        let utc = TimeZone(identifier: "UTC")!
-        return CalendarDate(start(in: utc).addingTimeInterval(Double(days) * 86_400), in: utc)
+    public func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: dayNumber + days) }
+
+    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's days-from-civil).
+    public var dayNumber: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The day `dayNumber` days after 1970-01-01.
+    public init(dayNumber: Int) {
+        let z = dayNumber + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.year = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        self.month = m
+        self.day = doy - (153 * mp + 2) / 5 + 1
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {

@@ -129,6 +129,11 @@ public enum SoARules {
 
     /// The page's warnings for one entry.
     public static func warnings(_ entry: SoAEntry, facts: SoAFacts, today: CalendarDate, freshnessMonths: Int) -> [SoAWarning] {
+        warnings(entry, facts: facts, staleBefore: today.adding(months: -freshnessMonths))
+    }
+
+    /// The same, with the freshness limit worked out once for a whole statement.
+    public static func warnings(_ entry: SoAEntry, facts: SoAFacts, staleBefore: CalendarDate) -> [SoAWarning] {
         var warnings: [SoAWarning] = []
         if entry.needsReview { warnings.append(.reviewNeeded) }
         switch entry.decision {
@@ -137,7 +142,7 @@ public enum SoARules {
         case .applicable:
             if Text.nonBlank(entry.description) == nil { warnings.append(.noDescription) }
             if facts.evidenceCount == 0 { warnings.append(.noEvidence) }
-            if let newest = facts.newestEvidence, newest < today.adding(months: -freshnessMonths) { warnings.append(.staleEvidence) }
+            if let newest = facts.newestEvidence, newest < staleBefore { warnings.append(.staleEvidence) }
         case .undecided:
             break
         }

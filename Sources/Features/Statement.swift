@@ -129,12 +129,13 @@ public struct Statement: Sendable {
         var actionCounts: [String: Int] = [:]
         for use in actions { for control in use.controls { actionCounts[control, default: 0] += use.count } }
         let byControl = Dictionary(entries.map { ($0.controlID, $0) }, uniquingKeysWith: { a, _ in a })
+        let staleBefore = access.today.adding(months: -months)
         return controls(own).map { control in
             let entry = byControl[control.id] ?? SoAEntry(workspaceID: workspace, controlID: control.id, updatedAt: Date(timeIntervalSince1970: 0))
             let tally = tallies[control.id]
             let facts = SoAFacts(linkedRisks: riskCounts[control.id] ?? 0, evidenceCount: tally?.count ?? 0, newestEvidence: tally?.newest)
             return SoALine(control: control, entry: entry, facts: facts, actions: actionCounts[control.id] ?? 0,
-                           warnings: SoARules.warnings(entry, facts: facts, today: access.today, freshnessMonths: months))
+                           warnings: SoARules.warnings(entry, facts: facts, staleBefore: staleBefore))
         }
     }
 

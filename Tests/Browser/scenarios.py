@@ -529,6 +529,22 @@ def statement_of_applicability(b, server, state):
         assert len(boss.finds("table.report-table tbody tr")) == 93
     finally:
         boss.quit()
+    # The approved version as Excel, read back by an independent reader (and LibreOffice when installed).
+    from openpyxl import load_workbook
+    import shutil, subprocess
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in b.driver.get_cookies())
+    request = urllib.request.Request(server.base + "/w/acme/soa/export?format=xlsx&version=1", headers={"Cookie": cookies})
+    with urllib.request.urlopen(request) as response:
+        book_path = os.path.join(folder, "soa-v1.xlsx")
+        with open(book_path, "wb") as out:
+            out.write(response.read())
+    sheet = load_workbook(book_path).active
+    assert sheet.max_row == 94 and sheet.max_column == 11, (sheet.max_row, sheet.max_column)
+    assert sheet["A2"].value == "A.5.1" and sheet["E2"].alignment.wrap_text and sheet.freeze_panes == "A2"
+    if shutil.which("soffice"):
+        subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", folder, book_path], check=True, capture_output=True, timeout=120)
+        with open(os.path.join(folder, "soa-v1.csv"), encoding="utf-8", errors="replace") as converted:
+            assert len(converted.read().splitlines()) == 94, "LibreOffice did not read every line"
     # A later change shows in the comparison with the approved version.
     b.open(server.base + "/w/acme/soa/8.13").check()
     Select(b.find("#f-implementation")).select_by_value("partial")

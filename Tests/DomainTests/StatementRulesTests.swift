@@ -154,3 +154,21 @@ import Testing
         #expect(item("2026-12-23").validity(on: today) == .valid)
     }
 }
+
+@Suite struct CalendarArithmetic {
+    @Test func dayNumbersAgreeWithFoundationOverFiftyYears() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = calendar.date(from: DateComponents(year: 1999, month: 12, day: 25))!
+        let first = CalendarDate("1999-12-25")!
+        for offset in stride(from: 0, to: 365 * 50, by: 7) {
+            let expected = CalendarDate(start.addingTimeInterval(Double(offset) * 86_400), in: calendar.timeZone)
+            #expect(first.adding(days: offset) == expected, "\(offset)")
+        }
+        #expect(CalendarDate("2028-02-28")!.adding(days: 1).description == "2028-02-29")
+        #expect(CalendarDate("2100-02-28")!.adding(days: 1).description == "2100-03-01")
+        #expect(CalendarDate("2026-01-01")!.adding(days: -1).description == "2025-12-31")
+        #expect(CalendarDate("1970-01-01")!.dayNumber == 0)
+        #expect(CalendarDate(year: 2026, month: 2, day: 29) == nil && CalendarDate(year: 2028, month: 2, day: 29) != nil && CalendarDate(year: 2026, month: 4, day: 31) == nil)
+    }
+}
