@@ -15,6 +15,7 @@ public enum Migrations {
         AddSortKeyIndexes(),
         CreateStatementAndEvidence(),
         AddRiskControlLinks(),
+        AddStatementReadIndexes(),
     ]
 }
 

@@ -177,3 +177,29 @@ struct RiskControlLink: Codable {
         }
     }
 }
+
+/// The statement's per-control reads without joins or sorts: each evidence link carries its
+/// evidence's collection day, and treatment actions are indexed by their control lists.
+struct AddStatementReadIndexes: AsyncMigration {
+    var name: String { "0010_statement_read_indexes" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("evidence_links").field("collected_on", .string, .required, .sql(.default(""))).update()
+        let sql = database as! any SQLDatabase
+        try await sql.raw("UPDATE evidence_links SET collected_on = (SELECT e.collected_on FROM evidence e WHERE e.id = evidence_links.evidence_id)").run()
+        try await sql.drop(index: "evidence_links_target").run()
+        try await sql.create(index: "evidence_links_target").on("evidence_links").column("workspace_id").column("target").column("target_id")
+            .column("collected_on").column("evidence_id").run()
+        try await sql.drop(index: "evidence_id_collected").run()
+        try await sql.create(index: "treatment_actions_workspace_controls").on("treatment_actions").column("workspace_id").column("controls").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "treatment_actions_workspace_controls").run()
+        try await sql.create(index: "evidence_id_collected").on("evidence").column("id").column("collected_on").run()
+        try await sql.drop(index: "evidence_links_target").run()
+        try await sql.create(index: "evidence_links_target").on("evidence_links").column("workspace_id").column("target").column("target_id").column("evidence_id").run()
+        try await database.schema("evidence_links").deleteField("collected_on").update()
+    }
+}

@@ -336,7 +336,9 @@ public struct EvidenceStore: Sendable {
         var workspaceId: UUID
         var target: String
         var targetId: String
-        enum CodingKeys: String, CodingKey { case evidenceId = "evidence_id", workspaceId = "workspace_id", target, targetId = "target_id" }
+        /// The evidence's collection day, copied so per-control tallies need no join.
+        var collectedOn: String
+        enum CodingKeys: String, CodingKey { case evidenceId = "evidence_id", workspaceId = "workspace_id", target, targetId = "target_id", collectedOn = "collected_on" }
     }
 
     public func insert(_ evidence: Evidence, content: Data?) async throws {
@@ -358,7 +360,10 @@ public struct EvidenceStore: Sendable {
                         .values(SQLBind(evidence.id.uuid), SQLBind(evidence.workspaceID.uuid), SQLBind(content)).run()
                 }
             }
-            let links = chunk.flatMap { item in item.0.links.map { LinkRow(evidenceId: item.0.id.uuid, workspaceId: item.0.workspaceID.uuid, target: $0.target.rawValue, targetId: $0.id) } }
+            let links = chunk.flatMap { item in item.0.links.map {
+                LinkRow(evidenceId: item.0.id.uuid, workspaceId: item.0.workspaceID.uuid, target: $0.target.rawValue, targetId: $0.id,
+                        collectedOn: item.0.collectedOn.description)
+            } }
             if !links.isEmpty { try await sql.insert(into: "evidence_links").models(links, with: rowEncoder).run() }
         }
     }
@@ -377,7 +382,8 @@ public struct EvidenceStore: Sendable {
         let links = Array(Set(evidence.links)).sorted()
         guard !links.isEmpty else { return }
         try await sql.insert(into: "evidence_links").models(links.map {
-            LinkRow(evidenceId: evidence.id.uuid, workspaceId: evidence.workspaceID.uuid, target: $0.target.rawValue, targetId: $0.id)
+            LinkRow(evidenceId: evidence.id.uuid, workspaceId: evidence.workspaceID.uuid, target: $0.target.rawValue, targetId: $0.id,
+                    collectedOn: evidence.collectedOn.description)
         }, with: rowEncoder).run()
     }
 
@@ -445,17 +451,14 @@ public struct EvidenceStore: Sendable {
         try await list(in: workspace, query: EvidenceQuery(link: link), page: PageRequest(limit: 200, cursor: nil)).items
     }
 
-    /// Count and newest collection day per control.
+    /// Count and newest collection day per control, from the links alone.
     public func tallies(in workspace: Workspace.ID) async throws -> [String: EvidenceTally] {
-        let rows = try await sql.select().column(SQLColumn("target_id", table: "l"), as: "control")
-            .column(SQLFunction("count", args: SQLLiteral.all), as: "n").column(SQLFunction("max", args: SQLColumn("collected_on", table: "e")), as: "newest")
-            .from(SQLAlias(SQLIdentifier("evidence_links"), as: SQLIdentifier("l")))
-            .join(SQLAlias(SQLIdentifier("evidence"), as: SQLIdentifier("e")), on: SQLColumn("id", table: "e"), .equal, SQLColumn("evidence_id", table: "l"))
-            .where(SQLColumn("workspace_id", table: "l"), .equal, SQLBind(workspace.uuid)).where(SQLColumn("target", table: "l"), .equal, SQLBind("control"))
-            .groupBy(SQLColumn("target_id", table: "l")).all()
+        let rows = try await sql.select().column("target_id").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+            .column(SQLFunction("max", args: SQLColumn("collected_on")), as: "newest").from("evidence_links")
+            .where("workspace_id", .equal, workspace.uuid).where("target", .equal, "control").groupBy("target_id").all()
         var tallies: [String: EvidenceTally] = [:]
         for row in rows {
-            tallies[try row.decode(column: "control", as: String.self)] = EvidenceTally(
+            tallies[try row.decode(column: "target_id", as: String.self)] = EvidenceTally(
                 count: try row.decode(column: "n", as: Int.self), newest: CalendarDate(stored: try row.decode(column: "newest", as: String?.self)))
         }
         return tallies
