@@ -304,6 +304,13 @@ public struct OwnControls: Sendable {
         }
     }
 
+    /// Risks and treatment actions keep the code they name, so a named control keeps its code.
+    static func refuseIfNamed(_ code: String, workspace: Workspace.ID, tx: Writer) async throws {
+        let risks = try await tx.risks.countNaming(code, in: workspace)
+        let actions = try await tx.soa.actionIDs(naming: code, in: workspace).count
+        if risks + actions > 0 { throw DomainError.rule(code: "error.ownControlNamed", params: ["risks": String(risks), "actions": String(actions)]) }
+    }
+
     /// A renamed code carries its SoA entry and evidence links with it.
     public func update(_ access: WorkspaceAccess, _ id: OwnControl.ID, _ input: OwnControlInput, expectedVersion: Int?, context: Context) async throws -> OwnControl {
         try access.require(.soaManage)
@@ -319,6 +326,7 @@ public struct OwnControls: Sendable {
             comparable.updatedAt = before.updatedAt
             guard comparable != before else { return before }
             after.updatedAt = now
+            if after.code != before.code { try await Self.refuseIfNamed(before.code, workspace: workspace, tx: tx) }
             let saved = try await tx.ownControls.update(after)
             if saved.code != before.code {
                 if var entry = try await tx.soa.entry(before.code, in: workspace, forUpdate: true) {
@@ -346,6 +354,7 @@ public struct OwnControls: Sendable {
         try await services.store.write { tx in
             guard let before = try await tx.ownControls.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "own_control") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "own_control", currentVersion: before.version) }
+            try await Self.refuseIfNamed(before.code, workspace: workspace, tx: tx)
             try await tx.soa.deleteEntry(before.code, in: workspace)
             try await tx.evidence.unlink(EvidenceLink(.control, before.code), in: workspace)
             try await tx.ownControls.delete(id, in: workspace)

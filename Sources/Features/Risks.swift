@@ -153,11 +153,14 @@ public struct Risks: Sendable {
         if let controls = input.controls {
             var ids: [String] = []
             for raw in controls {
-                let id = normalizeControl(raw)
-                guard !id.isEmpty else { continue }
-                if catalog.control(id) == nil { v.add("controls", "error.unknownControl", ["value": raw]) } else if !ids.contains(id) { ids.append(id) }
+                guard !normalizeControl(raw).isEmpty else { continue }
+                if let id = try await Self.resolveControl(raw, catalog: catalog, workspace: workspace, tx: tx) {
+                    if !ids.contains(id) { ids.append(id) }
+                } else {
+                    v.add("controls", "error.unknownControl", ["value": raw])
+                }
             }
-            risk.controls = ids.sorted(by: ControlOrder.less)
+            risk.controls = Self.sortedControls(ids, catalog: catalog)
         }
         for (field, input, keyPath) in [("inherent", input.inherent, \Risk.inherent), ("residual", input.residual, \Risk.residual)] {
             guard let input else { continue }
@@ -203,6 +206,24 @@ public struct Risks: Sendable {
     }
 
     /// `A.5.15`, `a5.15`, `５．１５` → `5.15`.
+    /// An Annex A id (`A.8.5`, `８.５`) or, failing that, one of the workspace's own control codes.
+    static func resolveControl(_ raw: String, catalog: ReferenceCatalog, workspace: Workspace.ID, tx: Writer) async throws -> String? {
+        let id = normalizeControl(raw)
+        if catalog.control(id) != nil { return id }
+        let text = Text.trimmed(raw)
+        guard OwnControl.validCode(text) else { return nil }
+        return try await tx.ownControls.load(code: text, in: workspace)?.code
+    }
+
+    /// Annex A controls in catalog order, then own controls by code.
+    static func sortedControls(_ ids: [String], catalog: ReferenceCatalog) -> [String] {
+        ids.sorted { a, b in
+            let (x, y) = (catalog.control(a) != nil, catalog.control(b) != nil)
+            if x != y { return x }
+            return x ? ControlOrder.less(a, b) : a < b
+        }
+    }
+
     public static func normalizeControl(_ raw: String) -> String {
         var text = Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
         if text.lowercased().hasPrefix("a.") { text.removeFirst(2) } else if text.lowercased().hasPrefix("a") { text.removeFirst() }

@@ -175,6 +175,9 @@ public struct Statement: Sendable {
         return .own(own)
     }
 
+    /// An entry's page links at most this many risks (the count says how many there are).
+    public static let risksShownPerEntry = 200
+
     /// One line with everything its page shows.
     public struct Detail: Sendable {
         public var line: SoALine
@@ -193,14 +196,9 @@ public struct Statement: Sendable {
         let workspace = access.workspaceID
         return try await services.store.read { db in
             let assessment = try await db.assessments.latest(in: workspace)
-            var risks: [(Risk.ID, String)] = []
+            var risks: [(id: Risk.ID, code: String)] = []
             if access.allows(.risksRead), let assessment {
-                var cursor: String? = nil
-                repeat {
-                    let page = try await db.risks.list(in: assessment.id, workspace: workspace, query: RiskQuery(control: control.id), page: PageRequest(limit: 200, cursor: cursor))
-                    risks += page.items.map { ($0.id, $0.code) }
-                    cursor = page.nextCursor
-                } while cursor != nil && risks.count < 1000
+                risks = try await db.risks.naming(control.id, in: assessment.id, limit: Self.risksShownPerEntry)
             }
             var actions: [TreatmentAction] = []
             if access.allows(.risksRead) {
@@ -209,7 +207,7 @@ public struct Statement: Sendable {
             let evidence = access.allows(.evidenceRead) ? try await db.evidence.linked(to: EvidenceLink(.control, control.id), in: workspace) : []
             var owner: User? = nil
             if let id = line.entry.ownerID { owner = try await db.users.loadAll([id])[id] }
-            return Detail(line: line, riskCodes: risks.map { (id: $0.0, code: $0.1) }, assessment: assessment, actions: actions, evidence: evidence,
+            return Detail(line: line, riskCodes: risks, assessment: assessment, actions: actions, evidence: evidence,
                           owner: owner, freshnessMonths: try await db.soa.freshnessMonths(in: workspace).months)
         }
     }

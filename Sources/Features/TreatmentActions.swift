@@ -84,11 +84,14 @@ public struct TreatmentActions: Sendable {
         if let controls = input.controls {
             var ids: [String] = []
             for raw in controls {
-                let id = Risks.normalizeControl(raw)
-                guard !id.isEmpty else { continue }
-                if services.catalog.control(id) == nil { v.add("controls", "error.unknownControl", ["value": raw]) } else if !ids.contains(id) { ids.append(id) }
+                guard !Risks.normalizeControl(raw).isEmpty else { continue }
+                if let id = try await Risks.resolveControl(raw, catalog: services.catalog, workspace: workspace, tx: tx) {
+                    if !ids.contains(id) { ids.append(id) }
+                } else {
+                    v.add("controls", "error.unknownControl", ["value": raw])
+                }
             }
-            action.controls = ids.sorted(by: ControlOrder.less)
+            action.controls = Risks.sortedControls(ids, catalog: services.catalog)
         }
         if let owner = input.ownerID {
             if let user = owner { try await Risks.checkOwner(user, workspace: workspace, today: access.today, tx: tx, into: &v) }

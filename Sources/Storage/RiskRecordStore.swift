@@ -196,6 +196,19 @@ public struct RiskRecordStore: Sendable {
         return counts
     }
 
+    /// How many risks of any assessment of the workspace name a control.
+    public func countNaming(_ control: String, in workspace: Workspace.ID) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risk_controls")
+            .where("workspace_id", .equal, workspace.uuid).where("control", .equal, control).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// The first `limit` risks (id and code, by code) of an assessment that name a control.
+    public func naming(_ control: String, in assessment: RiskAssessment.ID, limit: Int) async throws -> [(id: Risk.ID, code: String)] {
+        try await sql.select().column("risk_id").column("risk_code").from("risk_controls").where("assessment_id", .equal, assessment.uuid)
+            .where("control", .equal, control).orderBy("risk_code").limit(limit).all()
+            .map { (id: Risk.ID(try $0.decode(column: "risk_id", as: UUID.self)), code: try $0.decode(column: "risk_code", as: String.self)) }
+    }
+
     /// Per control, the codes of the first `limit` risks (by code) of an assessment that name it.
     public func codesByControl(in assessment: RiskAssessment.ID, limit: Int) async throws -> [String: [String]] {
         let rows = try await sql.raw("""

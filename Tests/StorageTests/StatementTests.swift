@@ -302,6 +302,20 @@ import TestSupport
                 _ = try await own.create(w.access, OwnControlInput(code: "pci-3", titleJa: "重複", titleEn: "Duplicate"), context: w.context)
             }
             #expect(try await statement.lines(w.access).last?.control.id == "PCI-3")
+            // Own controls are named by treatment actions (and risks) like Annex A ones; a code starting with A is not taken for A.x.
+            _ = try await own.create(w.access, OwnControlInput(code: "ACME-1", titleJa: "親会社規程", titleEn: "Parent company rule"), context: w.context)
+            let action = try await TreatmentActions(app.services).create(w.access, ActionInput(title: "カード情報の棚卸し", controls: ["pci-3", "A.8.5", "ACME-1"]),
+                                                                         context: w.context)
+            #expect(action.controls == ["8.5", "ACME-1", "PCI-3"])
+            await #expect(throws: DomainError.invalid(field: "controls", code: "error.unknownControl", params: ["value": "NOPE-1"])) {
+                _ = try await TreatmentActions(app.services).create(w.access, ActionInput(title: "x", controls: ["NOPE-1"]), context: w.context)
+            }
+            #expect(try await statement.lines(w.access).first { $0.control.id == "PCI-3" }?.actions == 1)
+            // A named control keeps its code until nothing names it.
+            await #expect(throws: DomainError.rule(code: "error.ownControlNamed", params: ["risks": "0", "actions": "1"])) {
+                _ = try await own.update(w.access, control.id, OwnControlInput(code: "PCI-03"), expectedVersion: control.version, context: w.context)
+            }
+            _ = try await TreatmentActions(app.services).update(w.access, action.id, ActionInput(controls: ["8.5"]), expectedVersion: action.version, context: w.context)
             _ = try await statement.update(w.access, control: "PCI-3", SoAEntryInput(decision: "applicable", justification: "カード加盟店契約", implementation: "partial"),
                                            expectedVersion: 0, context: w.context)
             let evidence = try await EvidenceFiles(app.services).create(w.access, EvidenceInput(title: "PCI DSS 自己問診", url: "https://example.com/saq",
@@ -312,7 +326,7 @@ import TestSupport
             #expect(line.entry.decision == .applicable && line.entry.justification == "カード加盟店契約" && line.facts.evidenceCount == 1)
             #expect(try await EvidenceFiles(app.services).load(w.access, evidence.id).links == [EvidenceLink(.control, "PCI-03")])
             try await own.delete(w.access, control.id, expectedVersion: renamed.version, context: w.context)
-            #expect(try await statement.lines(w.access).count == 93)
+            #expect(try await statement.lines(w.access).count == 94)
             #expect(try await EvidenceFiles(app.services).load(w.access, evidence.id).links.isEmpty)
         }
     }

@@ -352,6 +352,10 @@ struct EvidencePages {
         } catch DomainError.invalid(let errors) {
             let current = try await controls.load(access, id)
             return try await PageResponse(status: .unprocessableEntity, html: ownPage(c, access: access, control: current, form: form, errors: errors)).encodeResponse(for: req)
+        } catch DomainError.rule(let code, let params) {
+            let current = try await controls.load(access, id)
+            return try await PageResponse(status: .unprocessableEntity, html: ownPage(c, access: access, control: current, form: form,
+                                                                                   errors: [FieldError(field: "code", code: code, params: params)])).encodeResponse(for: req)
         } catch DomainError.conflict {
             let current = try await controls.load(access, id)
             return try await PageResponse(status: .conflict, html: ownPage(c, access: access, control: current, form: nil, errors: [], conflict: true)).encodeResponse(for: req)
@@ -360,8 +364,15 @@ struct EvidencePages {
 
     @Sendable func ownDelete(_ req: Request) async throws -> Response {
         let access = try req.access()
+        let id = try ownID(req)
         let form = try req.content.decode(AssetPages.VersionForm.self)
-        try await OwnControls(req.meguri).delete(access, try ownID(req), expectedVersion: form.version, context: try req.context())
+        do {
+            try await OwnControls(req.meguri).delete(access, id, expectedVersion: form.version, context: try req.context())
+        } catch DomainError.rule(let code, let params) {
+            let current = try await OwnControls(req.meguri).load(access, id)
+            return try await PageResponse(status: .unprocessableEntity, html: ownPage(try await PageContext.make(req), access: access, control: current, form: nil,
+                                                                                   errors: [FieldError(field: "code", code: code, params: params)])).encodeResponse(for: req)
+        }
         return req.redirect(to: PageContext(request: req).w("/own-controls"), flash: req.t("ownControls.deleted"))
     }
 }

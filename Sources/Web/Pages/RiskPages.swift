@@ -397,7 +397,7 @@ extension Optional {
 enum ControlList {
     static func html(_ c: PageContext, _ catalog: ReferenceCatalog, _ ids: [String]) -> HTML {
         let items: [HTML] = ids.map { id in
-            guard let control = catalog.control(id) else { return "\(id)" }
+            guard let control = catalog.control(id) else { return "<a href=\"\(c.w("/soa/\(Components.encode(id))"))\">\(id)</a>" }
             return "<a href=\"\(c.w("/controls/\(id)"))\">A.\(id) \(control.title(c.language))</a>"
         }
         return HTML(raw: items.map(\.rendered).joined(separator: "<br>"))

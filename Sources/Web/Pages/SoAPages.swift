@@ -203,7 +203,9 @@ struct SoAPages {
             return HTML("<div class=\"flash warning\" role=\"status\"><strong>\(c.t("soa.warning.reviewNeeded"))</strong> \(c.t(parsed.code, parsed.params))</div>")
         } ?? .empty
         let risks: HTML = detail.riskCodes.isEmpty ? HTML("<p class=\"muted\">\(c.t("soa.noRisks"))</p>")
-            : HTML(raw: "<p>" + detail.riskCodes.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\(HTML.escape($0.code))</a>" }.joined(separator: ", ") + "</p>")
+            : HTML(raw: "<p>" + detail.riskCodes.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\(HTML.escape($0.code))</a>" }.joined(separator: ", ")
+                + (line.facts.linkedRisks > detail.riskCodes.count ? " … (+\(line.facts.linkedRisks - detail.riskCodes.count))" : "") + "</p>"
+                + (detail.assessment.map { "<p><a href=\"\(c.w("/risk-assessments/\($0.id)"))?control=\(Components.encode(control.id))\">\(HTML.escape(c.t("soa.allRisks", ["count": String(line.facts.linkedRisks)])))</a></p>" } ?? ""))
         let actions: HTML = detail.actions.isEmpty ? HTML("<p class=\"muted\">\(c.t("soa.noActions"))</p>")
             : HTML(raw: "<ul>" + detail.actions.map { "<li><a href=\"\(c.w("/treatment-actions/\($0.id)"))\">\(HTML.escape($0.title))</a> — \(HTML.escape(c.t("plan.status.\($0.status.rawValue)")))</li>" }.joined() + "</ul>")
         let decisionOptions = SoAEntry.Decision.allCases.map { (value: $0.rawValue, label: c.t("soa.decision.\($0.rawValue)")) }
