@@ -103,8 +103,12 @@ public enum EvidenceRules {
         if starts([0x4D, 0x5A]) || starts([0x7F, 0x45, 0x4C, 0x46]) || starts([0x23, 0x21]) { return .executable }
         for magic: [UInt8] in [[0xFE, 0xED, 0xFA, 0xCE], [0xFE, 0xED, 0xFA, 0xCF], [0xCE, 0xFA, 0xED, 0xFE], [0xCF, 0xFA, 0xED, 0xFE], [0xCA, 0xFE, 0xBA, 0xBE]]
             where starts(magic) { return .executable }
-        // Markup: look at the first 1 KiB as text, past a BOM, whitespace and comments.
-        guard let text = String(data: data.prefix(1024), encoding: .utf8) ?? String(data: data.prefix(1024), encoding: .isoLatin1) else { return nil }
+        // Markup: the first 4 KiB as text (UTF-16 when it says so), past a BOM and whitespace; a
+        // leading comment or declaration still starts with `<`, so the markers after it are found.
+        let head4k = data.prefix(4096)
+        let utf16 = head4k.starts(with: [0xFF, 0xFE]) || head4k.starts(with: [0xFE, 0xFF])
+        guard let text = (utf16 ? String(data: head4k, encoding: .utf16) : nil) ?? String(data: head4k, encoding: .utf8)
+                ?? String(data: head4k, encoding: .isoLatin1) else { return nil }
         var lower = text.lowercased()
         if lower.hasPrefix("\u{FEFF}") { lower.removeFirst() }
         let trimmed = lower.drop { $0.isWhitespace }

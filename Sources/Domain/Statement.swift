@@ -35,8 +35,10 @@ public struct OwnControl: Sendable, Codable, Hashable, Identifiable {
     public static func validCode(_ code: String) -> Bool {
         guard !code.isEmpty, code.count <= 20, code.contains(where: \.isLetter),
               code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else { return false }
+        // Nothing that reads as an Annex A id: no `A.` prefix at all, and not `A8.5`.
         let upper = code.uppercased()
-        if upper.hasPrefix("A."), upper.dropFirst(2).allSatisfy({ $0.isNumber || $0 == "." }) { return false }
+        if upper.hasPrefix("A.") { return false }
+        if upper.hasPrefix("A"), upper.dropFirst().allSatisfy({ $0.isNumber || $0 == "." }) { return false }
         return true
     }
 }
@@ -195,12 +197,16 @@ public struct SoAVersion: Sendable, Codable, Hashable, Identifiable {
     public var submittedAt: Date
     public var decidedBy: User.ID?
     public var decidedAt: Date?
+    /// The secretariat's note when submitting.
     public var note: String?
+    /// Top management's note when approving or returning.
+    public var decisionNote: String?
     public var entries: [SoASnapshot]
     public var version: Int
 
     public init(id: ID = ID(), workspaceID: Workspace.ID, number: Int, status: Status = .inReview, submittedBy: User.ID, submittedAt: Date,
-                decidedBy: User.ID? = nil, decidedAt: Date? = nil, note: String? = nil, entries: [SoASnapshot], version: Int = 1) {
+                decidedBy: User.ID? = nil, decidedAt: Date? = nil, note: String? = nil, decisionNote: String? = nil, entries: [SoASnapshot], version: Int = 1) {
+        self.decisionNote = decisionNote
         self.id = id
         self.workspaceID = workspaceID
         self.number = number
@@ -435,10 +441,9 @@ public enum SoAMigration {
                 for target in targets { via2013[target, default: []].append((row, old)) }
                 continue
             }
-            var id = Text.trimmed(row.id)
-            if id.uppercased().hasPrefix("A.") { id = String(id.dropFirst(2)) }
-            id = Text.halfWidthDigits(id)
-            let own = ownCodes.first { $0.caseInsensitiveCompare(id) == .orderedSame }
+            let raw = Text.halfWidthDigits(Text.trimmed(row.id))
+            let own = ownCodes.first { $0.caseInsensitiveCompare(raw) == .orderedSame }
+            let id = raw.uppercased().hasPrefix("A.") ? String(raw.dropFirst(2)) : raw
             guard catalog.control(id) != nil || own != nil else {
                 errors.append(FieldError(field: "id", code: "error.unknownControl", params: ["value": row.id], row: row.number)); continue
             }

@@ -112,12 +112,13 @@ public struct EvidenceFiles: Sendable {
                 if services.catalog.control(bare) != nil { link.id = bare; found = true } else if let own = try await tx.ownControls.load(code: link.id, in: workspace) {
                     link.id = own.code; found = true
                 }
+            // Record ids are kept in their canonical (lowercase) form, as the records' pages look them up.
             case .action:
-                if let id = TreatmentAction.ID(link.id) { found = try await tx.actions.load(id, in: workspace) != nil }
+                if let id = TreatmentAction.ID(link.id) { found = try await tx.actions.load(id, in: workspace) != nil; link.id = id.description }
             case .asset:
-                if let id = Asset.ID(link.id) { found = try await tx.assets.load(id, in: workspace) != nil }
+                if let id = Asset.ID(link.id) { found = try await tx.assets.load(id, in: workspace) != nil; link.id = id.description }
             case .risk:
-                if let id = Risk.ID(link.id) { found = try await tx.risks.load(id, in: workspace) != nil }
+                if let id = Risk.ID(link.id) { found = try await tx.risks.load(id, in: workspace) != nil; link.id = id.description }
             }
             if !found { v.add("links", "error.evidenceLink", ["value": text]) } else if !links.contains(link) { links.append(link) }
         }
@@ -263,12 +264,12 @@ public struct OwnControls: Sendable {
     public init(_ services: AppServices) { self.services = services }
 
     public func list(_ access: WorkspaceAccess) async throws -> [OwnControl] {
-        try access.require(.workspaceRead)
+        try access.require(.soaRead)
         return try await services.store.read { try await $0.ownControls.all(in: access.workspaceID) }
     }
 
     public func load(_ access: WorkspaceAccess, _ id: OwnControl.ID) async throws -> OwnControl {
-        try access.require(.workspaceRead)
+        try access.require(.soaRead)
         guard let control = try await services.store.read({ try await $0.ownControls.load(id, in: access.workspaceID) }) else {
             throw DomainError.notFound(entity: "own_control")
         }
@@ -281,7 +282,7 @@ public struct OwnControls: Sendable {
             let code = Text.halfWidthDigits(v.required(input.code, "code", maxLength: 20))
             if !code.isEmpty && !OwnControl.validCode(code) { v.add("code", "error.ownControlCode") }
             if OwnControl.validCode(code), code.uppercased() != control.code.uppercased(),
-               try await tx.ownControls.load(code: code, in: control.workspaceID) != nil { v.add("code", "error.codeTaken") }
+               try await tx.ownControls.load(code: code, in: control.workspaceID) != nil { v.add("code", "error.codeTaken", ["value": code]) }
             control.code = code
         }
         if creating || input.titleJa != nil { control.titleJa = v.required(input.titleJa, "titleJa", maxLength: 200) }
@@ -307,7 +308,7 @@ public struct OwnControls: Sendable {
     /// Risks and treatment actions keep the code they name, so a named control keeps its code.
     static func refuseIfNamed(_ code: String, workspace: Workspace.ID, tx: Writer) async throws {
         let risks = try await tx.risks.countNaming(code, in: workspace)
-        let actions = try await tx.soa.actionIDs(naming: code, in: workspace).count
+        let actions = try await tx.soa.countActions(naming: code, in: workspace)
         if risks + actions > 0 { throw DomainError.rule(code: "error.ownControlNamed", params: ["risks": String(risks), "actions": String(actions)]) }
     }
 
@@ -329,16 +330,18 @@ public struct OwnControls: Sendable {
             if after.code != before.code { try await Self.refuseIfNamed(before.code, workspace: workspace, tx: tx) }
             let saved = try await tx.ownControls.update(after)
             if saved.code != before.code {
-                if var entry = try await tx.soa.entry(before.code, in: workspace, forUpdate: true) {
+                if let entry = try await tx.soa.entry(before.code, in: workspace, forUpdate: true) {
                     try await tx.soa.deleteEntry(before.code, in: workspace)
-                    entry.controlID = saved.code
-                    entry.version = 0
-                    _ = try await tx.soa.save(entry)
+                    var moved = entry
+                    moved.controlID = saved.code
+                    moved.version = 0
+                    let stored = try await tx.soa.save(moved)
+                    try await tx.record(.change("soa_entry", id: saved.code, action: "update", workspace: workspace, before: entry, after: stored), context, at: now)
                 }
-                for evidence in try await tx.evidence.linked(to: EvidenceLink(.control, before.code), in: workspace) {
-                    var moved = evidence
-                    moved.links = evidence.links.map { $0 == EvidenceLink(.control, before.code) ? EvidenceLink(.control, saved.code) : $0 }
-                    _ = try await tx.evidence.update(moved)
+                let links = try await tx.evidence.retarget(EvidenceLink(.control, before.code), to: EvidenceLink(.control, saved.code), in: workspace)
+                if links > 0 {
+                    try await tx.record(.change("evidence", id: "control:\(before.code)", action: "update", workspace: workspace,
+                                                before: ["control": before.code], after: ["control": saved.code, "links": String(links)]), context, at: now)
                 }
             }
             try await tx.record(.change("own_control", id: id.description, action: "update", workspace: workspace, before: before, after: saved), context, at: now)
@@ -355,7 +358,10 @@ public struct OwnControls: Sendable {
             guard let before = try await tx.ownControls.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "own_control") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "own_control", currentVersion: before.version) }
             try await Self.refuseIfNamed(before.code, workspace: workspace, tx: tx)
-            try await tx.soa.deleteEntry(before.code, in: workspace)
+            if let entry = try await tx.soa.entry(before.code, in: workspace, forUpdate: true) {
+                try await tx.soa.deleteEntry(before.code, in: workspace)
+                try await tx.record(.change("soa_entry", id: before.code, action: "delete", workspace: workspace, before: entry, after: nil as SoAEntry?), context, at: now)
+            }
             try await tx.evidence.unlink(EvidenceLink(.control, before.code), in: workspace)
             try await tx.ownControls.delete(id, in: workspace)
             try await tx.record(.change("own_control", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as OwnControl?),

@@ -153,11 +153,14 @@ public struct Statement: Sendable {
 
     /// A page of the lines matching `query`; the cursor is the last control shown.
     public static func page(_ lines: [SoALine], query: SoAQuery, page: PageRequest) -> (page: Page<SoALine>, total: Int) {
-        var matching = lines.filter(query.matches)
-        let total = matching.count
-        if let cursor = page.cursor.flatMap(Cursor.decode), let index = matching.firstIndex(where: { $0.control.id == cursor.key }) {
-            matching = Array(matching[(index + 1)...])
+        let total = lines.filter(query.matches).count
+        // The cursor is a place in the whole statement, so a line that stopped matching between
+        // two pages does not send the reader back to the start.
+        var rest = lines[...]
+        if let cursor = page.cursor.flatMap(Cursor.decode), let index = lines.firstIndex(where: { $0.control.id == cursor.key }) {
+            rest = lines[(index + 1)...]
         }
+        let matching = rest.filter(query.matches)
         let items = Array(matching.prefix(page.limit))
         let next = matching.count > page.limit ? items.last.map { Cursor(key: $0.control.id, id: ControlCatalog.cursorID).encoded } : nil
         return (Page(items: items, nextCursor: next), total)
@@ -376,7 +379,7 @@ public struct Statement: Sendable {
             after.status = approve ? .approved : .returned
             after.decidedBy = person
             after.decidedAt = now
-            if let text { after.note = text }
+            after.decisionNote = text
             let saved = try await tx.soa.update(after)
             var summaryBefore = before, summaryAfter = saved
             summaryBefore.entries = []; summaryAfter.entries = []
@@ -478,7 +481,7 @@ public struct Statement: Sendable {
             var implementation: SoAEntry.Implementation? = nil
             if let raw = row.value("status") {
                 if let parsed = SoARules.implementationNames.parse(raw) { implementation = parsed } else {
-                    errors.append(FieldError(field: "status", code: "error.choiceValue", params: ["value": raw], row: row.number))
+                    errors.append(FieldError(field: "implementation", code: "error.choiceValue", params: ["value": raw], row: row.number))
                 }
             }
             // An owner is matched by e-mail; a name (as the export writes it) leaves the owner as it is.
@@ -495,13 +498,19 @@ public struct Statement: Sendable {
                                          documents: row.value("documents")))
         }
         if !errors.isEmpty { throw DomainError.invalid(errors) }
-        let proposals = try SoAMigration.plan(rows, catalog: catalog, ownCodes: Set(own.map(\.code)))
+        var proposals = try SoAMigration.plan(rows, catalog: catalog, ownCodes: Set(own.map(\.code)))
         let byControl = Dictionary(existing.map { ($0.controlID, $0) }, uniquingKeysWith: { a, _ in a })
         let now = services.now
         var changes: [(before: SoAEntry?, after: SoAEntry)] = []
         var report: [ImportRow] = []
-        for proposal in proposals {
+        for (index, proposal) in proposals.enumerated() {
             let before = byControl[proposal.controlID]
+            // A control new in 2022 that someone already decided keeps that decision.
+            if case .new2022 = proposal.review, let before, before.decision != .undecided {
+                proposals[index].review = nil
+                report.append(ImportRow(number: 0, label: "A." + proposal.controlID, outcome: .unchanged))
+                continue
+            }
             var after = before ?? SoAEntry(workspaceID: workspace, controlID: proposal.controlID, updatedAt: now)
             after.decision = proposal.decision
             after.justification = proposal.justification
@@ -515,7 +524,7 @@ public struct Statement: Sendable {
             if proposal.review == nil {
                 let problems = SoARules.validate(after)
                 if !problems.isEmpty {
-                    errors += problems.map { FieldError(field: $0.field == "implementation" ? "status" : $0.field, code: $0.code, params: $0.params, row: proposal.rows.first) }
+                    errors += problems.map { FieldError(field: $0.field, code: $0.code, params: $0.params, row: proposal.rows.first) }
                     continue
                 }
             }
@@ -540,6 +549,11 @@ public struct Statement: Sendable {
         try await services.store.write { tx in
             var events: [(AuditEntry, Actor, Date)] = []
             for change in batch {
+                // Read again under lock: an entry changed since the file was checked is a conflict, not overwritten.
+                let current = try await tx.soa.entry(change.after.controlID, in: workspace, forUpdate: true)
+                guard current?.version == change.before?.version else {
+                    throw DomainError.conflict(entity: "soa_entry", currentVersion: current?.version ?? 0)
+                }
                 let saved = try await tx.soa.save(change.after)
                 events.append((.change("soa_entry", id: saved.controlID, action: "import", workspace: workspace, before: change.before, after: saved), context.actor, now))
             }

@@ -192,9 +192,12 @@ struct AddStatementReadIndexes: AsyncMigration {
             .column("collected_on").column("evidence_id").run()
         try await sql.drop(index: "evidence_id_collected").run()
         try await sql.create(index: "treatment_actions_workspace_controls").on("treatment_actions").column("workspace_id").column("controls").run()
+        // Top management's note on approving or returning, apart from the secretariat's on submitting.
+        try await database.schema("soa_versions").field("decision_note", .string).update()
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("soa_versions").deleteField("decision_note").update()
         let sql = database as! any SQLDatabase
         try await sql.drop(index: "treatment_actions_workspace_controls").run()
         try await sql.create(index: "evidence_id_collected").on("evidence").column("id").column("collected_on").run()

@@ -117,7 +117,7 @@ struct SoAEntryRow: Encodable, RowDecodable {
 struct SoAVersionRow: Encodable, RowDecodable {
     enum CodingKeys: String, CodingKey {
         case id, workspaceId = "workspace_id", number, status, submittedBy = "submitted_by", submittedAt = "submitted_at", decidedBy = "decided_by",
-             decidedAt = "decided_at", note, entriesJson = "entries_json", version
+             decidedAt = "decided_at", note, decisionNote = "decision_note", entriesJson = "entries_json", version
     }
     var id: UUID
     var workspaceId: UUID
@@ -128,6 +128,7 @@ struct SoAVersionRow: Encodable, RowDecodable {
     var decidedBy: UUID?
     var decidedAt: Date?
     var note: String?
+    var decisionNote: String?
     var entriesJson: String
     var version: Int
 
@@ -135,14 +136,14 @@ struct SoAVersionRow: Encodable, RowDecodable {
 
     init(_ v: SoAVersion) throws {
         id = v.id.uuid; workspaceId = v.workspaceID.uuid; number = v.number; status = v.status.rawValue; submittedBy = v.submittedBy.uuid
-        submittedAt = stored(v.submittedAt); decidedBy = v.decidedBy?.uuid; decidedAt = stored(v.decidedAt); note = v.note
+        submittedAt = stored(v.submittedAt); decidedBy = v.decidedBy?.uuid; decidedAt = stored(v.decidedAt); note = v.note; decisionNote = v.decisionNote
         entriesJson = String(decoding: try Self.encoder.encode(v.entries), as: UTF8.self); version = v.version
     }
 
     init(_ r: RowReader) throws {
         id = try r.uuid("id"); workspaceId = try r.uuid("workspace_id"); number = try r.int("number"); status = try r.string("status")
         submittedBy = try r.uuid("submitted_by"); submittedAt = try r.date("submitted_at"); decidedBy = try r.optionalUUID("decided_by")
-        decidedAt = try r.optionalDate("decided_at"); note = try r.optionalString("note"); entriesJson = (try? r.string("entries_json")) ?? "[]"
+        decidedAt = try r.optionalDate("decided_at"); note = try r.optionalString("note"); decisionNote = try r.optionalString("decision_note"); entriesJson = (try? r.string("entries_json")) ?? "[]"
         version = try r.int("version")
     }
 
@@ -150,7 +151,7 @@ struct SoAVersionRow: Encodable, RowDecodable {
         let entries = withEntries ? try JSONDecoder().decode([SoASnapshot].self, from: Data(entriesJson.utf8)) : []
         return SoAVersion(id: SoAVersion.ID(id), workspaceID: Workspace.ID(workspaceId), number: number, status: SoAVersion.Status(rawValue: status) ?? .inReview,
                           submittedBy: User.ID(submittedBy), submittedAt: submittedAt, decidedBy: decidedBy.map(User.ID.init), decidedAt: decidedAt,
-                          note: note, entries: entries, version: version)
+                          note: note, decisionNote: decisionNote, entries: entries, version: version)
     }
 }
 
@@ -215,17 +216,29 @@ public struct SoAStore: Sendable {
                                          count: try $0.decode(column: "n", as: Int.self)) }
     }
 
-    /// The treatment actions that name a control, by due date.
+    /// Actions whose `;`-separated control list holds exactly `control` (`_`, `%` and `\` taken literally).
+    private func naming(_ control: String, _ builder: SQLSelectBuilder, in workspace: Workspace.ID) -> SQLSelectBuilder {
+        let literal = control.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        func like(_ pattern: String) -> SQLQueryString { SQLQueryString("controls LIKE \(bind: pattern) ESCAPE '\\'") }
+        return builder.where("workspace_id", .equal, workspace.uuid)
+            .where { $0.where("controls", .equal, control).orWhere(like("\(literal);%")).orWhere(like("%;\(literal)")).orWhere(like("%;\(literal);%")) }
+    }
+
+    /// The treatment actions that name a control, by due date (the first 200).
     public func actionIDs(naming control: String, in workspace: Workspace.ID) async throws -> [TreatmentAction.ID] {
-        try await sql.select().column("id").from("treatment_actions").where("workspace_id", .equal, workspace.uuid)
-            .where { $0.where("controls", .equal, control).orWhere("controls", .like, "\(control);%")
-                .orWhere("controls", .like, "%;\(control)").orWhere("controls", .like, "%;\(control);%") }
+        try await naming(control, sql.select().column("id").from("treatment_actions"), in: workspace)
             .orderBy("due_on").orderBy("id").limit(200).all().map { TreatmentAction.ID(try $0.decode(column: "id", as: UUID.self)) }
+    }
+
+    /// How many treatment actions name a control.
+    public func countActions(naming control: String, in workspace: Workspace.ID) async throws -> Int {
+        try await naming(control, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("treatment_actions"), in: workspace)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     public func versions(in workspace: Workspace.ID) async throws -> [SoAVersion] {
         try await sql.select().column("id").column("workspace_id").column("number").column("status").column("submitted_by").column("submitted_at")
-            .column("decided_by").column("decided_at").column("note").column("version").from("soa_versions")
+            .column("decided_by").column("decided_at").column("note").column("decision_note").column("version").from("soa_versions")
             .where("workspace_id", .equal, workspace.uuid).orderBy("number", .descending).all(SoAVersionRow.self).map { try $0.soaVersion(withEntries: false) }
     }
 
@@ -249,7 +262,7 @@ public struct SoAStore: Sendable {
         var next = version
         next.version += 1
         try await sql.update("soa_versions").set("status", to: SQLBind(next.status.rawValue)).set("decided_by", to: SQLBind(next.decidedBy?.uuid))
-            .set("decided_at", to: SQLBind(stored(next.decidedAt))).set("note", to: SQLBind(next.note)).set("version", to: SQLBind(next.version))
+            .set("decided_at", to: SQLBind(stored(next.decidedAt))).set("decision_note", to: SQLBind(next.decisionNote)).set("version", to: SQLBind(next.version))
             .where("id", .equal, version.id.uuid).where("workspace_id", .equal, version.workspaceID.uuid).run()
         return next
     }
@@ -391,6 +404,15 @@ public struct EvidenceStore: Sendable {
         try await sql.delete(from: "evidence_links").where("evidence_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "evidence_files").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "evidence").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+    }
+
+    /// Points every link to one record at another (an own control's new code); returns how many.
+    public func retarget(_ from: EvidenceLink, to: EvidenceLink, in workspace: Workspace.ID) async throws -> Int {
+        let count = try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("evidence_links").where("workspace_id", .equal, workspace.uuid)
+            .where("target", .equal, from.target.rawValue).where("target_id", .equal, from.id).first()?.decode(column: "n", as: Int.self) ?? 0
+        try await sql.update("evidence_links").set("target", to: SQLBind(to.target.rawValue)).set("target_id", to: SQLBind(to.id))
+            .where("workspace_id", .equal, workspace.uuid).where("target", .equal, from.target.rawValue).where("target_id", .equal, from.id).run()
+        return count
     }
 
     /// Removes every link to one record (when the record goes).

@@ -82,6 +82,8 @@ import Testing
         #expect(OwnControl.validCode("GRP-01") && OwnControl.validCode("X.1") && OwnControl.validCode("pci_3"))
         #expect(!OwnControl.validCode("5.1") && !OwnControl.validCode("A.5.1") && !OwnControl.validCode("a.8.34") && !OwnControl.validCode(""))
         #expect(!OwnControl.validCode("社内-1") && !OwnControl.validCode("TOO-LONG-CODE-1234567"))
+        // Nothing a person could read as an Annex A id: A8.5, A.GRP.
+        #expect(!OwnControl.validCode("A8.5") && !OwnControl.validCode("A.GRP") && OwnControl.validCode("ACME-1"))
     }
 
     @Test func monthsAreAddedOnTheCalendar() {

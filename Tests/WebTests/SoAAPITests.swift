@@ -111,6 +111,7 @@ import VaporTesting
             let download = try await app.api(.GET, base + "/\(id)/content", token: p.committee)
             #expect(download.status == .ok && download.data == pdf)
             #expect(download.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(download.headers.first(name: "Content-Security-Policy")?.contains("sandbox") == true)
             #expect(download.headers.first(name: .contentType) == "application/pdf")
             let disposition = download.headers.first(name: "Content-Disposition") ?? ""
             #expect(disposition.hasPrefix("attachment;") && disposition.contains("filename*=UTF-8''2026%E5%B9%B4%E5%BA%A6"))

@@ -165,7 +165,8 @@ enum OpenAPIDocument {
                                                       ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                        .object([("schema", ["type": "string", "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])]))])))
                 } else if response.schema == "File" {
-                    pairs.append(("content", .object([("application/octet-stream", .object([("schema", ["type": "string"])]))])))
+                    // A stored file, labelled with the type its bytes show (PDF, image, text, Office…).
+                    pairs.append(("content", .object([("*/*", .object([("schema", ["type": "string", "format": "binary"])]))])))
                 } else if let schema = response.schema {
                     let media = schema == "Problem" ? "application/problem+json" : (schema == "CSV" ? "text/csv" : "application/json")
                     let schemaJSON: JSON = schema == "CSV" ? ["type": "string"] : .ref(schema)

@@ -42,7 +42,8 @@ struct SoAAPI {
                                     responses: [(200, "Returned", "SoAVersion", true), (409, "Changed since your GET", "Problem", false)]), use: sendBack)
         routes.api(.GET, soa + ["compare"], access: .workspace(.soaRead), registry: registry,
                    operation: .init(id: "compareSoa", summary: "What changed per control between two versions (or a version and the statement as it stands)",
-                                    tag: "SoA", parameters: [Parameters.query("from", "The older version's number", schema: .integer(minimum: 1)),
+                                    tag: "SoA", parameters: [APIOperation.Parameter(name: "from", location: .query, schema: .integer(minimum: 1), required: true,
+                                                                                    description: "The older version's number"),
                                                              Parameters.query("to", "The newer version's number (default: the statement as it stands)", schema: .integer(minimum: 1))],
                                     responses: [(200, "The changes", "SoAComparison", false)]), use: compare)
         routes.api(.GET, soa + ["export"], access: .workspace(.soaRead), registry: registry,
@@ -405,7 +406,7 @@ struct SoAVersionResource: JSONWritable {
         w.object { w in
             w.field("number", v.number); w.field("status", v.status.rawValue); w.field("submittedBy", v.submittedBy.description)
             w.field("submittedAt", v.submittedAt); w.field("decidedBy", v.decidedBy?.description); w.field("decidedAt", v.decidedAt)
-            w.field("note", v.note); w.field("version", v.version)
+            w.field("note", v.note); w.field("decisionNote", v.decisionNote); w.field("version", v.version)
             if withEntries { w.field("entries", v.entries.map(SoASnapshotResource.init)) }
         }
     }
@@ -499,7 +500,7 @@ enum SoASchemas {
     static let version: [(String, JSON)] = [
         ("number", .integer(minimum: 1)), ("status", .string(enumValues: SoAVersion.Status.allCases.map(\.rawValue))), ("submittedBy", .string(format: "uuid")),
         ("submittedAt", .string(format: "date-time")), ("decidedBy", .string(format: "uuid", nullable: true)), ("decidedAt", .string(format: "date-time", nullable: true)),
-        ("note", nullableString), ("version", .integer(minimum: 1)), ("entries", .array(of: .ref("SoASnapshot"))),
+        ("note", nullableString), ("decisionNote", nullableString), ("version", .integer(minimum: 1)), ("entries", .array(of: .ref("SoASnapshot"))),
     ]
     static let evidence: [(String, JSON)] = [
         ("id", .string(format: "uuid")), ("title", .string()), ("kind", .string(enumValues: Evidence.Kind.allCases.map(\.rawValue))), ("url", nullableString),
@@ -553,7 +554,7 @@ enum SoASchemas {
         ("EvidenceList", APISchemas.list("Evidence")),
         ("EvidenceLinkCreate", .object([("url", .string(format: "uri"))] + evidenceFields, required: ["title", "url", "collectedOn"])),
         ("EvidencePatch", .object([("url", .string(format: "uri"))] + evidenceFields, required: [])),
-        ("EvidenceUpload", .object([("file", .string(description: "The file's bytes"))] + evidenceFields.filter { $0.0 != "links" }
+        ("EvidenceUpload", .object([("file", ["type": "string", "format": "binary", "description": "The file's bytes"])] + evidenceFields.filter { $0.0 != "links" }
                                    + [("link", .string(description: "One link: control:8.5, action:ID, asset:ID or risk:ID"))], required: ["file"])),
         ("File", ["type": "string", "contentMediaType": "application/octet-stream"]),
     ]

@@ -60,8 +60,8 @@ struct SoAPages {
         HTML("<span class=\"badge soa-\(decision.rawValue)\">\(c.t("soa.decision.\(decision.rawValue)"))</span>")
     }
 
-    static func warningBadges(_ warnings: [SoAWarning], _ c: PageContext) -> HTML {
-        HTML(raw: warnings.map { "<span class=\"badge warning\" title=\"\(HTML.escape(c.t("soa.warning.\($0.rawValue).hint")))\">\(HTML.escape(c.t("soa.warning.\($0.rawValue)")))</span>" }
+    static func warningBadges(_ warnings: [SoAWarning], _ c: PageContext, months: Int) -> HTML {
+        HTML(raw: warnings.map { "<span class=\"badge warning\" title=\"\(HTML.escape(c.t("soa.warning.\($0.rawValue).hint", ["months": String(months)])))\">\(HTML.escape(c.t("soa.warning.\($0.rawValue)")))</span>" }
             .joined(separator: " "))
     }
 
@@ -85,6 +85,7 @@ struct SoAPages {
         } catch DomainError.invalid(let e) { errors = e }
         let ownerIDs = page.items.compactMap(\.entry.ownerID)
         let owners = try await req.meguri.store.read { try await $0.users.loadAll(ownerIDs) }
+        let freshness = try await statement.freshnessMonths(access)
         let rows: [HTML] = page.items.map { line in
             let e = line.entry
             return """
@@ -93,7 +94,7 @@ struct SoAPages {
             <td>\(e.decision == .applicable ? HTML("\(e.implementation.map { c.t("soa.implementation.\($0.rawValue)") } ?? "—")") : "—")</td>
             <td>\(e.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
             <td class="num">\(line.facts.linkedRisks)</td><td class="num">\(line.facts.evidenceCount)</td>
-            <td>\(Self.warningBadges(line.warnings, c))</td></tr>
+            <td>\(Self.warningBadges(line.warnings, c, months: freshness.months))</td></tr>
             """
         }
         let themes = [(value: "", label: c.t("form.all"))] + AnnexAControl.Theme.allCases.map { (value: $0.rawValue, label: c.t("control.theme.\($0.rawValue)")) }
@@ -103,7 +104,6 @@ struct SoAPages {
         let warnings = [(value: "", label: c.t("form.all")), (value: "any", label: c.t("soa.warning.any"))]
             + SoAWarning.allCases.map { (value: $0.rawValue, label: c.t("soa.warning.\($0.rawValue)")) }
         let manages = access.allows(.soaManage)
-        let freshness = try await statement.freshnessMonths(access)
         let approved = try await statement.versions(access).first { $0.status == .approved }
         let html = Layout.page(c, title: c.t("cap.soa"), wide: true, """
         \(Components.pageHeader(c.t("cap.soa"), subtitle: c.t("soa.intro"), actions: HTML("""
@@ -134,7 +134,7 @@ struct SoAPages {
         <p class="muted">\(c.t("form.count", ["count": String(total)]))</p>
         \(rows.isEmpty ? Components.empty(c.t("form.noMatches")) : HTML("""
         <table class="table soa-table"><thead><tr><th>\(c.t("control.id"))</th><th>\(c.t("control.title"))</th><th>\(c.t("soa.decision"))</th>
-        <th>\(c.t("soa.implementation"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th><th>\(c.t("soa.warnings"))</th></tr></thead>
+        <th>\(c.t("soa.implementation"))</th><th>\(c.t("soa.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th><th>\(c.t("soa.warnings"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
         \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/soa"), query: filters.parameters))
@@ -227,7 +227,7 @@ struct SoAPages {
         \(row("soa.decision", Self.decisionBadge(e.decision, c)))
         \(row("soa.justification", e.justification.map { HTML("<span class=\"prose\">\($0)</span>") }))
         \(row("soa.implementation", e.decision == .applicable ? e.implementation.map { HTML("\(c.t("soa.implementation.\($0.rawValue)"))") } : nil))
-        \(row("field.owner", detail.owner.map { HTML("\($0.displayName)") }))
+        \(row("soa.owner", detail.owner.map { HTML("\($0.displayName)") }))
         \(row("soa.description", e.description.map { HTML("<span class=\"prose\">\($0)</span>") }))
         \(row("soa.documents", e.documents.map { HTML("<span class=\"prose\">\($0)</span>") }))
         </dl></section>
@@ -239,7 +239,7 @@ struct SoAPages {
         \(Form.textarea("justification", c.t("soa.justification"), value: shown.justification, errors: errors, c, rows: 3, hint: c.t("soa.justificationHint")))
         <div class="row">
         \(Form.select("implementation", c.t("soa.implementation"), options: implementationOptions, selected: shown.implementation, errors: errors, c, hint: c.t("soa.implementationHint")))
-        \(Form.text("owner", c.t("field.owner"), value: shown.owner, errors: errors, c, type: "email", hint: c.t("hint.memberEmail")))
+        \(Form.text("owner", c.t("soa.owner"), value: shown.owner, errors: errors, c, type: "email", hint: c.t("hint.memberEmail")))
         </div>
         \(Form.textarea("description", c.t("soa.description"), value: shown.description, errors: errors, c, rows: 4, hint: c.t("soa.descriptionHint")))
         \(Form.textarea("documents", c.t("soa.documents"), value: shown.documents, errors: errors, c, rows: 2, hint: c.t("soa.documentsHint")))
@@ -397,7 +397,7 @@ struct SoAPages {
             <tr><td><a href="\(c.w("/soa/versions/\(v.number)"))">\(c.t("soa.versionNumber", ["number": String(v.number)]))</a></td>
             <td><span class="badge soa-version-\(v.status.rawValue)">\(c.t("soa.version.status.\(v.status.rawValue)"))</span></td>
             <td>\(people[v.submittedBy]?.displayName ?? "—") · \(c.date(v.submittedAt))</td>
-            <td>\(v.decidedBy.flatMap { people[$0]?.displayName } ?? "—")\(v.decidedAt.map { " · " + c.date($0) } ?? "")</td>
+            <td>\(v.decidedBy.flatMap { people[$0]?.displayName } ?? "—")\(v.decidedAt.map { " · " + c.date($0) } ?? "")\(v.decisionNote.map { HTML("<br><span class=\"prose small\">\($0)</span>") })</td>
             <td class="prose">\(v.note ?? "")</td>
             <td><a href="\(c.w("/soa/compare"))?from=\(v.number)">\(c.t("soa.compareWithCurrent"))</a></td></tr>
             """
@@ -466,7 +466,8 @@ struct SoAPages {
         <dt>\(c.t("field.status"))</dt><dd><span class="badge soa-version-\(v.status.rawValue)">\(c.t("soa.version.status.\(v.status.rawValue)"))</span></dd>
         <dt>\(c.t("soa.submitted"))</dt><dd>\(people[v.submittedBy]?.displayName ?? "—") · \(c.date(v.submittedAt))</dd>
         <dt>\(c.t("soa.decided"))</dt><dd>\(v.decidedBy.flatMap { people[$0]?.displayName } ?? "—")\(v.decidedAt.map { " · " + c.date($0) } ?? "")</dd>
-        <dt>\(c.t("field.note"))</dt><dd class="prose">\(v.note ?? "—")</dd>
+        <dt>\(c.t("soa.submitNote"))</dt><dd class="prose">\(v.note ?? "—")</dd>
+        <dt>\(c.t("soa.decisionNote"))</dt><dd class="prose">\(v.decisionNote ?? "—")</dd>
         </dl>
         \(HTML.when(v.status == .approved, HTML("<p class=\"muted small\">\(c.t("soa.frozen"))</p>")))
         </section>
@@ -489,7 +490,7 @@ struct SoAPages {
         </section>
         """)))
         <table class="table soa-table"><thead><tr><th>\(c.t("control.id"))</th><th>\(c.t("control.title"))</th><th>\(c.t("soa.decision"))</th>
-        <th>\(c.t("soa.justification"))</th><th>\(c.t("soa.implementation"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th></tr></thead>
+        <th>\(c.t("soa.justification"))</th><th>\(c.t("soa.implementation"))</th><th>\(c.t("soa.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """)
     }
@@ -527,7 +528,7 @@ struct SoAPages {
         let to = try? versionNumber(req, field: "to")
         if let from = from ?? all.first(where: { $0.status == .approved })?.number ?? all.first?.number {
             do { result = try await statement.compare(access, from: from, to: to ?? nil) } catch DomainError.notFound {
-                errors = [FieldError(field: "from", code: "error.unknownVersion")]
+                errors = [FieldError(field: "version", code: "error.unknownVersion")]
             }
         }
         let options = all.map { (value: String($0.number), label: c.t("soa.versionNumber", ["number": String($0.number)]) + " (" + c.t("soa.version.status.\($0.status.rawValue)") + ")") }

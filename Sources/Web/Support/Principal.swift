@@ -136,7 +136,10 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             ("Cross-Origin-Opener-Policy", "same-origin"),
             ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
         ]
-        for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        // A response that set a stricter policy of its own (an evidence download's sandbox) keeps it.
+        for (name, value) in headers where !(name == "Content-Security-Policy" && response.headers.first(name: name)?.contains("sandbox") == true) {
+            response.headers.replaceOrAdd(name: name, value: value)
+        }
         if response.headers.first(name: .cacheControl) == nil, !request.url.path.hasPrefix("/static/") {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
