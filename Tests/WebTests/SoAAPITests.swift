@@ -116,6 +116,9 @@ import VaporTesting
             let disposition = download.headers.first(name: "Content-Disposition") ?? ""
             #expect(disposition.hasPrefix("attachment;") && disposition.contains("filename*=UTF-8''2026%E5%B9%B4%E5%BA%A6"))
 
+            // A multipart body with no part at all is unreadable (400), not a failure of ours; one without the file names it.
+            #expect(try await app.postMultipart(base + "/files", fields: [:], file: nil, token: p.officer).status == .badRequest)
+            #expect(try await app.postMultipart(base + "/files", fields: ["title": "x"], file: nil, token: p.officer).status == .unprocessableEntity)
             // An SVG named .png is refused by content, naming the file; nothing is stored.
             let svg = try await app.postMultipart(base + "/files", fields: [:], file: ("file", "chart.png", Data("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".utf8)),
                                                   token: p.officer)

@@ -64,6 +64,10 @@ struct Failure {
             case .unauthenticated:
                 return Failure(status: .unauthorized, type: "unauthenticated", titleKey: "problem.unauthenticated")
             }
+        case let error where String(reflecting: Swift.type(of: error)).contains("Multipart"):
+            // A multipart body that cannot be parsed (no parts, a broken boundary) is unreadable, not a failure of ours.
+            _ = error
+            return Failure(status: .badRequest, type: "bad-request", titleKey: "problem.badRequest")
         case let error as DecodingError:
             return Failure(status: .unprocessableEntity, type: "validation", titleKey: "problem.validation",
                            fieldErrors: [FieldError(field: decodingField(error), code: "error.format")])
