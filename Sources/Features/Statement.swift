@@ -561,11 +561,6 @@ public struct Statement: Sendable {
         }
         return outcome
     }
-
-    /// A CSV or Excel template: every control of the statement in the import's columns, in one language.
-    public func template(_ access: WorkspaceAccess, format: Tabular.Format, language: Language) async throws -> Data {
-        try await export(access, format: format, language: language, version: nil)
-    }
 }
 
 extension Sequence {
