@@ -287,6 +287,8 @@ def main():
             ("API: SoA export XLSX (as it stands)", f"{w}/soa/export?format=xlsx", bearer, ""),
             ("API: SoA export XLSX (version 1)", f"{w}/soa/export?format=xlsx&version=1", bearer, ""),
             ("API: evidence of one control", f"{w}/evidence?control=8.13&limit=50", bearer, ""),
+            ("page: objectives (status, next measurement)", f"/w/{SLUG}/objectives", page, ""),
+            ("API: objectives with measurements", f"{w}/objectives?limit=50", bearer, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),

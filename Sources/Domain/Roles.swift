@@ -70,6 +70,8 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case evidenceRead
     /// Add evidence and change the evidence one added (the secretariat: any).
     case evidenceManage
+    /// Set up and change objectives and control-effectiveness metrics (their owners record measurements).
+    case objectivesManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.

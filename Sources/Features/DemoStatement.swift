@@ -107,12 +107,63 @@ struct DemoStatement: Sendable {
     }
 }
 
+/// The demo's objectives and control-effectiveness metrics, each with a year of monthly readings.
+struct DemoObjectives: Sendable {
+    let services: AppServices
+    let workspace: Workspace
+
+    static let items: [(kind: Objective.Kind, statement: String, control: String?, metric: String, unit: String, comparator: Objective.Comparator, target: Double, base: Double)] = [
+        (.objective, "年次教育の受講率を95%以上にする", nil, "教育システムの受講記録を月末に事務局が集計", "%", .atLeast, 95, 88),
+        (.objective, "重大インシデントを年0件に保つ", nil, "インシデント台帳の重大度「高」の件数", "件", .atMost, 0, 0),
+        (.objective, "標的型メール訓練の開封率を10%以下にする", nil, "訓練システムの開封率", "%", .atMost, 10, 14),
+        (.controlEffectiveness, "重要パッチを30日以内に適用する", "8.8", "資産台帳と配布ツールを月末に照合", "%", .atLeast, 95, 90),
+        (.controlEffectiveness, "退職者アカウントを当日中に削除する", "5.18", "人事の退職者一覧とIDの照合", "%", .atLeast, 100, 96),
+        (.controlEffectiveness, "バックアップ復元テストの成功率", "8.13", "四半期ごとの復元テスト記録", "%", .atLeast, 100, 95),
+    ]
+
+    /// Adds them when the workspace has none; returns whether it did.
+    func seed(random: inout DemoRandom) async throws -> Bool {
+        let workspaceID = workspace.id
+        let existing = try await services.store.read { try await $0.objectives.list(in: workspaceID, query: ObjectiveQuery(), page: PageRequest(limit: 1, cursor: nil)) }
+        guard existing.items.isEmpty else { return false }
+        let secretariat = try await services.store.read { try await $0.members.all(holding: .secretariat, in: workspaceID).first }
+        let now = services.now
+        let today = CalendarDate(now, in: workspace.zone)
+        var objectives: [Objective] = []
+        var readings: [ObjectiveMeasurement] = []
+        for item in Self.items {
+            let objective = Objective(id: Objective.ID(DemoStatement.uuid(&random)), workspaceID: workspaceID, kind: item.kind, statement: item.statement,
+                                      reference: item.kind == .objective ? "情報セキュリティ方針 3." : nil, control: item.control, metric: item.metric, unit: item.unit,
+                                      comparator: item.comparator, target: item.target, frequency: .monthly, ownerID: secretariat?.userID,
+                                      createdOn: today.adding(months: -12), createdAt: now, updatedAt: now)
+            objectives.append(objective)
+            for month in stride(from: 11, through: 0, by: -1) {
+                let drift = Double(11 - month) * (item.comparator == .atMost ? -0.4 : 0.6)
+                let noise = Double(Int.random(in: -10...10, using: &random)) / 10
+                let value = max(0, (item.base + drift + noise) * 10).rounded() / 10
+                readings.append(ObjectiveMeasurement(id: ObjectiveMeasurement.ID(DemoStatement.uuid(&random)), objectiveID: objective.id, workspaceID: workspaceID,
+                                                     measuredOn: today.adding(months: -month).adding(days: -1), value: item.comparator == .atMost && item.target == 0 ? 0 : value,
+                                                     recordedBy: secretariat?.userID, createdAt: now))
+            }
+        }
+        let all = objectives, measured = readings
+        try await services.store.write { tx in
+            for objective in all { try await tx.objectives.insert(objective) }
+            for reading in measured { try await tx.objectives.insert(reading) }
+        }
+        return true
+    }
+}
+
 extension Demo {
     /// Adds the demo statement (own controls, decisions, evidence, an approved version) to an
     /// existing demo workspace that has none: for benchmark databases seeded before it existed.
     public func addStatement(slug: String, scale: DemoScale, seed: UInt64 = 1, progress: @Sendable (String) -> Void = { _ in }) async throws -> Bool {
         let access = try await Access.operatorAccess(slug: slug, services: services)
         var random = DemoRandom(seed: seed &+ 99)
-        return try await DemoStatement(services: services, workspace: access.workspace, scale: scale).seed(random: &random, progress: progress)
+        let statement = try await DemoStatement(services: services, workspace: access.workspace, scale: scale).seed(random: &random, progress: progress)
+        let objectives = try await DemoObjectives(services: services, workspace: access.workspace).seed(random: &random)
+        if objectives { progress("objectives: \(DemoObjectives.items.count), a year of monthly measurements each") }
+        return statement || objectives
     }
 }

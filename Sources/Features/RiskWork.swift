@@ -5,7 +5,7 @@ import Storage
 /// What the risk registers ask of people on their "my work" page.
 enum RiskWork {
     static let sources: [any WorkItemSource] = [RisksToAcceptSource(), AssessmentToApproveSource(), ActionsDueSource(), RisksToReviewSource(), StaleAssetsSource(),
-                                                SoAToApproveSource(), SoAOwnedEntriesSource()]
+                                                SoAToApproveSource(), SoAOwnedEntriesSource(), MeasurementsDueSource()]
 }
 
 /// Risk owners: risks of theirs waiting for acceptance of the treatment and residual risk.

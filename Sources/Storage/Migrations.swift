@@ -16,6 +16,7 @@ public enum Migrations {
         CreateStatementAndEvidence(),
         AddRiskControlLinks(),
         AddStatementReadIndexes(),
+        CreateObjectives(),
     ]
 }
 

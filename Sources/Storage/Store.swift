@@ -223,6 +223,7 @@ public struct Reader: Sendable {
     public var ownControls: OwnControlStore { OwnControlStore(sql: sql) }
     public var soa: SoAStore { SoAStore(sql: sql) }
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
+    public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
 }
 
 /// Everything a use case may touch inside its one transaction, including the audit trail.
@@ -256,4 +257,5 @@ public struct Writer: Sendable {
     public var ownControls: OwnControlStore { OwnControlStore(sql: sql) }
     public var soa: SoAStore { SoAStore(sql: sql) }
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
+    public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
 }

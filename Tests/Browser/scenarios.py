@@ -556,6 +556,31 @@ def statement_of_applicability(b, server, state):
     assert len(changes) == 1 and "A.8.13" in changes[0].text, [c.text for c in changes]
 
 
+def objectives_and_measurements(b, server, state):
+    """An objective set up (a target that is not a number refused first), measured, and shown with its trend."""
+    b.open(server.base + "/w/acme/objectives").check()
+    assert b.finds(".empty"), "the empty list says nothing"
+    b.fill("f-statement", "年次教育の受講率を95%以上にする" if b.language == "ja" else "At least 95% of staff complete the yearly training")
+    b.fill("f-metric", "教育システムの受講記録を月末に集計" if b.language == "ja" else "Training system records, counted at month end")
+    b.fill("f-unit", "%")
+    b.fill("f-target", "95%以上")
+    b.click("#new-objective button.primary")
+    b.check(expect_status=[422])
+    assert b.finds(".error-summary a[href='#f-target']"), "a target that is not a number is not named"
+    b.fill("f-target", "95")
+    b.click("#new-objective button.primary")
+    b.check()
+    assert "/objectives/" in b.driver.current_url
+    for value in ["91", "96.5"]:
+        b.fill("f-measurement", value)
+        b.click("#new-measurement button.primary")
+        b.check()
+    assert b.finds("svg.trend circle") and len(b.finds("svg.trend circle")) == 2, "the trend does not show both readings"
+    assert b.finds("dl.facts .badge.ok"), "the latest reading meets the target but the status does not say so"
+    b.open(server.base + "/w/acme/objectives").check()
+    assert len(b.finds("table.table tbody tr")) == 1
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -577,6 +602,7 @@ SCENARIOS = [
     ("a new risk method version, refused with a gap first", risk_method_versions),
     ("guidance for a control and the clauses", control_guidance),
     ("the SoA from a 2013 file: review, evidence, approval, comparison", statement_of_applicability),
+    ("objectives measured against their target", objectives_and_measurements),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

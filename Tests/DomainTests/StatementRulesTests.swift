@@ -174,3 +174,37 @@ import Testing
         #expect(CalendarDate(year: 2026, month: 2, day: 29) == nil && CalendarDate(year: 2028, month: 2, day: 29) != nil && CalendarDate(year: 2026, month: 4, day: 31) == nil)
     }
 }
+
+@Suite struct ObjectiveRulesTests {
+    func objective(_ comparator: Objective.Comparator, _ target: Double, frequency: Objective.Frequency = .monthly) -> Objective {
+        Objective(workspaceID: Workspace.ID(), statement: "s", metric: "m", unit: "%", comparator: comparator, target: target, frequency: frequency,
+                  createdOn: CalendarDate("2026-01-15")!, createdAt: Date(), updatedAt: Date())
+    }
+
+    func reading(_ day: String, _ value: Double, _ o: Objective) -> ObjectiveMeasurement {
+        ObjectiveMeasurement(objectiveID: o.id, workspaceID: o.workspaceID, measuredOn: CalendarDate(day)!, value: value, createdAt: Date())
+    }
+
+    @Test func theLatestMeasurementDecidesAgainstTheTarget() {
+        let atLeast = objective(.atLeast, 95)
+        #expect(ObjectiveRules.status(atLeast, measurements: []) == .noData)
+        // The latest by date counts, whatever order they were recorded in.
+        #expect(ObjectiveRules.status(atLeast, measurements: [reading("2026-03-31", 96, atLeast), reading("2026-02-28", 90, atLeast)]) == .met)
+        #expect(ObjectiveRules.status(atLeast, measurements: [reading("2026-03-31", 94.9, atLeast), reading("2026-04-30", 95, atLeast)]) == .met)
+        let atMost = objective(.atMost, 3)
+        #expect(ObjectiveRules.status(atMost, measurements: [reading("2026-03-31", 4, atMost)]) == .notMet)
+        #expect(ObjectiveRules.meets(3, atMost) && ObjectiveRules.meets(0, objective(.equal, 0)) && !ObjectiveRules.meets(1, objective(.equal, 0)))
+    }
+
+    @Test func aMeasurementIsOverdueOnePeriodAfterTheLast() {
+        let monthly = objective(.atLeast, 95)
+        #expect(ObjectiveRules.nextDue(monthly, latest: nil).description == "2026-02-15")
+        #expect(ObjectiveRules.nextDue(monthly, latest: CalendarDate("2026-01-31")).description == "2026-02-28")
+        #expect(!ObjectiveRules.isOverdue(monthly, latest: CalendarDate("2026-01-31"), today: CalendarDate("2026-02-28")!))
+        #expect(ObjectiveRules.isOverdue(monthly, latest: CalendarDate("2026-01-31"), today: CalendarDate("2026-03-01")!))
+        let quarterly = objective(.atLeast, 1, frequency: .quarterly)
+        #expect(ObjectiveRules.nextDue(quarterly, latest: CalendarDate("2026-03-31")).description == "2026-06-30")
+        let yearly = objective(.atLeast, 1, frequency: .yearly)
+        #expect(ObjectiveRules.nextDue(yearly, latest: nil).description == "2027-01-15")
+    }
+}

@@ -144,6 +144,9 @@ public struct TestApp: Sendable {
                                                          context: context)
         let evidence = try await EvidenceFiles(services).create(access, EvidenceInput(title: "アクセス権棚卸し記録", links: ["control:5.15", "action:\(action.id)"]),
                                                                 file: UploadedFile(name: "棚卸し.pdf", data: Data("%PDF-1.4 test".utf8)), context: context)
+        let objective = try await Objectives(services).create(access, ObjectiveInput(statement: "年次教育の受講率を95%以上にする", metric: "教育システムの受講記録",
+                                                                                     unit: "%", target: "95", ownerID: .some(owner)), context: context)
+        let measurement = try await Objectives(services).record(access, objective.id, MeasurementInput(value: "91.5"), context: context)
         let lines = try await Statement(services).current(access)
         let now = services.now
         try await services.store.write { tx in
@@ -151,7 +154,8 @@ public struct TestApp: Sendable {
         }
         return ["assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
                 "ownControlID": own.id.description, "ownControlId": own.id.description, "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
-                "number": "1", "versionNumber": "1", "soaControlId": "5.15",
+                "number": "1", "versionNumber": "1", "soaControlId": "5.15", "objectiveID": objective.id.description, "objectiveId": objective.id.description,
+                "measurementID": measurement.id.description,
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }

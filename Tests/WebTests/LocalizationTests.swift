@@ -97,7 +97,8 @@ import TestSupport
                       "/w/acme/controls?theme=bad&new2022=maybe", "/w/acme/controls?q=存在しない", "/w/acme/controls/5.1",
                       "/w/acme/soa?warning=any&theme=own", "/w/acme/soa?decision=bad&warning=nonsense", "/w/acme/soa/GRP-01", "/w/acme/soa/5.15",
                       "/w/acme/soa/compare?from=1", "/w/acme/soa/compare?from=1&to=1", "/w/acme/soa/print?version=1", "/w/acme/soa/print",
-                      "/w/acme/evidence?validity=expired&control=5.15", "/w/acme/evidence?validity=bad", "/w/acme/evidence?target=action:\(parameters["actionID"]!)"]
+                      "/w/acme/evidence?validity=expired&control=5.15", "/w/acme/evidence?validity=bad", "/w/acme/evidence?target=action:\(parameters["actionID"]!)",
+                      "/w/acme/objectives?kind=controlEffectiveness", "/w/acme/objectives?kind=bad"]
             for path in paths {
                 if path.hasSuffix(".csv") || path.hasPrefix("/static") || path.hasPrefix("/favicon") { continue }
                 let response = try await app.get(path, session: session, headers: ["Accept-Language": language.rawValue])

@@ -27,6 +27,7 @@ enum APISchemas {
         case "versionNumber": "A submitted SoA version's number"
         case "evidenceId": "A piece of evidence's id"
         case "ownControlId": "An own control's id"
+        case "objectiveId": "An objective's id"
         default: name
         }
     }
@@ -120,7 +121,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all)
+    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

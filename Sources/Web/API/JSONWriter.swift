@@ -64,6 +64,13 @@ struct JSONWriter {
         bytes.append(contentsOf: Array(String(value).utf8))
     }
 
+    /// A finite number as JSON writes it (whole numbers without a fraction).
+    mutating func number(_ value: Double) {
+        separator()
+        let text = value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        bytes.append(contentsOf: Array((value.isFinite ? text : "null").utf8))
+    }
+
     mutating func bool(_ value: Bool) {
         separator()
         bytes.append(contentsOf: Array((value ? "true" : "false").utf8))

@@ -140,6 +140,7 @@ enum Routes {
         TreatmentPages().register(routes)
         ControlPages().register(routes)
         SoAPages().register(routes)
+        ObjectivePages().register(routes)
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
@@ -148,6 +149,7 @@ enum Routes {
         RiskAPI(registry: registry).register(routes)
         CatalogAPI(registry: registry).register(routes)
         SoAAPI(registry: registry).register(routes)
+        ObjectiveAPI(registry: registry).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

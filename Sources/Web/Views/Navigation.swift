@@ -23,7 +23,7 @@ enum Navigation {
             Capability(key: "riskTreatment", clauses: "6.1.3, 8.3", path: "/treatment-plan"),
             Capability(key: "controls", clauses: "Annex A, 4–10", path: "/controls"),
             Capability(key: "soa", clauses: "6.1.3 d", path: "/soa"),
-            Capability(key: "objectives", clauses: "6.2", path: nil),
+            Capability(key: "objectives", clauses: "6.2, 9.1", path: "/objectives"),
         ]),
         Phase(key: "do", capabilities: [
             Capability(key: "operations", clauses: "8.1", path: nil),
