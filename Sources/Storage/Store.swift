@@ -108,21 +108,28 @@ public struct Store: Sendable {
         self.logger = logger
     }
 
-    /// Fluent's handle, for the migrator.
-    public func fluent() -> any FluentKit.Database {
-        databases.database(id, logger: logger, on: databases.eventLoopGroup.any())!
+    /// The database is gone: the process is shutting down while a request was still running.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String { "the database is not available (the server is shutting down)" }
     }
 
-    func sql() -> any SQLDatabase { fluent() as! any SQLDatabase }
+    /// Fluent's handle, for the migrator. Throws instead of crashing when a request outlives the
+    /// database during shutdown.
+    public func fluent() throws -> any FluentKit.Database {
+        guard let database = databases.database(id, logger: logger, on: databases.eventLoopGroup.any()) else { throw Unavailable() }
+        return database
+    }
+
+    func sql() throws -> any SQLDatabase { try fluent() as! any SQLDatabase }
 
     public func read<T: Sendable>(_ body: @Sendable (Reader) async throws -> T) async throws -> T {
-        try await body(Reader(sql: sql(), engine: engine))
+        try await body(Reader(sql: try sql(), engine: engine))
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
         if let gate { await gate.acquire() }
         do {
-            let result = try await fluent().transaction { database in
+            let result = try await try fluent().transaction { database in
                 try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine))
             }
             writes.increment()
@@ -146,7 +153,7 @@ public struct Store: Sendable {
     public func tune() async throws {
         guard engine == .sqlite else { return }
         _ = try await sql().raw("PRAGMA journal_mode=WAL").all()
-        try await fluent().transaction { database in
+        try await try fluent().transaction { database in
             let sql = database as! any SQLDatabase
             _ = try await sql.raw("PRAGMA analysis_limit=400").all()
             _ = try await sql.raw("ANALYZE").all()

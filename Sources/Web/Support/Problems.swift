@@ -1,6 +1,7 @@
 import Domain
 import Features
 import Foundation
+import Storage
 import Localization
 import Vapor
 
@@ -64,6 +65,8 @@ struct Failure {
             case .unauthenticated:
                 return Failure(status: .unauthorized, type: "unauthenticated", titleKey: "problem.unauthenticated")
             }
+        case is Store.Unavailable:
+            return Failure(status: .serviceUnavailable, type: "unavailable", titleKey: "problem.unavailable")
         case let error where String(reflecting: Swift.type(of: error)).contains("Multipart"):
             // A multipart body that cannot be parsed (no parts, a broken boundary) is unreadable, not a failure of ours.
             _ = error
