@@ -155,7 +155,7 @@ public struct TestApp: Sendable {
         return ["assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
                 "ownControlID": own.id.description, "ownControlId": own.id.description, "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
                 "number": "1", "versionNumber": "1", "soaControlId": "5.15", "objectiveID": objective.id.description, "objectiveId": objective.id.description,
-                "measurementID": measurement.id.description,
+                "measurementID": measurement.id.description, "measurementId": measurement.id.description,
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }

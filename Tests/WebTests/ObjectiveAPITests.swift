@@ -25,13 +25,22 @@ import VaporTesting
             #expect(created.status == .created, "\(created.text)")
             let id = try created.json()["id"] as? String ?? ""
             let bad = try await app.api(.POST, base + "/\(id)/measurements", token: ownerToken, json: #"{"note":"no value"}"#)
-            #expect(bad.status == .unprocessableEntity)
+            let badFields = (try bad.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+            #expect(bad.status == .unprocessableEntity && badFields == ["value"])
             let recorded = try await app.api(.POST, base + "/\(id)/measurements", token: ownerToken, json: #"{"value":96.5,"note":"12月分"}"#)
             #expect(recorded.status == .created)
             let body = try recorded.json()
             #expect(body["status"] as? String == "met" && (body["measurements"] as? [[String: Any]])?.first?["value"] as? Double == 96.5)
             let list = try await app.api(.GET, base + "?kind=objective", token: ownerToken).json()["items"] as? [[String: Any]] ?? []
             #expect(list.count == 1 && list.first?["target"] as? Int == 95)
+            // A reading recorded by mistake is deleted by the secretariat, not by the owner.
+            let extra = try await app.api(.POST, base + "/\(id)/measurements", token: ownerToken, json: #"{"value":10}"#).json()
+            let extraID = (extra["measurements"] as? [[String: Any]])?.first { $0["value"] as? Int == 10 }?["id"] as? String ?? ""
+            #expect(try await app.api(.DELETE, base + "/\(id)/measurements/\(extraID)", token: ownerToken).status == .forbidden)
+            #expect(try await app.api(.DELETE, base + "/\(id)/measurements/\(extraID)", token: secretariat).status == .noContent)
+            #expect(try await app.api(.DELETE, base + "/\(id)/measurements/\(extraID)", token: secretariat).status == .notFound)
+            let after = try await app.api(.GET, base + "/\(id)", token: ownerToken).json()
+            #expect((after["measurements"] as? [Any])?.count == 1 && after["status"] as? String == "met")
 
             // The page draws the trend and the owner records from it.
             let session = try await app.session(for: owner)

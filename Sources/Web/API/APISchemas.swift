@@ -28,6 +28,7 @@ enum APISchemas {
         case "evidenceId": "A piece of evidence's id"
         case "ownControlId": "An own control's id"
         case "objectiveId": "An objective's id"
+        case "measurementId": "A measurement's id"
         default: name
         }
     }

@@ -12,6 +12,13 @@ extension Request {
         return Int(cleaned) ?? -1
     }
 
+    /// A SoA version's number from the query (`version`, `from`, `to`); absent → nil, not a positive whole number → a field error.
+    func versionNumber(_ field: String) throws -> Int? {
+        guard let raw = query[String.self, at: field].flatMap(Text.nonBlank) else { return nil }
+        guard let number = Int(raw), number > 0 else { throw DomainError.invalid(field: field, code: "error.format") }
+        return number
+    }
+
     func pageRequest() throws -> PageRequest {
         try PageRequest.parse(limit: query[String.self, at: "limit"], cursor: query[String.self, at: "cursor"])
     }

@@ -33,6 +33,9 @@ struct ObjectiveAPI {
                    operation: .init(id: "recordMeasurement", summary: "Record a measurement (the objective's owner or the secretariat)", tag: "Objectives",
                                     body: ("MeasurementCreate", "application/json"), responses: [(201, "Recorded; the objective as it now stands", "Objective", false)]),
                    use: record)
+        routes.api(.DELETE, base + [":objectiveId", "measurements", ":measurementId"], access: .workspace(.objectivesManage), registry: registry,
+                   operation: .init(id: "deleteMeasurement", summary: "Delete a measurement recorded by mistake", tag: "Objectives",
+                                    responses: [(204, "Deleted", nil, false)]), use: deleteMeasurement)
     }
 
     func objectiveID(_ req: Request) throws -> Objective.ID { try req.id("objectiveId", Objective.ID.self, entity: "objective") }
@@ -115,9 +118,26 @@ struct ObjectiveAPI {
         let access = try req.access()
         let id = try objectiveID(req)
         let body = try req.content.decode(MeasurementRequest.self)
-        _ = try await Objectives(req.meguri).record(access, id, MeasurementInput(measuredOn: body.measuredOn, value: body.value.map { String($0) }, note: body.note,
-                                                                                 evidenceLink: body.evidenceLink), context: try req.context())
+        do {
+            _ = try await Objectives(req.meguri).record(access, id, MeasurementInput(measuredOn: body.measuredOn, value: body.value.map { String($0) }, note: body.note,
+                                                                                     evidenceLink: body.evidenceLink), context: try req.context())
+        } catch DomainError.invalid(let errors) {
+            // The use case names the reading `measurement` (the page's field); the API body calls it `value`.
+            throw DomainError.invalid(errors.map { var e = $0; if e.field == "measurement" { e.field = "value" }; return e })
+        }
         return try await json(ObjectiveResource(try await Objectives(req.meguri).load(access, id)), status: .created, for: req)
+    }
+}
+
+extension ObjectiveAPI {
+    @Sendable func deleteMeasurement(_ req: Request) async throws -> HTTPStatus {
+        let access = try req.access()
+        let objective = try objectiveID(req)
+        let id = try req.id("measurementId", ObjectiveMeasurement.ID.self, entity: "measurement")
+        let measurement = try await req.meguri.store.read { try await $0.objectives.measurement(id, in: access.workspaceID) }
+        guard measurement?.objectiveID == objective else { throw DomainError.notFound(entity: "measurement") }
+        try await Objectives(req.meguri).deleteMeasurement(access, id, context: try req.context())
+        return .noContent
     }
 }
 

@@ -147,23 +147,15 @@ struct SoAAPI {
     }
 
     @Sendable func compare(_ req: Request) async throws -> JSONBody<SoAComparisonResource> {
-        var v = Validator()
-        func number(_ name: String) -> Int? {
-            guard let raw = req.query[String.self, at: name] else { return nil }
-            guard let n = Int(raw), n > 0 else { v.add(name, "error.format"); return nil }
-            return n
-        }
-        let from = number("from"), to = number("to")
-        if from == nil && req.query[String.self, at: "from"] == nil { v.add("from", "error.required") }
-        try v.check()
-        let result = try await Statement(req.meguri).compare(try req.access(), from: from!, to: to)
+        guard let from = try req.versionNumber("from") else { throw DomainError.invalid(field: "from", code: "error.required") }
+        let result = try await Statement(req.meguri).compare(try req.access(), from: from, to: try req.versionNumber("to"))
         return JSONBody(value: SoAComparisonResource(from: result.from.number, to: result.to?.number, changes: result.changes))
     }
 
     @Sendable func export(_ req: Request) async throws -> Response {
         let access = try req.access()
         let format = try Exporting.format(req)
-        let number = try SoAPages().versionNumber(req)
+        let number = try req.versionNumber("version")
         let data = try await Statement(req.meguri).export(access, format: format, language: Exporting.language(req), version: number, encoding: try Exporting.encoding(req))
         return Exporting.file(data, name: "soa-\(access.workspace.slug)-\(number.map { "v\($0)" } ?? access.today.description)", format: format)
     }

@@ -41,8 +41,8 @@ struct ObjectivePages {
     struct MeasurementForm: Content { var measuredOn, measurement, note, evidenceLink: String? }
 
     static func statusBadge(_ status: ObjectiveRules.Status, _ c: PageContext) -> HTML {
-        let style = status == .met ? "ok" : (status == .notMet ? "expired" : "pending")
-        return HTML("<span class=\"badge \(style == "expired" ? "warning" : style)\">\(c.t("objective.status.\(status.rawValue)"))</span>")
+        let style = [ObjectiveRules.Status.met: "ok", .notMet: "warning", .noData: "pending"][status] ?? "pending"
+        return HTML("<span class=\"badge \(style)\">\(c.t("objective.status.\(status.rawValue)"))</span>")
     }
 
     static func number(_ value: Double) -> String {

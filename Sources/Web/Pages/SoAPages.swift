@@ -296,11 +296,7 @@ struct SoAPages {
 
     // MARK: Export, print, import
 
-    func versionNumber(_ req: Request, field: String = "version") throws -> Int? {
-        guard let raw = req.query[String.self, at: field].flatMap(Text.nonBlank) else { return nil }
-        guard let number = Int(raw), number > 0 else { throw DomainError.invalid(field: field, code: "error.format") }
-        return number
-    }
+    func versionNumber(_ req: Request, field: String = "version") throws -> Int? { try req.versionNumber(field) }
 
     @Sendable func export(_ req: Request) async throws -> Response {
         let access = try req.access()
