@@ -230,9 +230,11 @@ public struct ChainVerifier: Sendable {
 /// adds its own here (reading them from a million events with DISTINCT would be too slow).
 public enum AuditVocabulary {
     public static let entityTypes = ["workspace", "department", "member", "user", "api_token", "classification_labels", "catalog_entry",
-                                     "risk_method", "asset", "risk_assessment", "risk", "treatment_action"]
+                                     "risk_method", "asset", "risk_assessment", "risk", "treatment_action", "process", "audit_programme", "audit",
+                                     "checklist_item", "finding", "nonconformity", "management_review", "review_action"]
     public static let actions = ["create", "update", "delete", "sign_in", "sign_in_failed", "sign_out", "password_change", "totp_enable",
                                  "totp_disable", "recovery_codes_regenerate", "revoke", "invitation_create", "invitation_accept",
                                  "password_reset_create", "password_reset", "publish", "revalue_assets", "review", "submit", "approve",
-                                 "return_to_draft", "accept", "carry_forward"]
+                                 "return_to_draft", "accept", "carry_forward", "inProgress", "reported", "closed", "plan", "implement",
+                                 "verifyEffective", "verifyIneffective", "reopen", "hold", "done"]
 }

@@ -72,6 +72,18 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case evidenceManage
     /// Set up and change objectives and control-effectiveness metrics (their owners record measurements).
     case objectivesManage
+    /// Read audit programmes, audits, their checklists and findings, and nonconformities.
+    case auditsRead
+    /// Plan audit programmes and audits, assign auditors (and override independence with a reason), keep the process register.
+    case auditsManage
+    /// Raise nonconformities and change any of them (owners work on their own).
+    case nonconformitiesManage
+    /// Check whether a corrective action worked.
+    case nonconformitiesVerify
+    /// Read management reviews and their minutes.
+    case reviewsRead
+    /// Plan management reviews, hold them and write their outputs.
+    case reviewsManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -81,13 +93,15 @@ public enum AccessPolicy {
         case .secretariat:
             return Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])
         case .topManagement:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead]
-        case .committeeMember, .internalAuditor:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead]
+        case .committeeMember:
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]
+        case .internalAuditor:
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead]
         case .departmentOfficer:
-            return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage]
+            return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage, .auditsRead]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]
         case .employee:
             return [.workspaceRead, .assetsRead]
         }

@@ -17,6 +17,7 @@ public enum Migrations {
         AddRiskControlLinks(),
         AddStatementReadIndexes(),
         CreateObjectives(),
+        CreateCheckAndAct(),
     ]
 }
 

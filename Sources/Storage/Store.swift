@@ -231,6 +231,7 @@ public struct Reader: Sendable {
     public var soa: SoAStore { SoAStore(sql: sql) }
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
+    public var checkAct: CheckActStore { CheckActStore(sql: sql) }
 }
 
 /// Everything a use case may touch inside its one transaction, including the audit trail.
@@ -265,4 +266,5 @@ public struct Writer: Sendable {
     public var soa: SoAStore { SoAStore(sql: sql) }
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
+    public var checkAct: CheckActStore { CheckActStore(sql: sql) }
 }

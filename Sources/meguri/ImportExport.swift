@@ -80,20 +80,25 @@ enum AssessmentChoice {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa,
+                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes" }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan or soa") var register: Register
+    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report or review-minutes") var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
     @Option(help: "assets, risks, treatment-plan and soa: csv or xlsx (default csv)") var format: String = "csv"
     @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .customLong("version"), help: "soa: a submitted version's number (default: the statement as it stands)") var soaVersion: Int?
+    @Option(help: "audit-report: the internal audit's id") var audit: String?
+    @Option(help: "review-minutes: the management review's id") var review: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw fail(ValidationError("--lang must be ja or en")) }
+        if register == .auditReport, audit.flatMap(InternalAudit.ID.init) == nil { throw fail(ValidationError("audit-report needs --audit with the audit's id")) }
+        if register == .reviewMinutes, review.flatMap(ManagementReview.ID.init) == nil { throw fail(ValidationError("review-minutes needs --review with the review's id")) }
         guard let format = Tabular.Format(rawValue: format) else { throw fail(ValidationError("--format must be csv or xlsx")) }
         guard let encoding = CSV.Encoding(rawValue: encoding) else { throw fail(ValidationError("--encoding must be utf8 or cp932")) }
         let data = try await withMeguri(common) { meguri -> Data in
@@ -114,6 +119,10 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await TreatmentActions(meguri.services).export(access, query: ActionQuery(sort: .risk), format: format, language: language, encoding: encoding)
             case .soa:
                 return try await Statement(meguri.services).export(access, format: format, language: language, version: soaVersion, encoding: encoding)
+            case .auditReport:
+                return Data(try await CheckActReports(meguri.services).auditReport(access, InternalAudit.ID(audit!)!, language: language).utf8)
+            case .reviewMinutes:
+                return Data(try await CheckActReports(meguri.services).reviewMinutes(access, ManagementReview.ID(review!)!, language: language).utf8)
             }
         }
         if let output {

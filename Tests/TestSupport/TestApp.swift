@@ -147,6 +147,21 @@ public struct TestApp: Sendable {
         let objective = try await Objectives(services).create(access, ObjectiveInput(statement: "年次教育の受講率を95%以上にする", metric: "教育システムの受講記録",
                                                                                      unit: "%", target: "95", ownerID: .some(owner)), context: context)
         let measurement = try await Objectives(services).record(access, objective.id, MeasurementInput(value: "91.5"), context: context)
+        // Check and Act: a process, a programme with a running audit and a nonconformity from its finding, a planned review with an action item.
+        let audits = InternalAudits(services)
+        let process = try await audits.createProcess(access, ProcessInput(name: "受注から請求まで"), context: context)
+        let programme = try await audits.createProgramme(access, ProgrammeInput(title: "2026年度 内部監査プログラム", startsOn: "2026-04-01", endsOn: "2027-03-31"),
+                                                         context: context)
+        let audit = try await audits.createAudit(access, programme: programme.id, AuditInput(title: "第1回 内部監査", criteria: "9.2, A.5.15", startsOn: "2026-06-01",
+                                                                                             endsOn: "2026-06-30", processIDs: [process.id], leadAuditorID: .some(owner)),
+                                                 language: .ja, context: context)
+        _ = try await audits.move(access, audit.id, to: .inProgress, context: context)
+        let item = try await audits.dossier(access, audit.id).items[0]
+        let finding = try await audits.addFinding(access, audit: audit.id, FindingInput(kind: "minor", description: "アクセス権の見直し記録がない", checklistItemID: item.id),
+                                                  context: context)
+        let review = try await ManagementReviews(services).create(access, ReviewInput(title: "2026年度 マネジメントレビュー", heldOn: "2026-12-01"), context: context)
+        let reviewAction = ReviewAction(workspaceID: access.workspaceID, reviewID: review.id, text: "教育計画を見直す", ownerID: owner, createdAt: services.now)
+        try await services.store.write { tx in try await tx.checkAct.reviewActions.insert(reviewAction) }
         let lines = try await Statement(services).current(access)
         let now = services.now
         try await services.store.write { tx in
@@ -156,6 +171,11 @@ public struct TestApp: Sendable {
                 "ownControlID": own.id.description, "ownControlId": own.id.description, "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
                 "number": "1", "versionNumber": "1", "soaControlId": "5.15", "objectiveID": objective.id.description, "objectiveId": objective.id.description,
                 "measurementID": measurement.id.description, "measurementId": measurement.id.description,
+                "processID": process.id.description, "processId": process.id.description, "programmeID": programme.id.description,
+                "programmeId": programme.id.description, "auditID": audit.id.description, "auditId": audit.id.description, "itemID": item.id.description,
+                "itemId": item.id.description, "findingID": finding.id.description, "findingId": finding.id.description,
+                "ncID": finding.nonconformityID!.description, "ncId": finding.nonconformityID!.description, "reviewID": review.id.description,
+                "reviewId": review.id.description, "reviewActionID": reviewAction.id.description, "reviewActionId": reviewAction.id.description,
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }

@@ -98,7 +98,9 @@ import TestSupport
                       "/w/acme/soa?warning=any&theme=own", "/w/acme/soa?decision=bad&warning=nonsense", "/w/acme/soa/GRP-01", "/w/acme/soa/5.15",
                       "/w/acme/soa/compare?from=1", "/w/acme/soa/compare?from=1&to=1", "/w/acme/soa/print?version=1", "/w/acme/soa/print",
                       "/w/acme/evidence?validity=expired&control=5.15", "/w/acme/evidence?validity=bad", "/w/acme/evidence?target=action:\(parameters["actionID"]!)",
-                      "/w/acme/objectives?kind=controlEffectiveness", "/w/acme/objectives?kind=bad"]
+                      "/w/acme/objectives?kind=controlEffectiveness", "/w/acme/objectives?kind=bad",
+                      "/w/acme/nonconformities?status=open&source=internalAudit&open=true", "/w/acme/nonconformities?status=bad",
+                      "/w/acme/management-reviews/\(parameters["reviewID"]!)/minutes", "/w/acme/audits/\(parameters["auditID"]!)/report"]
             for path in paths {
                 if path.hasSuffix(".csv") || path.hasPrefix("/static") || path.hasPrefix("/favicon") { continue }
                 let response = try await app.get(path, session: session, headers: ["Accept-Language": language.rawValue])

@@ -29,6 +29,14 @@ enum APISchemas {
         case "ownControlId": "An own control's id"
         case "objectiveId": "An objective's id"
         case "measurementId": "A measurement's id"
+        case "processId": "A process's id"
+        case "programmeId": "An audit programme's id"
+        case "auditId": "An internal audit's id"
+        case "itemId": "A checklist item's id"
+        case "findingId": "An audit finding's id"
+        case "ncId": "A nonconformity's id"
+        case "reviewId": "A management review's id"
+        case "reviewActionId": "A review action item's id"
         default: name
         }
     }
@@ -122,7 +130,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all)
+    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

@@ -71,6 +71,12 @@ struct JSONWriter {
         bytes.append(contentsOf: Array((value.isFinite ? text : "null").utf8))
     }
 
+    /// A value already encoded as JSON.
+    mutating func raw(_ json: Data) {
+        separator()
+        bytes.append(contentsOf: json)
+    }
+
     mutating func bool(_ value: Bool) {
         separator()
         bytes.append(contentsOf: Array((value ? "true" : "false").utf8))

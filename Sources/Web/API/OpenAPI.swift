@@ -164,6 +164,9 @@ enum OpenAPIDocument {
                     pairs.append(("content", .object([("text/csv", .object([("schema", ["type": "string"])])),
                                                       ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                                        .object([("schema", ["type": "string", "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"])]))])))
+                } else if response.schema == "HTML" {
+                    // A print-ready document (styles inline, no script).
+                    pairs.append(("content", .object([("text/html", .object([("schema", ["type": "string"])]))])))
                 } else if response.schema == "File" {
                     // A stored file, labelled with the type its bytes show (PDF, image, text, Office…).
                     pairs.append(("content", .object([("*/*", .object([("schema", ["type": "string", "format": "binary"])]))])))

@@ -141,6 +141,9 @@ enum Routes {
         ControlPages().register(routes)
         SoAPages().register(routes)
         ObjectivePages().register(routes)
+        InternalAuditPages().register(routes)
+        NonconformityPages().register(routes)
+        ReviewPages().register(routes)
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
@@ -150,6 +153,7 @@ enum Routes {
         CatalogAPI(registry: registry).register(routes)
         SoAAPI(registry: registry).register(routes)
         ObjectiveAPI(registry: registry).register(routes)
+        CheckActAPI(registry: registry).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

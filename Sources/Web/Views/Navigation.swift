@@ -36,12 +36,12 @@ enum Navigation {
         ]),
         Phase(key: "check", capabilities: [
             Capability(key: "monitoring", clauses: "9.1", path: nil),
-            Capability(key: "internalAudit", clauses: "9.2", path: nil),
-            Capability(key: "managementReview", clauses: "9.3", path: nil),
+            Capability(key: "internalAudit", clauses: "9.2", path: "/audit-programmes"),
+            Capability(key: "managementReview", clauses: "9.3", path: "/management-reviews"),
             Capability(key: "certificationAudits", clauses: "", path: nil),
         ]),
         Phase(key: "act", capabilities: [
-            Capability(key: "nonconformities", clauses: "10.2", path: nil),
+            Capability(key: "nonconformities", clauses: "10.2", path: "/nonconformities"),
             Capability(key: "improvement", clauses: "10.1", path: nil),
         ]),
     ]

@@ -1,0 +1,566 @@
+import Domain
+import Foundation
+import Storage
+
+/// Clause numbers and control ids as audit criteria and nonconformity references: a clause is
+/// written as its number ("9.2"), an Annex A control with its "A." ("A.5.15"), an own control
+/// by its code.
+public enum Requirement {
+    /// The written form of `raw`, or `nil` when it names no clause or control of this workspace.
+    static func resolve(_ raw: String, catalog: ReferenceCatalog, workspace: Workspace.ID, tx: Writer) async throws -> String? {
+        let text = Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
+        guard !text.isEmpty else { return nil }
+        if let clause = catalog.clause(text), clause.isRequirement { return clause.id }
+        if text.first?.isNumber == true { return nil }
+        guard let control = try await Risks.resolveControl(text, catalog: catalog, workspace: workspace, tx: tx) else { return nil }
+        return catalog.control(control) != nil ? "A.\(control)" : control
+    }
+
+    /// Each reference of a comma-, space- or line-separated list, once, or the field errors.
+    static func resolveList(_ raw: String, field: String, catalog: ReferenceCatalog, workspace: Workspace.ID, tx: Writer, into v: inout Validator) async throws -> [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for part in raw.split(whereSeparator: { ",、，;\n\r\t ".contains($0) }) {
+            if let id = try await resolve(String(part), catalog: catalog, workspace: workspace, tx: tx) {
+                if seen.insert(id).inserted { out.append(id) }
+            } else {
+                v.add(field, "error.unknownRequirement", ["value": String(part)])
+            }
+        }
+        return out
+    }
+
+    /// The title of a clause or control in `language` ("" for an own control not loaded).
+    public static func title(_ reference: String, catalog: ReferenceCatalog, language: Language) -> String {
+        if reference.hasPrefix("A."), let control = catalog.control(String(reference.dropFirst(2))) { return control.title(language) }
+        return catalog.clause(reference)?.title(language) ?? ""
+    }
+
+    /// Our guidance for a clause or Annex A control.
+    public static func guidance(_ reference: String, catalog: ReferenceCatalog) -> Guidance? {
+        reference.hasPrefix("A.") ? catalog.controlGuidance[String(reference.dropFirst(2))] : catalog.clauseGuidance[reference]
+    }
+}
+
+/// What a person types about a process.
+public struct ProcessInput: Sendable, Equatable {
+    public var name, description: String?
+    public var ownerID: User.ID??
+    public var departmentID: Department.ID??
+    public init(name: String? = nil, description: String? = nil, ownerID: User.ID?? = nil, departmentID: Department.ID?? = nil) {
+        self.name = name; self.description = description; self.ownerID = ownerID; self.departmentID = departmentID
+    }
+}
+
+/// What a person types about an audit programme.
+public struct ProgrammeInput: Sendable, Equatable {
+    public var title, startsOn, endsOn, notes: String?
+    public init(title: String? = nil, startsOn: String? = nil, endsOn: String? = nil, notes: String? = nil) {
+        self.title = title; self.startsOn = startsOn; self.endsOn = endsOn; self.notes = notes
+    }
+}
+
+/// What a person types about an audit. `nil` leaves a field unchanged.
+public struct AuditInput: Sendable, Equatable {
+    public var title, criteria, startsOn, endsOn, auditees, independenceOverride, conclusion: String?
+    public var departmentIDs: [Department.ID]?
+    public var processIDs: [BusinessProcess.ID]?
+    public var leadAuditorID: User.ID??
+    public var teamIDs: [User.ID]?
+    public init(title: String? = nil, criteria: String? = nil, startsOn: String? = nil, endsOn: String? = nil, auditees: String? = nil,
+                independenceOverride: String? = nil, conclusion: String? = nil, departmentIDs: [Department.ID]? = nil, processIDs: [BusinessProcess.ID]? = nil,
+                leadAuditorID: User.ID?? = nil, teamIDs: [User.ID]? = nil) {
+        self.title = title; self.criteria = criteria; self.startsOn = startsOn; self.endsOn = endsOn; self.auditees = auditees
+        self.independenceOverride = independenceOverride; self.conclusion = conclusion; self.departmentIDs = departmentIDs; self.processIDs = processIDs
+        self.leadAuditorID = leadAuditorID; self.teamIDs = teamIDs
+    }
+}
+
+/// A result recorded against one checklist question.
+public struct ChecklistInput: Sendable, Equatable {
+    public var question, result, notes, evidence: String?
+    public init(question: String? = nil, result: String? = nil, notes: String? = nil, evidence: String? = nil) {
+        self.question = question; self.result = result; self.notes = notes; self.evidence = evidence
+    }
+}
+
+public struct FindingInput: Sendable, Equatable {
+    public var kind, reference, description: String?
+    public var checklistItemID: ChecklistItem.ID?
+    public init(kind: String? = nil, reference: String? = nil, description: String? = nil, checklistItemID: ChecklistItem.ID? = nil) {
+        self.kind = kind; self.reference = reference; self.description = description; self.checklistItemID = checklistItemID
+    }
+}
+
+/// An audit with everything its page and report show.
+public struct AuditDossier: Sendable {
+    public var audit: InternalAudit
+    public var programme: AuditProgramme
+    public var items: [ChecklistItem]
+    public var findings: [AuditFinding]
+    public var nonconformities: [Nonconformity.ID: Nonconformity]
+    public var departments: [Department.ID: Department]
+    public var processes: [BusinessProcess.ID: BusinessProcess]
+    public var people: [User.ID: User]
+
+    /// Nonconformities it raised that are not closed yet.
+    public var openNonconformities: Int { nonconformities.values.filter { $0.status != .closed }.count }
+    public func name(_ id: User.ID?) -> String? { id.flatMap { people[$0]?.displayName } }
+}
+
+/// The process register, audit programmes and internal audits (9.2): scope and criteria,
+/// independent auditors, a checklist from the criteria, findings that open corrective actions.
+public struct InternalAudits: Sendable {
+    let services: AppServices
+    public init(_ services: AppServices) { self.services = services }
+
+    // MARK: Processes
+
+    public func processes(_ access: WorkspaceAccess, page: PageRequest) async throws -> Page<BusinessProcess> {
+        try access.require(.workspaceRead)
+        return try await services.store.read { try await $0.checkAct.processes.page(in: access.workspaceID, page: page) }
+    }
+
+    public func allProcesses(_ access: WorkspaceAccess) async throws -> [BusinessProcess] {
+        try access.require(.workspaceRead)
+        return try await services.store.read { try await $0.checkAct.processes.all(in: access.workspaceID) }
+    }
+
+    func apply(_ input: ProcessInput, to p: inout BusinessProcess, creating: Bool, workspace: Workspace.ID, tx: Writer) async throws {
+        var v = Validator()
+        if creating || input.name != nil { p.name = v.required(input.name, "name", maxLength: 200) }
+        if let text = input.description { p.description = v.optional(text, "description", maxLength: 2000) }
+        if let owner = input.ownerID {
+            if let user = owner, try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+            p.ownerID = owner
+        }
+        if let department = input.departmentID {
+            if let id = department, try await tx.departments.load(id, in: workspace) == nil { v.add("departmentId", "error.unknownDepartment") }
+            p.departmentID = department
+        }
+        try v.check()
+        let lower = p.name.lowercased()
+        let others = try await tx.checkAct.processes.all(in: workspace)
+        if others.contains(where: { $0.id != p.id && $0.name.lowercased() == lower }) { throw DomainError.invalid(field: "name", code: "error.duplicateName") }
+    }
+
+    public func createProcess(_ access: WorkspaceAccess, _ input: ProcessInput, context: Context) async throws -> BusinessProcess {
+        try access.require(.auditsManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            var process = BusinessProcess(workspaceID: access.workspaceID, name: "", createdAt: now, updatedAt: now)
+            try await apply(input, to: &process, creating: true, workspace: access.workspaceID, tx: tx)
+            try await tx.checkAct.processes.insert(process)
+            try await tx.record(.change("process", id: process.id.description, action: "create", workspace: access.workspaceID, before: nil as BusinessProcess?,
+                                        after: process), context, at: now)
+            return process
+        }
+    }
+
+    public func updateProcess(_ access: WorkspaceAccess, _ id: BusinessProcess.ID, _ input: ProcessInput, expectedVersion: Int?, context: Context) async throws -> BusinessProcess {
+        try access.require(.auditsManage)
+        guard let expectedVersion else { throw DomainError.versionRequired }
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.processes.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "process") }
+            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "process", currentVersion: before.version) }
+            var after = before
+            try await apply(input, to: &after, creating: false, workspace: access.workspaceID, tx: tx)
+            after.updatedAt = before.updatedAt
+            guard after != before else { return before }
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.processes.update(after)
+            try await tx.record(.change("process", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    public func deleteProcess(_ access: WorkspaceAccess, _ id: BusinessProcess.ID, context: Context) async throws {
+        try access.require(.auditsManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.processes.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "process") }
+            let audits = try await tx.checkAct.audits.all(in: access.workspaceID).filter { $0.processIDs.contains(id) }
+            if !audits.isEmpty { throw DomainError.rule(code: "error.processAudited", params: ["count": String(audits.count)]) }
+            try await tx.checkAct.processes.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("process", id: id.description, action: "delete", workspace: access.workspaceID, before: before, after: nil as BusinessProcess?),
+                                context, at: now)
+        }
+    }
+
+    // MARK: Programmes
+
+    public func programmes(_ access: WorkspaceAccess, page: PageRequest) async throws -> Page<AuditProgramme> {
+        try access.require(.auditsRead)
+        return try await services.store.read { try await $0.checkAct.programmes.page(in: access.workspaceID, page: page) }
+    }
+
+    public func programme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID) async throws -> (AuditProgramme, [InternalAudit]) {
+        try access.require(.auditsRead)
+        return try await services.store.read { db in
+            guard let programme = try await db.checkAct.programmes.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit_programme") }
+            return (programme, try await db.checkAct.audits.all(in: access.workspaceID, [DocumentFilter("programme_id", id.uuid)]))
+        }
+    }
+
+    func apply(_ input: ProgrammeInput, to p: inout AuditProgramme, creating: Bool) throws {
+        var v = Validator()
+        if creating || input.title != nil { p.title = v.required(input.title, "title", maxLength: 200) }
+        if creating || input.startsOn != nil { if let d = Self.date(input.startsOn, "startsOn", &v) { p.startsOn = d } }
+        if creating || input.endsOn != nil { if let d = Self.date(input.endsOn, "endsOn", &v) { p.endsOn = d } }
+        if let text = input.notes { p.notes = v.optional(text, "notes", maxLength: 4000) }
+        if v.isValid && p.endsOn < p.startsOn { v.add("endsOn", "error.endBeforeStart") }
+        try v.check()
+    }
+
+    static func date(_ raw: String?, _ field: String, _ v: inout Validator) -> CalendarDate? {
+        guard let text = Text.nonBlank(raw) else { v.add(field, "error.required"); return nil }
+        guard let date = CalendarDate(text) else { v.add(field, "error.date"); return nil }
+        return date
+    }
+
+    public func createProgramme(_ access: WorkspaceAccess, _ input: ProgrammeInput, context: Context) async throws -> AuditProgramme {
+        try access.require(.auditsManage)
+        let now = services.now
+        var programme = AuditProgramme(workspaceID: access.workspaceID, title: "", startsOn: access.today, endsOn: access.today, createdAt: now, updatedAt: now)
+        try apply(input, to: &programme, creating: true)
+        let created = programme
+        try await services.store.write { tx in
+            try await tx.checkAct.programmes.insert(created)
+            try await tx.record(.change("audit_programme", id: created.id.description, action: "create", workspace: access.workspaceID, before: nil as AuditProgramme?,
+                                        after: created), context, at: now)
+        }
+        return created
+    }
+
+    public func updateProgramme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID, _ input: ProgrammeInput, expectedVersion: Int?, context: Context) async throws -> AuditProgramme {
+        try access.require(.auditsManage)
+        guard let expectedVersion else { throw DomainError.versionRequired }
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.programmes.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "audit_programme")
+            }
+            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "audit_programme", currentVersion: before.version) }
+            var after = before
+            try apply(input, to: &after, creating: false)
+            guard after != before else { return before }
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.programmes.update(after)
+            try await tx.record(.change("audit_programme", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    public func deleteProgramme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID, context: Context) async throws {
+        try access.require(.auditsManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.programmes.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "audit_programme")
+            }
+            let audits = try await tx.checkAct.audits.count(in: access.workspaceID, [DocumentFilter("programme_id", id.uuid)])
+            if audits > 0 { throw DomainError.rule(code: "error.programmeHasAudits", params: ["count": String(audits)]) }
+            try await tx.checkAct.programmes.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("audit_programme", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
+                                        after: nil as AuditProgramme?), context, at: now)
+        }
+    }
+
+    // MARK: Audits
+
+    public func dossier(_ access: WorkspaceAccess, _ id: InternalAudit.ID) async throws -> AuditDossier {
+        try access.require(.auditsRead)
+        return try await services.store.read { db in try await Self.dossier(id, workspace: access.workspaceID, db: db) }
+    }
+
+    static func dossier(_ id: InternalAudit.ID, workspace: Workspace.ID, db: Reader) async throws -> AuditDossier {
+        guard let audit = try await db.checkAct.audits.load(id.uuid, in: workspace) else { throw DomainError.notFound(entity: "audit") }
+        guard let programme = try await db.checkAct.programmes.load(audit.programmeID.uuid, in: workspace) else { throw DomainError.notFound(entity: "audit_programme") }
+        let items = try await db.checkAct.checklist.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
+        let findings = try await db.checkAct.findings.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
+        let ncs = try await db.checkAct.nonconformities.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
+        let departments = try await db.departments.all(in: workspace)
+        let processes = try await db.checkAct.processes.all(in: workspace)
+        let people = try await db.users.loadAll(audit.auditors + ncs.compactMap(\.ownerID))
+        return AuditDossier(audit: audit, programme: programme, items: items, findings: findings,
+                            nonconformities: Dictionary(uniqueKeysWithValues: ncs.map { ($0.id, $0) }),
+                            departments: Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0) }),
+                            processes: Dictionary(uniqueKeysWithValues: processes.map { ($0.id, $0) }), people: people)
+    }
+
+    /// The audits a person leads or is on the team of, not yet reported.
+    public func audits(_ access: WorkspaceAccess, programme: AuditProgramme.ID?) async throws -> [InternalAudit] {
+        try access.require(.auditsRead)
+        return try await services.store.read { db in
+            try await db.checkAct.audits.all(in: access.workspaceID, programme.map { [DocumentFilter("programme_id", $0.uuid)] } ?? [])
+        }
+    }
+
+    func apply(_ input: AuditInput, to a: inout InternalAudit, creating: Bool, access: WorkspaceAccess, tx: Writer) async throws {
+        var v = Validator()
+        let workspace = access.workspaceID
+        if creating || input.title != nil { a.title = v.required(input.title, "title", maxLength: 200) }
+        if creating || input.startsOn != nil { if let d = Self.date(input.startsOn, "startsOn", &v) { a.startsOn = d } }
+        if creating || input.endsOn != nil { if let d = Self.date(input.endsOn, "endsOn", &v) { a.endsOn = d } }
+        if creating || input.criteria != nil {
+            a.criteria = try await Requirement.resolveList(input.criteria ?? "", field: "criteria", catalog: services.catalog, workspace: workspace, tx: tx, into: &v)
+            if a.criteria.isEmpty && !v.errors.contains(where: { $0.field == "criteria" }) { v.add("criteria", "error.required") }
+            if a.criteria.count > 200 { v.add("criteria", "error.tooMany", ["max": "200"]) }
+        }
+        if let ids = input.departmentIDs {
+            for id in ids where try await tx.departments.load(id, in: workspace) == nil { v.add("departmentIds", "error.unknownDepartment") }
+            a.departmentIDs = ids.uniqued()
+        }
+        if let ids = input.processIDs {
+            for id in ids where try await tx.checkAct.processes.load(id.uuid, in: workspace) == nil { v.add("processIds", "error.unknownProcess") }
+            a.processIDs = ids.uniqued()
+        }
+        if let lead = input.leadAuditorID {
+            if let user = lead, try await tx.members.load(user: user, in: workspace) == nil { v.add("leadAuditorId", "error.notAMember") }
+            a.leadAuditorID = lead
+        }
+        if let team = input.teamIDs {
+            for user in team where try await tx.members.load(user: user, in: workspace) == nil { v.add("teamIds", "error.notAMember") }
+            a.teamIDs = team.uniqued().filter { $0 != a.leadAuditorID }
+        }
+        if let text = input.auditees { a.auditees = v.optional(text, "auditees", maxLength: 2000) }
+        if let text = input.conclusion { a.conclusion = v.optional(text, "conclusion", maxLength: 8000) }
+        if let text = input.independenceOverride { a.independenceOverride = v.optional(text, "independenceOverride", maxLength: 2000) }
+        if v.isValid && a.endsOn < a.startsOn { v.add("endsOn", "error.endBeforeStart") }
+        if a.leadAuditorID == nil && !v.errors.contains(where: { $0.field == "leadAuditorId" }) { v.add("leadAuditorId", "error.required") }
+        try v.check()
+        try await checkIndependence(a, workspace: workspace, tx: tx)
+    }
+
+    /// Refuses an auditor of their own department or process unless the secretariat recorded why.
+    func checkIndependence(_ a: InternalAudit, workspace: Workspace.ID, tx: Writer) async throws {
+        let processes = try await tx.checkAct.processes.all(in: workspace).filter { a.processIDs.contains($0.id) }
+        var departmentsOf: [User.ID: Set<Department.ID>] = [:]
+        for auditor in a.auditors {
+            guard let member = try await tx.members.load(user: auditor, in: workspace) else { continue }
+            departmentsOf[auditor] = Set([member.homeDepartmentID].compactMap { $0 } + member.grants.compactMap(\.departmentID))
+        }
+        let conflicts = AuditIndependence.conflicts(auditors: a.auditors, departments: a.departmentIDs, processes: processes, departmentsOf: departmentsOf)
+        guard !conflicts.isEmpty, a.independenceOverride == nil else { return }
+        let people = try await tx.users.loadAll(a.auditors)
+        let departments = try await tx.departments.all(in: workspace)
+        let field = "independenceOverride"
+        throw DomainError.invalid(conflicts.map { conflict in
+            let name = people[conflict.auditor]?.displayName ?? ""
+            switch conflict.reason {
+            case .ownDepartment(let id):
+                return FieldError(field: field, code: "error.auditorOwnDepartment", params: ["name": name, "department": departments.first { $0.id == id }?.name ?? ""])
+            case .ownsProcess(let id):
+                return FieldError(field: field, code: "error.auditorOwnsProcess", params: ["name": name, "process": processes.first { $0.id == id }?.name ?? ""])
+            }
+        })
+    }
+
+    /// The question a checklist item starts with, in the language of whoever planned the audit.
+    func question(_ reference: String, language: Language) -> String {
+        let title = Requirement.title(reference, catalog: services.catalog, language: language)
+        return services.localizer.text(reference.first?.isNumber == true || reference.hasPrefix("A.") ? "audit.question" : "audit.questionOwn", language,
+                                       ["reference": reference, "title": title])
+    }
+
+    /// Adds a question for each new criterion; drops the unanswered questions of criteria removed.
+    func syncChecklist(_ audit: InternalAudit, language: Language, now: Date, tx: Writer) async throws {
+        let items = try await tx.checkAct.checklist.all(in: audit.workspaceID, [DocumentFilter("audit_id", audit.id.uuid)])
+        let present = Set(items.map(\.reference))
+        for item in items where !audit.criteria.contains(item.reference) && item.result == .notAudited && item.notes == nil {
+            try await tx.checkAct.checklist.delete(item.id.uuid, in: audit.workspaceID)
+        }
+        var position = (items.map(\.position).max() ?? 0)
+        for reference in audit.criteria where !present.contains(reference) {
+            position += 1
+            try await tx.checkAct.checklist.insert(ChecklistItem(auditID: audit.id, workspaceID: audit.workspaceID, position: position, reference: reference,
+                                                                 question: question(reference, language: language), updatedAt: now))
+        }
+    }
+
+    public func createAudit(_ access: WorkspaceAccess, programme: AuditProgramme.ID, _ input: AuditInput, language: Language, context: Context) async throws -> InternalAudit {
+        try access.require(.auditsManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            guard try await tx.checkAct.programmes.load(programme.uuid, in: access.workspaceID) != nil else { throw DomainError.notFound(entity: "audit_programme") }
+            var audit = InternalAudit(workspaceID: access.workspaceID, programmeID: programme, title: "", startsOn: access.today, endsOn: access.today,
+                                      createdAt: now, updatedAt: now)
+            try await apply(input, to: &audit, creating: true, access: access, tx: tx)
+            try await tx.checkAct.audits.insert(audit)
+            try await syncChecklist(audit, language: language, now: now, tx: tx)
+            try await tx.record(.change("audit", id: audit.id.description, action: "create", workspace: access.workspaceID, before: nil as InternalAudit?, after: audit),
+                                context, at: now)
+            return audit
+        }
+    }
+
+    public func updateAudit(_ access: WorkspaceAccess, _ id: InternalAudit.ID, _ input: AuditInput, expectedVersion: Int?, language: Language,
+                            context: Context) async throws -> InternalAudit {
+        guard let expectedVersion else { throw DomainError.versionRequired }
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
+            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "audit", currentVersion: before.version) }
+            // The secretariat plans; the audit team writes the conclusion while the audit runs.
+            let planning = input.title != nil || input.criteria != nil || input.startsOn != nil || input.endsOn != nil || input.departmentIDs != nil
+                || input.processIDs != nil || input.leadAuditorID != nil || input.teamIDs != nil || input.independenceOverride != nil || input.auditees != nil
+            if planning { try access.require(.auditsManage) } else { try Self.requireAuditor(access, before) }
+            if before.status == .closed { throw DomainError.rule(code: "error.auditClosed") }
+            var after = before
+            try await apply(input, to: &after, creating: false, access: access, tx: tx)
+            guard after != before else { return before }
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.audits.update(after)
+            if after.criteria != before.criteria { try await syncChecklist(after, language: language, now: now, tx: tx) }
+            try await tx.record(.change("audit", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    public func deleteAudit(_ access: WorkspaceAccess, _ id: InternalAudit.ID, context: Context) async throws {
+        try access.require(.auditsManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
+            guard before.status == .planned else { throw DomainError.rule(code: "error.auditStarted") }
+            try await tx.checkAct.checklist.delete(where: DocumentFilter("audit_id", id.uuid), in: access.workspaceID)
+            try await tx.checkAct.audits.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("audit", id: id.description, action: "delete", workspace: access.workspaceID, before: before, after: nil as InternalAudit?),
+                                context, at: now)
+        }
+    }
+
+    /// The lead auditor, the team, or the secretariat.
+    static func requireAuditor(_ access: WorkspaceAccess, _ audit: InternalAudit) throws {
+        try access.require(.auditsRead)
+        guard access.allows(.auditsManage) || audit.auditors.contains(access.user.id) else { throw DomainError.forbiddenBecause("error.notYourAudit") }
+    }
+
+    /// Moves an audit one step: start, report (a conclusion is needed), reopen, close (every
+    /// nonconformity it raised must be closed).
+    public func move(_ access: WorkspaceAccess, _ id: InternalAudit.ID, to status: InternalAudit.Status, context: Context) async throws -> InternalAudit {
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
+            try Self.requireAuditor(access, before)
+            guard AuditRules.mayMove(from: before.status, to: status) else {
+                throw DomainError.rule(code: "error.auditStep", params: ["from": before.status.rawValue, "to": status.rawValue])
+            }
+            var after = before
+            switch status {
+            case .reported:
+                guard before.conclusion != nil else { throw DomainError.invalid(field: "conclusion", code: "error.conclusionNeeded") }
+                after.reportedOn = access.today
+            case .closed:
+                try access.require(.auditsManage)
+                let open = try await tx.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("audit_id", id.uuid)]).filter { $0.status != .closed }
+                if !open.isEmpty { throw DomainError.rule(code: "error.auditFindingsOpen", params: ["count": String(open.count)]) }
+            case .inProgress, .planned: break
+            }
+            after.status = status
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.audits.update(after)
+            try await tx.record(.change("audit", id: id.description, action: status.rawValue, workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    /// An auditor records what they asked and found for one checklist question.
+    public func updateItem(_ access: WorkspaceAccess, _ id: ChecklistItem.ID, _ input: ChecklistInput, context: Context) async throws -> ChecklistItem {
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.checklist.load(id.uuid, in: access.workspaceID, forUpdate: true),
+                  let audit = try await tx.checkAct.audits.load(before.auditID.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "checklist_item") }
+            try Self.requireAuditor(access, audit)
+            guard audit.status == .planned || audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotOpen") }
+            var after = before
+            var v = Validator()
+            if input.question != nil { after.question = v.required(input.question, "question", maxLength: 2000) }
+            if let raw = input.result, let text = Text.nonBlank(raw) {
+                if let result = AuditRules.resultNames.parse(text) { after.result = result } else { v.add("result", "error.choiceValue", ["value": text]) }
+                if after.result != .notAudited && audit.status != .inProgress { v.add("result", "error.auditNotStarted") }
+            }
+            if let text = input.notes { after.notes = v.optional(text, "notes", maxLength: 4000) }
+            if let text = input.evidence { after.evidence = v.optional(text, "evidence", maxLength: 2000) }
+            try v.check()
+            guard after != before else { return before }
+            after.updatedAt = now
+            try await tx.checkAct.checklist.update(after)
+            try await tx.record(.change("checklist_item", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    /// Records a finding; a major or minor nonconformity opens its corrective-action record in the
+    /// same transaction.
+    public func addFinding(_ access: WorkspaceAccess, audit id: InternalAudit.ID, _ input: FindingInput, context: Context) async throws -> AuditFinding {
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let audit = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
+            try Self.requireAuditor(access, audit)
+            guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
+            var v = Validator()
+            var kind = AuditFinding.Kind.minor
+            if let text = Text.nonBlank(input.kind) {
+                if let parsed = AuditRules.findingNames.parse(text) { kind = parsed } else { v.add("kind", "error.choiceValue", ["value": text]) }
+            } else { v.add("kind", "error.required") }
+            let description = v.required(input.description, "description", maxLength: 4000)
+            var reference: String? = nil
+            if let raw = Text.nonBlank(input.reference) {
+                reference = try await Requirement.resolve(raw, catalog: services.catalog, workspace: access.workspaceID, tx: tx)
+                if reference == nil { v.add("reference", "error.unknownRequirement", ["value": raw]) }
+            }
+            if let item = input.checklistItemID {
+                let loaded = try await tx.checkAct.checklist.load(item.uuid, in: access.workspaceID)
+                if loaded?.auditID != id { v.add("checklistItemId", "error.unknownChecklistItem") } else if reference == nil { reference = loaded?.reference }
+            }
+            try v.check()
+            var finding = AuditFinding(auditID: id, workspaceID: access.workspaceID, checklistItemID: input.checklistItemID, kind: kind, reference: reference,
+                                       description: description, createdBy: access.user.id, createdAt: now)
+            if kind.isNonconformity {
+                let nc = try await Nonconformities.insertNew(Nonconformity(workspaceID: access.workspaceID, number: 0, source: .internalAudit,
+                                                                           severity: kind == .major ? .major : .minor, findingID: finding.id, auditID: id,
+                                                                           description: description, reference: reference, raisedOn: access.today,
+                                                                           raisedBy: access.user.id, createdAt: now, updatedAt: now), context: context, tx: tx)
+                finding.nonconformityID = nc.id
+            }
+            try await tx.checkAct.findings.insert(finding)
+            try await tx.record(.change("finding", id: finding.id.description, action: "create", workspace: access.workspaceID, before: nil as AuditFinding?,
+                                        after: finding), context, at: now)
+            return finding
+        }
+    }
+
+    /// Removes a finding recorded by mistake, with its nonconformity while nobody has worked on it.
+    public func deleteFinding(_ access: WorkspaceAccess, _ id: AuditFinding.ID, context: Context) async throws {
+        let now = services.now
+        try await services.store.write { tx in
+            guard let finding = try await tx.checkAct.findings.load(id.uuid, in: access.workspaceID, forUpdate: true),
+                  let audit = try await tx.checkAct.audits.load(finding.auditID.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "finding") }
+            try Self.requireAuditor(access, audit)
+            guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
+            if let ncID = finding.nonconformityID, let nc = try await tx.checkAct.nonconformities.load(ncID.uuid, in: access.workspaceID, forUpdate: true) {
+                guard nc.status == .open, nc.history.isEmpty else { throw DomainError.rule(code: "error.findingWorkedOn", params: ["code": nc.code]) }
+                try await tx.checkAct.nonconformities.delete(ncID.uuid, in: access.workspaceID)
+                try await tx.record(.change("nonconformity", id: nc.id.description, action: "delete", workspace: access.workspaceID, before: nc,
+                                            after: nil as Nonconformity?), context, at: now)
+            }
+            try await tx.checkAct.findings.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("finding", id: id.description, action: "delete", workspace: access.workspaceID, before: finding, after: nil as AuditFinding?),
+                                context, at: now)
+        }
+    }
+}
+
+extension Array where Element: Hashable {
+    /// Each element once, first occurrence kept.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
+    }
+}

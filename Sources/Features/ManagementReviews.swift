@@ -1,0 +1,290 @@
+import Domain
+import Foundation
+import Storage
+
+/// What a person types about a review. `nil` leaves a field unchanged.
+public struct ReviewInput: Sendable, Equatable {
+    public var title, heldOn, agenda, externalIssues, interestedParties, feedback, improvement, decisions, ismsChanges, resourceNeeds: String?
+    public var attendeeIDs: [User.ID]?
+    public init(title: String? = nil, heldOn: String? = nil, agenda: String? = nil, externalIssues: String? = nil, interestedParties: String? = nil,
+                feedback: String? = nil, improvement: String? = nil, decisions: String? = nil, ismsChanges: String? = nil, resourceNeeds: String? = nil,
+                attendeeIDs: [User.ID]? = nil) {
+        self.title = title; self.heldOn = heldOn; self.agenda = agenda; self.externalIssues = externalIssues; self.interestedParties = interestedParties
+        self.feedback = feedback; self.improvement = improvement; self.decisions = decisions; self.ismsChanges = ismsChanges; self.resourceNeeds = resourceNeeds
+        self.attendeeIDs = attendeeIDs
+    }
+
+    /// Only the outputs: what may still change after the meeting.
+    var touchesInputs: Bool {
+        title != nil || heldOn != nil || agenda != nil || externalIssues != nil || interestedParties != nil || feedback != nil || improvement != nil || attendeeIDs != nil
+    }
+}
+
+public struct ReviewActionInput: Sendable, Equatable {
+    public var text, dueOn: String?
+    public var ownerID: User.ID??
+    public init(text: String? = nil, dueOn: String? = nil, ownerID: User.ID?? = nil) { self.text = text; self.dueOn = dueOn; self.ownerID = ownerID }
+}
+
+/// A review with its inputs (frozen, or compiled now while it is planned) and its action items.
+public struct ReviewState: Sendable {
+    public var review: ManagementReview
+    public var inputs: ReviewInputs
+    public var actions: [ReviewAction]
+    public var people: [User.ID: User]
+}
+
+/// Management review (9.3): inputs compiled from the workspace's records for the period since the
+/// previous review, frozen when the meeting is held; outputs and action items after.
+public struct ManagementReviews: Sendable {
+    let services: AppServices
+    public init(_ services: AppServices) { self.services = services }
+
+    public func list(_ access: WorkspaceAccess, page: PageRequest) async throws -> Page<ManagementReview> {
+        try access.require(.reviewsRead)
+        return try await services.store.read { try await $0.checkAct.reviews.page(in: access.workspaceID, page: page) }
+    }
+
+    public func load(_ access: WorkspaceAccess, _ id: ManagementReview.ID) async throws -> ReviewState {
+        try access.require(.reviewsRead)
+        return try await services.store.read { db in
+            guard let review = try await db.checkAct.reviews.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
+            var inputs = review.inputs
+            if inputs == nil { inputs = try await compile(review, today: access.today, db: db) }
+            let actions = try await db.checkAct.reviewActions.all(in: access.workspaceID, [DocumentFilter("review_id", id.uuid)])
+            let people = try await db.users.loadAll(review.attendeeIDs + actions.compactMap(\.ownerID))
+            return ReviewState(review: review, inputs: inputs!, actions: actions, people: people)
+        }
+    }
+
+    /// The held reviews before this one (by date), newest first.
+    func earlier(_ review: ManagementReview, db: Reader) async throws -> [ManagementReview] {
+        try await db.checkAct.reviews.all(in: review.workspaceID, [DocumentFilter("status", ManagementReview.Status.held.rawValue)])
+            .filter { $0.id != review.id && $0.heldOn <= review.heldOn }
+    }
+
+    /// The 9.3.2 inputs as the records stand now.
+    func compile(_ review: ManagementReview, today: CalendarDate, db: Reader) async throws -> ReviewInputs {
+        let workspace = review.workspaceID
+        let earlier = try await earlier(review, db: db)
+        var previousActions: [ReviewAction] = []
+        for e in earlier { previousActions += try await db.checkAct.reviewActions.all(in: workspace, [DocumentFilter("review_id", e.id.uuid)]) }
+        let ncs = try await db.checkAct.nonconformities.all(in: workspace)
+        let audits = try await db.checkAct.audits.all(in: workspace)
+        let findings = try await db.checkAct.findings.all(in: workspace)
+        let objectives = try await db.objectives.list(in: workspace, query: ObjectiveQuery(), page: PageRequest(limit: 1000)).items
+        let readings = try await db.objectives.measurements(of: objectives.map(\.id), in: workspace)
+        var risk: ReviewInputs.RiskLine? = nil
+        if let assessment = try await db.assessments.latest(in: workspace) {
+            let actions = ActionQuery(assessmentID: assessment.id)
+            risk = ReviewInputs.RiskLine(
+                assessment: assessment.name, status: assessment.status,
+                risks: try await db.risks.count(in: assessment.id, workspace: workspace, query: RiskQuery()),
+                notAccepted: try await db.risks.count(in: assessment.id, workspace: workspace, query: RiskQuery(accepted: false)),
+                actions: try await db.actions.count(in: workspace, query: actions),
+                actionsDone: try await db.actions.count(in: workspace, query: ActionQuery(status: .done, assessmentID: assessment.id)),
+                actionsOpen: try await db.actions.count(in: workspace, query: ActionQuery(assessmentID: assessment.id, openOnly: true)),
+                actionsOverdue: try await db.actions.count(in: workspace, query: ActionQuery(assessmentID: assessment.id, dueBefore: today, openOnly: true)))
+        }
+        let names = try await db.users.loadAll(previousActions.compactMap(\.ownerID)).mapValues(\.displayName)
+        // A planned review shows the period up to today; holding it compiles once more on its day.
+        return ReviewCompiler.compile(ReviewSources(periodStart: earlier.first.map { $0.heldOn.adding(days: 1) }, today: today, notes: review.notes,
+                                                    previousActions: previousActions, names: names, nonconformities: ncs, audits: audits, findings: findings,
+                                                    objectives: objectives.map { ($0, readings[$0.id] ?? []) }, risk: risk))
+    }
+
+    func apply(_ input: ReviewInput, to r: inout ManagementReview, creating: Bool, workspace: Workspace.ID, tx: Writer) async throws {
+        var v = Validator()
+        if r.status == .held && input.touchesInputs { throw DomainError.rule(code: "error.reviewHeld") }
+        if creating || input.title != nil { r.title = v.required(input.title, "title", maxLength: 200) }
+        if creating || input.heldOn != nil { if let d = InternalAudits.date(input.heldOn, "heldOn", &v) { r.heldOn = d } }
+        if let text = input.agenda { r.agenda = v.optional(text, "agenda", maxLength: 4000) }
+        if let text = input.externalIssues { r.notes.externalIssues = v.optional(text, "externalIssues", maxLength: 8000) }
+        if let text = input.interestedParties { r.notes.interestedParties = v.optional(text, "interestedParties", maxLength: 8000) }
+        if let text = input.feedback { r.notes.feedback = v.optional(text, "feedback", maxLength: 8000) }
+        if let text = input.improvement { r.notes.improvement = v.optional(text, "improvement", maxLength: 8000) }
+        if let text = input.decisions { r.decisions = v.optional(text, "decisions", maxLength: 8000) }
+        if let text = input.ismsChanges { r.ismsChanges = v.optional(text, "ismsChanges", maxLength: 8000) }
+        if let text = input.resourceNeeds { r.resourceNeeds = v.optional(text, "resourceNeeds", maxLength: 8000) }
+        if let ids = input.attendeeIDs {
+            for id in ids where try await tx.members.load(user: id, in: workspace) == nil { v.add("attendeeIds", "error.notAMember") }
+            r.attendeeIDs = ids.uniqued()
+        }
+        try v.check()
+    }
+
+    public func create(_ access: WorkspaceAccess, _ input: ReviewInput, context: Context) async throws -> ManagementReview {
+        try access.require(.reviewsManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            var review = ManagementReview(workspaceID: access.workspaceID, title: "", heldOn: access.today, createdAt: now, updatedAt: now)
+            try await apply(input, to: &review, creating: true, workspace: access.workspaceID, tx: tx)
+            try await tx.checkAct.reviews.insert(review)
+            try await tx.record(.change("management_review", id: review.id.description, action: "create", workspace: access.workspaceID,
+                                        before: nil as ManagementReview?, after: review), context, at: now)
+            return review
+        }
+    }
+
+    public func update(_ access: WorkspaceAccess, _ id: ManagementReview.ID, _ input: ReviewInput, expectedVersion: Int?, context: Context) async throws -> ManagementReview {
+        try access.require(.reviewsManage)
+        guard let expectedVersion else { throw DomainError.versionRequired }
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "management_review")
+            }
+            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "management_review", currentVersion: before.version) }
+            var after = before
+            try await apply(input, to: &after, creating: false, workspace: access.workspaceID, tx: tx)
+            guard after != before else { return before }
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.reviews.update(after)
+            try await tx.record(.change("management_review", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after),
+                                context, at: now)
+            return after
+        }
+    }
+
+    public func delete(_ access: WorkspaceAccess, _ id: ManagementReview.ID, context: Context) async throws {
+        try access.require(.reviewsManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "management_review")
+            }
+            guard before.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
+            try await tx.checkAct.reviews.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("management_review", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
+                                        after: nil as ManagementReview?), context, at: now)
+        }
+    }
+
+    /// Holds the meeting: top management must be among the attendees, the day must have come;
+    /// the inputs are compiled once more and frozen into the record.
+    public func hold(_ access: WorkspaceAccess, _ id: ManagementReview.ID, context: Context) async throws -> ManagementReview {
+        try access.require(.reviewsManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "management_review")
+            }
+            guard before.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
+            if access.today < before.heldOn { throw DomainError.invalid(field: "heldOn", code: "error.reviewNotYet") }
+            var top = false
+            for attendee in before.attendeeIDs {
+                if let member = try await tx.members.load(user: attendee, in: access.workspaceID), member.holds(.topManagement, on: access.today) { top = true }
+            }
+            guard top else { throw DomainError.invalid(field: "attendeeIds", code: "error.reviewNeedsTopManagement") }
+            var after = before
+            after.inputs = try await compile(before, today: access.today, db: tx.read)
+            after.status = .held
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.reviews.update(after)
+            try await tx.record(.change("management_review", id: id.description, action: "hold", workspace: access.workspaceID, before: before, after: after),
+                                context, at: now)
+            return after
+        }
+    }
+
+    // MARK: Action items
+
+    public func addAction(_ access: WorkspaceAccess, review id: ManagementReview.ID, _ input: ReviewActionInput, context: Context) async throws -> ReviewAction {
+        try access.require(.reviewsManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let review = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
+            guard review.status == .held else { throw DomainError.rule(code: "error.reviewNotHeld") }
+            var v = Validator()
+            var action = ReviewAction(workspaceID: access.workspaceID, reviewID: id, text: v.required(input.text, "text", maxLength: 2000), createdAt: now)
+            if let raw = Text.nonBlank(input.dueOn) { if let date = CalendarDate(raw) { action.dueOn = date } else { v.add("dueOn", "error.date") } }
+            if let owner = input.ownerID ?? nil {
+                if try await tx.members.load(user: owner, in: access.workspaceID) == nil { v.add("ownerId", "error.notAMember") }
+                action.ownerID = owner
+            }
+            try v.check()
+            try await tx.checkAct.reviewActions.insert(action)
+            try await tx.record(.change("review_action", id: action.id.description, action: "create", workspace: access.workspaceID, before: nil as ReviewAction?,
+                                        after: action), context, at: now)
+            return action
+        }
+    }
+
+    /// The owner or the secretariat marks an action item done (or not done after all).
+    public func setActionDone(_ access: WorkspaceAccess, _ id: ReviewAction.ID, done: Bool, context: Context) async throws -> ReviewAction {
+        try access.require(.workspaceRead)
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviewActions.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "review_action")
+            }
+            guard access.allows(.reviewsManage) || before.ownerID == access.user.id else { throw DomainError.forbiddenBecause("error.notYourAction") }
+            var after = before
+            after.doneOn = done ? (before.doneOn ?? access.today) : nil
+            guard after != before else { return before }
+            try await tx.checkAct.reviewActions.update(after)
+            try await tx.record(.change("review_action", id: id.description, action: done ? "done" : "reopen", workspace: access.workspaceID, before: before,
+                                        after: after), context, at: now)
+            return after
+        }
+    }
+
+    public func deleteAction(_ access: WorkspaceAccess, _ id: ReviewAction.ID, context: Context) async throws {
+        try access.require(.reviewsManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviewActions.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "review_action")
+            }
+            try await tx.checkAct.reviewActions.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("review_action", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
+                                        after: nil as ReviewAction?), context, at: now)
+        }
+    }
+}
+
+/// What the Check and Act registers ask of people on their "my work" page.
+enum CheckActWork {
+    static let sources: [any WorkItemSource] = [AuditsToConductSource(), CorrectiveActionsSource(), EffectivenessChecksSource(), ReviewActionsSource()]
+}
+
+/// Auditors: audits they lead or are on the team of, until reported.
+struct AuditsToConductSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        guard access.allows(.auditsRead) else { return [] }
+        return try await reader.checkAct.audits.all(in: access.workspaceID).filter { ($0.status == .planned || $0.status == .inProgress) && $0.auditors.contains(access.user.id) }
+            .map { WorkItem(kind: .finish, titleKey: "work.conductAudit", params: ["title": $0.title], link: "/w/\(access.workspace.slug)/audits/\($0.id)", due: $0.endsOn) }
+    }
+}
+
+/// Owners: nonconformities whose corrective action they still owe.
+struct CorrectiveActionsSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        try await reader.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("owner_id", access.user.id.uuid)])
+            .filter { $0.status == .open || $0.status == .planned }
+            .map { WorkItem(kind: .finish, titleKey: "work.correctiveAction", params: ["code": $0.code, "description": String($0.description.prefix(60))],
+                            link: "/w/\(access.workspace.slug)/nonconformities/\($0.id)", due: $0.dueOn) }
+    }
+}
+
+/// Verifiers: corrective actions carried out and waiting for an effectiveness check (not their own).
+struct EffectivenessChecksSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        guard access.allows(.nonconformitiesVerify) else { return [] }
+        return try await reader.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("status", Nonconformity.Status.implemented.rawValue)])
+            .filter { $0.ownerID != access.user.id }
+            .map { WorkItem(kind: .answer, titleKey: "work.checkEffectiveness", params: ["code": $0.code], link: "/w/\(access.workspace.slug)/nonconformities/\($0.id)",
+                            due: $0.implementedOn?.adding(days: 30)) }
+    }
+}
+
+/// Owners: action items decided by a management review, not done yet.
+struct ReviewActionsSource: WorkItemSource {
+    func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
+        try await reader.checkAct.reviewActions.all(in: access.workspaceID, [DocumentFilter("owner_id", access.user.id.uuid), DocumentFilter("done", false)])
+            .map { WorkItem(kind: .finish, titleKey: "work.reviewAction", params: ["text": String($0.text.prefix(60))],
+                            link: "/w/\(access.workspace.slug)/management-reviews/\($0.reviewID)", due: $0.dueOn) }
+    }
+}

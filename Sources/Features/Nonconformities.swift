@@ -1,0 +1,202 @@
+import Domain
+import Foundation
+import Storage
+
+/// What a person types about a nonconformity. `nil` leaves a field unchanged.
+public struct NonconformityInput: Sendable, Equatable {
+    public var source, severity, description, reference, correction, rootCause, actionPlan, dueOn: String?
+    public var whys: [String]?
+    public var ownerID: User.ID??
+    public init(source: String? = nil, severity: String? = nil, description: String? = nil, reference: String? = nil, correction: String? = nil,
+                rootCause: String? = nil, actionPlan: String? = nil, dueOn: String? = nil, whys: [String]? = nil, ownerID: User.ID?? = nil) {
+        self.source = source; self.severity = severity; self.description = description; self.reference = reference; self.correction = correction
+        self.rootCause = rootCause; self.actionPlan = actionPlan; self.dueOn = dueOn; self.whys = whys; self.ownerID = ownerID
+    }
+}
+
+/// Filters of the nonconformity register.
+public struct NonconformityQuery: Sendable, Equatable {
+    public var status: Nonconformity.Status?
+    public var source: Nonconformity.Source?
+    public var ownerID: User.ID?
+    public var openOnly: Bool
+    public init(status: Nonconformity.Status? = nil, source: Nonconformity.Source? = nil, ownerID: User.ID? = nil, openOnly: Bool = false) {
+        self.status = status; self.source = source; self.ownerID = ownerID; self.openOnly = openOnly
+    }
+}
+
+/// A nonconformity with the others on the same requirement.
+public struct NonconformityState: Sendable {
+    public var nonconformity: Nonconformity
+    public var similar: [Nonconformity]
+    public var people: [User.ID: User]
+}
+
+/// Nonconformities and corrective action (10.2): raised by hand or by an audit finding, planned
+/// and carried out by their owner, closed only by an effective verification.
+public struct Nonconformities: Sendable {
+    let services: AppServices
+    public init(_ services: AppServices) { self.services = services }
+
+    public func list(_ access: WorkspaceAccess, query: NonconformityQuery, page: PageRequest) async throws -> Page<Nonconformity> {
+        try access.require(.auditsRead)
+        var conditions: [DocumentFilter] = []
+        if let status = query.status { conditions.append(DocumentFilter("status", status.rawValue)) }
+        if let source = query.source { conditions.append(DocumentFilter("source", source.rawValue)) }
+        if let owner = query.ownerID { conditions.append(DocumentFilter("owner_id", owner.uuid)) }
+        let filters = conditions
+        if query.openOnly && query.status == nil {
+            // Few enough per workspace to filter after reading, keeping the keyset order.
+            let all = try await services.store.read { try await $0.checkAct.nonconformities.all(in: access.workspaceID, filters) }
+            let open = all.filter { $0.status != .closed }
+            let start = page.cursor.flatMap(Cursor.decode).flatMap { cursor in open.firstIndex { $0.id.uuid.uuidString == cursor.id }.map { $0 + 1 } } ?? 0
+            let slice = Array(open.dropFirst(start).prefix(page.limit))
+            let next = start + slice.count < open.count ? slice.last.map { Cursor(key: $0.sortKey, id: $0.id.uuid.uuidString).encoded } : nil
+            return Page(items: slice, nextCursor: next)
+        }
+        return try await services.store.read { try await $0.checkAct.nonconformities.page(in: access.workspaceID, filters, page: page) }
+    }
+
+    public func load(_ access: WorkspaceAccess, _ id: Nonconformity.ID) async throws -> NonconformityState {
+        try access.require(.auditsRead)
+        return try await services.store.read { db in
+            guard let nc = try await db.checkAct.nonconformities.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "nonconformity") }
+            let others = nc.reference == nil ? [] : try await db.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("reference", nc.reference!)])
+            let similar = CorrectiveAction.similar(to: nc, among: others)
+            let ids = [nc.ownerID, nc.raisedBy, nc.verification?.by].compactMap { $0 } + nc.history.compactMap(\.by)
+            return NonconformityState(nonconformity: nc, similar: similar, people: try await db.users.loadAll(ids))
+        }
+    }
+
+    /// Gives a new nonconformity the next number and writes it with its audit event.
+    static func insertNew(_ nc: Nonconformity, context: Context, tx: Writer) async throws -> Nonconformity {
+        var created = nc
+        created.number = try await tx.checkAct.nonconformities.maximum("number", in: nc.workspaceID) + 1
+        created.history = [Nonconformity.Event(action: "raise", at: nc.createdAt, by: nc.raisedBy)]
+        try await tx.checkAct.nonconformities.insert(created)
+        try await tx.record(.change("nonconformity", id: created.id.description, action: "create", workspace: nc.workspaceID, before: nil as Nonconformity?,
+                                    after: created), context, at: nc.createdAt)
+        return created
+    }
+
+    func apply(_ input: NonconformityInput, to nc: inout Nonconformity, creating: Bool, access: WorkspaceAccess, tx: Writer) async throws {
+        var v = Validator()
+        let manages = access.allows(.nonconformitiesManage)
+        // What happened and where it came from is the secretariat's to say; the owner works on the rest.
+        if !manages && (input.source != nil || input.severity != nil || input.description != nil || input.reference != nil || input.ownerID != nil) {
+            throw DomainError.forbiddenBecause("error.ncOwnerFields")
+        }
+        if let raw = input.source, let text = Text.nonBlank(raw) {
+            if let source = CorrectiveAction.sourceNames.parse(text) { nc.source = source } else { v.add("source", "error.choiceValue", ["value": text]) }
+        }
+        if let raw = input.severity {
+            if let text = Text.nonBlank(raw) {
+                if let severity = Nonconformity.Severity(rawValue: text) ?? AuditRules.findingNames.parse(text).flatMap({ Nonconformity.Severity(rawValue: $0.rawValue) }) {
+                    nc.severity = severity
+                } else { v.add("severity", "error.choiceValue", ["value": text]) }
+            } else { nc.severity = nil }
+        }
+        if creating || input.description != nil { nc.description = v.required(input.description, "description", maxLength: 4000) }
+        if let raw = input.reference {
+            if let text = Text.nonBlank(raw) {
+                if let id = try await Requirement.resolve(text, catalog: services.catalog, workspace: access.workspaceID, tx: tx) { nc.reference = id } else {
+                    v.add("reference", "error.unknownRequirement", ["value": text])
+                }
+            } else { nc.reference = nil }
+        }
+        if let text = input.correction { nc.correction = v.optional(text, "correction", maxLength: 4000) }
+        if let text = input.rootCause { nc.rootCause = v.optional(text, "rootCause", maxLength: 4000) }
+        if let whys = input.whys {
+            if whys.count > 5 { v.add("whys", "error.tooMany", ["max": "5"]) }
+            nc.whys = whys.prefix(5).enumerated().map { index, text in v.optional(text, "why\(index + 1)", maxLength: 1000) ?? "" }
+            while nc.whys.last == "" { nc.whys.removeLast() }
+        }
+        if let text = input.actionPlan { nc.actionPlan = v.optional(text, "actionPlan", maxLength: 4000) }
+        if let raw = input.dueOn {
+            if let text = Text.nonBlank(raw) { if let date = CalendarDate(text) { nc.dueOn = date } else { v.add("dueOn", "error.date") } } else { nc.dueOn = nil }
+        }
+        if let owner = input.ownerID {
+            if let user = owner, try await tx.members.load(user: user, in: access.workspaceID) == nil { v.add("ownerId", "error.notAMember") }
+            nc.ownerID = owner
+        }
+        try v.check()
+    }
+
+    public func raise(_ access: WorkspaceAccess, _ input: NonconformityInput, context: Context) async throws -> Nonconformity {
+        try access.require(.nonconformitiesManage)
+        let now = services.now
+        return try await services.store.write { tx in
+            var nc = Nonconformity(workspaceID: access.workspaceID, number: 0, source: .other, description: "", raisedOn: access.today, raisedBy: access.user.id,
+                                   createdAt: now, updatedAt: now)
+            try await apply(input, to: &nc, creating: true, access: access, tx: tx)
+            return try await Self.insertNew(nc, context: context, tx: tx)
+        }
+    }
+
+    static func requireOwnerOrManager(_ access: WorkspaceAccess, _ nc: Nonconformity) throws {
+        try access.require(.auditsRead)
+        guard access.allows(.nonconformitiesManage) || nc.ownerID == access.user.id else { throw DomainError.forbiddenBecause("error.notYourNonconformity") }
+    }
+
+    public func update(_ access: WorkspaceAccess, _ id: Nonconformity.ID, _ input: NonconformityInput, expectedVersion: Int?, context: Context) async throws -> Nonconformity {
+        guard let expectedVersion else { throw DomainError.versionRequired }
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "nonconformity")
+            }
+            try Self.requireOwnerOrManager(access, before)
+            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "nonconformity", currentVersion: before.version) }
+            guard before.status != .closed else { throw DomainError.rule(code: "error.ncClosed") }
+            var after = before
+            try await apply(input, to: &after, creating: false, access: access, tx: tx)
+            guard after != before else { return before }
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.nonconformities.update(after)
+            try await tx.record(.change("nonconformity", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            return after
+        }
+    }
+
+    /// One step of the corrective action: plan and implement (owner or secretariat), verify
+    /// (someone other than the owner who may verify), reopen (secretariat).
+    public func step(_ access: WorkspaceAccess, _ id: Nonconformity.ID, _ step: CorrectiveAction.Step, context: Context) async throws -> Nonconformity {
+        let now = services.now
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "nonconformity")
+            }
+            switch step {
+            case .plan, .implement: try Self.requireOwnerOrManager(access, before)
+            case .verify:
+                if before.ownerID == access.user.id { throw DomainError.forbiddenBecause("error.ncVerifyOwn") }
+                try access.require(.nonconformitiesVerify)
+            case .reopen: try access.require(.nonconformitiesManage)
+            }
+            var after = try CorrectiveAction.apply(step, to: before, by: access.user.id, today: access.today, at: now)
+            after.updatedAt = now
+            after.version += 1
+            try await tx.checkAct.nonconformities.update(after)
+            try await tx.record(.change("nonconformity", id: id.description, action: step.name, workspace: access.workspaceID, before: before, after: after),
+                                context, at: now)
+            return after
+        }
+    }
+
+    public func delete(_ access: WorkspaceAccess, _ id: Nonconformity.ID, context: Context) async throws {
+        try access.require(.nonconformitiesManage)
+        let now = services.now
+        try await services.store.write { tx in
+            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+                throw DomainError.notFound(entity: "nonconformity")
+            }
+            // An audit finding's record goes with the finding; a worked-on one stays as history.
+            guard before.findingID == nil else { throw DomainError.rule(code: "error.ncFromFinding") }
+            guard before.status == .open else { throw DomainError.rule(code: "error.ncWorkedOn") }
+            try await tx.checkAct.nonconformities.delete(id.uuid, in: access.workspaceID)
+            try await tx.record(.change("nonconformity", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
+                                        after: nil as Nonconformity?), context, at: now)
+        }
+    }
+}
