@@ -238,6 +238,8 @@ def main():
         busiest = max(heat["cells"], key=lambda cell: cell["count"])
         cell = f"inherent:{busiest['x']}:{busiest['y']}"
         q_asset = urllib.parse.quote("顧客")
+        audit = api(base, token, f"{w}/audits")["items"][0]["id"]
+        review = api(base, token, f"{w}/management-reviews?limit=1")["items"][0]["id"]
         targets = [
             ("framework ceiling: GET /healthz", "/healthz", {}, ""),
             ("page: my work (home)", f"/w/{SLUG}", page, ""),
@@ -289,6 +291,13 @@ def main():
             ("API: evidence of one control", f"{w}/evidence?control=8.13&limit=50", bearer, ""),
             ("page: objectives (status, next measurement)", f"/w/{SLUG}/objectives", page, ""),
             ("API: objectives with measurements", f"{w}/objectives?limit=50", bearer, ""),
+            ("page: audit programmes", f"/w/{SLUG}/audit-programmes", page, ""),
+            ("page: internal audit (checklist, findings)", f"/w/{SLUG}/audits/{audit}", page, ""),
+            ("page: nonconformities register", f"/w/{SLUG}/nonconformities", page, ""),
+            ("API: open nonconformities", f"{w}/nonconformities?open=true&limit=50", bearer, ""),
+            ("page: management review (inputs compiled live)", f"/w/{SLUG}/management-reviews/{review}", page, ""),
+            ("API: management review with inputs", f"{w}/management-reviews/{review}", bearer, ""),
+            ("page: review minutes (print)", f"/w/{SLUG}/management-reviews/{review}/minutes", page, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),

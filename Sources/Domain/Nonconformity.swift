@@ -73,9 +73,9 @@ public struct Nonconformity: Sendable, Codable, Hashable, Identifiable {
 
     public var code: String { "NC-\(number)" }
 
-    /// Open and past its due date.
+    /// Its corrective action is still owed (open or planned) and past its due date.
     public func isOverdue(on today: CalendarDate) -> Bool {
-        guard status != .closed, let dueOn else { return false }
+        guard status == .open || status == .planned, let dueOn else { return false }
         return dueOn < today
     }
 }

@@ -112,6 +112,14 @@ public enum ObjectiveRules {
         measurements.max { ($0.measuredOn, $0.createdAt) < ($1.measuredOn, $1.createdAt) }
     }
 
+    /// A value as people write it: whole numbers without a fraction, others with at most two decimals.
+    public static func display(_ value: Double) -> String {
+        if value == value.rounded() && abs(value) < 1e12 { return String(Int(value)) }
+        var text = String(format: "%.2f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+
     public static func months(_ frequency: Objective.Frequency) -> Int {
         switch frequency { case .monthly: return 1; case .quarterly: return 3; case .yearly: return 12 }
     }

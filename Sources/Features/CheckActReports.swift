@@ -85,7 +85,7 @@ public struct CheckActReports: Sendable {
         </dl></section>
         <section><h2>\(t("audit.conclusion"))</h2><p class="prose">\(Self.esc(a.conclusion ?? "—"))</p></section>
         <section><h2>\(t("audit.findings"))</h2><table><tbody>\(counts.joined())</tbody></table>
-        \(d.findings.isEmpty ? "<p>\(t("finding.none"))</p>" : "<table><thead><tr><th>\(t("finding.kind"))</th><th>\(t("nc.reference"))</th><th>\(t("finding.description"))</th><th>\(t("cap.nonconformities"))</th></tr></thead><tbody>\(findings)</tbody></table>")</section>
+        \(d.findings.isEmpty ? "<p>\(t("finding.none"))</p>" : "<table class=\"table\"><thead><tr><th>\(t("finding.kind"))</th><th>\(t("nc.reference"))</th><th>\(t("finding.description"))</th><th>\(t("cap.nonconformities"))</th></tr></thead><tbody>\(findings)</tbody></table>")</section>
         <section><h2>\(t("audit.checklist"))</h2><p class="muted">\(results)</p>
         <table><thead><tr><th>\(t("nc.reference"))</th><th>\(t("checklist.question"))</th><th>\(t("checklist.result"))</th><th>\(t("checklist.notes"))</th></tr></thead><tbody>\(items)</tbody></table></section>
         <div class="signatures"><div>\(t("audit.lead"))</div><div>\(t("audit.receivedBy"))</div></div>
@@ -113,7 +113,7 @@ public struct CheckActReports: Sendable {
         <h3>\(t("review.ismsChanges"))</h3><p class="prose">\(Self.esc(r.ismsChanges ?? "—"))</p>
         <h3>\(t("review.resourceNeeds"))</h3><p class="prose">\(Self.esc(r.resourceNeeds ?? "—"))</p>
         <h3>\(t("review.actions"))</h3>
-        \(state.actions.isEmpty ? "<p>—</p>" : "<table><thead><tr><th>\(t("review.action"))</th><th>\(t("field.owner"))</th><th>\(t("field.dueOn"))</th><th>\(t("review.doneOn"))</th></tr></thead><tbody>\(state.actions.map { "<tr><td class=\"prose\">\(Self.esc($0.text))</td><td>\(Self.esc($0.ownerID.flatMap { state.people[$0]?.displayName } ?? "—"))</td><td>\($0.dueOn?.description ?? "—")</td><td>\($0.doneOn?.description ?? "—")</td></tr>" }.joined())</tbody></table>")
+        \(state.actions.isEmpty ? "<p>—</p>" : "<table class=\"table\"><thead><tr><th>\(t("review.action"))</th><th>\(t("field.owner"))</th><th>\(t("field.dueOn"))</th><th>\(t("review.doneOn"))</th></tr></thead><tbody>\(state.actions.map { "<tr><td class=\"prose\">\(Self.esc($0.text))</td><td>\(Self.esc($0.ownerID.flatMap { state.people[$0]?.displayName } ?? "—"))</td><td>\($0.dueOn?.description ?? "—")</td><td>\($0.doneOn?.description ?? "—")</td></tr>" }.joined())</tbody></table>")
         </section>
         <div class="signatures"><div>\(t("review.approvedBy"))</div><div>\(t("review.recordedBy"))</div></div>
         """
@@ -123,17 +123,17 @@ public struct CheckActReports: Sendable {
     /// The nine inputs of 9.3.2, one section each, as HTML (also shown on the review page).
     public static func inputsHTML(_ i: ReviewInputs, language: Language, localizer l: Localizer) -> String {
         func t(_ key: String, _ params: [String: String] = [:]) -> String { esc(l.text(key, language, params)) }
-        func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e12 ? String(Int(v)) : String(format: "%.2f", v) }
+        func number(_ v: Double) -> String { ObjectiveRules.display(v) }
         func text(_ value: String?) -> String { value.map { "<p class=\"prose\">\(esc($0))</p>" } ?? "<p class=\"muted\">\(t("review.nothingWritten"))</p>" }
         func ncTable(_ lines: [ReviewInputs.NonconformityLine]) -> String {
             guard !lines.isEmpty else { return "<p class=\"muted\">\(t("review.none"))</p>" }
-            return "<table><thead><tr><th>\(t("nc.code"))</th><th>\(t("nc.description"))</th><th>\(t("nc.source"))</th><th>\(t("field.status"))</th><th>\(t("field.dueOn"))</th></tr></thead><tbody>"
-                + lines.map { "<tr><td>\($0.code)</td><td>\(esc($0.description))\($0.reference.map { " <span class=\"muted\">(\(esc($0)))</span>" } ?? "")</td><td>\(t("nc.source.\($0.source.rawValue)"))</td><td>\(t("nc.status.\($0.status.rawValue)"))</td><td\($0.overdue ? " class=\"bad\"" : "")>\($0.dueOn?.description ?? "—")\($0.overdue ? " \(t("objective.overdue"))" : "")</td></tr>" }.joined()
+            return "<table class=\"table\"><thead><tr><th>\(t("nc.code"))</th><th>\(t("nc.description"))</th><th>\(t("nc.source"))</th><th>\(t("field.status"))</th><th>\(t("field.dueOn"))</th></tr></thead><tbody>"
+                + lines.map { "<tr><td>\($0.code)</td><td>\(esc($0.description))\($0.reference.map { " <span class=\"muted\">(\(esc($0)))</span>" } ?? "")</td><td>\(t("nc.source.\($0.source.rawValue)"))</td><td>\(t("nc.status.\($0.status.rawValue)"))</td><td\($0.overdue ? " class=\"bad\"" : "")>\($0.dueOn?.description ?? "—")\($0.overdue ? " \(t("nc.overdue"))" : "")</td></tr>" }.joined()
                 + "</tbody></table>"
         }
         func objectiveTable(_ lines: [ReviewInputs.ObjectiveLine]) -> String {
             guard !lines.isEmpty else { return "<p class=\"muted\">\(t("review.none"))</p>" }
-            return "<table><thead><tr><th>\(t("objective.statement"))</th><th>\(t("objective.target"))</th><th>\(t("objective.latest"))</th><th>\(t("field.status"))</th></tr></thead><tbody>"
+            return "<table class=\"table\"><thead><tr><th>\(t("objective.statement"))</th><th>\(t("objective.target"))</th><th>\(t("objective.latest"))</th><th>\(t("field.status"))</th></tr></thead><tbody>"
                 + lines.map { o in
                     let latest = o.latestValue.map { "\(number($0)) \(esc(o.unit)) (\(o.latestOn?.description ?? ""))" } ?? "—"
                     let status = "\(t("objective.status.\(o.status.rawValue)"))\(o.overdue ? " · \(t("objective.overdue"))" : "")"
@@ -142,15 +142,15 @@ public struct CheckActReports: Sendable {
         }
         let period = "\(i.periodStart?.description ?? t("review.periodBeginning")) – \(i.periodEnd)"
         let actions = i.previousActions.isEmpty ? "<p class=\"muted\">\(t("review.none"))</p>" :
-            "<table><thead><tr><th>\(t("review.action"))</th><th>\(t("field.owner"))</th><th>\(t("field.dueOn"))</th><th>\(t("field.status"))</th></tr></thead><tbody>"
+            "<table class=\"table\"><thead><tr><th>\(t("review.action"))</th><th>\(t("field.owner"))</th><th>\(t("field.dueOn"))</th><th>\(t("field.status"))</th></tr></thead><tbody>"
             + i.previousActions.map { a in
-                let status = a.doneOn.map { t("review.doneOnDate", ["date": $0.description]) } ?? (a.overdue ? t("objective.overdue") : t("review.actionOpen"))
+                let status = a.doneOn.map { t("review.doneOnDate", ["date": $0.description]) } ?? (a.overdue ? t("nc.overdue") : t("review.actionOpen"))
                 return "<tr><td class=\"prose\">\(esc(a.text))</td><td>\(esc(a.owner ?? "—"))</td><td>\(a.dueOn?.description ?? "—")</td><td class=\"\(a.doneOn != nil ? "good" : a.overdue ? "bad" : "")\">\(status)</td></tr>"
             }.joined() + "</tbody></table>"
         let n = i.nonconformities
         let bySource = n.bySource.map { "\(t("nc.source.\($0.source.rawValue)")) \($0.count)" }.joined(separator: "、")
         let audits = i.audits.isEmpty ? "<p class=\"muted\">\(t("review.none"))</p>" :
-            "<table><thead><tr><th>\(t("audit.title"))</th><th>\(t("audit.dates"))</th><th>\(t("field.status"))</th><th>\(t("finding.kind.major"))</th><th>\(t("finding.kind.minor"))</th><th>\(t("finding.kind.observation"))</th><th>\(t("finding.kind.improvement"))</th></tr></thead><tbody>"
+            "<table class=\"table\"><thead><tr><th>\(t("audit.title"))</th><th>\(t("audit.dates"))</th><th>\(t("field.status"))</th><th>\(t("finding.kind.major"))</th><th>\(t("finding.kind.minor"))</th><th>\(t("finding.kind.observation"))</th><th>\(t("finding.kind.improvement"))</th></tr></thead><tbody>"
             + i.audits.map { "<tr><td>\(esc($0.title))</td><td>\($0.startsOn) – \($0.endsOn)</td><td>\(t("audit.status.\($0.status.rawValue)"))</td><td class=\"num\">\($0.major)</td><td class=\"num\">\($0.minor)</td><td class=\"num\">\($0.observations)</td><td class=\"num\">\($0.improvements)</td></tr>" }.joined()
             + "</tbody></table>"
         let risk = i.risk.map { r in

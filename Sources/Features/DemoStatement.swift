@@ -164,6 +164,8 @@ extension Demo {
         let statement = try await DemoStatement(services: services, workspace: access.workspace, scale: scale).seed(random: &random, progress: progress)
         let objectives = try await DemoObjectives(services: services, workspace: access.workspace).seed(random: &random)
         if objectives { progress("objectives: \(DemoObjectives.items.count), a year of monthly measurements each") }
-        return statement || objectives
+        let checkAct = try await DemoCheckAct(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
+        if checkAct { progress("internal audits, nonconformities and management reviews") }
+        return statement || objectives || checkAct
     }
 }

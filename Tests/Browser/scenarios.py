@@ -581,6 +581,110 @@ def objectives_and_measurements(b, server, state):
     assert len(b.finds("table.table tbody tr")) == 1
 
 
+def internal_audit_to_management_review(b, server, state):
+    """A process and a programme; an audit refused for independence, then allowed with a reason; a finding that
+    opens a corrective action closed by an effectiveness check; a management review whose frozen inputs show it."""
+    import datetime
+    ja = b.language == "ja"
+    b.open(server.base + "/w/acme/processes").check()
+    assert b.finds(".empty"), "the empty register says nothing"
+    b.fill("f-name", "受注から請求まで" if ja else "Order to invoice")
+    b.fill("f-owner", "taro@example.co.jp")
+    Select(b.find("#f-department")).select_by_visible_text("営業部")
+    b.click("#new-process button.primary")
+    b.check()
+    b.open(server.base + "/w/acme/audit-programmes").check()
+    b.fill("f-title", "2026年度 内部監査プログラム" if ja else "FY2026 audit programme")
+    set_value(b, "f-startsOn", "2026-04-01")
+    set_value(b, "f-endsOn", "2027-03-31")
+    b.click("#new-programme button.primary")
+    b.check()
+    programme = b.driver.current_url
+    # Taro owns the process in scope: the audit is refused with the reason until the secretariat records why.
+    b.fill("f-title", "第1回 営業部監査" if ja else "Audit no. 1 — Sales")
+    set_value(b, "f-startsOn", "2026-06-01")
+    set_value(b, "f-endsOn", "2026-06-05")
+    b.find("#new-audit-form input[name='processes[]']").click()
+    b.fill("f-criteria", "7.2, A.5.15")
+    b.fill("f-lead", "taro@example.co.jp")
+    b.click("#new-audit-form button.primary")
+    b.check(expect_status=[422])
+    assert b.finds(".error-summary a[href='#f-independenceOverride']"), "the independence conflict is not named"
+    assert "佐藤 太郎" in b.find(".error-summary").text
+    b.fill("f-independenceOverride", "社員15名のため、他部門の監査員を確保できない" if ja else "Fifteen staff: no auditor from another department")
+    b.click("#new-audit-form button.primary")
+    b.check()
+    assert "/audits/" in b.driver.current_url
+    audit = b.driver.current_url
+    assert len(b.finds("li.checklist-item")) == 2, "the checklist does not come from the two criteria"
+    assert b.finds("li.checklist-item details"), "no guidance beside the checklist"
+    b.click("form[action$='/status'] button")
+    b.check()
+    Select(b.find("li.checklist-item select")).select_by_value("nonconforming")
+    b.click("li.checklist-item form button.primary")
+    b.check()
+    Select(b.find("#f-kind")).select_by_value("minor")
+    Select(b.find("#f-item")).select_by_index(1)
+    b.fill("f-description", "新任者2名の教育記録がない" if ja else "No training records for two new hires")
+    b.click("#new-finding button.primary")
+    b.check()
+    b.click("#findings a[href*='/nonconformities/']")
+    b.check()
+    assert "/nonconformities/" in b.driver.current_url
+    nc = b.driver.current_url
+    # The corrective action: owner, why, plan; plan, implement; then someone other than the owner checks it.
+    b.fill("f-owner", "ceo@example.co.jp")
+    b.fill("f-correction", "2名に教育を実施" if ja else "Trained the two")
+    b.fill("f-why1", "入社手続きに教育が含まれていない" if ja else "Onboarding has no training step")
+    b.fill("f-actionPlan", "入社手続きのチェックリストに教育を加える" if ja else "Add training to the onboarding checklist")
+    set_value(b, "f-dueOn", "2026-12-31")
+    b.click("#nc-form button.primary")
+    b.check()
+    b.click("form[action$='/steps'] button.primary")
+    b.check()
+    b.click("#implement button.primary")
+    b.check()
+    b.fill("f-verificationNote", "翌月入社の2名の記録を確認" if ja else "Checked the records of the next two hires")
+    b.click("#verify button[value='true']")
+    b.check()
+    assert b.finds("dl.facts .badge.ok"), "the effective check did not close it"
+    # The audit is reported and closed; its report prints.
+    b.open(audit).check()
+    b.fill("f-conclusion", "概ね適合。教育記録に不備。" if ja else "Largely conforming; training records incomplete.")
+    b.click("#conclusion button.primary")
+    b.check()
+    b.click("form[action$='/status'] button.primary")
+    b.check()
+    b.click("form[action$='/status'] button.primary")
+    b.check()
+    b.open(audit + "/report")
+    assert ("内部監査報告書" if ja else "Internal audit report") in b.source()
+    # The management review compiles exactly that; holding it freezes the inputs.
+    b.open(server.base + "/w/acme/management-reviews").check()
+    b.fill("f-title", "2026年度 マネジメントレビュー" if ja else "FY2026 management review")
+    yesterday = (datetime.datetime.utcnow() + datetime.timedelta(hours=9) - datetime.timedelta(days=1)).date().isoformat()
+    set_value(b, "f-heldOn", yesterday)
+    b.fill("f-attendees", "taro@example.co.jp")
+    b.click("#new-review button.primary")
+    b.check()
+    review = b.driver.current_url
+    assert "NC-1" in b.find("section.review-inputs").text
+    b.click("#hold button.primary")
+    b.check(expect_status=[422])
+    assert b.finds(".error-summary a[href='#f-attendees']"), "a review without top management was held"
+    b.fill("f-attendees", "taro@example.co.jp, ceo@example.co.jp")
+    b.click("#review-form button.primary")
+    b.check()
+    b.click("#hold button.primary")
+    b.check()
+    b.fill("f-text", "教育手順を全社に展開する" if ja else "Roll the training step out company-wide")
+    b.click("#new-action button.primary")
+    b.check()
+    b.open(review + "/minutes")
+    minutes = b.source()
+    assert "NC-1" in minutes and ("教育手順を全社に展開する" if ja else "Roll the training step out") in minutes
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -603,6 +707,7 @@ SCENARIOS = [
     ("guidance for a control and the clauses", control_guidance),
     ("the SoA from a 2013 file: review, evidence, approval, comparison", statement_of_applicability),
     ("objectives measured against their target", objectives_and_measurements),
+    ("an internal audit through corrective action to the management review", internal_audit_to_management_review),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

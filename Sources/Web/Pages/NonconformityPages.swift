@@ -71,8 +71,8 @@ struct NonconformityPages {
             <tr><td class="nowrap"><a href="\(c.w("/nonconformities/\(n.id)"))">\(n.code)</a></td><td>\(String(n.description.prefix(120)))</td>
             <td>\(c.t("nc.source.\(n.source.rawValue)"))\(n.severity.map { HTML(" <span class=\"tag\">\(c.t("nc.severity.\($0.rawValue)"))</span>") })</td>
             <td class="nowrap">\(n.reference ?? "—")</td><td>\(CheckActViews.ncStatus(n.status, c))</td>
-            <td>\(n.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
-            <td class="nowrap\(overdue ? " stale" : "")">\(n.dueOn?.description ?? "—")\(HTML.when(overdue, HTML(" <span class=\"badge expired\">\(c.t("objective.overdue"))</span>")))</td></tr>
+            <td class="nowrap">\(n.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
+            <td class="nowrap\(overdue ? " stale" : "")">\(n.dueOn?.description ?? "—")\(HTML.when(overdue, HTML(" <span class=\"badge pending\">\(c.t("nc.overdue"))</span>")))</td></tr>
             """
         }
         let statuses = [(value: "", label: c.t("form.all"))] + Nonconformity.Status.allCases.map { (value: $0.rawValue, label: c.t("nc.status.\($0.rawValue)")) }
@@ -205,7 +205,7 @@ struct NonconformityPages {
         \(row("nc.reference", CheckActViews.requirement(n.reference, c, catalog)))
         \(row("nc.raised", HTML("\(n.raisedOn.description) · \(name(n.raisedBy))")))
         \(row("field.owner", HTML("\(name(n.ownerID))")))
-        \(row("field.dueOn", n.dueOn.map { HTML("\($0.description)\(HTML.when(n.isOverdue(on: access.today), HTML(" <span class=\"badge expired\">\(c.t("objective.overdue"))</span>")))") }))
+        \(row("field.dueOn", n.dueOn.map { HTML("\($0.description)\(HTML.when(n.isOverdue(on: access.today), HTML(" <span class=\"badge pending\">\(c.t("nc.overdue"))</span>")))") }))
         \(row("nc.implementedOn", n.implementedOn.map { HTML("\($0.description)") }))
         \(row("nc.verification", n.verification.map { v in HTML("\(v.effective ? c.t("nc.effective") : c.t("nc.ineffective")) · \(v.on.description) · \(name(v.by))<br><span class=\"prose\">\(v.note)</span>") }))
         \(row("nc.closedOn", n.closedOn.map { HTML("\($0.description)") }))

@@ -45,9 +45,7 @@ struct ObjectivePages {
         return HTML("<span class=\"badge \(style)\">\(c.t("objective.status.\(status.rawValue)"))</span>")
     }
 
-    static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e12 ? String(Int(value)) : String(format: "%.2f", value)
-    }
+    static func number(_ value: Double) -> String { ObjectiveRules.display(value) }
 
     static func target(_ o: Objective, _ c: PageContext) -> String {
         "\(c.t("objective.comparator.\(o.comparator.rawValue)")) \(number(o.target)) \(o.unit)"
