@@ -25,6 +25,23 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
 
     /// Parses `YYYY-MM-DD`, also `YYYY/MM/DD` as Japanese spreadsheets write it, with full-width digits accepted.
     public init?(_ text: String) {
+        // The stored form, YYYY-MM-DD in ASCII, read straight from its bytes (every date of every record read goes through here).
+        if text.utf8.count == 10 {
+            let bytes = Array(text.utf8)
+            func digits(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let byte = bytes[index]
+                    guard byte >= 48 && byte <= 57 else { return nil }
+                    value = value * 10 + Int(byte - 48)
+                }
+                return value
+            }
+            if bytes[4] == 45 && bytes[7] == 45, let y = digits(0..<4), let m = digits(5..<7), let d = digits(8..<10) {
+                self.init(year: y, month: m, day: d)
+                return
+            }
+        }
         let normalized = Text.halfWidthDigits(text.trimmingCharacters(in: .whitespaces))
         let parts = normalized.split(whereSeparator: { $0 == "-" || $0 == "/" })
         guard parts.count == 3, parts[0].count == 4,

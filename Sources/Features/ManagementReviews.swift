@@ -76,15 +76,14 @@ public struct ManagementReviews: Sendable {
         let readings = try await db.objectives.measurements(of: objectives.map(\.id), in: workspace)
         var risk: ReviewInputs.RiskLine? = nil
         if let assessment = try await db.assessments.latest(in: workspace) {
-            let actions = ActionQuery(assessmentID: assessment.id)
+            let actions = try await db.actions.statuses(of: assessment.id, in: workspace)
+            let open = actions.filter { $0.status == .planned || $0.status == .inProgress }
             risk = ReviewInputs.RiskLine(
                 assessment: assessment.name, status: assessment.status,
                 risks: try await db.risks.count(in: assessment.id, workspace: workspace, query: RiskQuery()),
                 notAccepted: try await db.risks.count(in: assessment.id, workspace: workspace, query: RiskQuery(accepted: false)),
-                actions: try await db.actions.count(in: workspace, query: actions),
-                actionsDone: try await db.actions.count(in: workspace, query: ActionQuery(status: .done, assessmentID: assessment.id)),
-                actionsOpen: try await db.actions.count(in: workspace, query: ActionQuery(assessmentID: assessment.id, openOnly: true)),
-                actionsOverdue: try await db.actions.count(in: workspace, query: ActionQuery(assessmentID: assessment.id, dueBefore: today, openOnly: true)))
+                actions: actions.count, actionsDone: actions.filter { $0.status == .done }.count, actionsOpen: open.count,
+                actionsOverdue: open.filter { $0.dueOn.map { $0 < today } ?? false }.count)
         }
         let names = try await db.users.loadAll(previousActions.compactMap(\.ownerID)).mapValues(\.displayName)
         // A planned review shows the period up to today; holding it compiles once more on its day.

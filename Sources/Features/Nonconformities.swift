@@ -44,17 +44,19 @@ public struct Nonconformities: Sendable {
         if let status = query.status { conditions.append(DocumentFilter("status", status.rawValue)) }
         if let source = query.source { conditions.append(DocumentFilter("source", source.rawValue)) }
         if let owner = query.ownerID { conditions.append(DocumentFilter("owner_id", owner.uuid)) }
+        if query.openOnly && query.status == nil { conditions.append(Self.openStatuses) }
         let filters = conditions
-        if query.openOnly && query.status == nil {
-            // Few enough per workspace to filter after reading, keeping the keyset order.
-            let all = try await services.store.read { try await $0.checkAct.nonconformities.all(in: access.workspaceID, filters) }
-            let open = all.filter { $0.status != .closed }
-            let start = page.cursor.flatMap(Cursor.decode).flatMap { cursor in open.firstIndex { $0.id.uuid.uuidString == cursor.id }.map { $0 + 1 } } ?? 0
-            let slice = Array(open.dropFirst(start).prefix(page.limit))
-            let next = start + slice.count < open.count ? slice.last.map { Cursor(key: $0.sortKey, id: $0.id.uuid.uuidString).encoded } : nil
-            return Page(items: slice, nextCursor: next)
-        }
         return try await services.store.read { try await $0.checkAct.nonconformities.page(in: access.workspaceID, filters, page: page) }
+    }
+
+    /// Not closed: open, planned or awaiting the effectiveness review.
+    public static let openStatuses = DocumentFilter("status", oneOf: Nonconformity.Status.allCases.filter { $0 != .closed }.map(\.rawValue))
+
+    /// Nonconformities not closed yet, per audit that raised them.
+    public func openPerAudit(_ access: WorkspaceAccess) async throws -> [InternalAudit.ID: Int] {
+        try access.require(.auditsRead)
+        let counts = try await services.store.read { try await $0.checkAct.nonconformities.counts(by: "audit_id", in: access.workspaceID, [Self.openStatuses]) }
+        return Dictionary(uniqueKeysWithValues: counts.map { (InternalAudit.ID($0.key), $0.value) })
     }
 
     public func load(_ access: WorkspaceAccess, _ id: Nonconformity.ID) async throws -> NonconformityState {

@@ -24,17 +24,29 @@ struct DocumentRow: RowDecodable {
     init(_ r: RowReader) throws { body = try r.string("body") }
 }
 
-/// Filters a list of documents: each is a column and the value it must equal.
+/// Filters a list of documents: a column and the value it must equal, or the values it must be one of.
 public struct DocumentFilter: Sendable {
     public var column: String
     public var value: any Encodable & Sendable
+    public var values: [String]?
     public init(_ column: String, _ value: any Encodable & Sendable) { self.column = column; self.value = value }
+    public init(_ column: String, oneOf values: [String]) { self.column = column; self.value = ""; self.values = values }
+
+    func apply(to builder: some SQLPredicateBuilder) {
+        if let values { builder.where(SQLIdentifier(column), .in, values) } else { builder.where(SQLIdentifier(column), .equal, SQLBind(value)) }
+    }
+}
+
+enum DocumentCoders {
+    nonisolated(unsafe) static let encoder: JSONEncoder = { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return e }()
+    nonisolated(unsafe) static let decoder = JSONDecoder()
 }
 
 public struct DocumentStore<Record: StoredDocument>: Sendable {
     let sql: any SQLDatabase
 
-    static var encoder: JSONEncoder { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; return e }
+    // One of each, shared: making a coder per row was most of the cost of reading a list.
+    static var encoder: JSONEncoder { DocumentCoders.encoder }
 
     func bind(_ value: (any Encodable & Sendable)?) -> any SQLExpression {
         guard let value else { return SQLLiteral.null }
@@ -43,7 +55,7 @@ public struct DocumentStore<Record: StoredDocument>: Sendable {
 
     func body(_ record: Record) throws -> String { String(decoding: try Self.encoder.encode(record), as: UTF8.self) }
 
-    func decode(_ row: DocumentRow) throws -> Record { try JSONDecoder().decode(Record.self, from: Data(row.body.utf8)) }
+    func decode(_ row: DocumentRow) throws -> Record { try DocumentCoders.decoder.decode(Record.self, from: Data(row.body.utf8)) }
 
     public func insert(_ record: Record) async throws {
         let extra = record.columns
@@ -76,7 +88,7 @@ public struct DocumentStore<Record: StoredDocument>: Sendable {
 
     func select(_ workspace: Workspace.ID, _ filters: [DocumentFilter]) -> SQLSelectBuilder {
         let builder = sql.select().column("body").from(Record.table).where("workspace_id", .equal, SQLBind(workspace.uuid))
-        for filter in filters { builder.where(SQLIdentifier(filter.column), .equal, SQLBind(filter.value)) }
+        for filter in filters { filter.apply(to: builder) }
         return builder
     }
 
@@ -105,8 +117,20 @@ public struct DocumentStore<Record: StoredDocument>: Sendable {
 
     public func count(in workspace: Workspace.ID, _ filters: [DocumentFilter] = []) async throws -> Int {
         let builder = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Record.table).where("workspace_id", .equal, SQLBind(workspace.uuid))
-        for filter in filters { builder.where(SQLIdentifier(filter.column), .equal, SQLBind(filter.value)) }
+        for filter in filters { filter.apply(to: builder) }
         return try await builder.first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// How many matching records there are per value of `column` (a UUID column).
+    public func counts(by column: String, in workspace: Workspace.ID, _ filters: [DocumentFilter] = []) async throws -> [UUID: Int] {
+        let builder = sql.select().column(SQLIdentifier(column), as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(Record.table)
+            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where(SQLIdentifier(column), .isNot, SQLLiteral.null)
+        for filter in filters { filter.apply(to: builder) }
+        var out: [UUID: Int] = [:]
+        for row in try await builder.groupBy(SQLIdentifier(column)).all() {
+            if let key = try RowReader(row: row).optionalUUID("k") { out[key] = try row.decode(column: "n", as: Int.self) }
+        }
+        return out
     }
 
     /// The largest value of an integer column (0 when there is none).

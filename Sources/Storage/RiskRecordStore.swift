@@ -551,6 +551,20 @@ public struct TreatmentActionStore: Sendable {
         return Page(items: items, nextCursor: next)
     }
 
+    /// The status and due date of every action treating a risk of the assessment, in one query.
+    public func statuses(of assessment: RiskAssessment.ID, in workspace: Workspace.ID) async throws -> [(status: TreatmentAction.Status, dueOn: CalendarDate?)] {
+        let rows = try await sql.select().distinct().column(SQLColumn("id", table: "a")).column(SQLColumn("status", table: "a")).column(SQLColumn("due_on", table: "a"))
+            .from(SQLAlias(SQLIdentifier("treatment_actions"), as: SQLIdentifier("a")))
+            .join(SQLAlias(SQLIdentifier("treatment_action_risks"), as: SQLIdentifier("l")), on: SQLColumn("action_id", table: "l"), .equal, SQLColumn("id", table: "a"))
+            .join(SQLAlias(SQLIdentifier("risks"), as: SQLIdentifier("r")), on: SQLColumn("id", table: "r"), .equal, SQLColumn("risk_id", table: "l"))
+            .where(SQLColumn("workspace_id", table: "a"), .equal, SQLBind(workspace.uuid)).where(SQLColumn("assessment_id", table: "r"), .equal, SQLBind(assessment.uuid))
+            .all()
+        return try rows.map { row in
+            (TreatmentAction.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .planned,
+             CalendarDate(stored: try row.decode(column: "due_on", as: String?.self)))
+        }
+    }
+
     public func count(in workspace: Workspace.ID, query: ActionQuery) async throws -> Int {
         try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("treatment_actions"))
             .first()?.decode(column: "n", as: Int.self) ?? 0

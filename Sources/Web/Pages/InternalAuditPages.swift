@@ -156,10 +156,10 @@ struct InternalAuditPages {
         let audits = InternalAudits(req.meguri)
         let page = try await audits.programmes(access, page: try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"]))
         let all = try await audits.audits(access, programme: nil)
-        let open = try await req.meguri.store.read { try await $0.checkAct.nonconformities.all(in: access.workspaceID) }.filter { $0.auditID != nil && $0.status != .closed }
+        let open = try await Nonconformities(req.meguri).openPerAudit(access)
         let rows: [HTML] = page.items.map { p in
             let mine = all.filter { $0.programmeID == p.id }
-            let openCount = open.filter { nc in mine.contains { $0.id == nc.auditID } }.count
+            let openCount = mine.reduce(0) { $0 + (open[$1.id] ?? 0) }
             return """
             <tr><td><a href="\(c.w("/audit-programmes/\(p.id)"))">\(p.title)</a></td><td class="nowrap">\(p.startsOn.description) – \(p.endsOn.description)</td>
             <td class="num">\(mine.count)</td><td class="num">\(mine.filter { $0.status == .closed }.count)</td>
@@ -253,10 +253,10 @@ struct InternalAuditPages {
         let c = try await PageContext.make(req)
         let (p, audits) = try await InternalAudits(req.meguri).programme(access, try programmeID(req))
         let people = try await req.meguri.store.read { try await $0.users.loadAll(audits.compactMap(\.leadAuditorID)) }
-        let ncs = try await req.meguri.store.read { try await $0.checkAct.nonconformities.all(in: access.workspaceID) }
+        let openPerAudit = try await Nonconformities(req.meguri).openPerAudit(access)
         let manages = access.allows(.auditsManage)
         let rows: [HTML] = audits.map { a in
-            let open = ncs.filter { $0.auditID == a.id && $0.status != .closed }.count
+            let open = openPerAudit[a.id] ?? 0
             return """
             <tr><td><a href="\(c.w("/audits/\(a.id)"))">\(a.title)</a></td><td class="nowrap">\(a.startsOn.description) – \(a.endsOn.description)</td>
             <td>\(a.leadAuditorID.flatMap { people[$0]?.displayName } ?? "—")</td><td>\(CheckActViews.auditStatus(a.status, c))</td>
