@@ -157,8 +157,19 @@ public enum AuditIndependence {
         var found: [Conflict] = []
         for auditor in auditors {
             let own = departmentsOf[auditor] ?? []
-            for department in departments where own.contains(department) { found.append(Conflict(auditor: auditor, reason: .ownDepartment(department))) }
-            for process in processes where process.ownerID == auditor { found.append(Conflict(auditor: auditor, reason: .ownsProcess(process.id))) }
+            var reported = Set<Department.ID>()
+            for department in departments where own.contains(department) {
+                found.append(Conflict(auditor: auditor, reason: .ownDepartment(department)))
+                reported.insert(department)
+            }
+            for process in processes {
+                if process.ownerID == auditor {
+                    found.append(Conflict(auditor: auditor, reason: .ownsProcess(process.id)))
+                } else if let department = process.departmentID, own.contains(department), reported.insert(department).inserted {
+                    // A process of the auditor's own department is their own work too.
+                    found.append(Conflict(auditor: auditor, reason: .ownDepartment(department)))
+                }
+            }
         }
         return found
     }

@@ -73,6 +73,12 @@ public struct Nonconformity: Sendable, Codable, Hashable, Identifiable {
 
     public var code: String { "NC-\(number)" }
 
+    /// Raised and nothing more: no correction, cause or plan written, no step taken. Only such a
+    /// record may be deleted (with the finding that raised it, or as raised by mistake).
+    public var isUntouched: Bool {
+        status == .open && history.allSatisfy { $0.action == "raise" } && correction == nil && rootCause == nil && whys.isEmpty && actionPlan == nil
+    }
+
     /// Its corrective action is still owed (open or planned) and past its due date.
     public func isOverdue(on today: CalendarDate) -> Bool {
         guard status == .open || status == .planned, let dueOn else { return false }

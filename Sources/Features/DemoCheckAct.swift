@@ -166,9 +166,10 @@ struct DemoCheckAct: Sendable {
         records += reviews
         records += actions
 
-        let all = records
+        let all = records, numbered = number
         try await services.store.write { tx in
             for record in all { try await Self.insert(record, tx: tx) }
+            try await tx.checkAct.setNumber("nonconformity", to: numbered, in: workspaceID)
         }
         return true
     }

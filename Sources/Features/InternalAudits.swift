@@ -299,7 +299,7 @@ public struct InternalAudits: Sendable {
         }
     }
 
-    func apply(_ input: AuditInput, to a: inout InternalAudit, creating: Bool, access: WorkspaceAccess, tx: Writer) async throws {
+    func apply(_ input: AuditInput, to a: inout InternalAudit, creating: Bool, access: WorkspaceAccess, tx: Writer, checkIndependence check: Bool = true) async throws {
         var v = Validator()
         let workspace = access.workspaceID
         if creating || input.title != nil { a.title = v.required(input.title, "title", maxLength: 200) }
@@ -319,11 +319,11 @@ public struct InternalAudits: Sendable {
             a.processIDs = ids.uniqued()
         }
         if let lead = input.leadAuditorID {
-            if let user = lead, try await tx.members.load(user: user, in: workspace) == nil { v.add("leadAuditorId", "error.notAMember") }
+            if let user = lead { try await Self.requireHolder(.auditsRead, user, field: "leadAuditorId", access: access, tx: tx, into: &v) }
             a.leadAuditorID = lead
         }
         if let team = input.teamIDs {
-            for user in team where try await tx.members.load(user: user, in: workspace) == nil { v.add("teamIds", "error.notAMember") }
+            for user in team { try await Self.requireHolder(.auditsRead, user, field: "teamIds", access: access, tx: tx, into: &v) }
             a.teamIDs = team.uniqued().filter { $0 != a.leadAuditorID }
         }
         if let text = input.auditees { a.auditees = v.optional(text, "auditees", maxLength: 2000) }
@@ -332,7 +332,15 @@ public struct InternalAudits: Sendable {
         if v.isValid && a.endsOn < a.startsOn { v.add("endsOn", "error.endBeforeStart") }
         if a.leadAuditorID == nil && !v.errors.contains(where: { $0.field == "leadAuditorId" }) { v.add("leadAuditorId", "error.required") }
         try v.check()
-        try await checkIndependence(a, workspace: workspace, tx: tx)
+        if check { try await checkIndependence(a, workspace: workspace, tx: tx) }
+    }
+
+    /// A person given work here must be a member who can reach it (an auditor must read audits, an
+    /// owner of a nonconformity too): otherwise "my work" would point them at a page they may not open.
+    static func requireHolder(_ permission: Permission, _ user: User.ID, field: String, access: WorkspaceAccess, tx: Writer, into v: inout Validator) async throws {
+        guard let member = try await tx.members.load(user: user, in: access.workspaceID) else { v.add(field, "error.notAMember"); return }
+        let permissions = AccessPolicy.permissions(grants: member.grants, isAdministrator: false, on: access.today)
+        if !permissions.contains(permission) { v.add(field, "error.memberCannotSee", ["name": member.displayName]) }
     }
 
     /// Refuses an auditor of their own department or process unless the secretariat recorded why.
@@ -370,7 +378,7 @@ public struct InternalAudits: Sendable {
     func syncChecklist(_ audit: InternalAudit, language: Language, now: Date, tx: Writer) async throws {
         let items = try await tx.checkAct.checklist.all(in: audit.workspaceID, [DocumentFilter("audit_id", audit.id.uuid)])
         let present = Set(items.map(\.reference))
-        for item in items where !audit.criteria.contains(item.reference) && item.result == .notAudited && item.notes == nil {
+        for item in items where !audit.criteria.contains(item.reference) && item.result == .notAudited && item.notes == nil && item.evidence == nil {
             try await tx.checkAct.checklist.delete(item.id.uuid, in: audit.workspaceID)
         }
         var position = (items.map(\.position).max() ?? 0)
@@ -408,9 +416,11 @@ public struct InternalAudits: Sendable {
             let planning = input.title != nil || input.criteria != nil || input.startsOn != nil || input.endsOn != nil || input.departmentIDs != nil
                 || input.processIDs != nil || input.leadAuditorID != nil || input.teamIDs != nil || input.independenceOverride != nil || input.auditees != nil
             if planning { try access.require(.auditsManage) } else { try Self.requireAuditor(access, before) }
-            if before.status == .closed { throw DomainError.rule(code: "error.auditClosed") }
+            // A reported audit is reopened before anything in it changes; its criteria are fixed once it starts.
+            guard before.status == .planned || before.status == .inProgress else { throw DomainError.rule(code: before.status == .closed ? "error.auditClosed" : "error.auditNotOpen") }
             var after = before
-            try await apply(input, to: &after, creating: false, access: access, tx: tx)
+            try await apply(input, to: &after, creating: false, access: access, tx: tx, checkIndependence: planning)
+            if after.criteria != before.criteria && before.status != .planned { throw DomainError.invalid(field: "criteria", code: "error.auditCriteriaFixed") }
             guard after != before else { return before }
             after.updatedAt = now
             after.version += 1
@@ -505,7 +515,7 @@ public struct InternalAudits: Sendable {
             try Self.requireAuditor(access, audit)
             guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
             var v = Validator()
-            var kind = AuditFinding.Kind.minor
+            var kind = AuditFinding.Kind.observation
             if let text = Text.nonBlank(input.kind) {
                 if let parsed = AuditRules.findingNames.parse(text) { kind = parsed } else { v.add("kind", "error.choiceValue", ["value": text]) }
             } else { v.add("kind", "error.required") }
@@ -545,7 +555,7 @@ public struct InternalAudits: Sendable {
             try Self.requireAuditor(access, audit)
             guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
             if let ncID = finding.nonconformityID, let nc = try await tx.checkAct.nonconformities.load(ncID.uuid, in: access.workspaceID, forUpdate: true) {
-                guard nc.status == .open, nc.history.isEmpty else { throw DomainError.rule(code: "error.findingWorkedOn", params: ["code": nc.code]) }
+                guard nc.isUntouched else { throw DomainError.rule(code: "error.findingWorkedOn", params: ["code": nc.code]) }
                 try await tx.checkAct.nonconformities.delete(ncID.uuid, in: access.workspaceID)
                 try await tx.record(.change("nonconformity", id: nc.id.description, action: "delete", workspace: access.workspaceID, before: nc,
                                             after: nil as Nonconformity?), context, at: now)

@@ -16,7 +16,7 @@ public struct ReviewInput: Sendable, Equatable {
 
     /// Only the outputs: what may still change after the meeting.
     var touchesInputs: Bool {
-        title != nil || heldOn != nil || agenda != nil || externalIssues != nil || interestedParties != nil || feedback != nil || improvement != nil || attendeeIDs != nil
+        title != nil || heldOn != nil || agenda != nil || externalIssues != nil || interestedParties != nil || feedback != nil || improvement != nil
     }
 }
 
@@ -105,6 +105,10 @@ public struct ManagementReviews: Sendable {
         if let text = input.decisions { r.decisions = v.optional(text, "decisions", maxLength: 8000) }
         if let text = input.ismsChanges { r.ismsChanges = v.optional(text, "ismsChanges", maxLength: 8000) }
         if let text = input.resourceNeeds { r.resourceNeeds = v.optional(text, "resourceNeeds", maxLength: 8000) }
+        if input.heldOn != nil, v.isValid {
+            let held = try await tx.checkAct.reviews.all(in: workspace, [DocumentFilter("status", ManagementReview.Status.held.rawValue)]).filter { $0.id != r.id }
+            if let latest = held.map(\.heldOn).max(), r.heldOn <= latest { v.add("heldOn", "error.reviewBeforeLatest", ["date": latest.description]) }
+        }
         if let ids = input.attendeeIDs {
             for id in ids where try await tx.members.load(user: id, in: workspace) == nil { v.add("attendeeIds", "error.notAMember") }
             r.attendeeIDs = ids.uniqued()
@@ -177,7 +181,8 @@ public struct ManagementReviews: Sendable {
             }
             guard top else { throw DomainError.invalid(field: "attendeeIds", code: "error.reviewNeedsTopManagement") }
             var after = before
-            after.inputs = try await compile(before, today: access.today, db: tx.read)
+            // The period ends on the meeting's day, even when it is recorded as held later.
+            after.inputs = try await compile(before, today: before.heldOn, db: tx.read)
             after.status = .held
             after.updatedAt = now
             after.version += 1
@@ -200,7 +205,7 @@ public struct ManagementReviews: Sendable {
             var action = ReviewAction(workspaceID: access.workspaceID, reviewID: id, text: v.required(input.text, "text", maxLength: 2000), createdAt: now)
             if let raw = Text.nonBlank(input.dueOn) { if let date = CalendarDate(raw) { action.dueOn = date } else { v.add("dueOn", "error.date") } }
             if let owner = input.ownerID ?? nil {
-                if try await tx.members.load(user: owner, in: access.workspaceID) == nil { v.add("ownerId", "error.notAMember") }
+                try await InternalAudits.requireHolder(.reviewsRead, owner, field: "ownerId", access: access, tx: tx, into: &v)
                 action.ownerID = owner
             }
             try v.check()

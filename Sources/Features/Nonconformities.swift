@@ -73,7 +73,7 @@ public struct Nonconformities: Sendable {
     /// Gives a new nonconformity the next number and writes it with its audit event.
     static func insertNew(_ nc: Nonconformity, context: Context, tx: Writer) async throws -> Nonconformity {
         var created = nc
-        created.number = try await tx.checkAct.nonconformities.maximum("number", in: nc.workspaceID) + 1
+        created.number = try await tx.checkAct.nextNumber("nonconformity", in: nc.workspaceID)
         created.history = [Nonconformity.Event(action: "raise", at: nc.createdAt, by: nc.raisedBy)]
         try await tx.checkAct.nonconformities.insert(created)
         try await tx.record(.change("nonconformity", id: created.id.description, action: "create", workspace: nc.workspaceID, before: nil as Nonconformity?,
@@ -118,10 +118,19 @@ public struct Nonconformities: Sendable {
             if let text = Text.nonBlank(raw) { if let date = CalendarDate(text) { nc.dueOn = date } else { v.add("dueOn", "error.date") } } else { nc.dueOn = nil }
         }
         if let owner = input.ownerID {
-            if let user = owner, try await tx.members.load(user: user, in: access.workspaceID) == nil { v.add("ownerId", "error.notAMember") }
+            if let user = owner { try await InternalAudits.requireHolder(.auditsRead, user, field: "ownerId", access: access, tx: tx, into: &v) }
             nc.ownerID = owner
         }
         try v.check()
+        // Once planned, what the plan rests on stays in place: owner, due date, cause and action.
+        if nc.status != .open {
+            var check = Validator()
+            if Text.nonBlank(nc.rootCause) == nil && nc.whys.isEmpty { check.add("rootCause", "error.rootCauseNeeded") }
+            if nc.actionPlan == nil { check.add("actionPlan", "error.required") }
+            if nc.ownerID == nil { check.add("owner", "error.required") }
+            if nc.dueOn == nil { check.add("dueOn", "error.required") }
+            try check.check()
+        }
     }
 
     public func raise(_ access: WorkspaceAccess, _ input: NonconformityInput, context: Context) async throws -> Nonconformity {
@@ -150,6 +159,12 @@ public struct Nonconformities: Sendable {
             try Self.requireOwnerOrManager(access, before)
             guard before.version == expectedVersion else { throw DomainError.conflict(entity: "nonconformity", currentVersion: before.version) }
             guard before.status != .closed else { throw DomainError.rule(code: "error.ncClosed") }
+            let manages = access.allows(.nonconformitiesManage)
+            // The owner does not move their own deadline once planned, nor change an action waiting for its check.
+            if !manages && before.status == .implemented { throw DomainError.rule(code: "error.ncAwaitingCheck") }
+            if !manages && before.status != .open && input.dueOn != nil && input.dueOn.flatMap(CalendarDate.init) != before.dueOn {
+                throw DomainError.invalid(field: "dueOn", code: "error.ncDueBySecretariat")
+            }
             var after = before
             try await apply(input, to: &after, creating: false, access: access, tx: tx)
             guard after != before else { return before }
@@ -172,7 +187,8 @@ public struct Nonconformities: Sendable {
             switch step {
             case .plan, .implement: try Self.requireOwnerOrManager(access, before)
             case .verify:
-                if before.ownerID == access.user.id { throw DomainError.forbiddenBecause("error.ncVerifyOwn") }
+                let implementer = before.history.last { $0.action == "implement" }?.by
+                if before.ownerID == access.user.id || implementer == access.user.id { throw DomainError.forbiddenBecause("error.ncVerifyOwn") }
                 try access.require(.nonconformitiesVerify)
             case .reopen: try access.require(.nonconformitiesManage)
             }
@@ -182,6 +198,17 @@ public struct Nonconformities: Sendable {
             try await tx.checkAct.nonconformities.update(after)
             try await tx.record(.change("nonconformity", id: id.description, action: step.name, workspace: access.workspaceID, before: before, after: after),
                                 context, at: now)
+            // Reopening a nonconformity of a closed audit reopens the audit's follow-up: it goes back to reported.
+            if case .reopen = step, let auditID = after.auditID,
+               let audit = try await tx.checkAct.audits.load(auditID.uuid, in: access.workspaceID, forUpdate: true), audit.status == .closed {
+                var reported = audit
+                reported.status = .reported
+                reported.updatedAt = now
+                reported.version += 1
+                try await tx.checkAct.audits.update(reported)
+                try await tx.record(.change("audit", id: auditID.description, action: "reported", workspace: access.workspaceID, before: audit, after: reported),
+                                    context, at: now)
+            }
             return after
         }
     }
@@ -195,7 +222,7 @@ public struct Nonconformities: Sendable {
             }
             // An audit finding's record goes with the finding; a worked-on one stays as history.
             guard before.findingID == nil else { throw DomainError.rule(code: "error.ncFromFinding") }
-            guard before.status == .open else { throw DomainError.rule(code: "error.ncWorkedOn") }
+            guard before.isUntouched else { throw DomainError.rule(code: "error.ncWorkedOn") }
             try await tx.checkAct.nonconformities.delete(id.uuid, in: access.workspaceID)
             try await tx.record(.change("nonconformity", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
                                         after: nil as Nonconformity?), context, at: now)

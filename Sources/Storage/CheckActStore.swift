@@ -83,6 +83,34 @@ public struct CheckActStore: Sendable {
     public var nonconformities: DocumentStore<Nonconformity> { DocumentStore(sql: sql) }
     public var reviews: DocumentStore<ManagementReview> { DocumentStore(sql: sql) }
     public var reviewActions: DocumentStore<ReviewAction> { DocumentStore(sql: sql) }
+
+    /// Holds the workspace's row until the transaction ends (PostgreSQL; SQLite writes one at a
+    /// time anyway), so per-workspace numbers are handed out one after another.
+    public func lockWorkspace(_ id: Workspace.ID) async throws {
+        try await sql.select().column("id").from("workspaces").where("id", .equal, SQLBind(id.uuid)).for(.update).run()
+    }
+
+    /// The next number of a per-workspace sequence (NC-1, NC-2…). Numbers are never reused, even
+    /// after a record raised by mistake is deleted. Call inside a transaction.
+    public func nextNumber(_ name: String, in workspace: Workspace.ID) async throws -> Int {
+        try await lockWorkspace(workspace)
+        let current = try await sql.select().column("value").from("sequences").where("workspace_id", .equal, SQLBind(workspace.uuid))
+            .where("name", .equal, SQLBind(name)).first()?.decode(column: "value", as: Int.self)
+        if let current {
+            try await sql.update("sequences").set("value", to: SQLBind(current + 1)).where("workspace_id", .equal, SQLBind(workspace.uuid))
+                .where("name", .equal, SQLBind(name)).run()
+            return current + 1
+        }
+        try await sql.insert(into: "sequences").columns("workspace_id", "name", "value").values(SQLBind(workspace.uuid), SQLBind(name), SQLBind(1)).run()
+        return 1
+    }
+
+    /// Sets a sequence so the next number follows `value` (records written in bulk).
+    public func setNumber(_ name: String, to value: Int, in workspace: Workspace.ID) async throws {
+        try await lockWorkspace(workspace)
+        try await sql.delete(from: "sequences").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("name", .equal, SQLBind(name)).run()
+        try await sql.insert(into: "sequences").columns("workspace_id", "name", "value").values(SQLBind(workspace.uuid), SQLBind(name), SQLBind(value)).run()
+    }
 }
 
 struct CreateCheckAndAct: AsyncMigration {
@@ -124,6 +152,12 @@ struct CreateCheckAndAct: AsyncMigration {
             if table == "nonconformities" { schema = schema.unique(on: "workspace_id", "number") }
             try await schema.create()
         }
+        try await database.schema("sequences")
+            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
+            .field("name", .string, .required)
+            .field("value", .int, .required)
+            .unique(on: "workspace_id", "name")
+            .create()
         let sql = database as! any SQLDatabase
         for (table, _) in Self.tables {
             try await sql.create(index: "\(table)_workspace_sort").on(table).column("workspace_id").column("sort_key").column("id").run()
@@ -136,6 +170,7 @@ struct CreateCheckAndAct: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("sequences").delete()
         for (table, _) in Self.tables.reversed() { try await database.schema(table).delete() }
     }
 }

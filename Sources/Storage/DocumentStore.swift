@@ -132,11 +132,4 @@ public struct DocumentStore<Record: StoredDocument>: Sendable {
         }
         return out
     }
-
-    /// The largest value of an integer column (0 when there is none).
-    public func maximum(_ column: String, in workspace: Workspace.ID) async throws -> Int {
-        let row = try await sql.select().column(SQLFunction("MAX", args: SQLIdentifier(column)), as: "m").from(Record.table)
-            .where("workspace_id", .equal, SQLBind(workspace.uuid)).first()
-        return try row?.decode(column: "m", as: Int?.self) ?? 0
-    }
 }

@@ -638,12 +638,20 @@ def internal_audit_to_management_review(b, server, state):
     b.fill("f-why1", "入社手続きに教育が含まれていない" if ja else "Onboarding has no training step")
     b.fill("f-actionPlan", "入社手続きのチェックリストに教育を加える" if ja else "Add training to the onboarding checklist")
     set_value(b, "f-dueOn", "2026-12-31")
-    b.click("#nc-form button.primary")
+    b.click("#nc-form button[name='then']")
     b.check()
-    b.click("form[action$='/steps'] button.primary")
-    b.check()
-    b.click("#implement button.primary")
-    b.check()
+    assert b.finds("#implement"), "saving and confirming the plan did not plan it"
+    # The owner (top management here) records the action as carried out; the secretariat checks it.
+    boss = Browser(b.language, b.artifacts, b.name + "-nc-owner")
+    try:
+        sign_in(boss, server, {}, "ceo@example.co.jp", "the boss has a long passphrase")
+        boss.open(nc).check()
+        assert not boss.finds("#verify"), "the owner is offered to check their own action"
+        boss.click("#implement button.primary")
+        boss.check()
+    finally:
+        boss.quit()
+    b.open(nc).check()
     b.fill("f-verificationNote", "翌月入社の2名の記録を確認" if ja else "Checked the records of the next two hires")
     b.click("#verify button[value='true']")
     b.check()
@@ -662,8 +670,9 @@ def internal_audit_to_management_review(b, server, state):
     # The management review compiles exactly that; holding it freezes the inputs.
     b.open(server.base + "/w/acme/management-reviews").check()
     b.fill("f-title", "2026年度 マネジメントレビュー" if ja else "FY2026 management review")
-    yesterday = (datetime.datetime.utcnow() + datetime.timedelta(hours=9) - datetime.timedelta(days=1)).date().isoformat()
-    set_value(b, "f-heldOn", yesterday)
+    # The meeting is today (in the workspace's Tokyo time): its frozen period ends today and so includes NC-1.
+    today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=9)).date().isoformat()
+    set_value(b, "f-heldOn", today)
     b.fill("f-attendees", "taro@example.co.jp")
     b.click("#new-review button.primary")
     b.check()

@@ -49,12 +49,13 @@ import Testing
 @Suite struct AccessPolicyTable {
     @Test(arguments: [
         (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])),
-        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead]),
-        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
-        (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage]),
-        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
+        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead]),
+        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]),
+        (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage,
+                              .auditsRead, .reviewsRead]),
+        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead]),
         (.employee, [.workspaceRead, .assetsRead]),
-        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead]),
+        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]),
     ] as [(Role, Set<Permission>)])
     func eachRoleHasExactlyItsPermissions(role: Role, expected: Set<Permission>) {
         #expect(AccessPolicy.permissions(of: role) == expected)

@@ -91,6 +91,10 @@ import TestSupport
             }
             _ = try await audits.move(auditorAccess, audit.id, to: .inProgress, context: context)
             _ = try await audits.updateItem(auditorAccess, dossier.items[0].id, ChecklistInput(result: "不適合", notes: "新任者2名の教育記録なし"), context: context)
+            // A finding recorded by mistake goes with its nonconformity while nobody has worked on it.
+            let mistaken = try await audits.addFinding(auditorAccess, audit: audit.id, FindingInput(kind: "major", description: "誤記"), context: context)
+            try await audits.deleteFinding(auditorAccess, mistaken.id, context: context)
+            await #expect(throws: DomainError.notFound(entity: "nonconformity")) { _ = try await ncs.load(access, mistaken.nonconformityID!) }
             let minor = try await audits.addFinding(auditorAccess, audit: audit.id, FindingInput(kind: "軽微な不適合", description: "新任者の教育記録がない",
                                                                                                 checklistItemID: dossier.items[0].id), context: context)
             let observation = try await audits.addFinding(auditorAccess, audit: audit.id, FindingInput(kind: "observation", reference: "A.5.15",
@@ -108,7 +112,7 @@ import TestSupport
             // The finding's corrective action: the owner plans and implements, someone else verifies.
             let ncID = minor.nonconformityID!
             var nc = try await ncs.load(access, ncID).nonconformity
-            #expect(nc.code == "NC-1" && nc.source == .internalAudit && nc.severity == .minor && nc.reference == "7.2" && nc.auditID == audit.id)
+            #expect(nc.code == "NC-2" && nc.source == .internalAudit && nc.severity == .minor && nc.reference == "7.2" && nc.auditID == audit.id)
             nc = try await ncs.update(access, ncID, NonconformityInput(ownerID: .some(w.adminOfficer.id)), expectedVersion: nc.version, context: context)
             let ownerAccess = try await app.access(w.adminOfficer, "acme")
             await #expect(throws: DomainError.forbiddenBecause("error.ncOwnerFields")) {
@@ -119,6 +123,13 @@ import TestSupport
                                       expectedVersion: nc.version, context: context)
             #expect(nc.whys == ["記録がない", "手順がない"])
             nc = try await ncs.step(ownerAccess, ncID, .plan, context: context)
+            // Once planned, the owner neither moves the due date nor empties the plan.
+            await #expect(throws: DomainError.invalid(field: "dueOn", code: "error.ncDueBySecretariat")) {
+                _ = try await ncs.update(ownerAccess, ncID, NonconformityInput(dueOn: access.today.adding(days: 90).description), expectedVersion: nc.version, context: context)
+            }
+            await #expect(throws: DomainError.invalid(field: "actionPlan", code: "error.required")) {
+                _ = try await ncs.update(ownerAccess, ncID, NonconformityInput(actionPlan: ""), expectedVersion: nc.version, context: context)
+            }
             nc = try await ncs.step(ownerAccess, ncID, .implement(on: access.today), context: context)
             await #expect(throws: DomainError.forbiddenBecause("error.ncVerifyOwn")) {
                 _ = try await ncs.step(try await app.access(w.adminOfficer, "acme"), ncID, .verify(effective: true, note: "ok"), context: context)
@@ -132,13 +143,19 @@ import TestSupport
             nc = try await ncs.step(auditorAccess, ncID, .verify(effective: true, note: "翌月の新任者2名の記録を確認"), context: context)
             #expect(nc.status == .closed && nc.verification?.by == w.auditor.id)
             _ = try await audits.move(access, audit.id, to: .closed, context: context)
+            // Reopening its nonconformity sends the closed audit back to follow-up.
+            _ = try await ncs.step(access, ncID, .reopen(reason: "同じ事象が再発"), context: context)
+            #expect(try await audits.dossier(access, audit.id).audit.status == .reported)
+            for step in [CorrectiveAction.Step.plan, .implement(on: access.today)] { _ = try await ncs.step(ownerAccess, ncID, step, context: context) }
+            _ = try await ncs.step(auditorAccess, ncID, .verify(effective: true, note: "再発防止を確認"), context: context)
+            _ = try await audits.move(access, audit.id, to: .closed, context: context)
 
             // A certification audit finding raised by hand, on the same requirement: it shows the first as similar.
             let external = try await ncs.raise(access, NonconformityInput(source: "認証審査", severity: "minor", description: "教育の有効性評価がない", reference: "7.2",
                                                                           ownerID: .some(w.adminOfficer.id)), context: context)
-            #expect(external.code == "NC-2")
-            #expect(try await ncs.load(access, external.id).similar.map(\.code) == ["NC-1"])
-            #expect(try await MyWork.items(for: ownerAccess, services: app.services).contains { $0.titleKey == "work.correctiveAction" && $0.params["code"] == "NC-2" })
+            #expect(external.code == "NC-3")
+            #expect(try await ncs.load(access, external.id).similar.map(\.code) == ["NC-2"])
+            #expect(try await MyWork.items(for: ownerAccess, services: app.services).contains { $0.titleKey == "work.correctiveAction" && $0.params["code"] == "NC-3" })
 
             // The review: top management must attend; the inputs show exactly these records and are frozen when held.
             let review = try await reviews.create(access, ReviewInput(title: "2026年度 マネジメントレビュー", heldOn: access.today.description,
@@ -149,9 +166,9 @@ import TestSupport
             let planned = try await reviews.update(access, review.id, ReviewInput(attendeeIDs: [w.ceo.id, w.auditor.id]), expectedVersion: review.version, context: context)
             let held = try await reviews.hold(access, planned.id, context: context)
             let inputs = try #require(held.inputs)
-            #expect(inputs.nonconformities.items.map(\.code) == ["NC-1", "NC-2"])
+            #expect(inputs.nonconformities.items.map(\.code) == ["NC-2", "NC-3"])
             #expect((inputs.nonconformities.raised, inputs.nonconformities.closed, inputs.nonconformities.open) == (2, 1, 1))
-            #expect(inputs.externalFindings.map(\.code) == ["NC-2"])
+            #expect(inputs.externalFindings.map(\.code) == ["NC-3"])
             #expect(inputs.audits.map(\.title) == ["営業部・総務部", "営業部・総務部"])
             #expect(inputs.audits.first { $0.status == .closed }?.minor == 1 && inputs.audits.first { $0.status == .closed }?.observations == 1)
             #expect(inputs.externalIssues == "個人情報保護法の改正" && inputs.previousActions.isEmpty && inputs.periodStart == nil)

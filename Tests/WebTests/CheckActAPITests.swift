@@ -24,6 +24,7 @@ import VaporTesting
             let auditorToken = try await app.token(for: auditor)
             let ownerToken = try await app.token(for: owner)
             let w = "/api/v1/workspaces/acme"
+            let today = CalendarDate(app.clock.now, in: TimeZone(identifier: "Asia/Tokyo")!).description
             func fields(_ response: TestingHTTPResponse) throws -> [String] {
                 (try response.json()["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
             }
@@ -81,7 +82,7 @@ import VaporTesting
 
             // The review: frozen inputs, action items, printable minutes.
             let review = try await app.api(.POST, w + "/management-reviews", token: secretariat,
-                                           json: #"{"title":"2026年度レビュー","heldOn":"2026-11-01","attendeeIds":["\#(ceo.id)"],"feedback":"顧客から問合せなし"}"#)
+                                           json: #"{"title":"2026年度レビュー","heldOn":"\#(today)","attendeeIds":["\#(ceo.id)"],"feedback":"顧客から問合せなし"}"#)
             #expect(review.status == .created, "\(review.text)")
             let reviewID = try review.json()["id"] as? String ?? ""
             let inputs = try review.json()["inputs"] as? [String: Any] ?? [:]

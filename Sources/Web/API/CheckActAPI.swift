@@ -53,10 +53,15 @@ struct With<Record: Encodable & Sendable, Extra: Encodable & Sendable>: Encodabl
     }
     func encode(to encoder: any Encoder) throws {
         try record.encode(to: encoder)
+        // An absent extra is left out, as the record's own optionals are.
+        if let optional = extra as? any OptionalValue, optional.isNone { return }
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(extra, forKey: Key(key))
     }
 }
+
+protocol OptionalValue { var isNone: Bool { get } }
+extension Optional: OptionalValue { var isNone: Bool { self == nil } }
 
 /// `/api/v1/workspaces/{slug}/…`: processes, audit programmes, audits with their checklist and
 /// findings, nonconformities, management reviews with their action items.
@@ -437,15 +442,16 @@ struct CheckActAPI {
 
     struct NCRequest: Content {
         var source, severity, description, reference, correction, rootCause, actionPlan, dueOn: String?
+        // `null` clears these three, as "" does.
         var whys: [String]?
         var ownerId: Patch<String>
         enum CodingKeys: String, CodingKey { case source, severity, description, reference, correction, rootCause, actionPlan, dueOn, whys, ownerId }
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            source = try c.decodeIfPresent(String.self, forKey: .source); severity = try c.decodeIfPresent(String.self, forKey: .severity)
-            description = try c.decodeIfPresent(String.self, forKey: .description); reference = try c.decodeIfPresent(String.self, forKey: .reference)
+            source = try c.decodeIfPresent(String.self, forKey: .source); severity = try Patch<String>.decode(c, .severity).text
+            description = try c.decodeIfPresent(String.self, forKey: .description); reference = try Patch<String>.decode(c, .reference).text
             correction = try c.decodeIfPresent(String.self, forKey: .correction); rootCause = try c.decodeIfPresent(String.self, forKey: .rootCause)
-            actionPlan = try c.decodeIfPresent(String.self, forKey: .actionPlan); dueOn = try c.decodeIfPresent(String.self, forKey: .dueOn)
+            actionPlan = try c.decodeIfPresent(String.self, forKey: .actionPlan); dueOn = try Patch<String>.decode(c, .dueOn).text
             whys = try c.decodeIfPresent([String].self, forKey: .whys); ownerId = try .decode(c, .ownerId)
         }
         func encode(to encoder: any Encoder) throws {}

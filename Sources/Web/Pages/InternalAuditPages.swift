@@ -373,7 +373,7 @@ struct InternalAuditPages {
         PageResponse(status: .ok, html: try await auditPage(req, errors: [], form: nil))
     }
 
-    func auditPage(_ req: Request, errors: [FieldError], form: AuditForm?, findingForm: FindingForm? = nil) async throws -> HTML {
+    func auditPage(_ req: Request, errors: [FieldError], form: AuditForm?, findingForm: FindingForm? = nil, conclusion: String? = nil) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let d = try await InternalAudits(req.meguri).dossier(access, try auditID(req))
@@ -411,11 +411,11 @@ struct InternalAuditPages {
             let nc = f.nonconformityID.flatMap { d.nonconformities[$0] }
             return """
             <tr><td>\(c.t("finding.kind.\(f.kind.rawValue)"))</td><td>\(CheckActViews.requirement(f.reference, c, catalog))</td><td class="prose">\(f.description)</td>
-            <td>\(nc.map { n in HTML("<a href=\"\(c.w("/nonconformities/\(n.id)"))\">\(n.code)</a> \(CheckActViews.ncStatus(n.status, c).rendered)") } ?? HTML("—"))</td>
+            <td>\(nc.map { n in HTML("<a href=\"\(c.w("/nonconformities/\(n.id)"))\">\(n.code)</a> \(CheckActViews.ncStatus(n.status, c))") } ?? HTML("—"))</td>
             <td>\(HTML.when(auditor && running, HTML("\(Form.open(c.w("/findings/\(f.id)/delete"), c))<button type=\"submit\" class=\"link danger\">\(c.t("form.delete"))</button>\(Form.close())")))</td></tr>
             """
         }
-        let kinds = AuditFinding.Kind.allCases.map { (value: $0.rawValue, label: c.t("finding.kind.\($0.rawValue)")) }
+        let kinds = [(value: "", label: c.t("finding.choose"))] + AuditFinding.Kind.allCases.map { (value: $0.rawValue, label: c.t("finding.kind.\($0.rawValue)")) }
         let itemOptions = [(value: "", label: "—")] + d.items.map { (value: $0.id.description, label: $0.reference) }
         let shown: AuditForm
         if let form { shown = form } else {
@@ -455,7 +455,7 @@ struct InternalAuditPages {
         <section class="card" id="conclusion"><h2>\(c.t("audit.conclusion"))</h2>
         \(auditor && (running || a.status == .planned) ? HTML("""
         \(Form.open(base, c))\(Form.version(a.version))
-        \(Form.textarea("conclusion", c.t("audit.conclusion"), value: shown.conclusion, errors: errors, c, rows: 4, hint: c.t("audit.conclusionHint")))
+        \(Form.textarea("conclusion", c.t("audit.conclusion"), value: conclusion ?? shown.conclusion, errors: errors, c, rows: 4, hint: c.t("audit.conclusionHint")))
         \(Form.submit(c.t("form.save")))\(Form.close())
         """) : HTML("<p class=\"prose\">\(a.conclusion ?? "—")</p>"))
         </section>
@@ -468,7 +468,7 @@ struct InternalAuditPages {
         <h3>\(c.t("finding.new"))</h3>
         \(Form.open("\(base)/findings", c, id: "new-finding"))
         <div class="row">
-        \(Form.select("kind", c.t("finding.kind"), options: kinds, selected: f.kind ?? "minor", errors: errors, c))
+        \(Form.select("kind", c.t("finding.kind"), options: kinds, selected: f.kind ?? "", errors: errors, c, required: true))
         \(Form.select("item", c.t("finding.item"), options: itemOptions, selected: f.item, errors: errors, c))
         \(Form.text("reference", c.t("nc.reference"), value: f.reference, errors: errors, c, hint: c.t("nc.referenceHint")))
         </div>
@@ -479,7 +479,7 @@ struct InternalAuditPages {
         <section id="checklist"><h2>\(c.t("audit.checklist"))</h2>
         <ol class="checklist">\(items)</ol></section>
         \(HTML.when(manages && a.status != .closed, HTML("""
-        <details class="card"><summary>\(c.t("audit.edit"))</summary>
+        <details class="card"\(form != nil && !errors.isEmpty ? " open" : "")><summary>\(c.t("audit.edit"))</summary>
         \(Form.open(base, c))\(Form.version(a.version))\(Form.hidden("planning", "true"))
         \(editFields)
         \(Form.submit(c.t("form.save")))\(Form.close())
@@ -502,7 +502,8 @@ struct InternalAuditPages {
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)", flash: req.t("form.saved"))
         } catch {
             guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: Self.fields(errors), form: planning ? form : nil))
+            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: Self.fields(errors), form: planning ? form : nil,
+                                                                                       conclusion: planning ? nil : form.conclusion))
                 .encodeResponse(for: req)
         }
     }

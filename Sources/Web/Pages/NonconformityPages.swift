@@ -21,6 +21,7 @@ struct NonconformityPages {
     struct NCForm: Content {
         var source, severity, description, reference, correction, rootCause, actionPlan, owner, dueOn: String?
         var why1, why2, why3, why4, why5: String?
+        var then: String?
         var version: Int?
 
         /// Only the fields the form showed: an owner's form has no source, description or owner.
@@ -36,7 +37,7 @@ struct NonconformityPages {
     }
 
     struct Filters {
-        var status, source, open: String?
+        var status, source, open, owner: String?
         var query = NonconformityQuery()
         var errors: [FieldError] = []
         init(_ req: Request) {
@@ -46,7 +47,8 @@ struct NonconformityPages {
             if let status { if let s = Nonconformity.Status(rawValue: status) { query.status = s } else { errors.append(FieldError(field: "status", code: "error.choice")) } }
             if let source { if let s = Nonconformity.Source(rawValue: source) { query.source = s } else { errors.append(FieldError(field: "source", code: "error.choice")) } }
             if open == "true" { query.openOnly = true }
-            if req.query[String.self, at: "owner"] == "me" { query.ownerID = (try? req.access())?.user.id }
+            owner = req.query[String.self, at: "owner"].flatMap(Text.nonBlank)
+            if owner == "me" { query.ownerID = (try? req.access())?.user.id }
         }
     }
 
@@ -77,7 +79,7 @@ struct NonconformityPages {
         }
         let statuses = [(value: "", label: c.t("form.all"))] + Nonconformity.Status.allCases.map { (value: $0.rawValue, label: c.t("nc.status.\($0.rawValue)")) }
         let sources = [(value: "", label: c.t("form.all"))] + Nonconformity.Source.allCases.map { (value: $0.rawValue, label: c.t("nc.source.\($0.rawValue)")) }
-        let filtered = filters.status != nil || filters.source != nil || filters.open != nil
+        let filtered = filters.status != nil || filters.source != nil || filters.open != nil || filters.owner != nil
         return Layout.page(c, title: c.t("cap.nonconformities"), wide: true, """
         \(Components.pageHeader(c.t("cap.nonconformities"), subtitle: c.t("nc.intro")))
         \(Form.errorSummary(filters.errors, c))
@@ -85,13 +87,15 @@ struct NonconformityPages {
         \(Form.select("status", c.t("field.status"), options: statuses, selected: filters.status, errors: filters.errors, c, id: "filter-status"))
         \(Form.select("source", c.t("nc.source"), options: sources, selected: filters.source, errors: filters.errors, c, id: "filter-source"))
         <label><input type="checkbox" name="open" value="true"\(filters.open == "true" ? HTML(" checked") : .empty)> \(c.t("nc.openOnly"))</label>
+        <label><input type="checkbox" name="owner" value="me"\(filters.owner == "me" ? HTML(" checked") : .empty)> \(c.t("nc.mineOnly"))</label>
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
         \(rows.isEmpty ? Components.empty(c.t(filtered ? "form.noMatches" : "nc.none")) : HTML("""
         <table class="table"><thead><tr><th>\(c.t("nc.code"))</th><th>\(c.t("nc.description"))</th><th>\(c.t("nc.source"))</th><th>\(c.t("nc.reference"))</th>
         <th>\(c.t("field.status"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/nonconformities"), query: ["status": filters.status ?? "", "source": filters.source ?? "", "open": filters.open ?? ""]))
+        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/nonconformities"), query: ["status": filters.status ?? "", "source": filters.source ?? "", "open": filters.open ?? "",
+                                                                                                  "owner": filters.owner ?? ""]))
         \(HTML.when(access.allows(.nonconformitiesManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("nc.new"))</h2>
         \(Form.errorSummary(errors, c))
@@ -159,7 +163,7 @@ struct NonconformityPages {
             return Form.text("why\(i)", c.t("nc.why", ["n": String(i)]), value: value, errors: errors, c)
         }
         let similar: [HTML] = state.similar.prefix(20).map { s in
-            "<li><a href=\"\(c.w("/nonconformities/\(s.id)"))\">\(s.code)</a> \(CheckActViews.ncStatus(s.status, c).rendered) \(String(s.description.prefix(100))) <span class=\"small\">(\(s.raisedOn.description))</span></li>"
+            "<li><a href=\"\(c.w("/nonconformities/\(s.id)"))\">\(s.code)</a> \(CheckActViews.ncStatus(s.status, c)) \(String(s.description.prefix(100))) <span class=\"small\">(\(s.raisedOn.description))</span></li>"
         }
         let history: [HTML] = n.history.reversed().map { e in
             "<li><span class=\"small\">\(c.timestamp(e.at))</span> \(c.t("nc.event.\(e.action)")) — \(name(e.by))\(e.note.map { HTML(": <span class=\"prose\">\($0)</span>") })</li>"
@@ -221,8 +225,9 @@ struct NonconformityPages {
         \(Form.textarea("rootCause", c.t("nc.rootCause"), value: shown.rootCause, errors: errors, c, rows: 2))
         \(Form.textarea("actionPlan", c.t("nc.actionPlan"), value: shown.actionPlan, errors: errors, c, rows: 3, hint: c.t("nc.actionPlanHint")))
         \(Form.text("dueOn", c.t("field.dueOn"), value: shown.dueOn, errors: errors, c, type: "date"))
-        \(Form.submit(c.t("form.save")))\(Form.close())
-        \(HTML.when(manages && n.status == .open && n.findingID == nil, HTML("\(Form.open("\(base)/delete", c))<button type=\"submit\" class=\"link danger\">\(c.t("nc.delete"))</button>\(Form.close())")))
+        <div class="actions"><button type="submit" class="primary">\(c.t("form.save"))</button>
+        \(HTML.when(n.status == .open, HTML("<button type=\"submit\" name=\"then\" value=\"plan\">\(c.t("nc.saveAndPlan"))</button>")))</div>\(Form.close())
+        \(HTML.when(manages && n.isUntouched && n.findingID == nil, HTML("\(Form.open("\(base)/delete", c))<button type=\"submit\" class=\"link danger\">\(c.t("nc.delete"))</button>\(Form.close())")))
         </section>
         """) : HTML("""
         <section class="card"><h2>\(c.t("nc.correctiveAction"))</h2><dl class="facts">
@@ -245,6 +250,10 @@ struct NonconformityPages {
         do {
             let input = try await form.input(req, access, full: access.allows(.nonconformitiesManage))
             _ = try await Nonconformities(req.meguri).update(access, id, input, expectedVersion: form.version, context: try req.context())
+            if form.then == "plan" {
+                let nc = try await Nonconformities(req.meguri).step(access, id, .plan, context: try req.context())
+                return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("nc.stepped", ["status": req.t("nc.status.\(nc.status.rawValue)")]))
+            }
             return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("form.saved"))
         } catch {
             guard let errors = CheckActViews.errors(error) else { throw error }
