@@ -69,9 +69,10 @@ public struct ManagementReviews: Sendable {
         let earlier = try await earlier(review, db: db)
         var previousActions: [ReviewAction] = []
         for e in earlier { previousActions += try await db.checkAct.reviewActions.all(in: workspace, [DocumentFilter("review_id", e.id.uuid)]) }
-        let ncs = try await db.checkAct.nonconformities.all(in: workspace)
-        let audits = try await db.checkAct.audits.all(in: workspace)
-        let findings = try await db.checkAct.findings.all(in: workspace)
+        let periodStart = earlier.first.map { $0.heldOn.adding(days: 1) }
+        let ncs = try await db.checkAct.nonconformities(relevantSince: periodStart, in: workspace)
+        let audits = try await db.checkAct.audits.all(in: workspace).filter { a in periodStart.map { $0 <= a.endsOn } ?? true }
+        let findings = try await db.checkAct.findings.all(in: workspace, where: "audit_id", in: audits.map(\.id.uuid))
         let objectives = try await db.objectives.list(in: workspace, query: ObjectiveQuery(), page: PageRequest(limit: 1000)).items
         let readings = try await db.objectives.measurements(of: objectives.map(\.id), in: workspace)
         var risk: ReviewInputs.RiskLine? = nil
@@ -87,7 +88,7 @@ public struct ManagementReviews: Sendable {
         }
         let names = try await db.users.loadAll(previousActions.compactMap(\.ownerID)).mapValues(\.displayName)
         // A planned review shows the period up to today; holding it compiles once more on its day.
-        return ReviewCompiler.compile(ReviewSources(periodStart: earlier.first.map { $0.heldOn.adding(days: 1) }, today: today, notes: review.notes,
+        return ReviewCompiler.compile(ReviewSources(periodStart: periodStart, today: today, notes: review.notes,
                                                     previousActions: previousActions, names: names, nonconformities: ncs, audits: audits, findings: findings,
                                                     objectives: objectives.map { ($0, readings[$0.id] ?? []) }, risk: risk))
     }
@@ -258,7 +259,8 @@ enum CheckActWork {
 struct AuditsToConductSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard access.allows(.auditsRead) else { return [] }
-        return try await reader.checkAct.audits.all(in: access.workspaceID).filter { ($0.status == .planned || $0.status == .inProgress) && $0.auditors.contains(access.user.id) }
+        let running = DocumentFilter("status", oneOf: [InternalAudit.Status.planned.rawValue, InternalAudit.Status.inProgress.rawValue])
+        return try await reader.checkAct.audits.all(in: access.workspaceID, [running]).filter { $0.auditors.contains(access.user.id) }
             .map { WorkItem(kind: .finish, titleKey: "work.conductAudit", params: ["title": $0.title], link: "/w/\(access.workspace.slug)/audits/\($0.id)", due: $0.endsOn) }
     }
 }
@@ -273,14 +275,15 @@ struct CorrectiveActionsSource: WorkItemSource {
     }
 }
 
-/// Verifiers: corrective actions carried out and waiting for an effectiveness check (not their own).
+/// Verifiers: corrective actions carried out and waiting for an effectiveness check, as one item
+/// leading to the register (counted, not read: the home page is the most visited).
 struct EffectivenessChecksSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard access.allows(.nonconformitiesVerify) else { return [] }
-        return try await reader.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("status", Nonconformity.Status.implemented.rawValue)])
-            .filter { $0.ownerID != access.user.id }
-            .map { WorkItem(kind: .answer, titleKey: "work.checkEffectiveness", params: ["code": $0.code], link: "/w/\(access.workspace.slug)/nonconformities/\($0.id)",
-                            due: $0.implementedOn?.adding(days: 30)) }
+        let waiting = try await reader.checkAct.nonconformities.count(in: access.workspaceID, [DocumentFilter("status", Nonconformity.Status.implemented.rawValue)])
+        guard waiting > 0 else { return [] }
+        return [WorkItem(kind: .answer, titleKey: "work.checkEffectiveness", params: ["count": String(waiting)],
+                         link: "/w/\(access.workspace.slug)/nonconformities?status=implemented")]
     }
 }
 

@@ -52,7 +52,8 @@ extension Nonconformity: StoredDocument {
     /// Newest first.
     public var sortKey: String { padded(1_000_000_000 - number) }
     public var columns: [(String, (any Encodable & Sendable)?)] {
-        [("number", number), ("status", status.rawValue), ("source", source.rawValue), ("reference", reference), ("owner_id", ownerID?.uuid), ("audit_id", auditID?.uuid)]
+        [("number", number), ("status", status.rawValue), ("source", source.rawValue), ("reference", reference), ("owner_id", ownerID?.uuid), ("audit_id", auditID?.uuid),
+         ("raised_on", raisedOn.description), ("closed_on", closedOn?.description)]
     }
 }
 
@@ -83,6 +84,17 @@ public struct CheckActStore: Sendable {
     public var nonconformities: DocumentStore<Nonconformity> { DocumentStore(sql: sql) }
     public var reviews: DocumentStore<ManagementReview> { DocumentStore(sql: sql) }
     public var reviewActions: DocumentStore<ReviewAction> { DocumentStore(sql: sql) }
+
+    /// The nonconformities a review of the period from `since` looks at: not closed, or raised or
+    /// closed on or after that day (all of them when there is no earlier review).
+    public func nonconformities(relevantSince since: CalendarDate?, in workspace: Workspace.ID) async throws -> [Nonconformity] {
+        guard let since else { return try await nonconformities.all(in: workspace) }
+        let day = since.description
+        return try await sql.select().column("body").from("nonconformities").where("workspace_id", .equal, SQLBind(workspace.uuid))
+            .where { $0.where("status", .notEqual, SQLBind(Nonconformity.Status.closed.rawValue)).orWhere("raised_on", .greaterThanOrEqual, SQLBind(day))
+                .orWhere("closed_on", .greaterThanOrEqual, SQLBind(day)) }
+            .orderBy("sort_key").orderBy("id").all(DocumentRow.self).map(nonconformities.decode)
+    }
 
     /// Holds the workspace's row until the transaction ends (PostgreSQL; SQLite writes one at a
     /// time anyway), so per-workspace numbers are handed out one after another.
@@ -123,7 +135,8 @@ struct CreateCheckAndAct: AsyncMigration {
         ("audits", [("programme_id", "uuid"), ("status", "string")]),
         ("checklist_items", [("audit_id", "uuid")]),
         ("findings", [("audit_id", "uuid"), ("nonconformity_id", "uuid")]),
-        ("nonconformities", [("number", "int"), ("status", "string"), ("source", "string"), ("reference", "string"), ("owner_id", "uuid"), ("audit_id", "uuid")]),
+        ("nonconformities", [("number", "int"), ("status", "string"), ("source", "string"), ("reference", "string"), ("owner_id", "uuid"), ("audit_id", "uuid"),
+                             ("raised_on", "string"), ("closed_on", "string")]),
         ("management_reviews", [("status", "string")]),
         ("review_actions", [("review_id", "uuid"), ("owner_id", "uuid"), ("done", "bool")]),
     ]

@@ -115,4 +115,29 @@ import VaporTesting
             #expect(reviewPage.status == .ok && reviewPage.text.contains("NC-1") && reviewPage.text.contains("教育手順を全社展開"))
         }
     }
+
+    /// `meguri export audit-report` and `review-minutes` write the same print-ready documents.
+    @Test func theOperatorExportsTheReportAndTheMinutes() async throws {
+        try await TestApp.with(.sqlite) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let lead = try await app.user("lead@example.co.jp", name: "佐藤 監査")
+            try await app.member(lead, in: "acme", roles: [RoleGrantInput(role: .internalAuditor)])
+            let records = try await app.riskRecords(in: "acme", department: nil, owner: lead.id)
+            guard case .sqliteFile(let database) = app.meguri.configuration.database else { throw TestFailure("expected an SQLite file") }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-reports-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let report = folder.appendingPathComponent("audit.html")
+            let exported = try CommandLine_.run(["export", "audit-report", "--workspace", "acme", "--audit", records["auditId"]!, "-o", report.path], database: database)
+            let html = try String(contentsOf: report, encoding: .utf8)
+            #expect(exported.status == 0 && html.hasPrefix("<!doctype html>") && html.contains("内部監査報告書") && html.contains("アクセス権の見直し記録がない"),
+                    "\(exported.error)")
+            let minutes = try CommandLine_.run(["export", "review-minutes", "--workspace", "acme", "--review", records["reviewId"]!, "--lang", "en"], database: database)
+            #expect(minutes.status == 0 && minutes.output.contains("Minutes — ") && minutes.output.contains("has not been held yet"), "\(minutes.error)")
+            #expect(minutes.output.contains("Status of actions from previous management reviews"))
+            let missing = try CommandLine_.run(["export", "audit-report", "--workspace", "acme"], database: database)
+            #expect(missing.status != 0 && missing.error.contains("--audit"))
+        }
+    }
 }
