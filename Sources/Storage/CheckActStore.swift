@@ -149,6 +149,8 @@ struct CreateCheckAndAct: AsyncMigration {
         ("nonconformities_status", "nonconformities", ["workspace_id", "status", "sort_key"]),
         ("review_actions_review", "review_actions", ["workspace_id", "review_id"]),
         ("review_actions_owner", "review_actions", ["workspace_id", "owner_id", "done"]),
+        // The review's risk line counts an assessment's risks and those not yet accepted from the index alone.
+        ("risks_workspace_assessment_accepted", "risks", ["workspace_id", "assessment_id", "accepted_at"]),
     ]
 
     func prepare(on database: any Database) async throws {
