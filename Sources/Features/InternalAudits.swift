@@ -482,27 +482,51 @@ public struct InternalAudits: Sendable {
 
     /// An auditor records what they asked and found for one checklist question.
     public func updateItem(_ access: WorkspaceAccess, _ id: ChecklistItem.ID, _ input: ChecklistInput, context: Context) async throws -> ChecklistItem {
+        let item = try await services.store.read { try await $0.checkAct.checklist.load(id.uuid, in: access.workspaceID) }
+        guard let item else { throw DomainError.notFound(entity: "checklist_item") }
+        return try await updateItems(access, audit: item.auditID, [id: input], context: context)[0]
+    }
+
+    /// Saves several questions of one audit's checklist at once, all or nothing; a refusal names the
+    /// item (its requirement) and the field. Returns the items changed.
+    @discardableResult
+    public func updateItems(_ access: WorkspaceAccess, audit id: InternalAudit.ID, _ inputs: [ChecklistItem.ID: ChecklistInput],
+                            context: Context) async throws -> [ChecklistItem] {
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.checklist.load(id.uuid, in: access.workspaceID, forUpdate: true),
-                  let audit = try await tx.checkAct.audits.load(before.auditID.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "checklist_item") }
+            guard let audit = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit") }
             try Self.requireAuditor(access, audit)
             guard audit.status == .planned || audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotOpen") }
-            var after = before
             var v = Validator()
-            if input.question != nil { after.question = v.required(input.question, "question", maxLength: 2000) }
-            if let raw = input.result, let text = Text.nonBlank(raw) {
-                if let result = AuditRules.resultNames.parse(text) { after.result = result } else { v.add("result", "error.choiceValue", ["value": text]) }
-                if after.result != .notAudited && audit.status != .inProgress { v.add("result", "error.auditNotStarted") }
+            var changed: [(ChecklistItem, ChecklistItem)] = []
+            let items = try await tx.checkAct.checklist.all(in: access.workspaceID, [DocumentFilter("audit_id", id.uuid)])
+            for item in items {
+                guard let input = inputs[item.id] else { continue }
+                var after = item
+                var mine = Validator()
+                if input.question != nil { after.question = mine.required(input.question, "question", maxLength: 2000) }
+                if let raw = input.result, let text = Text.nonBlank(raw) {
+                    if let result = AuditRules.resultNames.parse(text) { after.result = result } else { mine.add("result", "error.choiceValue", ["value": text]) }
+                    if after.result != .notAudited && audit.status != .inProgress { mine.add("result", "error.auditNotStarted") }
+                }
+                if let text = input.notes { after.notes = mine.optional(text, "notes", maxLength: 4000) }
+                if let text = input.evidence { after.evidence = mine.optional(text, "evidence", maxLength: 2000) }
+                // Named by the item when several are saved together.
+                v.merge(mine.errors.map { inputs.count == 1 ? $0 : FieldError(field: "\($0.field)-\(item.id)", code: $0.code, params: $0.params) })
+                if after != item { changed.append((item, after)) }
             }
-            if let text = input.notes { after.notes = v.optional(text, "notes", maxLength: 4000) }
-            if let text = input.evidence { after.evidence = v.optional(text, "evidence", maxLength: 2000) }
+            if inputs.keys.contains(where: { key in !items.contains { $0.id == key } }) { v.add("items", "error.unknownChecklistItem") }
             try v.check()
-            guard after != before else { return before }
-            after.updatedAt = now
-            try await tx.checkAct.checklist.update(after)
-            try await tx.record(.change("checklist_item", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
-            return after
+            var saved: [ChecklistItem] = []
+            for (before, var after) in changed {
+                after.updatedAt = now
+                try await tx.checkAct.checklist.update(after)
+                try await tx.record(.change("checklist_item", id: after.id.description, action: "update", workspace: access.workspaceID, before: before, after: after),
+                                    context, at: now)
+                saved.append(after)
+            }
+            if inputs.count == 1, saved.isEmpty, let only = items.first(where: { inputs[$0.id] != nil }) { return [only] }
+            return saved
         }
     }
 

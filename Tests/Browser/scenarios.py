@@ -621,8 +621,10 @@ def internal_audit_to_management_review(b, server, state):
     b.click("form[action$='/status'] button")
     b.check()
     Select(b.find("li.checklist-item select")).select_by_value("nonconforming")
-    b.click("li.checklist-item form button.primary")
+    b.find("li.checklist-item textarea[name$='[notes]']").send_keys("新任者2名の記録がない" if ja else "No records for two new hires")
+    b.click("#checklist-form button.primary")
     b.check()
+    assert b.finds("li.checklist-item .badge.pending"), "the nonconforming result was not saved"
     Select(b.find("#f-kind")).select_by_value("minor")
     Select(b.find("#f-item")).select_by_index(1)
     b.fill("f-description", "新任者2名の教育記録がない" if ja else "No training records for two new hires")

@@ -106,6 +106,17 @@ import VaporTesting
             let session = try await app.session(for: admin)
             let page = try await app.get("/w/acme/audits/\(auditID)", session: session)
             #expect(page.status == .ok && page.text.contains("id=\"item-\(itemID)\"") && page.text.contains("NC-1"))
+            // The whole checklist is saved at once; a refusal names the item's field and keeps what was typed.
+            let secondID = checklist.last?["id"] as? String ?? ""
+            let refusedChecklist = try await app.post("/w/acme/audits/\(auditID)/checklist", form: ["items[\(itemID)][question]": "",
+                                                                                               "items[\(secondID)][notes]": "規程を確認"], session: session)
+            #expect(refusedChecklist.status == .unprocessableEntity && refusedChecklist.text.contains("href=\"#f-question-\(itemID)\"")
+                    && refusedChecklist.text.contains("規程を確認"))
+            let savedChecklist = try await app.post("/w/acme/audits/\(auditID)/checklist", form: ["items[\(secondID)][result]": "conforming",
+                                                                                             "items[\(secondID)][notes]": "規程を確認"], session: session)
+            #expect(savedChecklist.status == .seeOther)
+            let second = try await app.api(.GET, w + "/audits/\(auditID)", token: auditorToken).json()["checklist"] as? [[String: Any]] ?? []
+            #expect(second.last?["result"] as? String == "conforming" && second.last?["notes"] as? String == "規程を確認")
             let register = try await app.get("/w/acme/nonconformities?source=internalAudit", session: session)
             #expect(register.status == .ok && register.text.contains("NC-1"))
             let raised = try await app.post("/w/acme/nonconformities", form: ["description": "", "source": "incident", "reference": "B.1"], session: session,

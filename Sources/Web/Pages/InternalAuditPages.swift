@@ -24,7 +24,7 @@ struct InternalAuditPages {
         routes.endpoint(.POST, "w", ":slug", "audits", ":auditID", "delete", access: .workspace(.auditsManage), use: deleteAudit)
         routes.endpoint(.GET, "w", ":slug", "audits", ":auditID", "report", access: .workspace(.auditsRead), use: report)
         routes.endpoint(.POST, "w", ":slug", "audits", ":auditID", "findings", access: .workspace(.auditsRead), use: addFinding)
-        routes.endpoint(.POST, "w", ":slug", "checklist-items", ":itemID", access: .workspace(.auditsRead), use: updateItem)
+        routes.endpoint(.POST, "w", ":slug", "audits", ":auditID", "checklist", access: .workspace(.auditsRead), use: saveChecklist)
         routes.endpoint(.POST, "w", ":slug", "findings", ":findingID", "delete", access: .workspace(.auditsRead), use: deleteFinding)
     }
 
@@ -373,7 +373,8 @@ struct InternalAuditPages {
         PageResponse(status: .ok, html: try await auditPage(req, errors: [], form: nil))
     }
 
-    func auditPage(_ req: Request, errors: [FieldError], form: AuditForm?, findingForm: FindingForm? = nil, conclusion: String? = nil) async throws -> HTML {
+    func auditPage(_ req: Request, errors: [FieldError], form: AuditForm?, findingForm: FindingForm? = nil, conclusion: String? = nil,
+                   checklist: [String: ItemForm]? = nil) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let d = try await InternalAudits(req.meguri).dossier(access, try auditID(req))
@@ -387,20 +388,24 @@ struct InternalAuditPages {
         let departments = a.departmentIDs.compactMap { d.departments[$0]?.name }.joined(separator: "、")
         let processes = a.processIDs.compactMap { d.processes[$0]?.name }.joined(separator: "、")
         let results = ChecklistItem.Result.allCases.map { (value: $0.rawValue, label: c.t("checklist.result.\($0.rawValue)")) }
+        let editable = auditor && (a.status == .planned || running)
         let items: [HTML] = d.items.map { i in
             let guidance = Requirement.guidance(i.reference, catalog: catalog)
-            let editable = auditor && (a.status == .planned || running)
+            // What was typed comes back after a refusal, with the errors on this item's fields.
+            let typed = checklist?[i.id.description]
+            let mine = errors.filter { $0.field.hasSuffix("-\(i.id)") }
+            func name(_ field: String) -> String { "items[\(i.id)][\(field)]" }
+            func ids(_ field: String) -> String { "\(field)-\(i.id)" }
             return """
             <li class="checklist-item card" id="item-\(i.id)">
             <h3>\(CheckActViews.requirement(i.reference, c, catalog)) <span class="badge\(i.result == .conforming ? " ok" : i.result == .notAudited ? "" : " pending")">\(c.t("checklist.result.\(i.result.rawValue)"))</span></h3>
             \(guidance.map { g in HTML("<details><summary>\(c.t("guidance.title"))</summary>\(ControlPages.guidance(g, c))</details>") })
             \(editable ? HTML("""
-            \(Form.open(c.w("/checklist-items/\(i.id)"), c))
-            \(Form.textarea("question", c.t("checklist.question"), value: i.question, errors: [], c, rows: 2))
-            \(HTML.when(running, Form.select("result", c.t("checklist.result"), options: results, selected: i.result.rawValue, errors: [], c, id: "result-\(i.id)")))
-            \(Form.textarea("notes", c.t("checklist.notes"), value: i.notes, errors: [], c, rows: 2))
-            \(Form.text("evidence", c.t("checklist.evidence"), value: i.evidence, errors: [], c, id: "evidence-\(i.id)"))
-            \(Form.submit(c.t("form.save")))\(Form.close())
+            \(Form.textarea(name("question"), c.t("checklist.question"), value: typed?.question ?? i.question, errors: mine, c, rows: 2, errorField: ids("question")))
+            \(HTML.when(running, Form.select(name("result"), c.t("checklist.result"), options: results, selected: typed?.result ?? i.result.rawValue, errors: [], c,
+                                              id: "f-" + ids("result"))))
+            \(Form.textarea(name("notes"), c.t("checklist.notes"), value: typed?.notes ?? i.notes, errors: mine, c, rows: 2, errorField: ids("notes")))
+            \(Form.text(name("evidence"), c.t("checklist.evidence"), value: typed?.evidence ?? i.evidence, errors: mine, c, errorField: ids("evidence")))
             """) : HTML("""
             <p class="prose">\(i.question)</p>\(i.notes.map { HTML("<p class=\"prose small\">\($0)</p>") })\(i.evidence.map { HTML("<p class=\"small\">\(c.t("checklist.evidence")): \($0)</p>") })
             """))
@@ -477,7 +482,12 @@ struct InternalAuditPages {
         """)))
         </section>
         <section id="checklist"><h2>\(c.t("audit.checklist"))</h2>
-        <ol class="checklist">\(items)</ol></section>
+        \(editable ? HTML("""
+        \(Form.open("\(base)/checklist", c, id: "checklist-form"))
+        <p class="hint">\(c.t("checklist.saveHint"))</p>
+        <ol class="checklist">\(items)</ol>
+        \(Form.submit(c.t("checklist.save")))\(Form.close())
+        """) : HTML("<ol class=\"checklist\">\(items)</ol>"))</section>
         \(HTML.when(manages && a.status != .closed, HTML("""
         <details class="card"\(form != nil && !errors.isEmpty ? " open" : "")><summary>\(c.t("audit.edit"))</summary>
         \(Form.open(base, c))\(Form.version(a.version))\(Form.hidden("planning", "true"))
@@ -538,21 +548,23 @@ struct InternalAuditPages {
     }
 
     struct ItemForm: Content { var question, result, notes, evidence: String? }
+    struct ChecklistForm: Content { var items: [String: ItemForm]? }
 
-    @Sendable func updateItem(_ req: Request) async throws -> Response {
+    @Sendable func saveChecklist(_ req: Request) async throws -> Response {
         let access = try req.access()
-        let id = try req.id("itemID", ChecklistItem.ID.self, entity: "checklist_item")
-        let form = try req.content.decode(ItemForm.self)
-        let item = try await req.meguri.store.read { try await $0.checkAct.checklist.load(id.uuid, in: access.workspaceID) }
-        guard let item else { throw DomainError.notFound(entity: "checklist_item") }
+        let id = try auditID(req)
+        let submitted = try req.content.decode(ChecklistForm.self).items ?? [:]
         do {
-            _ = try await InternalAudits(req.meguri).updateItem(access, id, ChecklistInput(question: form.question, result: form.result, notes: form.notes ?? "",
-                                                                                          evidence: form.evidence ?? ""), context: try req.context())
-            return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(item.auditID)#item-\(id)", flash: req.t("form.saved"))
+            var inputs: [ChecklistItem.ID: ChecklistInput] = [:]
+            for (key, form) in submitted {
+                guard let item = ChecklistItem.ID(key) else { throw DomainError.invalid(field: "items", code: "error.unknownChecklistItem") }
+                inputs[item] = ChecklistInput(question: form.question, result: form.result, notes: form.notes ?? "", evidence: form.evidence ?? "")
+            }
+            let saved = try await InternalAudits(req.meguri).updateItems(access, audit: id, inputs, context: try req.context())
+            return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)#checklist", flash: req.t("checklist.saved", ["count": String(saved.count)]))
         } catch {
             guard let errors = CheckActViews.errors(error) else { throw error }
-            req.parameters.set("auditID", to: item.auditID.description)
-            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil)).encodeResponse(for: req)
+            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil, checklist: submitted)).encodeResponse(for: req)
         }
     }
 

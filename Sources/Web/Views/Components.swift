@@ -37,11 +37,13 @@ enum Form {
     }
 
     static func text(_ name: String, _ label: String, value: String?, errors: [FieldError], _ c: PageContext, type: String = "text",
-                     required: Bool = false, hint: String? = nil, autocomplete: String? = nil, attributes: HTML = .empty, id: String? = nil) -> HTML {
-        let (aria, message) = fieldErrors(name, errors, c)
-        let id = id ?? "f-\(name)"
+                     required: Bool = false, hint: String? = nil, autocomplete: String? = nil, attributes: HTML = .empty, id: String? = nil,
+                     errorField: String? = nil) -> HTML {
+        let field = errorField ?? name
+        let (aria, message) = fieldErrors(field, errors, c)
+        let id = id ?? "f-\(field)"
         return """
-        <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
+        <div class="field\(errors.contains { $0.field == field } ? " has-error" : "")">
         <label for="\(id)">\(label)\(required ? HTML(" <span class=\"req\" aria-hidden=\"true\">*</span>") : .empty)</label>
         \(hint.map { HTML("<p class=\"hint\" id=\"h-\(name)\">\($0)</p>") })
         \(message)
@@ -50,15 +52,18 @@ enum Form {
         """
     }
 
+    /// `errorField` names the errors that belong here when it differs from `name` (one of several
+    /// items in one form); the field's id is then `f-` + `errorField`.
     static func textarea(_ name: String, _ label: String, value: String?, errors: [FieldError], _ c: PageContext, rows: Int = 4,
-                         hint: String? = nil) -> HTML {
-        let (aria, message) = fieldErrors(name, errors, c)
+                         hint: String? = nil, errorField: String? = nil) -> HTML {
+        let field = errorField ?? name
+        let (aria, message) = fieldErrors(field, errors, c)
         return """
-        <div class="field\(errors.contains { $0.field == name } ? " has-error" : "")">
-        <label for="f-\(name)">\(label)</label>
+        <div class="field\(errors.contains { $0.field == field } ? " has-error" : "")">
+        <label for="f-\(field)">\(label)</label>
         \(hint.map { HTML("<p class=\"hint\">\($0)</p>") })
         \(message)
-        <textarea id="f-\(name)" name="\(name)" rows="\(rows)"\(aria)>\(value ?? "")</textarea>
+        <textarea id="f-\(field)" name="\(name)" rows="\(rows)"\(aria)>\(value ?? "")</textarea>
         </div>
         """
     }
