@@ -291,7 +291,7 @@ public struct InternalAudits: Sendable {
                             processes: Dictionary(uniqueKeysWithValues: processes.map { ($0.id, $0) }), people: people)
     }
 
-    /// The audits a person leads or is on the team of, not yet reported.
+    /// Every audit of the workspace, or of one programme, by start date.
     public func audits(_ access: WorkspaceAccess, programme: AuditProgramme.ID?) async throws -> [InternalAudit] {
         try access.require(.auditsRead)
         return try await services.store.read { db in

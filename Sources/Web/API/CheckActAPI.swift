@@ -10,7 +10,16 @@ struct Encoded<Value: Encodable & Sendable>: JSONWritable {
     let value: Value
     init(_ value: Value) { self.value = value }
 
-    static var encoder: JSONEncoder {
+    /// One for all answers: making an encoder per record was a measurable part of a list's cost in storage.
+    static var encoder: JSONEncoder { APICoders.encoder }
+
+    func write(_ w: inout JSONWriter) {
+        w.raw((try? Self.encoder.encode(value)) ?? Data("null".utf8))
+    }
+}
+
+enum APICoders {
+    nonisolated(unsafe) static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         e.dateEncodingStrategy = .custom { date, encoder in
@@ -19,14 +28,14 @@ struct Encoded<Value: Encodable & Sendable>: JSONWritable {
         }
         e.keyEncodingStrategy = .custom { path in
             let key = path.last!.stringValue
-            if key.hasSuffix("IDs") { return APIKey(key.dropLast(3) + "Ids") }
-            if key.hasSuffix("ID") { return APIKey(key.dropLast(2) + "Id") }
-            return APIKey(key)
+            if key.hasSuffix("IDs") { return Key(key.dropLast(3) + "Ids") }
+            if key.hasSuffix("ID") { return Key(key.dropLast(2) + "Id") }
+            return Key(key)
         }
         return e
-    }
+    }()
 
-    struct APIKey: CodingKey {
+    struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(_ s: some StringProtocol) { stringValue = String(s) }
@@ -34,9 +43,6 @@ struct Encoded<Value: Encodable & Sendable>: JSONWritable {
         init?(intValue: Int) { nil }
     }
 
-    func write(_ w: inout JSONWriter) {
-        w.raw((try? Self.encoder.encode(value)) ?? Data("null".utf8))
-    }
 }
 
 /// A record with more members beside it: `{...record, key: extra}`.
