@@ -8,73 +8,105 @@ public enum CSV {
     public enum ReadError: Error, Equatable {
         case undecodable
         case unterminatedQuote(row: Int)
+        /// More rows than an import reads (counting the header).
+        case tooManyRows(limit: Int)
+        /// A row wider than any register.
+        case tooManyColumns(row: Int, limit: Int)
+        /// A cell longer than a spreadsheet cell may be.
+        case cellTooLong(row: Int, column: Int, limit: Int)
+    }
+
+    /// What reading one file may cost; past a limit the read stops at once.
+    public struct Limits: Sendable {
+        public var rows = 100_001
+        public var columns = 1_024
+        /// Bytes of one cell (Excel keeps a cell under 32,767 characters; in UTF-8 that is up to ~96 KB).
+        public var cellBytes = 128 * 1024
+        public init() {}
+        public static let unlimited: Limits = { var l = Limits(); l.rows = .max; l.columns = .max; l.cellBytes = .max; return l }()
     }
 
     /// Decodes the bytes of a CSV file into text, picking the encoding by content.
     public static func decode(_ data: Data) throws -> String {
-        var bytes = data
+        var bytes = data[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        if let text = String(data: bytes, encoding: .utf8) { return text }
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
         if let text = String(data: bytes, encoding: .shiftJIS) { return text }
         throw ReadError.undecodable
     }
 
+    /// Decodes and splits a file, stopping at the first limit.
+    public static func read(_ data: Data, limits: Limits = Limits()) throws -> [[String]] {
+        try parse(decode(data), limits: limits)
+    }
+
     /// Splits CSV text into rows of cells. Blank lines are kept as rows with one empty cell so that
-    /// row numbers always match what a spreadsheet shows.
-    public static func parse(_ text: String) throws -> [[String]] {
+    /// row numbers always match what a spreadsheet shows. The text is walked once as UTF-8 bytes
+    /// (the separators are ASCII, which never occurs inside a multi-byte character) and each cell
+    /// is made from its own bytes: nothing but the rows is copied.
+    public static func parse(_ text: String, limits: Limits = .unlimited) throws -> [[String]] {
+        var text = text
+        text.makeContiguousUTF8()
+        return try text.utf8.withContiguousStorageIfAvailable { try parse(bytes: $0, limits: limits) } ?? []
+    }
+
+    static func parse(bytes: UnsafeBufferPointer<UInt8>, limits: Limits) throws -> [[String]] {
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
         var rows: [[String]] = []
         var row: [String] = []
-        var cell = ""
+        var cell: [UInt8] = []
+        var quoted = false
         var inQuotes = false
         var quoteStartRow = 1
-        var iterator = Array(text.unicodeScalars).makeIterator()
-        var pending: Unicode.Scalar? = nil
+        var index = 0
+        let count = bytes.count
 
-        func next() -> Unicode.Scalar? {
-            if let p = pending { pending = nil; return p }
-            return iterator.next()
+        func endCell() throws {
+            if row.count >= limits.columns { throw ReadError.tooManyColumns(row: rows.count + 1, limit: limits.columns) }
+            row.append(String(decoding: cell, as: UTF8.self))
+            cell.removeAll(keepingCapacity: true)
+            quoted = false
+        }
+        func endRow() throws {
+            try endCell()
+            if rows.count >= limits.rows { throw ReadError.tooManyRows(limit: limits.rows) }
+            rows.append(row)
+            row = []
+        }
+        func append(_ byte: UInt8) throws {
+            if cell.count >= limits.cellBytes { throw ReadError.cellTooLong(row: rows.count + 1, column: row.count + 1, limit: limits.cellBytes) }
+            cell.append(byte)
         }
 
-        while let c = next() {
+        while index < count {
+            let c = bytes[index]
+            index += 1
             if inQuotes {
-                if c == "\"" {
-                    if let following = next() {
-                        if following == "\"" { cell.unicodeScalars.append("\"") } else { inQuotes = false; pending = following }
-                    } else {
-                        inQuotes = false
-                    }
+                if c == quote {
+                    if index < count && bytes[index] == quote { try append(quote); index += 1 } else { inQuotes = false }
                 } else {
-                    cell.unicodeScalars.append(c)
+                    try append(c)
                 }
                 continue
             }
             switch c {
-            case "\"" where cell.isEmpty:
+            case quote where cell.isEmpty && !quoted:
                 inQuotes = true
+                quoted = true
                 quoteStartRow = rows.count + 1
-            case ",":
-                row.append(cell)
-                cell = ""
-            case "\r":
-                if let following = next(), following != "\n" { pending = following }
-                row.append(cell)
-                rows.append(row)
-                row = []
-                cell = ""
-            case "\n":
-                row.append(cell)
-                rows.append(row)
-                row = []
-                cell = ""
+            case comma:
+                try endCell()
+            case cr:
+                if index < count && bytes[index] == lf { index += 1 }
+                try endRow()
+            case lf:
+                try endRow()
             default:
-                cell.unicodeScalars.append(c)
+                try append(c)
             }
         }
         if inQuotes { throw ReadError.unterminatedQuote(row: quoteStartRow) }
-        if !cell.isEmpty || !row.isEmpty {
-            row.append(cell)
-            rows.append(row)
-        }
+        if !cell.isEmpty || !row.isEmpty || quoted { try endRow() }
         return rows
     }
 
@@ -123,9 +155,7 @@ public struct CSVTable: Sendable {
         let text: String
         do { text = try CSV.decode(data) } catch { throw DomainError.invalid(field: "file", code: "error.csvEncoding") }
         let raw: [[String]]
-        do { raw = try CSV.parse(text) } catch CSV.ReadError.unterminatedQuote(let row) {
-            throw DomainError.invalid([FieldError(field: "file", code: "error.csvQuote", row: row)])
-        }
+        do { raw = try CSV.parse(text, limits: CSV.Limits()) } catch let error as CSV.ReadError { throw error.fieldError }
         return try make(rows: raw, columns: columns)
     }
 
@@ -149,7 +179,7 @@ public struct CSVTable: Sendable {
         for column in columns where column.required && !mapping.values.contains(column.key) {
             v.add(column.key, "error.csvMissingColumn")
         }
-        try v.check()
+        if !v.isValid { throw DomainError.invalid(FieldError.capped(v.errors)) }
         var rows: [Row] = []
         for (offset, cells) in raw.dropFirst().enumerated() {
             if cells.allSatisfy({ Text.trimmed($0).isEmpty }) { continue }
@@ -160,5 +190,28 @@ public struct CSVTable: Sendable {
             rows.append(Row(number: offset + 2, cells: named))
         }
         return CSVTable(columns: Array(mapping.values), rows: rows)
+    }
+}
+
+extension CSV.ReadError {
+    /// The refusal as a person reads it: what is wrong and on which row.
+    public var fieldError: DomainError {
+        switch self {
+        case .undecodable: return .invalid(field: "file", code: "error.csvEncoding")
+        case .unterminatedQuote(let row): return .invalid([FieldError(field: "file", code: "error.csvQuote", row: row)])
+        case .tooManyRows(let limit): return .invalid(field: "file", code: "error.importTooManyRows", params: ["limit": String(limit - 1)])
+        case .tooManyColumns(let row, let limit): return .invalid([FieldError(field: "file", code: "error.importTooManyColumns", params: ["limit": String(limit)], row: row)])
+        case .cellTooLong(let row, let column, _):
+            return .invalid([FieldError(field: "file", code: "error.importCellTooLong", params: ["column": String(column)], row: row)])
+        }
+    }
+}
+
+extension FieldError {
+    /// At most `limit` problems, then one more line saying how many were left out: a file with
+    /// thousands of bad rows is answered with a readable list, not with all of them.
+    public static func capped(_ errors: [FieldError], limit: Int = 100) -> [FieldError] {
+        guard errors.count > limit else { return errors }
+        return Array(errors.prefix(limit)) + [FieldError(field: "file", code: "error.moreErrors", params: ["count": String(errors.count - limit)])]
     }
 }

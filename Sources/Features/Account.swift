@@ -7,7 +7,9 @@ public struct Account: Sendable {
     let services: AppServices
     public init(_ services: AppServices) { self.services = services }
 
-    public func changePassword(_ user: User, current: String?, new: String?, keepSession: String?, context: Context) async throws {
+    /// Changes the password. Other browsers are signed out; with `revokeTokens` the person's API
+    /// tokens stop working too (offered on the page: a changed password often means a leaked one).
+    public func changePassword(_ user: User, current: String?, new: String?, keepSession: String?, revokeTokens: Bool = false, context: Context) async throws {
         var v = Validator()
         if (current ?? "").isEmpty { v.add("currentPassword", "error.required") }
         PasswordPolicy.validate(new, field: "newPassword", email: user.email, into: &v)
@@ -28,8 +30,9 @@ public struct Account: Sendable {
             try await tx.users.save(fresh, credentials: credentials)
             // Other browsers signed in as this person are signed out.
             try await tx.sessions.deleteAll(of: user.id, except: keepSession)
+            let revoked = revokeTokens ? try await tx.tokens.revokeAll(of: user.id, at: now) : 0
             try await tx.record(AuditEntry(workspaceID: nil, entityType: "user", entityID: user.id.description, action: "password_change",
-                                           before: nil, after: nil), context, at: now)
+                                           before: nil, after: revokeTokens ? AuditJSON.encode(["tokensRevoked": String(revoked)]) : nil), context, at: now)
         }
     }
 

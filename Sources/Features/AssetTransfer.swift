@@ -92,7 +92,7 @@ public struct AssetTransfer: Sendable {
                 rows.append(ImportRow(number: row.number, label: asset.code, outcome: .create))
             }
         }
-        if !errors.isEmpty { throw DomainError.invalid(Array(errors.prefix(1000))) }
+        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
         if dryRun { return ImportResult(rows: rows, dryRun: true) }
         let toCreate = creates, toUpdate = updates
         try await services.store.write { tx in

@@ -23,23 +23,32 @@ public struct AuditTrail: Sendable {
         return (AuditVocabulary.entityTypes, AuditVocabulary.actions)
     }
 
-    /// The filtered trail as CSV (UTF-8 with BOM), headers in `language`, times in the workspace zone.
-    public func exportCSV(_ access: WorkspaceAccess, filter: AuditFilter, language: Language) async throws -> Data {
+    /// The filtered trail as CSV (UTF-8 with BOM), headers in `language`, times in the workspace
+    /// zone, handed to `write` in pieces of about 256 KB as the pages of events are read: a trail
+    /// of any length is exported in constant memory.
+    public func exportCSV(_ access: WorkspaceAccess, filter: AuditFilter, language: Language, write: @Sendable (Data) async throws -> Void) async throws {
         try access.require(.auditTrailRead)
         let l = services.localizer
-        var rows: [[String]] = [["sequence", "occurredAt", "actor", "actorKind", "entityType", "entityId", "action", "before", "after", "requestId", "hash"]
-            .map { l.text("audit.csv.\($0)", language) }]
+        let header = ["sequence", "occurredAt", "actor", "actorKind", "entityType", "entityId", "action", "before", "after", "requestId", "hash"]
+            .map { l.text("audit.csv.\($0)", language) }
+        var buffer = Data([0xEF, 0xBB, 0xBF])
+        buffer.append(Data(CSV.write([header]).utf8))
         var cursor: String? = nil
         let formatter = DateFormatting.timestamp(in: access.workspace.zone)
         repeat {
             let page = try await list(access, filter: filter, page: PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
-            for e in page.items {
-                rows.append([String(e.sequence), formatter(e.occurredAt), e.actor.label, e.actor.kind.rawValue, e.entityType, e.entityID, e.action,
-                             e.before ?? "", e.after ?? "", e.requestID ?? "", e.hash])
+            let rows = page.items.map { e in
+                [String(e.sequence), formatter(e.occurredAt), e.actor.label, e.actor.kind.rawValue, e.entityType, e.entityID, e.action,
+                 e.before ?? "", e.after ?? "", e.requestID ?? "", e.hash]
+            }
+            if !rows.isEmpty { buffer.append(Data(CSV.write(rows).utf8)) }
+            if buffer.count >= 256 * 1024 {
+                try await write(buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
             cursor = page.nextCursor
         } while cursor != nil
-        return CSV.encode(rows)!
+        if !buffer.isEmpty { try await write(buffer) }
     }
 
     /// Recomputes every chain (or one workspace's) and reports the first broken event of each.

@@ -21,9 +21,21 @@ public struct Authentication: Sendable {
 
     static func accountKey(_ email: String) -> String { "account:" + email.lowercased() }
     static func addressKey(_ address: String) -> String { "address:" + address }
+    static func pendingKey(_ sessionID: String) -> String { "pending:" + sessionID }
 
-    /// Checks e-mail and password. Failures are counted per account and per address; past the limit
-    /// the answer is `rateLimited` whatever was typed. Every failure is written to the audit trail.
+    /// Wrong second-factor codes a half-open sign-in survives; then the password must be entered again.
+    public static let maxCodeAttempts = 5
+
+    var backoff: SignInBackoff {
+        SignInBackoff(limit: services.security.maxFailuresPerAccount, firstDelay: services.security.firstBackoff, window: services.security.failureWindow)
+    }
+
+    /// Checks e-mail and password. Each attempt is counted before the password is checked, in one
+    /// transaction that holds the account's and the address's throttle rows, so parallel attempts
+    /// cannot all slip under the limit; a right password takes its own attempt back, and the
+    /// account's earlier failures are cleared only when the sign-in is complete (after the second
+    /// factor). Past the limit an account backs off (`SignInBackoff`); an address is limited
+    /// separately, more loosely. Every failure is written to the audit trail.
     public func signIn(email rawEmail: String?, password: String?, address: String, userAgent: String?, requestID: String?) async throws -> SignInResult {
         let email = Text.trimmed(rawEmail ?? "").lowercased()
         let password = password ?? ""
@@ -32,7 +44,7 @@ public struct Authentication: Sendable {
         if password.isEmpty { v.add("password", "error.required") }
         try v.check()
 
-        try await checkThrottle(email: email, address: address)
+        let attempt = try await reserveAttempt(keys: [Self.accountKey(email), Self.addressKey(address)])
         let found = try await services.store.read { try await $0.users.loadWithCredentials(email: email) }
         var passwordOK = false
         if let (user, credentials) = found, let hash = credentials.passwordHash, !user.isDisabled {
@@ -53,8 +65,9 @@ public struct Authentication: Sendable {
                                     userAgent: userAgent.map { String($0.prefix(300)) })
         try await services.store.write { tx in
             try await tx.sessions.insert(session)
-            try await tx.loginFailures.clear(key: Self.accountKey(email))
+            try await tx.loginFailures.delete(attempt)
             if !user.totpEnabled {
+                try await tx.loginFailures.clear(key: Self.accountKey(email))
                 try await tx.record(AuditEntry(workspaceID: nil, entityType: "user", entityID: user.id.description, action: "sign_in", before: nil,
                                                after: AuditJSON.encode(["method": "password"])), Context(actor: .user(user), requestID: requestID), at: now)
             }
@@ -63,7 +76,9 @@ public struct Authentication: Sendable {
     }
 
     /// Completes a sign-in with a TOTP code or a recovery code. The half-open session is replaced by
-    /// a new one (a new secret), so a session id seen before sign-in is worth nothing after.
+    /// a new one (a new secret), so a session id seen before sign-in is worth nothing after. The code
+    /// is checked, and a wrong one counted, in the transaction that holds the account; after
+    /// `maxCodeAttempts` wrong codes the half-open session ends and the password must be entered again.
     public func completeSecondFactor(sessionSecret: String, code: String?, address: String, requestID: String?) async throws -> SignInResult {
         let now = services.now
         let pending = try await services.store.read { try await $0.sessions.load(id: Secret.hash(sessionSecret)) }
@@ -72,12 +87,26 @@ public struct Authentication: Sendable {
         guard let (user, _) = try await services.store.read({ try await $0.users.loadWithCredentials(pending.userID) }) else {
             throw DomainError.unauthenticated
         }
-        try await checkThrottle(email: user.email, address: address)
         let secret = Secret.random()
         let security = services.security
-        let outcome: SessionRecord? = try await services.store.write { tx in
+        let window = security.failureWindow
+        let backoff = self.backoff
+        enum Outcome: Sendable { case signedIn(SessionRecord), wrong, ended, wait(Int) }
+        let outcome: Outcome = try await services.store.write { tx in
+            let keys = [Self.accountKey(user.email), Self.addressKey(address), Self.pendingKey(pending.id)]
+            try await tx.loginFailures.lock(keys)
             guard let (fresh, loadedCredentials) = try await tx.users.loadWithCredentials(user.id, forUpdate: true), fresh.totpEnabled,
-                  let base32 = loadedCredentials.totpSecret, let totp = TOTP(base32Secret: base32) else { return nil }
+                  let base32 = loadedCredentials.totpSecret, let totp = TOTP(base32Secret: base32),
+                  try await tx.sessions.load(id: pending.id) != nil else { return .ended }
+            let since = now.addingTimeInterval(-window)
+            if try await tx.loginFailures.count(key: Self.pendingKey(pending.id), since: since) >= Self.maxCodeAttempts {
+                try await tx.sessions.delete(id: pending.id)
+                return .ended
+            }
+            let accountFailures = try await tx.loginFailures.count(key: Self.accountKey(user.email), since: since)
+            if let wait = backoff.wait(failures: accountFailures, newest: try await tx.loginFailures.newest(key: Self.accountKey(user.email), since: since), now: now) {
+                return .wait(wait)
+            }
             var credentials = loadedCredentials
             var method = "totp"
             if let step = totp.matchingStep(for: code, at: now, lastUsedStep: credentials.totpLastStep) {
@@ -86,7 +115,13 @@ public struct Authentication: Sendable {
                 credentials.recoveryCodeHashes.remove(at: index)
                 method = "recoveryCode"
             } else {
-                return nil
+                try await tx.loginFailures.record(keys: keys, at: now)
+                try await Self.auditFailure(email: user.email, userID: user.id, address: address, reason: "secondFactor", requestID: requestID, at: now, tx: tx)
+                if try await tx.loginFailures.count(key: Self.pendingKey(pending.id), since: since) >= Self.maxCodeAttempts {
+                    try await tx.sessions.delete(id: pending.id)
+                    return .ended
+                }
+                return .wrong
             }
             try await tx.users.save(fresh, credentials: credentials)
             try await tx.sessions.delete(id: pending.id)
@@ -94,43 +129,58 @@ public struct Authentication: Sendable {
                                         lastSeenAt: now, expiresAt: now.addingTimeInterval(security.sessionIdleLifetime), userAgent: pending.userAgent)
             try await tx.sessions.insert(session)
             try await tx.loginFailures.clear(key: Self.accountKey(user.email))
+            try await tx.loginFailures.clear(key: Self.pendingKey(pending.id))
             try await tx.record(AuditEntry(workspaceID: nil, entityType: "user", entityID: user.id.description, action: "sign_in", before: nil,
                                            after: AuditJSON.encode(["method": "password+\(method)"])), Context(actor: .user(user), requestID: requestID), at: now)
-            return session
+            return .signedIn(session)
         }
-        guard let session = outcome else {
-            try await recordFailure(email: user.email, userID: user.id, address: address, reason: "secondFactor", requestID: requestID, at: now)
-            throw DomainError.invalid(field: "code", code: "error.codeWrong")
+        switch outcome {
+        case .signedIn(let session): return .signedIn(secret: secret, session: session, user: user)
+        case .wrong: throw DomainError.invalid(field: "code", code: "error.codeWrong")
+        case .ended: throw DomainError.unauthenticated
+        case .wait(let seconds): throw DomainError.rateLimited(retryAfterSeconds: seconds)
         }
-        return .signedIn(secret: secret, session: session, user: user)
     }
 
-    private func checkThrottle(email: String, address: String) async throws {
-        let since = services.now.addingTimeInterval(-services.security.failureWindow)
+    /// Counts an attempt before it is checked: refuses it when the account must still wait or the
+    /// address is over its limit, and otherwise records it (as a failure until it proves right).
+    private func reserveAttempt(keys: [String]) async throws -> [UUID] {
         let security = services.security
-        let window = security.failureWindow
         let now = services.now
-        let retry: Int? = try await services.store.read { db in
-            for (key, limit) in [(Self.accountKey(email), security.maxFailuresPerAccount), (Self.addressKey(address), security.maxFailuresPerAddress)] {
-                if try await db.loginFailures.count(key: key, since: since) >= limit {
-                    let oldest = try await db.loginFailures.oldest(key: key, since: since) ?? now
-                    return max(1, Int(oldest.addingTimeInterval(window).timeIntervalSince(now).rounded(.up)))
-                }
+        let since = now.addingTimeInterval(-security.failureWindow)
+        let backoff = self.backoff
+        enum Reservation: Sendable { case reserved([UUID]), wait(Int) }
+        let reservation: Reservation = try await services.store.write { tx in
+            try await tx.loginFailures.lock(keys)
+            let account = keys[0], address = keys[1]
+            let accountFailures = try await tx.loginFailures.count(key: account, since: since)
+            if let wait = backoff.wait(failures: accountFailures, newest: try await tx.loginFailures.newest(key: account, since: since), now: now) {
+                return .wait(wait)
             }
-            return nil
+            if try await tx.loginFailures.count(key: address, since: since) >= security.maxFailuresPerAddress {
+                let oldest = try await tx.loginFailures.oldest(key: address, since: since) ?? now
+                return .wait(max(1, Int(oldest.addingTimeInterval(security.failureWindow).timeIntervalSince(now).rounded(.up))))
+            }
+            try await tx.loginFailures.prune(before: now.addingTimeInterval(-2 * security.failureWindow))
+            return .reserved(try await tx.loginFailures.record(keys: keys, at: now))
         }
-        if let retry { throw DomainError.rateLimited(retryAfterSeconds: retry) }
+        switch reservation {
+        case .reserved(let ids): return ids
+        case .wait(let seconds): throw DomainError.rateLimited(retryAfterSeconds: seconds)
+        }
     }
 
+    /// The attempt's failure rows are already written (`reserveAttempt`); this adds the audit event.
     private func recordFailure(email: String, userID: User.ID?, address: String, reason: String, requestID: String?, at now: Date) async throws {
-        let window = services.security.failureWindow
         try await services.store.write { tx in
-            try await tx.loginFailures.record(keys: [Self.accountKey(email), Self.addressKey(address)], at: now)
-            try await tx.loginFailures.prune(before: now.addingTimeInterval(-2 * window))
-            try await tx.record(AuditEntry(workspaceID: nil, entityType: "user", entityID: userID?.description ?? email, action: "sign_in_failed",
-                                           before: nil, after: AuditJSON.encode(["email": email, "address": address, "reason": reason])),
-                                Context(actor: Actor(kind: userID == nil ? .system : .user, userID: userID, label: email), requestID: requestID), at: now)
+            try await Self.auditFailure(email: email, userID: userID, address: address, reason: reason, requestID: requestID, at: now, tx: tx)
         }
+    }
+
+    private static func auditFailure(email: String, userID: User.ID?, address: String, reason: String, requestID: String?, at now: Date, tx: Writer) async throws {
+        try await tx.record(AuditEntry(workspaceID: nil, entityType: "user", entityID: userID?.description ?? email, action: "sign_in_failed",
+                                       before: nil, after: AuditJSON.encode(["email": email, "address": address, "reason": reason])),
+                            Context(actor: Actor(kind: userID == nil ? .system : .user, userID: userID, label: email), requestID: requestID), at: now)
     }
 
     /// The session behind a cookie, if it is still valid. Refreshes its idle timer now and then.

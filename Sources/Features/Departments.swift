@@ -144,7 +144,7 @@ public struct Departments: Sendable {
                         errors += rowErrors.map { var e = $0; e.row = row.number; return e }
                     }
                 }
-                if !errors.isEmpty { throw DomainError.invalid(errors) }
+                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
                 if dryRun { throw DryRunRollback(report: report) }
                 return report
             }

@@ -77,6 +77,7 @@ public struct Members: Sendable {
         if user == nil {
             let created = User(email: email, displayName: Text.trimmed(displayName ?? ""), createdAt: now, updatedAt: now)
             try await tx.users.insert(created, credentials: UserCredentials())
+            try await tx.users.markCreated(created.id, in: workspace)
             try await tx.record(.change("user", id: created.id.description, action: "create", workspace: nil, before: nil as User?, after: created), context, at: now)
             secret = try await Users.issueLink(.invitation, for: created, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now)
             user = created
@@ -139,8 +140,8 @@ public struct Members: Sendable {
         return MemberRules.grants(inputs, homeDepartmentID: home, knownDepartments: Set(departments.map(\.id)), today: today, into: &v)
     }
 
-    /// Changes a member's home department and roles. A person cannot take the secretariat role away
-    /// from themselves (so nobody locks themselves out by accident).
+    /// Changes a member's home department and roles. Nobody changes their own roles (segregation of
+    /// duties: the secretariat could otherwise make itself top management and approve its own work).
     public func update(_ access: WorkspaceAccess, _ id: Member.ID, homeDepartmentID: String??, roles: [RawGrant]?, expectedVersion: Int?,
                        context: Context) async throws -> Member {
         try access.require(.membersManage)
@@ -157,9 +158,9 @@ public struct Members: Sendable {
             if let homeDepartmentID { after.homeDepartmentID = resolveDepartment(homeDepartmentID.map { .id($0) }, departments, into: &v) }
             if let roles {
                 after.grants = parseGrants(roles, home: after.homeDepartmentID, departments: departments, today: access.today, into: &v)
-                if before.userID == actingUser.id, !actingUser.isAdministrator, before.holds(.secretariat, on: access.today),
-                   !after.holds(.secretariat, on: access.today) {
-                    v.add("roles", "error.cannotDropOwnSecretariat")
+                // Segregation of duties: nobody gives themselves a role (or takes one away).
+                if after.grants != before.grants, !SegregationOfDuties.mayChangeRoles(actor: actingUser.id, member: before.userID) {
+                    v.add("roles", "error.changeOwnRoles")
                 }
             }
             try v.check()
@@ -187,6 +188,8 @@ public struct Members: Sendable {
     }
 
     /// A new invitation link for a member who has not yet set a password (the old one stops working).
+    /// Only for an account this workspace created and that belongs to no other workspace: the link
+    /// sets the password of the whole account (`InvitationRules`).
     public func reissueInvitation(_ access: WorkspaceAccess, _ id: Member.ID, context: Context) async throws -> String {
         try access.require(.membersManage)
         let now = services.now
@@ -196,7 +199,11 @@ public struct Members: Sendable {
             guard let member = try await tx.members.load(id, in: workspace), let user = try await tx.users.load(member.userID) else {
                 throw DomainError.notFound(entity: "member")
             }
-            guard !user.hasPassword else { throw DomainError.rule(code: "error.alreadyActivated") }
+            let creator = try await tx.users.creatingWorkspace(of: user.id)
+            let workspaces = Set(try await tx.members.all(of: user.id).map(\.workspaceID))
+            if let refusal = InvitationRules.refusal(user: user, creatingWorkspace: creator, workspaces: workspaces, acting: workspace) {
+                throw DomainError.rule(code: refusal)
+            }
             return try await Users.issueLink(.invitation, for: user, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now)
         }
     }
@@ -259,6 +266,9 @@ public struct Members: Sendable {
                             var after = existing
                             after.homeDepartmentID = resolveDepartment(.name(row.cells["department"] ?? ""), departments, into: &v)
                             after.grants = parseGrants(roles, home: after.homeDepartmentID, departments: departments, today: today, into: &v)
+                            if after.grants != existing.grants, !SegregationOfDuties.mayChangeRoles(actor: access.user.id, member: existing.userID) {
+                                v.add("roles", "error.changeOwnRoles")
+                            }
                             try v.check()
                             if after.homeDepartmentID == existing.homeDepartmentID && after.grants == existing.grants {
                                 report.rows.append(.init(number: row.number, email: email, outcome: .unchanged))
@@ -282,7 +292,7 @@ public struct Members: Sendable {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = columns[e.field] ?? e.field; return e }
                     }
                 }
-                if !errors.isEmpty { throw DomainError.invalid(errors) }
+                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
                 if dryRun { throw DryRunRollback(report: report) }
                 return report
             }

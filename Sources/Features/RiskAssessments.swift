@@ -123,7 +123,7 @@ public struct RiskAssessments: Sendable {
         return try await transition(access, id, expectedVersion: expectedVersion, action: "submit", context: context) { assessment in
             guard assessment.status == .draft else { throw DomainError.rule(code: "error.assessmentNotDraft") }
             let problems = RiskRules.submissionProblems(risks)
-            if !problems.isEmpty { throw DomainError.invalid(problems) }
+            if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }
             assessment.status = .inReview
             assessment.submittedBy = person
             assessment.submittedAt = now
@@ -137,6 +137,7 @@ public struct RiskAssessments: Sendable {
         let person = access.user.id
         return try await transition(access, id, expectedVersion: expectedVersion, action: "approve", context: context) { assessment in
             guard assessment.status == .inReview else { throw DomainError.rule(code: "error.assessmentNotInReview") }
+            try SegregationOfDuties.requireApprover(person, differentFrom: assessment.submittedBy)
             var v = Validator()
             assessment.approvalNote = v.optional(note, "note", maxLength: 2000)
             try v.check()

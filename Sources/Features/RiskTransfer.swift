@@ -140,7 +140,7 @@ public struct RiskTransfer: Sendable {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = Self.fieldToColumn[e.field] ?? e.field; return e }
                     }
                 }
-                if !errors.isEmpty { throw DomainError.invalid(Array(errors.prefix(1000))) }
+                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
                 if dryRun { throw DryRunRollback(report: ImportResult(rows: rows, dryRun: true)) }
                 return ImportResult(rows: rows, dryRun: false)
             }

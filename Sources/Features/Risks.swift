@@ -326,7 +326,7 @@ public struct Risks: Sendable {
             }
             let method = try await Self.method(of: assessment, tx: tx)
             let problems = RiskRules.acceptanceProblems(before, method: method, reason: reason)
-            if !problems.isEmpty { throw DomainError.invalid(problems) }
+            if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }
             var after = before
             after.acceptedBy = person
             after.acceptedAt = now

@@ -28,8 +28,13 @@ public struct SecuritySettings: Sendable {
     public var setupLinkLifetime: TimeInterval = 7 * 86_400
     /// Failed sign-ins are counted over this window.
     public var failureWindow: TimeInterval = 15 * 60
+    /// Failures an account may have in the window before it backs off.
     public var maxFailuresPerAccount = 5
-    public var maxFailuresPerAddress = 20
+    /// The first back-off past the limit; each further failure doubles it, up to the window.
+    public var firstBackoff: TimeInterval = 30
+    /// Failures one client address may have in the window, across accounts (credential stuffing).
+    /// Behind a proxy the address is the client's (`MEGURI_TRUSTED_PROXIES`), not the proxy's.
+    public var maxFailuresPerAddress = 50
     /// The largest evidence file accepted (`MEGURI_EVIDENCE_MAX_MB`, default 25 MB).
     public var evidenceMaxBytes = EvidenceRules.defaultMaxBytes
 

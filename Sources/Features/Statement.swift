@@ -250,7 +250,7 @@ public struct Statement: Sendable {
             }
             try v.check()
             let problems = SoARules.validate(after)
-            if !problems.isEmpty { throw DomainError.invalid(problems) }
+            if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }
             after.reviewReason = nil
             var comparable = after
             comparable.updatedAt = before.updatedAt
@@ -341,7 +341,7 @@ public struct Statement: Sendable {
         try access.require(.soaManage)
         let all = try await lines(access)
         let problems = SoARules.submissionProblems(all.map(\.entry), controlIDs: all.map(\.control.id))
-        if !problems.isEmpty { throw DomainError.invalid(problems) }
+        if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }
         var v = Validator()
         let note = v.optional(note, "note", maxLength: 2000)
         try v.check()
@@ -372,6 +372,7 @@ public struct Statement: Sendable {
             guard let before = try await tx.soa.version(number, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "soa_version") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "soa_version", currentVersion: before.version) }
             guard before.status == .inReview else { throw DomainError.rule(code: "error.soaVersionNotInReview") }
+            if approve { try SegregationOfDuties.requireApprover(person, differentFrom: before.submittedBy) }
             var v = Validator()
             let text = approve ? v.optional(note, "note", maxLength: 2000) : v.required(note, "note", maxLength: 2000)
             try v.check()
@@ -497,7 +498,7 @@ public struct Statement: Sendable {
                                          description: row.value("description"), ownerEmail: row.value("owner").flatMap { $0.contains("@") ? $0.lowercased() : nil },
                                          documents: row.value("documents")))
         }
-        if !errors.isEmpty { throw DomainError.invalid(errors) }
+        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
         var proposals = try SoAMigration.plan(rows, catalog: catalog, ownCodes: Set(own.map(\.code)))
         let byControl = Dictionary(existing.map { ($0.controlID, $0) }, uniquingKeysWith: { a, _ in a })
         let now = services.now
@@ -542,7 +543,7 @@ public struct Statement: Sendable {
             report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: before == nil ? .create : .update, notes: notes))
             changes.append((before, after))
         }
-        if !errors.isEmpty { throw DomainError.invalid(errors) }
+        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
         let outcome = ImportOutcome(result: ImportResult(rows: report, dryRun: dryRun), proposals: proposals)
         if dryRun { return outcome }
         let batch = changes

@@ -13,9 +13,28 @@ public enum Tabular {
         switch format(of: data) {
         case .csv: return try CSVTable.read(data, columns: columns)
         case .xlsx:
-            let rows: [[String]]
-            do { rows = try XLSX.read(data) } catch { throw DomainError.invalid(field: "file", code: "error.xlsxUnreadable") }
-            return try CSVTable.make(rows: rows, columns: columns)
+            return try CSVTable.make(rows: readWorkbook(data), columns: columns)
+        }
+    }
+
+    /// The first sheet's rows; a workbook that cannot be read, or that is past a limit, is refused
+    /// with what is wrong and where (the cell, the part, the limit).
+    public static func readWorkbook(_ data: Data, limits: XLSX.ReadLimits = XLSX.ReadLimits()) throws -> [[String]] {
+        do { return try XLSX.read(data, limits: limits) } catch let error as XLSX.ReadError {
+            switch error {
+            case .notAWorkbook, .noSheet: throw DomainError.invalid(field: "file", code: "error.xlsxUnreadable")
+            case .tooLarge(let part, let limit):
+                throw DomainError.invalid(field: "file", code: "error.xlsxTooLarge", params: ["part": part, "limit": String(limit / 1024 / 1024)])
+            case .badCellReference(let cell): throw DomainError.invalid(field: "file", code: "error.xlsxBadCell", params: ["cell": cell])
+            case .badRowNumber(let row): throw DomainError.invalid(field: "file", code: "error.xlsxBadRow", params: ["row": row])
+            case .tooManyRows(let limit): throw DomainError.invalid(field: "file", code: "error.importTooManyRows", params: ["limit": String(limit)])
+            case .tooManyColumns(let cell, let limit):
+                throw DomainError.invalid(field: "file", code: "error.xlsxTooManyColumns", params: ["cell": cell, "limit": String(limit)])
+            case .tooManyCells(let limit): throw DomainError.invalid(field: "file", code: "error.xlsxTooManyCells", params: ["limit": String(limit)])
+            case .malformed(let part, _): throw DomainError.invalid(field: "file", code: "error.xlsxMalformed", params: ["part": part])
+            }
+        } catch {
+            throw DomainError.invalid(field: "file", code: "error.xlsxUnreadable")
         }
     }
 

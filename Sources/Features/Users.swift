@@ -140,6 +140,8 @@ public struct Users: Sendable {
             if after.displayName != before.displayName { try await tx.members.renamed(user: after) }
             try await tx.links.markUsed(link.id, at: now)
             try await tx.sessions.deleteAll(of: userID)
+            // A reset means the old password may be known to someone else: tokens made with it stop working.
+            if purpose == .passwordReset { try await tx.tokens.revokeAll(of: userID, at: now) }
             let context = Context(actor: .user(after), requestID: requestID)
             try await tx.record(.change("user", id: userID.description, action: purpose == .invitation ? "invitation_accept" : "password_reset",
                                         workspace: nil, before: before, after: after), context, at: now)

@@ -1,170 +1,261 @@
 import Foundation
 import ZIPFoundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 extension XLSX {
-    public enum ReadError: Error, Equatable { case notAWorkbook, noSheet }
+    /// Why a workbook was not read. Every case names what a person can look for in the file.
+    public enum ReadError: Error, Equatable, Sendable {
+        case notAWorkbook
+        case noSheet
+        /// A part inflates past its limit (a "zip bomb" or a workbook far bigger than an import needs).
+        case tooLarge(part: String, limitBytes: Int)
+        /// A cell reference outside the sheet (rows 1–1,048,576, columns A–XFD) or not a reference at all.
+        case badCellReference(String)
+        /// A row number outside 1–1,048,576.
+        case badRowNumber(String)
+        case tooManyRows(limit: Int)
+        /// A cell past the widest table an import reads.
+        case tooManyColumns(reference: String, limit: Int)
+        case tooManyCells(limit: Int)
+        /// The XML of a part cannot be read (or declares a document type, which a workbook never does).
+        case malformed(part: String, reason: String)
+    }
+
+    /// What reading one workbook may cost. The defaults hold a 100,000-row import well under the
+    /// memory the benchmarks allow; tests lower them.
+    public struct ReadLimits: Sendable {
+        /// Inflated bytes of the sheet (streamed, never held whole).
+        public var sheetBytes = 256 * 1024 * 1024
+        /// Inflated bytes of the shared strings, the workbook and its relationships (held in memory).
+        public var sharedStringsBytes = 64 * 1024 * 1024
+        public var smallPartBytes = 4 * 1024 * 1024
+        /// Rows, counting the header and any rows above it.
+        public var rows = 100_001
+        /// Columns of the widest row (the widest register has about 30).
+        public var columns = 1_024
+        /// Cells, counting the empty ones a row is padded with up to its last cell.
+        public var cells = 4_000_000
+        public init() {}
+    }
+
+    public static let maxRow = 1_048_576
+    public static let maxColumn = 16_384
 
     /// The cells of the first sheet as text, row by row; empty cells are empty strings so columns
-    /// keep their places. Numbers come as written (`3`, `0.5`).
-    public static func read(_ data: Data) throws -> [[String]] {
+    /// keep their places. Numbers come as written (`3`, `0.5`). The sheet is inflated and parsed
+    /// as a stream; every part is capped while it inflates, and the read stops at the first limit.
+    public static func read(_ data: Data, limits: ReadLimits = ReadLimits()) throws -> [[String]] {
+        // The archive is read from a private temporary file, not from memory: ZIPFoundation's
+        // in-memory reader follows a damaged offset past the end of the data and traps (found by
+        // the fuzzing test), where a real file simply reads nothing.
+        guard data.starts(with: [0x50, 0x4B]) else { throw ReadError.notAWorkbook }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-import-\(UUID().uuidString).xlsx")
+        guard FileManager.default.createFile(atPath: file.path, contents: data, attributes: [.posixPermissions: 0o600]) else { throw ReadError.notAWorkbook }
+        defer { try? FileManager.default.removeItem(at: file) }
         let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch { throw ReadError.notAWorkbook }
-        func text(_ path: String) throws -> Data? {
-            guard let entry = archive[path] else { return nil }
-            var out = Data()
-            _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
-            return out
+        do { archive = try Archive(url: file, accessMode: .read) } catch { throw ReadError.notAWorkbook }
+
+        /// Inflates `path` chunk by chunk into `consume`, refusing more than `limit` bytes.
+        func stream(_ path: String, limit: Int, _ consume: (Data) throws -> Void) throws -> Bool {
+            guard let entry = archive[path] else { return false }
+            if entry.uncompressedSize > UInt64(limit) { throw ReadError.tooLarge(part: path, limitBytes: limit) }
+            var total = 0
+            do {
+                _ = try archive.extract(entry, bufferSize: 64 * 1024, skipCRC32: true) { chunk in
+                    total += chunk.count
+                    if total > limit { throw ReadError.tooLarge(part: path, limitBytes: limit) }
+                    try consume(chunk)
+                }
+            } catch let error as ReadError {
+                throw error
+            } catch let error as XMLStream.Malformed {
+                throw ReadError.malformed(part: path, reason: error.reason)
+            } catch {
+                throw ReadError.malformed(part: path, reason: "the archive entry cannot be inflated")
+            }
+            return true
         }
-        guard try text("xl/workbook.xml") != nil else { throw ReadError.notAWorkbook }
-        let sheetPath = try firstSheetPath(workbook: text("xl/workbook.xml"), rels: text("xl/_rels/workbook.xml.rels"))
-        guard let sheet = try text(sheetPath) else { throw ReadError.noSheet }
-        let shared = try text("xl/sharedStrings.xml").map(SharedStrings.parse) ?? []
-        return SheetCells.parse(sheet, shared: shared)
+
+        func events(_ path: String, limit: Int, wanted: [String], textIn: [String] = [], _ handle: (XMLStream.Event) throws -> Void) throws -> Bool {
+            var parser = XMLStream(wanted: wanted, textIn: textIn)
+            let found = try stream(path, limit: limit) { chunk in try parser.feed(chunk, handle) }
+            if found {
+                do { try parser.finish(handle) } catch let error as XMLStream.Malformed { throw ReadError.malformed(part: path, reason: error.reason) }
+            }
+            return found
+        }
+
+        var firstSheetID: String? = nil
+        let hasWorkbook = try events("xl/workbook.xml", limit: limits.smallPartBytes, wanted: ["sheet"]) { event in
+            if firstSheetID == nil, case .start("sheet", let attributes, _) = event {
+                firstSheetID = attributes["r:id"] ?? attributes.first { $0.key.hasSuffix(":id") }?.value
+            }
+        }
+        guard hasWorkbook else { throw ReadError.notAWorkbook }
+        var targets: [String: String] = [:]
+        _ = try events("xl/_rels/workbook.xml.rels", limit: limits.smallPartBytes, wanted: ["Relationship"]) { event in
+            if case .start("Relationship", let attributes, _) = event, let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
+        }
+        var sheetPath = "xl/worksheets/sheet1.xml"
+        if let id = firstSheetID, var target = targets[id] {
+            if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
+            sheetPath = target
+        }
+
+        var shared = SharedStrings()
+        _ = try events("xl/sharedStrings.xml", limit: limits.sharedStringsBytes, wanted: ["si", "rPh"], textIn: ["t"]) { shared.handle($0) }
+
+        var sheet = SheetCells(shared: shared.strings, limits: limits)
+        guard try events(sheetPath, limit: limits.sheetBytes, wanted: ["row", "c", "rPh", "sheetData"], textIn: ["v", "t"], { try sheet.handle($0) }) else { throw ReadError.noSheet }
+        return sheet.rows
     }
 
-    static func firstSheetPath(workbook: Data?, rels: Data?) -> String {
-        guard let workbook, let rels else { return "xl/worksheets/sheet1.xml" }
-        let first = FirstAttribute(element: "sheet", attribute: "r:id")
-        first.run(workbook)
-        guard let id = first.value else { return "xl/worksheets/sheet1.xml" }
-        let targets = Relationships()
-        targets.run(rels)
-        guard var target = targets.map[id] else { return "xl/worksheets/sheet1.xml" }
-        if target.hasPrefix("/") { target.removeFirst() } else { target = "xl/" + target }
-        return target
-    }
-
-    /// 0-based column of a cell reference (`B7` → 1).
+    /// 0-based column of a cell reference (`B7` → 1); nil when the letters are missing or name a
+    /// column past XFD (the arithmetic never overflows: it stops at the first letter too many).
     static func columnIndex(_ reference: String) -> Int? {
         var value = 0
-        var seen = false
-        for c in reference.unicodeScalars {
-            guard c.value >= 65 && c.value <= 90 else { break }
-            value = value * 26 + Int(c.value - 64)
-            seen = true
+        var letters = 0
+        for c in reference.utf8 {
+            guard c >= 65 && c <= 90 else { break }
+            letters += 1
+            if letters > 3 { return nil }
+            value = value * 26 + Int(c - 64)
         }
-        return seen ? value - 1 : nil
+        guard letters > 0, value <= maxColumn else { return nil }
+        return value - 1
+    }
+
+    /// The row number of a cell reference (`B7` → 7); nil outside 1–1,048,576.
+    static func rowNumber(_ reference: String) -> Int? {
+        let digits = reference.utf8.drop { $0 >= 65 && $0 <= 90 }
+        guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let row = Int(String(decoding: digits, as: UTF8.self)),
+              row >= 1, row <= maxRow else { return nil }
+        return row
     }
 }
 
-/// Runs a delegate over a document. Each delegate class declares the conformance itself: on Linux
-/// the protocol's default methods would otherwise shadow a subclass's.
-private func walk(_ data: Data, with delegate: any XMLParserDelegate) {
-    let parser = XMLParser(data: data)
-    parser.delegate = delegate
-    parser.parse()
-}
-
-private final class FirstAttribute: NSObject, XMLParserDelegate {
-    let element: String
-    let attribute: String
-    var value: String?
-    init(element: String, attribute: String) {
-        self.element = element
-        self.attribute = attribute
-    }
-    func run(_ data: Data) { walk(data, with: self) }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-        if value == nil, name == element || name.hasSuffix(":" + element) { value = attributes[attribute] ?? attributes.first { $0.key.hasSuffix(":id") }?.value }
-    }
-}
-
-private final class Relationships: NSObject, XMLParserDelegate {
-    var map: [String: String] = [:]
-    func run(_ data: Data) { walk(data, with: self) }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-        if name == "Relationship" || name.hasSuffix(":Relationship"), let id = attributes["Id"], let target = attributes["Target"] { map[id] = target }
-    }
-}
-
-private final class SharedStrings: NSObject, XMLParserDelegate {
+private struct SharedStrings {
     var strings: [String] = []
     var current = ""
     var inText = false
     var inPhonetic = false
 
-    static func parse(_ data: Data) -> [String] {
-        let walker = SharedStrings()
-        walk(data, with: walker)
-        return walker.strings
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-        switch name {
-        case "si": current = ""
-        case "t": inText = true
-        case "rPh": inPhonetic = true  // furigana, not part of the value
-        default: break
-        }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inText && !inPhonetic { current += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "si": strings.append(current)
-        case "t": inText = false
-        case "rPh": inPhonetic = false
-        default: break
+    mutating func handle(_ event: XMLStream.Event) {
+        switch event {
+        case .start(let name, _, let selfClosing):
+            switch name {
+            case "si":
+                current = ""
+                if selfClosing { strings.append("") }
+            case "t": inText = !selfClosing
+            case "rPh": inPhonetic = !selfClosing  // furigana, not part of the value
+            default: break
+            }
+        case .text(let text):
+            if inText && !inPhonetic { current += text }
+        case .end(let name):
+            switch name {
+            case "si": strings.append(current)
+            case "t": inText = false
+            case "rPh": inPhonetic = false
+            default: break
+            }
         }
     }
 }
 
-private final class SheetCells: NSObject, XMLParserDelegate {
-    var rows: [Int: [Int: String]] = [:]
+private struct SheetCells {
+    let shared: [String]
+    let limits: XLSX.ReadLimits
+    var rows: [[String]] = []
+    var cellCount = 0
     var row = 0
     var column = 0
+    var reference = ""
     var type = ""
     var value = ""
     var inValue = false
+    var inPhonetic = false
     var nextColumn = 0
-    let shared: [String]
+    var current: [Int: String] = [:]
 
-    init(shared: [String]) { self.shared = shared }
+    init(shared: [String], limits: XLSX.ReadLimits) {
+        self.shared = shared
+        self.limits = limits
+    }
 
-    static func parse(_ data: Data, shared: [String]) -> [[String]] {
-        let walker = SheetCells(shared: shared)
-        walk(data, with: walker)
-        guard let last = walker.rows.keys.max() else { return [] }
-        return (1...last).map { number in
-            guard let cells = walker.rows[number], let width = cells.keys.max() else { return [""] }
-            return (0...width).map { cells[$0] ?? "" }
+    /// Stores the finished row at its number, padding with empty rows and cells.
+    mutating func closeRow() throws {
+        guard row > 0 else { return }
+        defer { current.removeAll(keepingCapacity: true) }
+        guard let width = current.keys.max() else { return }
+        if row > limits.rows { throw XLSX.ReadError.tooManyRows(limit: limits.rows - 1) }
+        while rows.count < row - 1 {
+            rows.append([""])
+            cellCount += 1
         }
+        cellCount += width + 1
+        if cellCount > limits.cells { throw XLSX.ReadError.tooManyCells(limit: limits.cells) }
+        let cells = (0...width).map { current[$0] ?? "" }
+        if rows.count == row - 1 { rows.append(cells) } else { rows[row - 1] = cells }
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String]) {
-        switch name {
-        case "row":
-            row = attributes["r"].flatMap(Int.init) ?? row + 1
-            nextColumn = 0
-        case "c":
-            column = attributes["r"].flatMap(XLSX.columnIndex) ?? nextColumn
-            nextColumn = column + 1
-            type = attributes["t"] ?? "n"
-            value = ""
-        case "v", "t": inValue = true
-        default: break
-        }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inValue { value += string }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        switch name {
-        case "v", "t": inValue = false
-        case "c":
-            var text = value
-            if type == "s", let index = Int(value), index >= 0, index < shared.count { text = shared[index] }
-            if type == "b" { text = value == "1" ? "TRUE" : "FALSE" }
-            if !text.isEmpty { rows[row, default: [:]][column] = text }
-        default: break
+    mutating func handle(_ event: XMLStream.Event) throws {
+        switch event {
+        case .start(let name, let attributes, let selfClosing):
+            switch name {
+            case "row":
+                try closeRow()
+                if let raw = attributes["r"] {
+                    guard raw.utf8.count <= 7, let number = Int(raw), number >= 1, number <= XLSX.maxRow else { throw XLSX.ReadError.badRowNumber(String(raw.prefix(20))) }
+                    // Rows come in order; one numbered before the last is out of place.
+                    guard number > rows.count else { throw XLSX.ReadError.badRowNumber(raw) }
+                    row = number
+                } else {
+                    row = max(row, rows.count) + 1
+                }
+                if row > limits.rows { throw XLSX.ReadError.tooManyRows(limit: limits.rows - 1) }
+                nextColumn = 0
+                if selfClosing { try closeRow() }
+            case "c":
+                if row == 0 { row = 1 }
+                if let raw = attributes["r"] {
+                    guard raw.utf8.count <= 10, let index = XLSX.columnIndex(raw), let number = XLSX.rowNumber(raw) else {
+                        throw XLSX.ReadError.badCellReference(String(raw.prefix(20)))
+                    }
+                    // A cell names the row it sits in.
+                    guard number == row else { throw XLSX.ReadError.badCellReference(raw) }
+                    column = index
+                    reference = raw
+                } else {
+                    column = nextColumn
+                    reference = XLSX.column(nextColumn + 1) + String(row)
+                }
+                if column >= limits.columns { throw XLSX.ReadError.tooManyColumns(reference: reference, limit: limits.columns) }
+                nextColumn = column + 1
+                type = attributes["t"] ?? "n"
+                value = ""
+            case "v", "t": inValue = !selfClosing
+            case "rPh": inPhonetic = !selfClosing
+            default: break
+            }
+        case .text(let text):
+            if inValue && !inPhonetic { value += text }
+        case .end(let name):
+            switch name {
+            case "v", "t": inValue = false
+            case "rPh": inPhonetic = false
+            case "c":
+                var text = value
+                if type == "s" {
+                    guard let index = Int(value), index >= 0, index < shared.count else { throw XLSX.ReadError.badCellReference(reference) }
+                    text = shared[index]
+                }
+                if type == "b" { text = value == "1" ? "TRUE" : "FALSE" }
+                if !text.isEmpty { current[column] = text }
+            case "row": try closeRow()
+            case "sheetData": try closeRow()
+            default: break
+            }
         }
     }
 }

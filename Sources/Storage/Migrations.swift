@@ -18,6 +18,7 @@ public enum Migrations {
         AddStatementReadIndexes(),
         CreateObjectives(),
         CreateCheckAndAct(),
+        AddSecurityColumns(),
     ]
 }
 

@@ -123,6 +123,15 @@ public struct ApiTokenStore: Sendable {
             .orderBy("created_at", .descending).all(ApiTokenRow.self).map(\.token)
     }
 
+    /// Revokes every token of a person still in use; returns how many.
+    @discardableResult
+    public func revokeAll(of user: User.ID, at date: Date) async throws -> Int {
+        let open = try await sql.select().column("id").from("api_tokens").where("user_id", .equal, user.uuid).where("revoked_at", .is, SQLLiteral.null).all()
+        guard !open.isEmpty else { return 0 }
+        try await sql.update("api_tokens").set("revoked_at", to: stored(date)).where("user_id", .equal, user.uuid).where("revoked_at", .is, SQLLiteral.null).run()
+        return open.count
+    }
+
     public func revoke(_ id: ApiToken.ID, at date: Date) async throws {
         try await sql.update("api_tokens").set("revoked_at", to: stored(date)).where("id", .equal, id.uuid).run()
     }
@@ -227,8 +236,35 @@ public struct LoginFailureStore: Sendable {
         enum CodingKeys: String, CodingKey { case id, key, occurredAt = "occurred_at" }
     }
 
-    public func record(keys: [String], at date: Date) async throws {
-        try await sql.insert(into: "login_failures").models(keys.map { Row(id: UUID(), key: $0, occurredAt: stored(date)) }, with: rowEncoder).run()
+    /// Records one failure (or one attempt in flight) under each key; the ids let a successful
+    /// attempt take its own rows back without clearing anyone else's.
+    @discardableResult
+    public func record(keys: [String], at date: Date) async throws -> [UUID] {
+        let rows = keys.map { Row(id: UUID(), key: $0, occurredAt: stored(date)) }
+        try await sql.insert(into: "login_failures").models(rows, with: rowEncoder).run()
+        return rows.map(\.id)
+    }
+
+    /// Takes back the rows of an attempt that turned out right.
+    public func delete(_ ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await sql.delete(from: "login_failures").where("id", .in, ids).run()
+    }
+
+    /// Holds the throttle rows of `keys` until the transaction ends, so attempts on the same account
+    /// or address are counted one after another (on PostgreSQL across instances; SQLite has one writer).
+    public func lock(_ keys: [String]) async throws {
+        for key in keys.sorted() {
+            try await sql.insert(into: "throttle_keys").columns("key").values(SQLBind(key)).ignoringConflicts(with: ["key"]).run()
+            try await sql.select().column("key").from("throttle_keys").where("key", .equal, SQLBind(key)).for(.update).run()
+        }
+    }
+
+    /// The newest failure in the window, from which a back-off is measured.
+    public func newest(key: String, since date: Date) async throws -> Date? {
+        try await sql.select().column("occurred_at").from("login_failures").where("key", .equal, key)
+            .where("occurred_at", .greaterThanOrEqual, stored(date)).orderBy("occurred_at", .descending).limit(1)
+            .first()?.decode(column: "occurred_at", as: Date.self)
     }
 
     public func count(key: String, since date: Date) async throws -> Int {

@@ -80,6 +80,18 @@ public struct UserStore: Sendable {
         try await sql.update("users").set(model: row, with: rowEncoder).where("id", .equal, user.id.uuid).run()
     }
 
+    /// Records the workspace whose secretariat created this account (by adding its address).
+    public func markCreated(_ id: User.ID, in workspace: Workspace.ID) async throws {
+        try await sql.update("users").set("created_in_workspace_id", to: SQLBind(workspace.uuid)).where("id", .equal, SQLBind(id.uuid)).run()
+    }
+
+    /// The workspace that created the account, if a workspace did (nil for accounts an administrator made).
+    public func creatingWorkspace(of id: User.ID) async throws -> Workspace.ID? {
+        try await sql.select().column("created_in_workspace_id").from("users").where("id", .equal, SQLBind(id.uuid)).first()
+            .flatMap { try $0.decodeNil(column: "created_in_workspace_id") ? nil : $0.decode(column: "created_in_workspace_id", as: UUID.self) }
+            .map(Workspace.ID.init)
+    }
+
     public func load(_ id: User.ID, forUpdate: Bool = false) async throws -> User? {
         try await row(where: "id", id.uuid, forUpdate: forUpdate)?.user
     }

@@ -105,7 +105,11 @@ struct ExportCommand: AsyncParsableCommand {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {
             case .auditTrail:
-                return try await AuditTrail(meguri.services).exportCSV(access, filter: AuditFilter(), language: language)
+                // Written piece by piece to the file or standard output as the trail is read.
+                let sink = try OutputSink(path: output)
+                try await AuditTrail(meguri.services).exportCSV(access, filter: AuditFilter(), language: language) { chunk in try sink.write(chunk) }
+                try sink.close()
+                return Data()
             case .departments:
                 return try await Exports.departments(access, services: meguri.services, language: language)
             case .members:
@@ -125,12 +129,34 @@ struct ExportCommand: AsyncParsableCommand {
                 return Data(try await CheckActReports(meguri.services).reviewMinutes(access, ManagementReview.ID(review!)!, language: language).utf8)
             }
         }
+        if register == .auditTrail { return }
         if let output {
             do { try data.write(to: URL(fileURLWithPath: output)) } catch { throw fail(ValidationError("cannot write \(output)")) }
         } else {
             FileHandle.standardOutput.write(data)
         }
     }
+}
+
+/// A file (created anew) or standard output, written in pieces.
+final class OutputSink: Sendable {
+    let handle: FileHandle
+    let path: String?
+
+    init(path: String?) throws {
+        self.path = path
+        if let path {
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw ValidationError("cannot write \(path)")
+            }
+            self.handle = handle
+        } else {
+            self.handle = FileHandle.standardOutput
+        }
+    }
+
+    func write(_ data: Data) throws { try handle.write(contentsOf: data) }
+    func close() throws { if path != nil { try handle.close() } }
 }
 
 struct AssessmentCommands: AsyncParsableCommand {

@@ -47,23 +47,31 @@ import TestSupport
                     try await auth.signIn(email: "taro@example.co.jp", password: "wrong password!!", address: "10.0.0.1", userAgent: nil, requestID: nil)
                 }
             }
-            // Even the right password is refused while the account is limited.
-            await #expect(throws: DomainError.rateLimited(retryAfterSeconds: 900)) {
+            // Even the right password is refused while the account backs off (30 s after the fifth failure)…
+            await #expect(throws: DomainError.rateLimited(retryAfterSeconds: 30)) {
                 try await auth.signIn(email: "taro@example.co.jp", password: TestApp.password, address: "10.0.0.2", userAgent: nil, requestID: nil)
             }
-            app.clock.advance(901)
+            // …and each further failure doubles the wait, from a new address too (it is the account that waits).
+            app.clock.advance(31)
+            await #expect(throws: DomainError.unauthenticated) {
+                try await auth.signIn(email: "taro@example.co.jp", password: "wrong password!!", address: "10.0.0.3", userAgent: nil, requestID: nil)
+            }
+            await #expect(throws: DomainError.rateLimited(retryAfterSeconds: 60)) {
+                try await auth.signIn(email: "taro@example.co.jp", password: TestApp.password, address: "10.0.0.4", userAgent: nil, requestID: nil)
+            }
+            app.clock.advance(61)
             _ = try await auth.signIn(email: "taro@example.co.jp", password: TestApp.password, address: "10.0.0.2", userAgent: nil, requestID: nil)
             let failures = try await app.services.store.read {
                 try await $0.auditEvents.list(chain: .installation, filter: AuditFilter(entityID: user.id.description, action: "sign_in_failed"), page: PageRequest())
             }
-            #expect(failures.items.count == 5)
+            #expect(failures.items.count == 6)
         }
     }
 
     @Test func failedSignInsAreLimitedPerAddressAcrossAccounts() async throws {
         try await TestApp.with { app in
             let auth = Authentication(app.services)
-            for index in 0..<20 {
+            for index in 0..<app.services.security.maxFailuresPerAddress {
                 await #expect(throws: DomainError.unauthenticated) {
                     try await auth.signIn(email: "nobody\(index)@example.co.jp", password: "whatever it is", address: "10.9.9.9", userAgent: nil, requestID: nil)
                 }
@@ -174,15 +182,20 @@ import TestSupport
         }
     }
 
-    @Test func nobodyTakesTheSecretariatRoleFromThemselves() async throws {
+    @Test func nobodyChangesTheirOwnRoles() async throws {
         try await TestApp.with { app in
             let admin = try await app.user("admin@example.co.jp", admin: true)
             _ = try await app.workspace("acme", by: admin)
             let chief = try await app.user("chief@example.co.jp")
             let member = try await app.member(chief, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
             let access = try await app.access(chief, "acme")
-            await #expect(throws: DomainError.invalid([FieldError(field: "roles", code: "error.cannotDropOwnSecretariat")])) {
+            await #expect(throws: DomainError.invalid([FieldError(field: "roles", code: "error.changeOwnRoles")])) {
                 try await Members(app.services).update(access, member.id, homeDepartmentID: nil, roles: [RawGrant(role: "employee")],
+                                                       expectedVersion: member.version, context: Context(actor: .user(chief)))
+            }
+            // Giving themselves top management (to approve their own submissions) is refused the same way.
+            await #expect(throws: DomainError.invalid([FieldError(field: "roles", code: "error.changeOwnRoles")])) {
+                try await Members(app.services).update(access, member.id, homeDepartmentID: nil, roles: [RawGrant(role: "secretariat"), RawGrant(role: "topManagement")],
                                                        expectedVersion: member.version, context: Context(actor: .user(chief)))
             }
             await #expect(throws: DomainError.rule(code: "error.cannotRemoveSelf")) {

@@ -96,8 +96,8 @@ import VaporTesting
             }
             let limited = try await app.post("/login", form: ["_csrf": "t", "email": "taro@example.co.jp", "password": TestApp.password], session: nil, extraHeaders: headers)
             #expect(limited.status == .tooManyRequests)
-            #expect(limited.headers.first(name: .retryAfter) == "900")
-            #expect(limited.text.contains("約15分後にもう一度お試しください"))
+            #expect(limited.headers.first(name: .retryAfter) == "30")
+            #expect(limited.text.contains("約30秒後にもう一度お試しください"))
         }
     }
 

@@ -128,8 +128,13 @@ extension RoutesBuilder {
         _ method: HTTPMethod, _ path: [PathComponent], access: RouteAccess, body: HTTPBodyStreamStrategy = .collect,
         use handler: @escaping @Sendable (Request) async throws -> Response
     ) -> Route {
-        let route = on(method, path, body: body) { request async throws -> Response in
+        // The body is read only once the caller is known and allowed: an anonymous upload, or one
+        // to a workspace the caller cannot open, is refused before a byte of it is kept.
+        let route = on(method, path, body: .stream) { request async throws -> Response in
             try await authorize(request, access)
+            if case .collect(let max) = body, request.body.data == nil {
+                _ = try await request.body.collect(max: max?.value ?? request.application.routes.defaultMaxBodySize.value).get()
+            }
             if method != .GET, method != .HEAD, !request.isAPI { try verifyCSRF(request) }
             return try await handler(request)
         }

@@ -105,6 +105,7 @@ struct AccountPages {
         \(Form.open("/account/password", c))
         \(Form.text("currentPassword", c.t("field.currentPassword"), value: nil, errors: e, c, type: "password", required: true, autocomplete: "current-password"))
         \(Form.text("newPassword", c.t("field.newPassword"), value: nil, errors: e, c, type: "password", required: true, hint: c.t("hint.password"), autocomplete: "new-password"))
+        \(Form.checkbox("revokeTokens", c.t("account.revokeTokensToo"), checked: false, hint: c.t("account.revokeTokensHint")))
         \(Form.submit(c.t("account.changePassword")))
         \(Form.close())
         </section>
@@ -158,6 +159,7 @@ struct AccountPages {
     struct PasswordForm: Content {
         var currentPassword: String?
         var newPassword: String?
+        var revokeTokens: String?
     }
 
     @Sendable func password(_ req: Request) async throws -> Response {
@@ -166,7 +168,7 @@ struct AccountPages {
         if case .session(let secret, _, _) = req.principal { keep = Secret.hash(secret) }
         do {
             try await Account(req.meguri).changePassword(try req.requireUser(), current: form.currentPassword, new: form.newPassword,
-                                                            keepSession: keep, context: try req.context())
+                                                            keepSession: keep, revokeTokens: form.revokeTokens == "true", context: try req.context())
             return req.redirect(to: "/account", flash: req.t("account.passwordChanged"))
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: page(req, State(errors: errors))).encodeResponse(for: req)

@@ -97,8 +97,18 @@ struct AuditPages {
     @Sendable func csv(_ req: Request) async throws -> Response {
         let access = try req.access()
         let filter = try await Query(req).filter(zone: access.workspace.zone, people: Self.person(req))
-        let data = try await AuditTrail(req.meguri).exportCSV(access, filter: filter, language: req.language)
-        let response = Response(status: .ok, body: .init(data: data))
+        let trail = AuditTrail(req.meguri)
+        let language = req.language
+        try access.require(.auditTrailRead)
+        // Streamed page by page: the export of a long trail never sits whole in memory.
+        let response = Response(status: .ok, body: .init(asyncStream: { writer in
+            do {
+                try await trail.exportCSV(access, filter: filter, language: language) { chunk in try await writer.writeBuffer(ByteBuffer(data: chunk)) }
+                try await writer.write(.end)
+            } catch {
+                try await writer.write(.error(error))
+            }
+        }))
         response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         let name = "audit-trail-\(access.workspace.slug)-\(access.today).csv"
         response.headers.replaceOrAdd(name: "Content-Disposition", value: "attachment; filename=\"\(name)\"")

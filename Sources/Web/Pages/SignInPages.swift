@@ -130,7 +130,7 @@ struct SignInPages {
         } catch DomainError.unauthenticated {
             return try await PageResponse(status: .unauthorized, html: loginPage(c, form: form, message: c.t("login.failed"))).encodeResponse(for: req)
         } catch DomainError.rateLimited(let seconds) {
-            let response = try await PageResponse(status: .tooManyRequests, html: loginPage(c, form: form, message: c.t("problem.rateLimited.detail", ["minutes": String(max(1, (seconds + 59) / 60))])))
+            let response = try await PageResponse(status: .tooManyRequests, html: loginPage(c, form: form, message: c.t(RateLimitText.key(seconds), RateLimitText.params(seconds))))
                 .encodeResponse(for: req)
             response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
             return response
@@ -179,7 +179,7 @@ struct SignInPages {
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: secondFactorPage(c, next: form.next, errors: errors, message: nil)).encodeResponse(for: req)
         } catch DomainError.rateLimited(let seconds) {
-            let message = c.t("problem.rateLimited.detail", ["minutes": String(max(1, (seconds + 59) / 60))])
+            let message = c.t(RateLimitText.key(seconds), RateLimitText.params(seconds))
             return try await PageResponse(status: .tooManyRequests, html: secondFactorPage(c, next: form.next, errors: [], message: message)).encodeResponse(for: req)
         }
     }
@@ -280,10 +280,8 @@ struct SignInPages {
 }
 
 /// Only local paths are followed after sign-in, so a crafted link cannot send people elsewhere.
-func safeNext(_ next: String?) -> String {
-    guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.hasPrefix("/\\"), !next.contains("\n") else { return "/" }
-    return next
-}
+/// Where to go after sign-in: a path on this site (`LocalRedirect`), else the start page.
+func safeNext(_ next: String?) -> String { LocalRedirect.path(next) ?? "/" }
 
 func setSessionCookie(_ response: Response, _ secret: String, _ req: Request) {
     response.cookies[Cookies.session] = HTTPCookies.Value(string: secret, path: "/", isSecure: req.isSecure, isHTTPOnly: true, sameSite: .lax)

@@ -46,6 +46,7 @@ public struct Meguri: Sendable {
             app.http.server.configuration.hostname = configuration.host
             app.http.server.configuration.port = configuration.port
             app.http.server.configuration.serverName = nil
+            app.http.server.configuration.idleTimeout = .seconds(Int64(configuration.idleTimeoutSeconds))
             app.routes.defaultMaxBodySize = "1mb"
             try configuration.database.register(on: app.databases, postgresConnectionsPerEventLoop: configuration.postgresPoolSize)
             app.migrations.add(Migrations.all)
@@ -61,6 +62,7 @@ public struct Meguri: Sendable {
             app.storage[ConfigurationKey.self] = configuration
             configureJSON()
             app.middleware = Middlewares()
+            app.middleware.use(ConcurrencyLimitMiddleware(limit: configuration.maxConcurrentRequests))
             app.middleware.use(RequestIDMiddleware())
             app.middleware.use(SecurityHeadersMiddleware())
             app.middleware.use(ErrorMiddleware())

@@ -19,6 +19,12 @@ public struct AppConfiguration: Sendable {
     public var postgresPoolSize: Int
     /// The largest evidence file accepted, in megabytes (`MEGURI_EVIDENCE_MAX_MB`, default 25).
     public var evidenceMaxMegabytes: Int = 25
+    /// Proxies whose `X-Forwarded-For` names the client (`MEGURI_TRUSTED_PROXIES`: addresses or networks, comma-separated).
+    public var trustedProxies: [IPNetwork] = []
+    /// Requests handled at once; more are answered 503 at once, before their body is read (`MEGURI_MAX_REQUESTS`).
+    public var maxConcurrentRequests: Int = 512
+    /// A connection with nothing read or written for this long is closed (`MEGURI_IDLE_TIMEOUT`, seconds).
+    public var idleTimeoutSeconds: Int = 60
 
     public init(database: DatabaseLocation = .sqliteFile(DatabaseLocation.defaultSQLiteFile), host: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, bcryptCost: Int = 12, adminEmail: String? = nil, adminPassword: String? = nil,
@@ -68,6 +74,28 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(setting: "MEGURI_EVIDENCE_MAX_MB", reason: "must be a whole number of megabytes from 1 to 1024 (default 25), not '\(megabytes)'")
             }
             config.evidenceMaxMegabytes = number
+        }
+        if let proxies = value("MEGURI_TRUSTED_PROXIES") {
+            var networks: [IPNetwork] = []
+            for item in proxies.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let network = IPNetwork(item) else {
+                    throw ConfigurationError(setting: "MEGURI_TRUSTED_PROXIES", reason: "'\(item)' is not an IP address or network such as 10.0.0.0/8 or ::1")
+                }
+                networks.append(network)
+            }
+            config.trustedProxies = networks
+        }
+        if let raw = value("MEGURI_MAX_REQUESTS") {
+            guard let number = Int(raw), (8...100_000).contains(number) else {
+                throw ConfigurationError(setting: "MEGURI_MAX_REQUESTS", reason: "must be a whole number from 8 to 100000 (default 512), not '\(raw)'")
+            }
+            config.maxConcurrentRequests = number
+        }
+        if let raw = value("MEGURI_IDLE_TIMEOUT") {
+            guard let number = Int(raw), (5...3600).contains(number) else {
+                throw ConfigurationError(setting: "MEGURI_IDLE_TIMEOUT", reason: "must be a whole number of seconds from 5 to 3600 (default 60), not '\(raw)'")
+            }
+            config.idleTimeoutSeconds = number
         }
         if let pool = value("MEGURI_POSTGRES_POOL") {
             guard let parsed = Int(pool), (1...64).contains(parsed) else {

@@ -2,6 +2,7 @@ import Domain
 import Features
 import Foundation
 import Storage
+import Synchronization
 import Vapor
 
 /// Who is making a request, found by `AuthenticationMiddleware`.
@@ -61,8 +62,13 @@ extension Request {
 
     var isAPI: Bool { url.path.hasPrefix("/api/") }
 
-    /// The address failures are counted against.
-    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+    /// The client's address, failures are counted against: the peer, or behind a trusted proxy
+    /// (`MEGURI_TRUSTED_PROXIES`) the address the proxy says it forwarded for.
+    var clientAddress: String {
+        let peer = remoteAddress?.ipAddress ?? "unknown"
+        return IPNetwork.clientAddress(peer: peer, forwardedFor: headers[Self.forwardedFor].joined(separator: ","), trusted: configuration.trustedProxies)
+    }
+    private static let forwardedFor = "X-Forwarded-For"
 
     /// The language to answer in: the person's choice, else the language cookie, else the browser's.
     var language: Language {
@@ -83,13 +89,15 @@ enum Cookies {
     static let flash = "meguri_flash"
 }
 
-/// Reads the session cookie or the bearer token and records who is asking.
+/// Reads the session cookie (pages) or the bearer token (`/api/` only) and records who is asking.
+/// A token sent to a page is ignored: pages are for browsers, whose forms carry a CSRF token,
+/// and a token limited to one workspace must never reach the account or administrator pages.
 struct AuthenticationMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let auth = Authentication(request.meguri)
         let cache = request.application.readCache
         let now = request.meguri.now
-        if let header = request.headers.bearerAuthorization {
+        if request.isAPI, let header = request.headers.bearerAuthorization {
             let found = try await cache.cached("token:" + Secret.hash(header.token), now: now) {
                 try await auth.token(bearer: header.token).map { ReadCache.Value.token($0.0, $0.1) }
             }
@@ -144,5 +152,26 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         }
         return response
+    }
+}
+
+/// Answers 503 at once when more requests than the configured limit are already being handled,
+/// before any body is read, so a flood of slow uploads cannot exhaust memory or file handles.
+final class ConcurrencyLimitMiddleware: AsyncMiddleware, Sendable {
+    private let inFlight = Atomic<Int>(0)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let current = inFlight.add(1, ordering: .relaxed).newValue
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        guard current <= limit else {
+            let response = Response(status: .serviceUnavailable)
+            response.headers.replaceOrAdd(name: .retryAfter, value: "1")
+            response.headers.replaceOrAdd(name: .connection, value: "close")
+            return response
+        }
+        return try await next.respond(to: request)
     }
 }

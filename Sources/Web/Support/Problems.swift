@@ -61,7 +61,7 @@ struct Failure {
                 return Failure(status: .unprocessableEntity, type: "rule", titleKey: "problem.rule", detail: l.text(code, language, params))
             case .rateLimited(let seconds):
                 return Failure(status: .tooManyRequests, type: "rate-limited", titleKey: "problem.rateLimited",
-                               detail: l.text("problem.rateLimited.detail", language, ["minutes": String(max(1, (seconds + 59) / 60))]), retryAfter: seconds)
+                               detail: l.text(RateLimitText.key(seconds), language, RateLimitText.params(seconds)), retryAfter: seconds)
             case .unauthenticated:
                 return Failure(status: .unauthorized, type: "unauthenticated", titleKey: "problem.unauthenticated")
             }
@@ -154,5 +154,13 @@ struct ErrorMiddleware: AsyncMiddleware {
         if let retry = failure.retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retry)) }
         if failure.status == .unauthorized, request.isAPI { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"meguri\"") }
         return response
+    }
+}
+
+/// "Try again in about N seconds/minutes": a back-off is often seconds, a window minutes.
+enum RateLimitText {
+    static func key(_ seconds: Int) -> String { seconds < 90 ? "problem.rateLimited.seconds" : "problem.rateLimited.detail" }
+    static func params(_ seconds: Int) -> [String: String] {
+        seconds < 90 ? ["seconds": String(max(1, seconds))] : ["minutes": String(max(1, (seconds + 59) / 60))]
     }
 }

@@ -55,6 +55,8 @@ func authorize(_ request: Request, _ access: RouteAccess) async throws {
         _ = try request.requireUser()
     case .administrator:
         guard try request.requireUser().isAdministrator else { throw DomainError.forbidden }
+        // A token limited to one workspace never acts for the installation, whoever made it.
+        if case .token(let token, _) = request.principal, token.workspaceID != nil { throw DomainError.forbiddenBecause("error.tokenLimited") }
     case .workspace(let permission):
         let user = try request.requireUser()
         guard let slug = request.parameters.get("slug") else { throw Abort(.internalServerError, reason: "workspace route without :slug") }
