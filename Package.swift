@@ -57,12 +57,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["Web", "Features", "Storage", "Domain",
-            .product(name: "VaporTesting", package: "vapor")], path: "Tests/TestSupport", swiftSettings: strict),
+            .product(name: "VaporTesting", package: "vapor"), .product(name: "SQLKit", package: "sql-kit")], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], exclude: ["CSVCorpus"], swiftSettings: strict),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], swiftSettings: strict),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Corpus"],
                     swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport", .product(name: "FluentKit", package: "fluent-kit")], exclude: ["Golden"],
+                    swiftSettings: strict),
         .testTarget(name: "WebTests", dependencies: ["Web", "Features", "Storage", "Domain", "Localization", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
     ]
 )

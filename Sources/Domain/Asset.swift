@@ -63,11 +63,17 @@ public struct Asset: Sendable, Codable, Hashable, Identifiable {
         self.version = version
     }
 
+    /// How long an asset may go without a review before it is stale.
+    public static let reviewIntervalDays = 365
+
+    /// The day before which a review makes an asset stale today (the filter "not reviewed for a year").
+    public static func staleBefore(_ today: CalendarDate) -> CalendarDate { today.adding(days: -reviewIntervalDays) }
+
     /// Not reviewed for twelve months (or never): the staleness detector's first question.
     public func isStale(on today: CalendarDate) -> Bool {
         guard status == .active else { return false }
         guard let reviewed = lastReviewedOn else { return true }
-        return reviewed.adding(days: 365) < today
+        return reviewed < Self.staleBefore(today)
     }
 }
 

@@ -176,6 +176,12 @@ public enum AuditIndependence {
 }
 
 public enum AuditRules {
+    /// Who records an audit's checklist, findings and conclusion: its lead auditor and team, or the
+    /// secretariat (`manages`: may manage audits).
+    public static func mayWork(on audit: InternalAudit, user: User.ID, manages: Bool) -> Bool {
+        manages || audit.auditors.contains(user)
+    }
+
     public static let resultNames = ChoiceNames<ChecklistItem.Result>([
         .notAudited: ["未監査", "Not audited"], .conforming: ["適合", "Conforming", "OK"], .nonconforming: ["不適合", "Nonconforming", "NG"],
         .observation: ["観察事項", "Observation"],

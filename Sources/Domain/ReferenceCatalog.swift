@@ -203,3 +203,29 @@ public struct ControlQuery: Sendable, Equatable {
         return true
     }
 }
+
+/// How clauses and controls are written as audit criteria and references: a clause by its number
+/// ("9.2"), an Annex A control with its "A." ("A.5.15"), an own control by its code. Resolving a
+/// written reference against the workspace's own controls is Features' (`Requirement`).
+public enum RequirementText {
+    /// Half-width digits and points, trimmed: "９．２" → "9.2".
+    public static func normalized(_ raw: String) -> String {
+        Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
+    }
+
+    /// The references of a comma-, space- or line-separated list, as written.
+    public static func parts(_ raw: String) -> [String] {
+        raw.split(whereSeparator: { ",、，;\n\r\t ".contains($0) }).map(String.init)
+    }
+
+    /// The title of a clause or control in `language` ("" for an own control).
+    public static func title(_ reference: String, catalog: ReferenceCatalog, language: Language) -> String {
+        if reference.hasPrefix("A."), let control = catalog.control(String(reference.dropFirst(2))) { return control.title(language) }
+        return catalog.clause(reference)?.title(language) ?? ""
+    }
+
+    /// Our guidance for a clause or Annex A control.
+    public static func guidance(_ reference: String, catalog: ReferenceCatalog) -> Guidance? {
+        reference.hasPrefix("A.") ? catalog.controlGuidance[String(reference.dropFirst(2))] : catalog.clauseGuidance[reference]
+    }
+}

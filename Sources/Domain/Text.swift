@@ -25,3 +25,10 @@ public enum Text {
         return value.isEmpty ? nil : value
     }
 }
+
+/// A link people paste as evidence or a reference: an http or https address with a host.
+public enum WebAddress {
+    public static func isValid(_ text: String) -> Bool {
+        (text.hasPrefix("https://") || text.hasPrefix("http://")) && URL(string: text)?.host?.isEmpty == false
+    }
+}

@@ -134,7 +134,7 @@ public struct Assets: Sendable {
             guard let before = try await tx.assets.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "asset") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "asset", currentVersion: before.version) }
             guard access.maySteward(before.departmentID) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
-            let risks = try await tx.assets.riskCount(id)
+            let risks = try await tx.assets.riskCount(id, in: access.workspaceID)
             if risks > 0 { throw DomainError.rule(code: "error.assetHasRisks", params: ["count": String(risks)]) }
             try await tx.evidence.unlink(EvidenceLink(.asset, id.description), in: workspace)
             try await tx.assets.delete(id, in: workspace)

@@ -40,7 +40,7 @@ struct DemoCheckAct: Sendable {
         let today = CalendarDate(now, in: workspace.zone)
         let fiscalStart = workspace.fiscalYearStartMonth
         let currentStart = CalendarDate(year: today.month >= fiscalStart ? today.year : today.year - 1, month: fiscalStart, day: 1)!
-        var records: [any StoredDocument] = []
+        var records: [any Sendable] = []
         var number = 0
         func id<T>(_ type: T.Type, _ random: inout DemoRandom) -> Domain.ID<T> { Domain.ID<T>(DemoStatement.uuid(&random)) }
 
@@ -169,12 +169,12 @@ struct DemoCheckAct: Sendable {
         let all = records, numbered = number
         try await services.store.write { tx in
             for record in all { try await Self.insert(record, tx: tx) }
-            try await tx.checkAct.setNumber("nonconformity", to: numbered, in: workspaceID)
+            try await tx.sequences.set(Numbering.nonconformity, to: numbered, in: workspaceID)
         }
         return true
     }
 
-    static func insert(_ record: any StoredDocument, tx: Writer) async throws {
+    static func insert(_ record: any Sendable, tx: Writer) async throws {
         let s = tx.checkAct
         switch record {
         case let r as BusinessProcess: try await s.processes.insert(r)

@@ -129,7 +129,7 @@ public struct EvidenceFiles: Sendable {
         if creating || input.title != nil { evidence.title = v.required(input.title, "title", maxLength: 200) }
         if evidence.kind == .link, creating || input.url != nil {
             let text = v.required(input.url, "url", maxLength: 1000)
-            if !text.isEmpty, !(text.hasPrefix("https://") || text.hasPrefix("http://")) || URL(string: text)?.host == nil { v.add("url", "error.url") }
+            if !text.isEmpty, !WebAddress.isValid(text) { v.add("url", "error.url") }
             evidence.url = text
         }
         if let raw = input.collectedOn {

@@ -6,11 +6,7 @@ import Storage
 /// Registers as CSV in the same columns the import reads, so an export is a valid import template.
 public enum Exports {
     public static func departments(_ access: WorkspaceAccess, services: AppServices, language: Language) async throws -> Data {
-        let departments = try await Departments(services).all(access)
-        let l = services.localizer
-        var rows = [["name", "code", "description"].map { l.text("csv.departments.\($0)", language) }]
-        rows += departments.map { [$0.name, $0.code ?? "", $0.description ?? ""] }
-        return CSV.encode(rows)!
+        try await Departments(services).export(access, language: language)
     }
 
     public static func members(_ access: WorkspaceAccess, services: AppServices, language: Language) async throws -> Data {

@@ -8,7 +8,7 @@ import Storage
 public enum Requirement {
     /// The written form of `raw`, or `nil` when it names no clause or control of this workspace.
     static func resolve(_ raw: String, catalog: ReferenceCatalog, workspace: Workspace.ID, tx: Writer) async throws -> String? {
-        let text = Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
+        let text = RequirementText.normalized(raw)
         guard !text.isEmpty else { return nil }
         if let clause = catalog.clause(text), clause.isRequirement { return clause.id }
         if text.first?.isNumber == true { return nil }
@@ -20,26 +20,21 @@ public enum Requirement {
     static func resolveList(_ raw: String, field: String, catalog: ReferenceCatalog, workspace: Workspace.ID, tx: Writer, into v: inout Validator) async throws -> [String] {
         var seen = Set<String>()
         var out: [String] = []
-        for part in raw.split(whereSeparator: { ",、，;\n\r\t ".contains($0) }) {
-            if let id = try await resolve(String(part), catalog: catalog, workspace: workspace, tx: tx) {
+        for part in RequirementText.parts(raw) {
+            if let id = try await resolve(part, catalog: catalog, workspace: workspace, tx: tx) {
                 if seen.insert(id).inserted { out.append(id) }
             } else {
-                v.add(field, "error.unknownRequirement", ["value": String(part)])
+                v.add(field, "error.unknownRequirement", ["value": part])
             }
         }
         return out
     }
 
-    /// The title of a clause or control in `language` ("" for an own control not loaded).
     public static func title(_ reference: String, catalog: ReferenceCatalog, language: Language) -> String {
-        if reference.hasPrefix("A."), let control = catalog.control(String(reference.dropFirst(2))) { return control.title(language) }
-        return catalog.clause(reference)?.title(language) ?? ""
+        RequirementText.title(reference, catalog: catalog, language: language)
     }
 
-    /// Our guidance for a clause or Annex A control.
-    public static func guidance(_ reference: String, catalog: ReferenceCatalog) -> Guidance? {
-        reference.hasPrefix("A.") ? catalog.controlGuidance[String(reference.dropFirst(2))] : catalog.clauseGuidance[reference]
-    }
+    public static func guidance(_ reference: String, catalog: ReferenceCatalog) -> Guidance? { RequirementText.guidance(reference, catalog: catalog) }
 }
 
 /// What a person types about a process.
@@ -105,6 +100,16 @@ public struct AuditDossier: Sendable {
 
     /// Nonconformities it raised that are not closed yet.
     public var openNonconformities: Int { nonconformities.values.filter { $0.status != .closed }.count }
+
+    /// A finding with where its nonconformity stands.
+    public struct FindingLine: Sendable {
+        public var finding: AuditFinding
+        public var nonconformityStatus: Nonconformity.Status?
+    }
+
+    public var findingLines: [FindingLine] {
+        findings.map { FindingLine(finding: $0, nonconformityStatus: $0.nonconformityID.flatMap { nonconformities[$0]?.status }) }
+    }
     public func name(_ id: User.ID?) -> String? { id.flatMap { people[$0]?.displayName } }
 }
 
@@ -150,42 +155,28 @@ public struct InternalAudits: Sendable {
         return try await services.store.write { tx in
             var process = BusinessProcess(workspaceID: access.workspaceID, name: "", createdAt: now, updatedAt: now)
             try await apply(input, to: &process, creating: true, workspace: access.workspaceID, tx: tx)
-            try await tx.checkAct.processes.insert(process)
-            try await tx.record(.change("process", id: process.id.description, action: "create", workspace: access.workspaceID, before: nil as BusinessProcess?,
-                                        after: process), context, at: now)
-            return process
+            return try await tx.create(tx.checkAct.processes, process, context: context, at: now)
         }
     }
 
     public func updateProcess(_ access: WorkspaceAccess, _ id: BusinessProcess.ID, _ input: ProcessInput, expectedVersion: Int?, context: Context) async throws -> BusinessProcess {
         try access.require(.auditsManage)
-        guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.processes.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "process") }
-            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "process", currentVersion: before.version) }
-            var after = before
-            try await apply(input, to: &after, creating: false, workspace: access.workspaceID, tx: tx)
-            after.updatedAt = before.updatedAt
-            guard after != before else { return before }
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.processes.update(after)
-            try await tx.record(.change("process", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
-            return after
+            try await tx.change(tx.checkAct.processes, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { process in
+                try await apply(input, to: &process, creating: false, workspace: access.workspaceID, tx: tx)
+            }
         }
     }
 
-    public func deleteProcess(_ access: WorkspaceAccess, _ id: BusinessProcess.ID, context: Context) async throws {
+    public func deleteProcess(_ access: WorkspaceAccess, _ id: BusinessProcess.ID, expectedVersion: Int? = nil, context: Context) async throws {
         try access.require(.auditsManage)
         let now = services.now
         try await services.store.write { tx in
-            guard let before = try await tx.checkAct.processes.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "process") }
-            let audits = try await tx.checkAct.audits.all(in: access.workspaceID).filter { $0.processIDs.contains(id) }
-            if !audits.isEmpty { throw DomainError.rule(code: "error.processAudited", params: ["count": String(audits.count)]) }
-            try await tx.checkAct.processes.delete(id.uuid, in: access.workspaceID)
-            try await tx.record(.change("process", id: id.description, action: "delete", workspace: access.workspaceID, before: before, after: nil as BusinessProcess?),
-                                context, at: now)
+            try await tx.remove(tx.checkAct.processes, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { _ in
+                let audits = try await tx.checkAct.audits.all(in: access.workspaceID).filter { $0.processIDs.contains(id) }
+                if !audits.isEmpty { throw DomainError.rule(code: "error.processAudited", params: ["count": String(audits.count)]) }
+            }
         }
     }
 
@@ -199,8 +190,8 @@ public struct InternalAudits: Sendable {
     public func programme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID) async throws -> (AuditProgramme, [InternalAudit]) {
         try access.require(.auditsRead)
         return try await services.store.read { db in
-            guard let programme = try await db.checkAct.programmes.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit_programme") }
-            return (programme, try await db.checkAct.audits.all(in: access.workspaceID, [DocumentFilter("programme_id", id.uuid)]))
+            guard let programme = try await db.checkAct.programmes.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit_programme") }
+            return (programme, try await db.checkAct.audits.all(in: access.workspaceID, [.equal(\.programmeID, id)]))
         }
     }
 
@@ -226,46 +217,28 @@ public struct InternalAudits: Sendable {
         var programme = AuditProgramme(workspaceID: access.workspaceID, title: "", startsOn: access.today, endsOn: access.today, createdAt: now, updatedAt: now)
         try apply(input, to: &programme, creating: true)
         let created = programme
-        try await services.store.write { tx in
-            try await tx.checkAct.programmes.insert(created)
-            try await tx.record(.change("audit_programme", id: created.id.description, action: "create", workspace: access.workspaceID, before: nil as AuditProgramme?,
-                                        after: created), context, at: now)
-        }
+        try await services.store.write { tx in try await tx.create(tx.checkAct.programmes, created, context: context, at: now) }
         return created
     }
 
     public func updateProgramme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID, _ input: ProgrammeInput, expectedVersion: Int?, context: Context) async throws -> AuditProgramme {
         try access.require(.auditsManage)
-        guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.programmes.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "audit_programme")
+            try await tx.change(tx.checkAct.programmes, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { programme in
+                try apply(input, to: &programme, creating: false)
             }
-            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "audit_programme", currentVersion: before.version) }
-            var after = before
-            try apply(input, to: &after, creating: false)
-            guard after != before else { return before }
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.programmes.update(after)
-            try await tx.record(.change("audit_programme", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
-            return after
         }
     }
 
-    public func deleteProgramme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID, context: Context) async throws {
+    public func deleteProgramme(_ access: WorkspaceAccess, _ id: AuditProgramme.ID, expectedVersion: Int? = nil, context: Context) async throws {
         try access.require(.auditsManage)
         let now = services.now
         try await services.store.write { tx in
-            guard let before = try await tx.checkAct.programmes.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "audit_programme")
+            try await tx.remove(tx.checkAct.programmes, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { _ in
+                let audits = try await tx.checkAct.audits.count(in: access.workspaceID, [.equal(\.programmeID, id)])
+                if audits > 0 { throw DomainError.rule(code: "error.programmeHasAudits", params: ["count": String(audits)]) }
             }
-            let audits = try await tx.checkAct.audits.count(in: access.workspaceID, [DocumentFilter("programme_id", id.uuid)])
-            if audits > 0 { throw DomainError.rule(code: "error.programmeHasAudits", params: ["count": String(audits)]) }
-            try await tx.checkAct.programmes.delete(id.uuid, in: access.workspaceID)
-            try await tx.record(.change("audit_programme", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
-                                        after: nil as AuditProgramme?), context, at: now)
         }
     }
 
@@ -277,11 +250,11 @@ public struct InternalAudits: Sendable {
     }
 
     static func dossier(_ id: InternalAudit.ID, workspace: Workspace.ID, db: Reader) async throws -> AuditDossier {
-        guard let audit = try await db.checkAct.audits.load(id.uuid, in: workspace) else { throw DomainError.notFound(entity: "audit") }
-        guard let programme = try await db.checkAct.programmes.load(audit.programmeID.uuid, in: workspace) else { throw DomainError.notFound(entity: "audit_programme") }
-        let items = try await db.checkAct.checklist.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
-        let findings = try await db.checkAct.findings.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
-        let ncs = try await db.checkAct.nonconformities.all(in: workspace, [DocumentFilter("audit_id", id.uuid)])
+        guard let audit = try await db.checkAct.audits.load(id, in: workspace) else { throw DomainError.notFound(entity: "audit") }
+        guard let programme = try await db.checkAct.programmes.load(audit.programmeID, in: workspace) else { throw DomainError.notFound(entity: "audit_programme") }
+        let items = try await db.checkAct.checklist.all(in: workspace, [.equal(\.auditID, id)])
+        let findings = try await db.checkAct.findings.all(in: workspace, [.equal(\.auditID, id)])
+        let ncs = try await db.checkAct.nonconformities.all(in: workspace, [.equal(\.auditID, id)])
         let departments = try await db.departments.all(in: workspace)
         let processes = try await db.checkAct.processes.all(in: workspace)
         let people = try await db.users.loadAll(audit.auditors + ncs.compactMap(\.ownerID))
@@ -295,7 +268,7 @@ public struct InternalAudits: Sendable {
     public func audits(_ access: WorkspaceAccess, programme: AuditProgramme.ID?) async throws -> [InternalAudit] {
         try access.require(.auditsRead)
         return try await services.store.read { db in
-            try await db.checkAct.audits.all(in: access.workspaceID, programme.map { [DocumentFilter("programme_id", $0.uuid)] } ?? [])
+            try await db.checkAct.audits.all(in: access.workspaceID, programme.map { [.equal(\.programmeID, $0)] } ?? [])
         }
     }
 
@@ -315,7 +288,7 @@ public struct InternalAudits: Sendable {
             a.departmentIDs = ids.uniqued()
         }
         if let ids = input.processIDs {
-            for id in ids where try await tx.checkAct.processes.load(id.uuid, in: workspace) == nil { v.add("processIds", "error.unknownProcess") }
+            for id in ids where try await tx.checkAct.processes.load(id, in: workspace) == nil { v.add("processIds", "error.unknownProcess") }
             a.processIDs = ids.uniqued()
         }
         if let lead = input.leadAuditorID {
@@ -376,10 +349,10 @@ public struct InternalAudits: Sendable {
 
     /// Adds a question for each new criterion; drops the unanswered questions of criteria removed.
     func syncChecklist(_ audit: InternalAudit, language: Language, now: Date, tx: Writer) async throws {
-        let items = try await tx.checkAct.checklist.all(in: audit.workspaceID, [DocumentFilter("audit_id", audit.id.uuid)])
+        let items = try await tx.checkAct.checklist.all(in: audit.workspaceID, [.equal(\.auditID, audit.id)])
         let present = Set(items.map(\.reference))
         for item in items where !audit.criteria.contains(item.reference) && item.result == .notAudited && item.notes == nil && item.evidence == nil {
-            try await tx.checkAct.checklist.delete(item.id.uuid, in: audit.workspaceID)
+            try await tx.checkAct.checklist.delete(item.id, in: audit.workspaceID)
         }
         var position = (items.map(\.position).max() ?? 0)
         for reference in audit.criteria where !present.contains(reference) {
@@ -393,40 +366,36 @@ public struct InternalAudits: Sendable {
         try access.require(.auditsManage)
         let now = services.now
         return try await services.store.write { tx in
-            guard try await tx.checkAct.programmes.load(programme.uuid, in: access.workspaceID) != nil else { throw DomainError.notFound(entity: "audit_programme") }
+            guard try await tx.checkAct.programmes.load(programme, in: access.workspaceID) != nil else { throw DomainError.notFound(entity: "audit_programme") }
             var audit = InternalAudit(workspaceID: access.workspaceID, programmeID: programme, title: "", startsOn: access.today, endsOn: access.today,
                                       createdAt: now, updatedAt: now)
             try await apply(input, to: &audit, creating: true, access: access, tx: tx)
-            try await tx.checkAct.audits.insert(audit)
+            try await tx.create(tx.checkAct.audits, audit, context: context, at: now)
             try await syncChecklist(audit, language: language, now: now, tx: tx)
-            try await tx.record(.change("audit", id: audit.id.description, action: "create", workspace: access.workspaceID, before: nil as InternalAudit?, after: audit),
-                                context, at: now)
             return audit
         }
     }
 
     public func updateAudit(_ access: WorkspaceAccess, _ id: InternalAudit.ID, _ input: AuditInput, expectedVersion: Int?, language: Language,
                             context: Context) async throws -> InternalAudit {
-        guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
-            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "audit", currentVersion: before.version) }
-            // The secretariat plans; the audit team writes the conclusion while the audit runs.
-            let planning = input.title != nil || input.criteria != nil || input.startsOn != nil || input.endsOn != nil || input.departmentIDs != nil
-                || input.processIDs != nil || input.leadAuditorID != nil || input.teamIDs != nil || input.independenceOverride != nil || input.auditees != nil
-            if planning { try access.require(.auditsManage) } else { try Self.requireAuditor(access, before) }
-            // A reported audit is reopened before anything in it changes; its criteria are fixed once it starts.
-            guard before.status == .planned || before.status == .inProgress else { throw DomainError.rule(code: before.status == .closed ? "error.auditClosed" : "error.auditNotOpen") }
-            var after = before
-            try await apply(input, to: &after, creating: false, access: access, tx: tx, checkIndependence: planning)
-            if after.criteria != before.criteria && before.status != .planned { throw DomainError.invalid(field: "criteria", code: "error.auditCriteriaFixed") }
-            guard after != before else { return before }
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.audits.update(after)
-            if after.criteria != before.criteria { try await syncChecklist(after, language: language, now: now, tx: tx) }
-            try await tx.record(.change("audit", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
+            var criteriaChanged = false
+            let after = try await tx.change(tx.checkAct.audits, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { audit in
+                let before = audit
+                // The secretariat plans; the audit team writes the conclusion while the audit runs.
+                let planning = input.title != nil || input.criteria != nil || input.startsOn != nil || input.endsOn != nil || input.departmentIDs != nil
+                    || input.processIDs != nil || input.leadAuditorID != nil || input.teamIDs != nil || input.independenceOverride != nil || input.auditees != nil
+                if planning { try access.require(.auditsManage) } else { try Self.requireAuditor(access, before) }
+                // A reported audit is reopened before anything in it changes; its criteria are fixed once it starts.
+                guard before.status == .planned || before.status == .inProgress else {
+                    throw DomainError.rule(code: before.status == .closed ? "error.auditClosed" : "error.auditNotOpen")
+                }
+                try await apply(input, to: &audit, creating: false, access: access, tx: tx, checkIndependence: planning)
+                if audit.criteria != before.criteria && before.status != .planned { throw DomainError.invalid(field: "criteria", code: "error.auditCriteriaFixed") }
+                criteriaChanged = audit.criteria != before.criteria
+            }
+            if criteriaChanged { try await syncChecklist(after, language: language, now: now, tx: tx) }
             return after
         }
     }
@@ -435,19 +404,17 @@ public struct InternalAudits: Sendable {
         try access.require(.auditsManage)
         let now = services.now
         try await services.store.write { tx in
-            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
-            guard before.status == .planned else { throw DomainError.rule(code: "error.auditStarted") }
-            try await tx.checkAct.checklist.delete(where: DocumentFilter("audit_id", id.uuid), in: access.workspaceID)
-            try await tx.checkAct.audits.delete(id.uuid, in: access.workspaceID)
-            try await tx.record(.change("audit", id: id.description, action: "delete", workspace: access.workspaceID, before: before, after: nil as InternalAudit?),
-                                context, at: now)
+            try await tx.remove(tx.checkAct.audits, id, in: access.workspaceID, expectedVersion: nil, context: context, at: now) { audit in
+                guard audit.status == .planned else { throw DomainError.rule(code: "error.auditStarted") }
+                try await tx.checkAct.checklist.delete([.equal(\.auditID, id)], in: access.workspaceID)
+            }
         }
     }
 
     /// The lead auditor, the team, or the secretariat.
     static func requireAuditor(_ access: WorkspaceAccess, _ audit: InternalAudit) throws {
         try access.require(.auditsRead)
-        guard access.allows(.auditsManage) || audit.auditors.contains(access.user.id) else { throw DomainError.forbiddenBecause("error.notYourAudit") }
+        guard AuditRules.mayWork(on: audit, user: access.user.id, manages: access.allows(.auditsManage)) else { throw DomainError.forbiddenBecause("error.notYourAudit") }
     }
 
     /// Moves an audit one step: start, report (a conclusion is needed), reopen, close (every
@@ -455,36 +422,41 @@ public struct InternalAudits: Sendable {
     public func move(_ access: WorkspaceAccess, _ id: InternalAudit.ID, to status: InternalAudit.Status, context: Context) async throws -> InternalAudit {
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
-            try Self.requireAuditor(access, before)
-            guard AuditRules.mayMove(from: before.status, to: status) else {
-                throw DomainError.rule(code: "error.auditStep", params: ["from": before.status.rawValue, "to": status.rawValue])
+            try await tx.change(tx.checkAct.audits, id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: status.rawValue,
+                                context: context, at: now) { audit in
+                try Self.requireAuditor(access, audit)
+                guard AuditRules.mayMove(from: audit.status, to: status) else {
+                    throw DomainError.rule(code: "error.auditStep", params: ["from": audit.status.rawValue, "to": status.rawValue])
+                }
+                switch status {
+                case .reported:
+                    guard audit.conclusion != nil else { throw DomainError.invalid(field: "conclusion", code: "error.conclusionNeeded") }
+                    audit.reportedOn = access.today
+                case .closed:
+                    try access.require(.auditsManage)
+                    let open = try await tx.checkAct.nonconformities.count(in: access.workspaceID, [.equal(\.auditID, id), Nonconformities.openStatuses])
+                    if open > 0 { throw DomainError.rule(code: "error.auditFindingsOpen", params: ["count": String(open)]) }
+                case .inProgress, .planned: break
+                }
+                audit.status = status
             }
-            var after = before
-            switch status {
-            case .reported:
-                guard before.conclusion != nil else { throw DomainError.invalid(field: "conclusion", code: "error.conclusionNeeded") }
-                after.reportedOn = access.today
-            case .closed:
-                try access.require(.auditsManage)
-                let open = try await tx.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("audit_id", id.uuid)]).filter { $0.status != .closed }
-                if !open.isEmpty { throw DomainError.rule(code: "error.auditFindingsOpen", params: ["count": String(open.count)]) }
-            case .inProgress, .planned: break
-            }
-            after.status = status
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.audits.update(after)
-            try await tx.record(.change("audit", id: id.description, action: status.rawValue, workspace: access.workspaceID, before: before, after: after), context, at: now)
-            return after
         }
     }
 
-    /// An auditor records what they asked and found for one checklist question.
-    public func updateItem(_ access: WorkspaceAccess, _ id: ChecklistItem.ID, _ input: ChecklistInput, context: Context) async throws -> ChecklistItem {
-        let item = try await services.store.read { try await $0.checkAct.checklist.load(id.uuid, in: access.workspaceID) }
-        guard let item else { throw DomainError.notFound(entity: "checklist_item") }
+    /// An auditor records what they asked and found for one checklist question of the audit.
+    public func updateItem(_ access: WorkspaceAccess, audit: InternalAudit.ID, item id: ChecklistItem.ID, _ input: ChecklistInput, context: Context) async throws -> ChecklistItem {
+        let item = try await services.store.read { try await $0.checkAct.checklist.load(id, in: access.workspaceID) }
+        guard let item, item.auditID == audit else { throw DomainError.notFound(entity: "checklist_item") }
         return try await updateItems(access, audit: item.auditID, [id: input], context: context)[0]
+    }
+
+    /// One finding (to find its audit).
+    public func finding(_ access: WorkspaceAccess, _ id: AuditFinding.ID) async throws -> AuditFinding {
+        try access.require(.auditsRead)
+        guard let finding = try await services.store.read({ try await $0.checkAct.findings.load(id, in: access.workspaceID) }) else {
+            throw DomainError.notFound(entity: "finding")
+        }
+        return finding
     }
 
     /// Saves several questions of one audit's checklist at once, all or nothing; a refusal names the
@@ -494,12 +466,12 @@ public struct InternalAudits: Sendable {
                             context: Context) async throws -> [ChecklistItem] {
         let now = services.now
         return try await services.store.write { tx in
-            guard let audit = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit") }
+            guard let audit = try await tx.checkAct.audits.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "audit") }
             try Self.requireAuditor(access, audit)
             guard audit.status == .planned || audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotOpen") }
             var v = Validator()
             var changed: [(ChecklistItem, ChecklistItem)] = []
-            let items = try await tx.checkAct.checklist.all(in: access.workspaceID, [DocumentFilter("audit_id", id.uuid)])
+            let items = try await tx.checkAct.checklist.all(in: access.workspaceID, [.equal(\.auditID, id)])
             for item in items {
                 guard let input = inputs[item.id] else { continue }
                 var after = item
@@ -535,7 +507,7 @@ public struct InternalAudits: Sendable {
     public func addFinding(_ access: WorkspaceAccess, audit id: InternalAudit.ID, _ input: FindingInput, context: Context) async throws -> AuditFinding {
         let now = services.now
         return try await services.store.write { tx in
-            guard let audit = try await tx.checkAct.audits.load(id.uuid, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
+            guard let audit = try await tx.checkAct.audits.load(id, in: access.workspaceID, forUpdate: true) else { throw DomainError.notFound(entity: "audit") }
             try Self.requireAuditor(access, audit)
             guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
             var v = Validator()
@@ -550,7 +522,7 @@ public struct InternalAudits: Sendable {
                 if reference == nil { v.add("reference", "error.unknownRequirement", ["value": raw]) }
             }
             if let item = input.checklistItemID {
-                let loaded = try await tx.checkAct.checklist.load(item.uuid, in: access.workspaceID)
+                let loaded = try await tx.checkAct.checklist.load(item, in: access.workspaceID)
                 if loaded?.auditID != id { v.add("checklistItemId", "error.unknownChecklistItem") } else if reference == nil { reference = loaded?.reference }
             }
             try v.check()
@@ -574,17 +546,17 @@ public struct InternalAudits: Sendable {
     public func deleteFinding(_ access: WorkspaceAccess, _ id: AuditFinding.ID, context: Context) async throws {
         let now = services.now
         try await services.store.write { tx in
-            guard let finding = try await tx.checkAct.findings.load(id.uuid, in: access.workspaceID, forUpdate: true),
-                  let audit = try await tx.checkAct.audits.load(finding.auditID.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "finding") }
+            guard let finding = try await tx.checkAct.findings.load(id, in: access.workspaceID, forUpdate: true),
+                  let audit = try await tx.checkAct.audits.load(finding.auditID, in: access.workspaceID) else { throw DomainError.notFound(entity: "finding") }
             try Self.requireAuditor(access, audit)
             guard audit.status == .inProgress else { throw DomainError.rule(code: "error.auditNotStarted") }
-            if let ncID = finding.nonconformityID, let nc = try await tx.checkAct.nonconformities.load(ncID.uuid, in: access.workspaceID, forUpdate: true) {
+            if let ncID = finding.nonconformityID, let nc = try await tx.checkAct.nonconformities.load(ncID, in: access.workspaceID, forUpdate: true) {
                 guard nc.isUntouched else { throw DomainError.rule(code: "error.findingWorkedOn", params: ["code": nc.code]) }
-                try await tx.checkAct.nonconformities.delete(ncID.uuid, in: access.workspaceID)
+                try await tx.checkAct.nonconformities.delete(ncID, in: access.workspaceID)
                 try await tx.record(.change("nonconformity", id: nc.id.description, action: "delete", workspace: access.workspaceID, before: nc,
                                             after: nil as Nonconformity?), context, at: now)
             }
-            try await tx.checkAct.findings.delete(id.uuid, in: access.workspaceID)
+            try await tx.checkAct.findings.delete(id, in: access.workspaceID)
             try await tx.record(.change("finding", id: id.description, action: "delete", workspace: access.workspaceID, before: finding, after: nil as AuditFinding?),
                                 context, at: now)
         }

@@ -48,10 +48,10 @@ public struct ManagementReviews: Sendable {
     public func load(_ access: WorkspaceAccess, _ id: ManagementReview.ID) async throws -> ReviewState {
         try access.require(.reviewsRead)
         return try await services.store.read { db in
-            guard let review = try await db.checkAct.reviews.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
+            guard let review = try await db.checkAct.reviews.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
             var inputs = review.inputs
             if inputs == nil { inputs = try await compile(review, today: access.today, db: db) }
-            let actions = try await db.checkAct.reviewActions.all(in: access.workspaceID, [DocumentFilter("review_id", id.uuid)])
+            let actions = try await db.checkAct.reviewActions.all(in: access.workspaceID, [.equal(\.reviewID, id)])
             let people = try await db.users.loadAll(review.attendeeIDs + actions.compactMap(\.ownerID))
             return ReviewState(review: review, inputs: inputs!, actions: actions, people: people)
         }
@@ -59,7 +59,7 @@ public struct ManagementReviews: Sendable {
 
     /// The held reviews before this one (by date), newest first.
     func earlier(_ review: ManagementReview, db: Reader) async throws -> [ManagementReview] {
-        try await db.checkAct.reviews.all(in: review.workspaceID, [DocumentFilter("status", ManagementReview.Status.held.rawValue)])
+        try await db.checkAct.reviews.all(in: review.workspaceID, [.equal(\.status, .held)])
             .filter { $0.id != review.id && $0.heldOn <= review.heldOn }
     }
 
@@ -68,11 +68,14 @@ public struct ManagementReviews: Sendable {
         let workspace = review.workspaceID
         let earlier = try await earlier(review, db: db)
         var previousActions: [ReviewAction] = []
-        for e in earlier { previousActions += try await db.checkAct.reviewActions.all(in: workspace, [DocumentFilter("review_id", e.id.uuid)]) }
+        for e in earlier { previousActions += try await db.checkAct.reviewActions.all(in: workspace, [.equal(\.reviewID, e.id)]) }
         let periodStart = earlier.first.map { $0.heldOn.adding(days: 1) }
-        let ncs = try await db.checkAct.nonconformities(relevantSince: periodStart, in: workspace)
+        // The nonconformities the period looks at: not closed, or raised or closed in it (all when there is no earlier review).
+        let ncs = try await db.checkAct.nonconformities.all(in: workspace, periodStart.map { day in
+            [.any([.notEqual(\.status, .closed), .atLeast(\.raisedOn, day), .atLeast(\.closedOn, day)])]
+        } ?? [])
         let audits = try await db.checkAct.audits.all(in: workspace).filter { a in periodStart.map { $0 <= a.endsOn } ?? true }
-        let findings = try await db.checkAct.findings.all(in: workspace, where: "audit_id", in: audits.map(\.id.uuid))
+        let findings = try await db.checkAct.findings.all(in: workspace, [.oneOf(\.auditID, audits.map(\.id))])
         let objectives = try await db.objectives.list(in: workspace, query: ObjectiveQuery(), page: PageRequest(limit: 1000)).items
         let readings = try await db.objectives.measurements(of: objectives.map(\.id), in: workspace)
         var risk: ReviewInputs.RiskLine? = nil
@@ -107,7 +110,7 @@ public struct ManagementReviews: Sendable {
         if let text = input.ismsChanges { r.ismsChanges = v.optional(text, "ismsChanges", maxLength: 8000) }
         if let text = input.resourceNeeds { r.resourceNeeds = v.optional(text, "resourceNeeds", maxLength: 8000) }
         if input.heldOn != nil, v.isValid {
-            let held = try await tx.checkAct.reviews.all(in: workspace, [DocumentFilter("status", ManagementReview.Status.held.rawValue)]).filter { $0.id != r.id }
+            let held = try await tx.checkAct.reviews.all(in: workspace, [.equal(\.status, .held)]).filter { $0.id != r.id }
             if let latest = held.map(\.heldOn).max(), r.heldOn <= latest { v.add("heldOn", "error.reviewBeforeLatest", ["date": latest.description]) }
         }
         if let ids = input.attendeeIDs {
@@ -123,45 +126,27 @@ public struct ManagementReviews: Sendable {
         return try await services.store.write { tx in
             var review = ManagementReview(workspaceID: access.workspaceID, title: "", heldOn: access.today, createdAt: now, updatedAt: now)
             try await apply(input, to: &review, creating: true, workspace: access.workspaceID, tx: tx)
-            try await tx.checkAct.reviews.insert(review)
-            try await tx.record(.change("management_review", id: review.id.description, action: "create", workspace: access.workspaceID,
-                                        before: nil as ManagementReview?, after: review), context, at: now)
-            return review
+            return try await tx.create(tx.checkAct.reviews, review, context: context, at: now)
         }
     }
 
     public func update(_ access: WorkspaceAccess, _ id: ManagementReview.ID, _ input: ReviewInput, expectedVersion: Int?, context: Context) async throws -> ManagementReview {
         try access.require(.reviewsManage)
-        guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "management_review")
+            try await tx.change(tx.checkAct.reviews, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { review in
+                try await apply(input, to: &review, creating: false, workspace: access.workspaceID, tx: tx)
             }
-            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "management_review", currentVersion: before.version) }
-            var after = before
-            try await apply(input, to: &after, creating: false, workspace: access.workspaceID, tx: tx)
-            guard after != before else { return before }
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.reviews.update(after)
-            try await tx.record(.change("management_review", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after),
-                                context, at: now)
-            return after
         }
     }
 
-    public func delete(_ access: WorkspaceAccess, _ id: ManagementReview.ID, context: Context) async throws {
+    public func delete(_ access: WorkspaceAccess, _ id: ManagementReview.ID, expectedVersion: Int? = nil, context: Context) async throws {
         try access.require(.reviewsManage)
         let now = services.now
         try await services.store.write { tx in
-            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "management_review")
+            try await tx.remove(tx.checkAct.reviews, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { review in
+                guard review.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
             }
-            guard before.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
-            try await tx.checkAct.reviews.delete(id.uuid, in: access.workspaceID)
-            try await tx.record(.change("management_review", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
-                                        after: nil as ManagementReview?), context, at: now)
         }
     }
 
@@ -171,26 +156,19 @@ public struct ManagementReviews: Sendable {
         try access.require(.reviewsManage)
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "management_review")
+            try await tx.change(tx.checkAct.reviews, id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "hold",
+                                context: context, at: now) { review in
+                guard review.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
+                if access.today < review.heldOn { throw DomainError.invalid(field: "heldOn", code: "error.reviewNotYet") }
+                var top = false
+                for attendee in review.attendeeIDs {
+                    if let member = try await tx.members.load(user: attendee, in: access.workspaceID), member.holds(.topManagement, on: access.today) { top = true }
+                }
+                guard top else { throw DomainError.invalid(field: "attendeeIds", code: "error.reviewNeedsTopManagement") }
+                // The period ends on the meeting's day, even when it is recorded as held later.
+                review.inputs = try await compile(review, today: review.heldOn, db: tx.read)
+                review.status = .held
             }
-            guard before.status == .planned else { throw DomainError.rule(code: "error.reviewHeld") }
-            if access.today < before.heldOn { throw DomainError.invalid(field: "heldOn", code: "error.reviewNotYet") }
-            var top = false
-            for attendee in before.attendeeIDs {
-                if let member = try await tx.members.load(user: attendee, in: access.workspaceID), member.holds(.topManagement, on: access.today) { top = true }
-            }
-            guard top else { throw DomainError.invalid(field: "attendeeIds", code: "error.reviewNeedsTopManagement") }
-            var after = before
-            // The period ends on the meeting's day, even when it is recorded as held later.
-            after.inputs = try await compile(before, today: before.heldOn, db: tx.read)
-            after.status = .held
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.reviews.update(after)
-            try await tx.record(.change("management_review", id: id.description, action: "hold", workspace: access.workspaceID, before: before, after: after),
-                                context, at: now)
-            return after
         }
     }
 
@@ -200,7 +178,7 @@ public struct ManagementReviews: Sendable {
         try access.require(.reviewsManage)
         let now = services.now
         return try await services.store.write { tx in
-            guard let review = try await tx.checkAct.reviews.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
+            guard let review = try await tx.checkAct.reviews.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
             guard review.status == .held else { throw DomainError.rule(code: "error.reviewNotHeld") }
             var v = Validator()
             var action = ReviewAction(workspaceID: access.workspaceID, reviewID: id, text: v.required(input.text, "text", maxLength: 2000), createdAt: now)
@@ -218,11 +196,12 @@ public struct ManagementReviews: Sendable {
     }
 
     /// The owner or the secretariat marks an action item done (or not done after all).
-    public func setActionDone(_ access: WorkspaceAccess, _ id: ReviewAction.ID, done: Bool, context: Context) async throws -> ReviewAction {
+    /// `review`, when given, is the review the item must belong to (the API's path names both).
+    public func setActionDone(_ access: WorkspaceAccess, _ id: ReviewAction.ID, review: ManagementReview.ID? = nil, done: Bool, context: Context) async throws -> ReviewAction {
         try access.require(.workspaceRead)
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.reviewActions.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+            guard let before = try await tx.checkAct.reviewActions.load(id, in: access.workspaceID, forUpdate: true), review.map({ $0 == before.reviewID }) ?? true else {
                 throw DomainError.notFound(entity: "review_action")
             }
             guard access.allows(.reviewsManage) || before.ownerID == access.user.id else { throw DomainError.forbiddenBecause("error.notYourAction") }
@@ -236,16 +215,19 @@ public struct ManagementReviews: Sendable {
         }
     }
 
-    public func deleteAction(_ access: WorkspaceAccess, _ id: ReviewAction.ID, context: Context) async throws {
+    /// Deletes an action item (of `review`, when given); returns what was deleted.
+    @discardableResult
+    public func deleteAction(_ access: WorkspaceAccess, _ id: ReviewAction.ID, review: ManagementReview.ID? = nil, context: Context) async throws -> ReviewAction {
         try access.require(.reviewsManage)
         let now = services.now
-        try await services.store.write { tx in
-            guard let before = try await tx.checkAct.reviewActions.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
+        return try await services.store.write { tx in
+            guard let before = try await tx.checkAct.reviewActions.load(id, in: access.workspaceID, forUpdate: true), review.map({ $0 == before.reviewID }) ?? true else {
                 throw DomainError.notFound(entity: "review_action")
             }
-            try await tx.checkAct.reviewActions.delete(id.uuid, in: access.workspaceID)
+            try await tx.checkAct.reviewActions.delete(id, in: access.workspaceID)
             try await tx.record(.change("review_action", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
                                         after: nil as ReviewAction?), context, at: now)
+            return before
         }
     }
 }
@@ -259,7 +241,7 @@ enum CheckActWork {
 struct AuditsToConductSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard access.allows(.auditsRead) else { return [] }
-        let running = DocumentFilter("status", oneOf: [InternalAudit.Status.planned.rawValue, InternalAudit.Status.inProgress.rawValue])
+        let running: Filter<InternalAudit> = .oneOf(\.status, [.planned, .inProgress])
         return try await reader.checkAct.audits.all(in: access.workspaceID, [running]).filter { $0.auditors.contains(access.user.id) }
             .map { WorkItem(kind: .finish, titleKey: "work.conductAudit", params: ["title": $0.title], link: "/w/\(access.workspace.slug)/audits/\($0.id)", due: $0.endsOn) }
     }
@@ -268,7 +250,7 @@ struct AuditsToConductSource: WorkItemSource {
 /// Owners: nonconformities whose corrective action they still owe.
 struct CorrectiveActionsSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
-        try await reader.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("owner_id", access.user.id.uuid)])
+        try await reader.checkAct.nonconformities.all(in: access.workspaceID, [.equal(\.ownerID, access.user.id)])
             .filter { $0.status == .open || $0.status == .planned }
             .map { WorkItem(kind: .finish, titleKey: "work.correctiveAction", params: ["code": $0.code, "description": String($0.description.prefix(60))],
                             link: "/w/\(access.workspace.slug)/nonconformities/\($0.id)", due: $0.dueOn) }
@@ -280,7 +262,7 @@ struct CorrectiveActionsSource: WorkItemSource {
 struct EffectivenessChecksSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard access.allows(.nonconformitiesVerify) else { return [] }
-        let waiting = try await reader.checkAct.nonconformities.count(in: access.workspaceID, [DocumentFilter("status", Nonconformity.Status.implemented.rawValue)])
+        let waiting = try await reader.checkAct.nonconformities.count(in: access.workspaceID, [.equal(\.status, .implemented)])
         guard waiting > 0 else { return [] }
         return [WorkItem(kind: .answer, titleKey: "work.checkEffectiveness", params: ["count": String(waiting)],
                          link: "/w/\(access.workspace.slug)/nonconformities?status=implemented")]
@@ -290,7 +272,7 @@ struct EffectivenessChecksSource: WorkItemSource {
 /// Owners: action items decided by a management review, not done yet.
 struct ReviewActionsSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
-        try await reader.checkAct.reviewActions.all(in: access.workspaceID, [DocumentFilter("owner_id", access.user.id.uuid), DocumentFilter("done", false)])
+        try await reader.checkAct.reviewActions.all(in: access.workspaceID, [.equal(\.ownerID, access.user.id), .equal(\.isDone, false)])
             .map { WorkItem(kind: .finish, titleKey: "work.reviewAction", params: ["text": String($0.text.prefix(60))],
                             link: "/w/\(access.workspace.slug)/management-reviews/\($0.reviewID)", due: $0.dueOn) }
     }

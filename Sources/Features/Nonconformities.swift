@@ -40,30 +40,30 @@ public struct Nonconformities: Sendable {
 
     public func list(_ access: WorkspaceAccess, query: NonconformityQuery, page: PageRequest) async throws -> Page<Nonconformity> {
         try access.require(.auditsRead)
-        var conditions: [DocumentFilter] = []
-        if let status = query.status { conditions.append(DocumentFilter("status", status.rawValue)) }
-        if let source = query.source { conditions.append(DocumentFilter("source", source.rawValue)) }
-        if let owner = query.ownerID { conditions.append(DocumentFilter("owner_id", owner.uuid)) }
+        var conditions: [Filter<Nonconformity>] = []
+        if let status = query.status { conditions.append(.equal(\.status, status)) }
+        if let source = query.source { conditions.append(.equal(\.source, source)) }
+        if let owner = query.ownerID { conditions.append(.equal(\.ownerID, owner)) }
         if query.openOnly && query.status == nil { conditions.append(Self.openStatuses) }
         let filters = conditions
         return try await services.store.read { try await $0.checkAct.nonconformities.page(in: access.workspaceID, filters, page: page) }
     }
 
     /// Not closed: open, planned or awaiting the effectiveness review.
-    public static let openStatuses = DocumentFilter("status", oneOf: Nonconformity.Status.allCases.filter { $0 != .closed }.map(\.rawValue))
+    public static let openStatuses: Filter<Nonconformity> = .oneOf(\.status, Nonconformity.Status.allCases.filter { $0 != .closed })
 
     /// Nonconformities not closed yet, per audit that raised them.
     public func openPerAudit(_ access: WorkspaceAccess) async throws -> [InternalAudit.ID: Int] {
         try access.require(.auditsRead)
-        let counts = try await services.store.read { try await $0.checkAct.nonconformities.counts(by: "audit_id", in: access.workspaceID, [Self.openStatuses]) }
-        return Dictionary(uniqueKeysWithValues: counts.map { (InternalAudit.ID($0.key), $0.value) })
+        let counts = try await services.store.read { try await $0.checkAct.nonconformities.counts(by: \.auditID, in: access.workspaceID, [Self.openStatuses]) }
+        return Dictionary(uniqueKeysWithValues: counts.compactMap { key, value in key.map { ($0, value) } })
     }
 
     public func load(_ access: WorkspaceAccess, _ id: Nonconformity.ID) async throws -> NonconformityState {
         try access.require(.auditsRead)
         return try await services.store.read { db in
-            guard let nc = try await db.checkAct.nonconformities.load(id.uuid, in: access.workspaceID) else { throw DomainError.notFound(entity: "nonconformity") }
-            let others = nc.reference == nil ? [] : try await db.checkAct.nonconformities.all(in: access.workspaceID, [DocumentFilter("reference", nc.reference!)])
+            guard let nc = try await db.checkAct.nonconformities.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "nonconformity") }
+            let others = nc.reference == nil ? [] : try await db.checkAct.nonconformities.all(in: access.workspaceID, [.equal(\.reference, nc.reference)])
             let similar = CorrectiveAction.similar(to: nc, among: others)
             let ids = [nc.ownerID, nc.raisedBy, nc.verification?.by].compactMap { $0 } + nc.history.compactMap(\.by)
             return NonconformityState(nonconformity: nc, similar: similar, people: try await db.users.loadAll(ids))
@@ -73,12 +73,9 @@ public struct Nonconformities: Sendable {
     /// Gives a new nonconformity the next number and writes it with its audit event.
     static func insertNew(_ nc: Nonconformity, context: Context, tx: Writer) async throws -> Nonconformity {
         var created = nc
-        created.number = try await tx.checkAct.nextNumber("nonconformity", in: nc.workspaceID)
+        created.number = try await tx.sequences.next(Numbering.nonconformity, in: nc.workspaceID)
         created.history = [Nonconformity.Event(action: "raise", at: nc.createdAt, by: nc.raisedBy)]
-        try await tx.checkAct.nonconformities.insert(created)
-        try await tx.record(.change("nonconformity", id: created.id.description, action: "create", workspace: nc.workspaceID, before: nil as Nonconformity?,
-                                    after: created), context, at: nc.createdAt)
-        return created
+        return try await tx.create(tx.checkAct.nonconformities, created, context: context, at: nc.createdAt)
     }
 
     func apply(_ input: NonconformityInput, to nc: inout Nonconformity, creating: Bool, access: WorkspaceAccess, tx: Writer) async throws {
@@ -150,29 +147,20 @@ public struct Nonconformities: Sendable {
     }
 
     public func update(_ access: WorkspaceAccess, _ id: Nonconformity.ID, _ input: NonconformityInput, expectedVersion: Int?, context: Context) async throws -> Nonconformity {
-        guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "nonconformity")
+            try await tx.change(tx.checkAct.nonconformities, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { nc in
+                let before = nc
+                try Self.requireOwnerOrManager(access, before)
+                guard before.status != .closed else { throw DomainError.rule(code: "error.ncClosed") }
+                let manages = access.allows(.nonconformitiesManage)
+                // The owner does not move their own deadline once planned, nor change an action waiting for its check.
+                if !manages && before.status == .implemented { throw DomainError.rule(code: "error.ncAwaitingCheck") }
+                if !manages && before.status != .open && input.dueOn != nil && input.dueOn.flatMap(CalendarDate.init) != before.dueOn {
+                    throw DomainError.invalid(field: "dueOn", code: "error.ncDueBySecretariat")
+                }
+                try await apply(input, to: &nc, creating: false, access: access, tx: tx)
             }
-            try Self.requireOwnerOrManager(access, before)
-            guard before.version == expectedVersion else { throw DomainError.conflict(entity: "nonconformity", currentVersion: before.version) }
-            guard before.status != .closed else { throw DomainError.rule(code: "error.ncClosed") }
-            let manages = access.allows(.nonconformitiesManage)
-            // The owner does not move their own deadline once planned, nor change an action waiting for its check.
-            if !manages && before.status == .implemented { throw DomainError.rule(code: "error.ncAwaitingCheck") }
-            if !manages && before.status != .open && input.dueOn != nil && input.dueOn.flatMap(CalendarDate.init) != before.dueOn {
-                throw DomainError.invalid(field: "dueOn", code: "error.ncDueBySecretariat")
-            }
-            var after = before
-            try await apply(input, to: &after, creating: false, access: access, tx: tx)
-            guard after != before else { return before }
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.nonconformities.update(after)
-            try await tx.record(.change("nonconformity", id: id.description, action: "update", workspace: access.workspaceID, before: before, after: after), context, at: now)
-            return after
         }
     }
 
@@ -181,51 +169,37 @@ public struct Nonconformities: Sendable {
     public func step(_ access: WorkspaceAccess, _ id: Nonconformity.ID, _ step: CorrectiveAction.Step, context: Context) async throws -> Nonconformity {
         let now = services.now
         return try await services.store.write { tx in
-            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "nonconformity")
+            let after = try await tx.change(tx.checkAct.nonconformities, id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: step.name,
+                                            context: context, at: now) { nc in
+                switch step {
+                case .plan, .implement: try Self.requireOwnerOrManager(access, nc)
+                case .verify:
+                    let implementer = nc.history.last { $0.action == "implement" }?.by
+                    if nc.ownerID == access.user.id || implementer == access.user.id { throw DomainError.forbiddenBecause("error.ncVerifyOwn") }
+                    try access.require(.nonconformitiesVerify)
+                case .reopen: try access.require(.nonconformitiesManage)
+                }
+                nc = try CorrectiveAction.apply(step, to: nc, by: access.user.id, today: access.today, at: now)
             }
-            switch step {
-            case .plan, .implement: try Self.requireOwnerOrManager(access, before)
-            case .verify:
-                let implementer = before.history.last { $0.action == "implement" }?.by
-                if before.ownerID == access.user.id || implementer == access.user.id { throw DomainError.forbiddenBecause("error.ncVerifyOwn") }
-                try access.require(.nonconformitiesVerify)
-            case .reopen: try access.require(.nonconformitiesManage)
-            }
-            var after = try CorrectiveAction.apply(step, to: before, by: access.user.id, today: access.today, at: now)
-            after.updatedAt = now
-            after.version += 1
-            try await tx.checkAct.nonconformities.update(after)
-            try await tx.record(.change("nonconformity", id: id.description, action: step.name, workspace: access.workspaceID, before: before, after: after),
-                                context, at: now)
             // Reopening a nonconformity of a closed audit reopens the audit's follow-up: it goes back to reported.
             if case .reopen = step, let auditID = after.auditID,
-               let audit = try await tx.checkAct.audits.load(auditID.uuid, in: access.workspaceID, forUpdate: true), audit.status == .closed {
-                var reported = audit
-                reported.status = .reported
-                reported.updatedAt = now
-                reported.version += 1
-                try await tx.checkAct.audits.update(reported)
-                try await tx.record(.change("audit", id: auditID.description, action: "reported", workspace: access.workspaceID, before: audit, after: reported),
-                                    context, at: now)
+               let audit = try await tx.checkAct.audits.load(auditID, in: access.workspaceID), audit.status == .closed {
+                try await tx.change(tx.checkAct.audits, auditID, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "reported",
+                                    context: context, at: now) { $0.status = .reported }
             }
             return after
         }
     }
 
-    public func delete(_ access: WorkspaceAccess, _ id: Nonconformity.ID, context: Context) async throws {
+    public func delete(_ access: WorkspaceAccess, _ id: Nonconformity.ID, expectedVersion: Int? = nil, context: Context) async throws {
         try access.require(.nonconformitiesManage)
         let now = services.now
         try await services.store.write { tx in
-            guard let before = try await tx.checkAct.nonconformities.load(id.uuid, in: access.workspaceID, forUpdate: true) else {
-                throw DomainError.notFound(entity: "nonconformity")
+            try await tx.remove(tx.checkAct.nonconformities, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { nc in
+                // An audit finding's record goes with the finding; a worked-on one stays as history.
+                guard nc.findingID == nil else { throw DomainError.rule(code: "error.ncFromFinding") }
+                guard nc.isUntouched else { throw DomainError.rule(code: "error.ncWorkedOn") }
             }
-            // An audit finding's record goes with the finding; a worked-on one stays as history.
-            guard before.findingID == nil else { throw DomainError.rule(code: "error.ncFromFinding") }
-            guard before.isUntouched else { throw DomainError.rule(code: "error.ncWorkedOn") }
-            try await tx.checkAct.nonconformities.delete(id.uuid, in: access.workspaceID)
-            try await tx.record(.change("nonconformity", id: id.description, action: "delete", workspace: access.workspaceID, before: before,
-                                        after: nil as Nonconformity?), context, at: now)
         }
     }
 }

@@ -165,7 +165,7 @@ public struct Objectives: Sendable {
             if !valueText.isEmpty { if let value = Double(valueText), value.isFinite { measurement.value = value } else { v.add("measurement", "error.number") } }
             measurement.note = v.optional(input.note, "note", maxLength: 2000)
             if let link = v.optional(input.evidenceLink, "evidenceLink", maxLength: 1000) {
-                if !(link.hasPrefix("https://") || link.hasPrefix("http://")) || URL(string: link)?.host == nil { v.add("evidenceLink", "error.url") }
+                if !WebAddress.isValid(link) { v.add("evidenceLink", "error.url") }
                 measurement.evidenceLink = link
             }
             try v.check()

@@ -172,7 +172,7 @@ public struct RiskMethods: Sendable {
         let workspace = access.workspaceID
         try await services.store.write { tx in
             guard let before = try await tx.riskMethods.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "risk_method") }
-            guard before.status == .draft, try await tx.riskMethods.usage(id) == 0 else { throw DomainError.rule(code: "error.methodPublished") }
+            guard before.status == .draft, try await tx.riskMethods.usage(id, in: access.workspaceID) == 0 else { throw DomainError.rule(code: "error.methodPublished") }
             try await tx.riskMethods.delete(id, in: workspace)
             try await tx.record(.change("risk_method", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as RiskMethod?),
                                 context, at: now)
@@ -251,7 +251,7 @@ public struct RiskMethods: Sendable {
         let workspace = access.workspaceID
         try await services.store.write { tx in
             guard let before = try await tx.catalogEntries.load(id, in: workspace) else { throw DomainError.notFound(entity: "catalog_entry") }
-            let usage = try await tx.catalogEntries.usage(id)
+            let usage = try await tx.catalogEntries.usage(id, in: access.workspaceID)
             if usage > 0 { throw DomainError.rule(code: "error.entryInUse", params: ["count": String(usage)]) }
             try await tx.catalogEntries.delete(id, in: workspace)
             try await tx.record(.change("catalog_entry", id: id.description, action: "delete", workspace: workspace, before: before, after: nil as CatalogEntry?),

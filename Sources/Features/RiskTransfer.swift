@@ -32,6 +32,8 @@ public struct RiskTransfer: Sendable {
     public func importFile(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, data: Data, dryRun: Bool,
                            context: Context) async throws -> ImportResult {
         try access.require(.risksManage)
+        // An unknown assessment is "not found" before the file is read.
+        _ = try await RiskAssessments(services).load(access, assessmentID)
         let table = try Tabular.read(data, columns: Self.columns)
         if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
         let now = services.now
@@ -50,7 +52,8 @@ public struct RiskTransfer: Sendable {
                 var errors: [FieldError] = []
                 var rows: [ImportRow] = []
                 var seen: [String: Int] = [:]
-                var nextCode = try await tx.risks.nextCode(in: assessmentID)
+                var nextCode = try await tx.risks.nextCode(in: assessmentID, workspace: workspace)
+                var lastNumbered: String? = nil
                 for row in table.rows {
                     var v = Validator(row: row.number)
                     var notes: [String] = []
@@ -108,7 +111,7 @@ public struct RiskTransfer: Sendable {
                     }
                     guard v.isValid else { errors += v.errors; continue }
                     do {
-                        if let code, let existing = try await tx.risks.load(code: code, in: assessmentID) {
+                        if let code, let existing = try await tx.risks.load(code: code, in: assessmentID, workspace: workspace) {
                             guard try await Risks.maySteward(access, existing, tx: tx) else { throw DomainError.invalid(field: "asset", code: "error.notYourDepartment") }
                             var after = existing
                             try await Risks.apply(input, to: &after, method: method, access: access, catalog: catalog, tx: tx, row: row.number)
@@ -133,13 +136,18 @@ public struct RiskTransfer: Sendable {
                             guard try await Risks.maySteward(access, risk, tx: tx) else { throw DomainError.invalid(field: "asset", code: "error.notYourDepartment") }
                             try await tx.risks.insert(risk)
                             try await tx.record(.change("risk", id: risk.id.description, action: "create", workspace: workspace, before: nil as Risk?, after: risk), context, at: now)
-                            if code == nil { nextCode = String(format: "R-%03d", (Int(nextCode.dropFirst(2)) ?? 0) + 1) }
+                            if code == nil {
+                                lastNumbered = nextCode
+                                nextCode = String(format: "R-%03d", (Int(nextCode.dropFirst(2)) ?? 0) + 1)
+                            }
                             rows.append(ImportRow(number: row.number, label: risk.code, outcome: .create, notes: notes))
                         }
                     } catch DomainError.invalid(let rowErrors) {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = Self.fieldToColumn[e.field] ?? e.field; return e }
                     }
                 }
+                // The codes numbered here are spent: a later risk never gets one of them again.
+                if let lastNumbered { try await tx.risks.noteCodes(upTo: lastNumbered, in: assessmentID, workspace: workspace) }
                 if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
                 if dryRun { throw DryRunRollback(report: ImportResult(rows: rows, dryRun: true)) }
                 return ImportResult(rows: rows, dryRun: false)

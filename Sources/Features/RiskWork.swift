@@ -62,7 +62,7 @@ struct RisksToReviewSource: WorkItemSource {
 struct StaleAssetsSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard access.allows(.assetsManage) else { return [] }
-        var query = AssetQuery(reviewedBefore: access.today.adding(days: -365))
+        var query = AssetQuery(reviewedBefore: Asset.staleBefore(access.today))
         if !access.actsForAllDepartments {
             guard let department = access.officerDepartments.first else { return [] }
             query.departmentID = department

@@ -112,7 +112,7 @@ public struct Risks: Sendable {
             let text = v.required(Text.halfWidthDigits(code), "code", maxLength: 30)
             if !text.isEmpty {
                 if !AssetRules.validCode(text) { v.add("code", "error.assetCode") }
-                if let other = try await tx.risks.load(code: text, in: risk.assessmentID), other.id != risk.id { v.add("code", "error.codeTaken", ["value": text]) }
+                if let other = try await tx.risks.load(code: text, in: risk.assessmentID, workspace: risk.workspaceID), other.id != risk.id { v.add("code", "error.codeTaken", ["value": text]) }
             }
             risk.code = text
         }
@@ -246,7 +246,7 @@ public struct Risks: Sendable {
             let method = try await Self.method(of: assessment, tx: tx)
             var risk = Risk(workspaceID: workspace, assessmentID: assessmentID, code: "", createdAt: now, updatedAt: now)
             var withCode = input
-            if Text.nonBlank(input.code) == nil { withCode.code = try await tx.risks.nextCode(in: assessmentID) }
+            if Text.nonBlank(input.code) == nil { withCode.code = try await tx.risks.nextCode(in: assessmentID, workspace: access.workspaceID) }
             try await Self.apply(withCode, to: &risk, method: method, access: access, catalog: catalog, tx: tx)
             guard try await Self.maySteward(access, risk, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
             try await tx.risks.insert(risk)
@@ -289,13 +289,16 @@ public struct Risks: Sendable {
     }
 
     /// Marks a carried-forward risk as looked at: still as it was (`reviewed`) or gone (`closed`).
-    public func review(_ access: WorkspaceAccess, _ id: Risk.ID, outcome: Risk.Review, expectedVersion: Int?, context: Context) async throws -> Risk {
+    public func review(_ access: WorkspaceAccess, _ id: Risk.ID, outcome raw: String?, expectedVersion: Int?, context: Context) async throws -> Risk {
         try access.require(.risksManage)
-        guard [.reviewed, .closed].contains(outcome) else { throw DomainError.invalid(field: "outcome", code: "error.choice") }
         let now = services.now
         let workspace = access.workspaceID
         return try await services.store.write { tx in
             guard let before = try await tx.risks.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "risk") }
+            // The record is found before the request is judged: an unknown id is "not found", whatever was sent.
+            guard let outcome = raw.flatMap(Risk.Review.init(rawValue:)), [.reviewed, .closed].contains(outcome) else {
+                throw DomainError.invalid(field: "outcome", code: "error.choice")
+            }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "risk", currentVersion: before.version) }
             guard let assessment = try await tx.assessments.load(before.assessmentID, in: workspace), assessment.isEditable else {
                 throw DomainError.rule(code: "error.assessmentNotDraft")

@@ -120,7 +120,7 @@ public struct Statement: Sendable {
         let workspace = access.workspaceID
         let (own, entries, risks, actions, tallies, months) = try await services.store.read { db in
             var risks: [String: Int] = [:]
-            if let assessment = try await db.assessments.latest(in: workspace) { risks = try await db.risks.controlCounts(in: assessment.id) }
+            if let assessment = try await db.assessments.latest(in: workspace) { risks = try await db.risks.controlCounts(in: assessment.id, workspace: workspace) }
             return (try await db.ownControls.all(in: workspace), try await db.soa.entries(in: workspace),
                     risks, try await db.soa.actionUse(in: workspace),
                     try await db.evidence.tallies(in: workspace), try await db.soa.freshnessMonths(in: workspace).months)
@@ -201,7 +201,7 @@ public struct Statement: Sendable {
             let assessment = try await db.assessments.latest(in: workspace)
             var risks: [(id: Risk.ID, code: String)] = []
             if access.allows(.risksRead), let assessment {
-                risks = try await db.risks.naming(control.id, in: assessment.id, limit: Self.risksShownPerEntry)
+                risks = try await db.risks.naming(control.id, in: assessment.id, workspace: access.workspaceID, limit: Self.risksShownPerEntry)
             }
             var actions: [TreatmentAction] = []
             if access.allows(.risksRead) {
@@ -305,7 +305,7 @@ public struct Statement: Sendable {
         let workspace = access.workspaceID
         let (people, codes) = try await services.store.read { db in
             var codes: [String: [String]] = [:]
-            if let assessment = try await db.assessments.latest(in: workspace) { codes = try await db.risks.codesByControl(in: assessment.id, limit: Self.riskCodesPerLine) }
+            if let assessment = try await db.assessments.latest(in: workspace) { codes = try await db.risks.codesByControl(in: assessment.id, workspace: workspace, limit: Self.riskCodesPerLine) }
             return (try await db.users.loadAll(lines.compactMap(\.entry.ownerID)), codes)
         }
         return lines.map { line in

@@ -58,7 +58,7 @@ public struct TreatmentActions: Sendable {
         let wanted = codes.map { Text.halfWidthDigits(Text.trimmed($0)) }.filter { !$0.isEmpty }
         let found = try await services.store.read { db in
             var found: [String: Risk] = [:]
-            for code in wanted { found[code] = try await db.risks.load(code: code, in: assessment) }
+            for code in wanted { found[code] = try await db.risks.load(code: code, in: assessment, workspace: access.workspaceID) }
             return found
         }
         var v = Validator()
@@ -110,7 +110,7 @@ public struct TreatmentActions: Sendable {
         if let note = input.completionNote { action.completionNote = v.optional(note, "completionNote", maxLength: 2000) }
         if let link = input.evidenceLink {
             let text = v.optional(link, "evidenceLink", maxLength: 1000)
-            if let text, !(text.hasPrefix("https://") || text.hasPrefix("http://")) || URL(string: text)?.host == nil { v.add("evidenceLink", "error.url") }
+            if let text, !WebAddress.isValid(text) { v.add("evidenceLink", "error.url") }
             action.evidenceLink = text
         }
         if action.status == .done && Text.nonBlank(action.completionNote) == nil { v.add("completionNote", "error.completionNoteNeeded") }

@@ -250,8 +250,9 @@ public struct AssetStore: Sendable {
         }
     }
 
-    public func riskCount(_ id: Asset.ID) async throws -> Int {
+    public func riskCount(_ id: Asset.ID, in workspace: Workspace.ID) async throws -> Int {
         try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks").where("asset_id", .equal, id.uuid)
+            .where("workspace_id", .equal, workspace.uuid)
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

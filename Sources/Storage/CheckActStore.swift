@@ -3,126 +3,75 @@ import Foundation
 import FluentKit
 import SQLKit
 
-// The Check and Act records (ADR 0009): each a JSON document with the columns it is found by.
+// The Check and Act records (ADR 0009): each a JSON document with the columns it is found by,
+// declared through the register kit (ADR 0010). The tables were created by migration 0012; the
+// declarations below name exactly the columns it made, so existing databases keep working.
 
-extension BusinessProcess: StoredDocument {
-    public static var table: String { "processes" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { name.lowercased() }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("owner_id", ownerID?.uuid)] }
+/// Inverts a day so that an ascending sort lists the newest first.
+func newestFirst(_ day: CalendarDate) -> String { String(format: "%08d", 9_999_999 - day.dayNumber) }
+func padded(_ number: Int) -> String { String(format: "%010d", number) }
+func instant(_ date: Date) -> String { String(format: "%016.3f", date.timeIntervalSince1970) }
+
+extension InternalAudit.Status: ColumnRepresentable {}
+extension Nonconformity.Status: ColumnRepresentable {}
+extension Nonconformity.Source: ColumnRepresentable {}
+extension ManagementReview.Status: ColumnRepresentable {}
+
+extension BusinessProcess: StoredRecord {
+    public static let schema = RecordSchema<BusinessProcess>(table: "processes", columns: [.column(\.ownerID, "owner_id")],
+                                                             orders: [RecordOrder("name") { $0.name.lowercased() }])
 }
 
-extension AuditProgramme: StoredDocument {
-    public static var table: String { "audit_programmes" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { newestFirst(startsOn) + title }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [] }
+extension AuditProgramme: StoredRecord {
+    public static let schema = RecordSchema<AuditProgramme>(table: "audit_programmes", orders: [RecordOrder("newest") { newestFirst($0.startsOn) + $0.title }])
 }
 
-extension InternalAudit: StoredDocument {
-    public static var table: String { "audits" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { startsOn.description + title }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("programme_id", programmeID.uuid), ("status", status.rawValue)] }
+extension InternalAudit: StoredRecord {
+    public static let schema = RecordSchema<InternalAudit>(table: "audits", columns: [.column(\.programmeID, "programme_id"), .column(\.status, "status")],
+                                                           orders: [RecordOrder("start") { $0.startsOn.description + $0.title }])
 }
 
-extension ChecklistItem: StoredDocument {
-    public static var table: String { "checklist_items" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { padded(position) }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("audit_id", auditID.uuid)] }
+extension ChecklistItem: StoredRecord {
+    public static let schema = RecordSchema<ChecklistItem>(table: "checklist_items", columns: [.column(\.auditID, "audit_id")],
+                                                           orders: [RecordOrder("position") { padded($0.position) }])
 }
 
-extension AuditFinding: StoredDocument {
-    public static var table: String { "findings" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { String(format: "%016.3f", createdAt.timeIntervalSince1970) }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("audit_id", auditID.uuid), ("nonconformity_id", nonconformityID?.uuid)] }
+extension AuditFinding: StoredRecord {
+    public static let schema = RecordSchema<AuditFinding>(table: "findings", columns: [.column(\.auditID, "audit_id"), .column(\.nonconformityID, "nonconformity_id")],
+                                                          orders: [RecordOrder("created") { instant($0.createdAt) }])
 }
 
-extension Nonconformity: StoredDocument {
-    public static var table: String { "nonconformities" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
+extension Nonconformity: StoredRecord {
     /// Newest first.
-    public var sortKey: String { padded(1_000_000_000 - number) }
-    public var columns: [(String, (any Encodable & Sendable)?)] {
-        [("number", number), ("status", status.rawValue), ("source", source.rawValue), ("reference", reference), ("owner_id", ownerID?.uuid), ("audit_id", auditID?.uuid),
-         ("raised_on", raisedOn.description), ("closed_on", closedOn?.description)]
-    }
+    public static let schema = RecordSchema<Nonconformity>(
+        table: "nonconformities",
+        columns: [.column(\.number, "number"), .column(\.status, "status"), .column(\.source, "source"), .column(\.reference, "reference"),
+                  .column(\.ownerID, "owner_id"), .column(\.auditID, "audit_id"), .column(\.raisedOn, "raised_on"), .column(\.closedOn, "closed_on")],
+        orders: [RecordOrder("newest") { padded(1_000_000_000 - $0.number) }])
 }
 
-extension ManagementReview: StoredDocument {
-    public static var table: String { "management_reviews" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { newestFirst(heldOn) }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("status", status.rawValue)] }
+extension ManagementReview: StoredRecord {
+    public static let schema = RecordSchema<ManagementReview>(table: "management_reviews", columns: [.column(\.status, "status")],
+                                                              orders: [RecordOrder("newest") { newestFirst($0.heldOn) }])
 }
 
-extension ReviewAction: StoredDocument {
-    public static var table: String { "review_actions" }
-    public var documentID: UUID { id.uuid }
-    public var documentWorkspace: UUID { workspaceID.uuid }
-    public var sortKey: String { String(format: "%016.3f", createdAt.timeIntervalSince1970) }
-    public var columns: [(String, (any Encodable & Sendable)?)] { [("review_id", reviewID.uuid), ("owner_id", ownerID?.uuid), ("done", doneOn != nil)] }
+extension ReviewAction: StoredRecord {
+    public static let schema = RecordSchema<ReviewAction>(table: "review_actions",
+                                                          columns: [.column(\.reviewID, "review_id"), .column(\.ownerID, "owner_id"), .column(\.isDone, "done")],
+                                                          orders: [RecordOrder("created") { instant($0.createdAt) }])
 }
 
 /// The registers of 9.2, 9.3 and 10.2.
 public struct CheckActStore: Sendable {
     let sql: any SQLDatabase
-    public var processes: DocumentStore<BusinessProcess> { DocumentStore(sql: sql) }
-    public var programmes: DocumentStore<AuditProgramme> { DocumentStore(sql: sql) }
-    public var audits: DocumentStore<InternalAudit> { DocumentStore(sql: sql) }
-    public var checklist: DocumentStore<ChecklistItem> { DocumentStore(sql: sql) }
-    public var findings: DocumentStore<AuditFinding> { DocumentStore(sql: sql) }
-    public var nonconformities: DocumentStore<Nonconformity> { DocumentStore(sql: sql) }
-    public var reviews: DocumentStore<ManagementReview> { DocumentStore(sql: sql) }
-    public var reviewActions: DocumentStore<ReviewAction> { DocumentStore(sql: sql) }
-
-    /// The nonconformities a review of the period from `since` looks at: not closed, or raised or
-    /// closed on or after that day (all of them when there is no earlier review).
-    public func nonconformities(relevantSince since: CalendarDate?, in workspace: Workspace.ID) async throws -> [Nonconformity] {
-        guard let since else { return try await nonconformities.all(in: workspace) }
-        let day = since.description
-        return try await sql.select().column("body").from("nonconformities").where("workspace_id", .equal, SQLBind(workspace.uuid))
-            .where { $0.where("status", .notEqual, SQLBind(Nonconformity.Status.closed.rawValue)).orWhere("raised_on", .greaterThanOrEqual, SQLBind(day))
-                .orWhere("closed_on", .greaterThanOrEqual, SQLBind(day)) }
-            .orderBy("sort_key").orderBy("id").all(DocumentRow.self).map(nonconformities.decode)
-    }
-
-    /// Holds the workspace's row until the transaction ends (PostgreSQL; SQLite writes one at a
-    /// time anyway), so per-workspace numbers are handed out one after another.
-    public func lockWorkspace(_ id: Workspace.ID) async throws {
-        try await sql.select().column("id").from("workspaces").where("id", .equal, SQLBind(id.uuid)).for(.update).run()
-    }
-
-    /// The next number of a per-workspace sequence (NC-1, NC-2…). Numbers are never reused, even
-    /// after a record raised by mistake is deleted. Call inside a transaction.
-    public func nextNumber(_ name: String, in workspace: Workspace.ID) async throws -> Int {
-        try await lockWorkspace(workspace)
-        let current = try await sql.select().column("value").from("sequences").where("workspace_id", .equal, SQLBind(workspace.uuid))
-            .where("name", .equal, SQLBind(name)).first()?.decode(column: "value", as: Int.self)
-        if let current {
-            try await sql.update("sequences").set("value", to: SQLBind(current + 1)).where("workspace_id", .equal, SQLBind(workspace.uuid))
-                .where("name", .equal, SQLBind(name)).run()
-            return current + 1
-        }
-        try await sql.insert(into: "sequences").columns("workspace_id", "name", "value").values(SQLBind(workspace.uuid), SQLBind(name), SQLBind(1)).run()
-        return 1
-    }
-
-    /// Sets a sequence so the next number follows `value` (records written in bulk).
-    public func setNumber(_ name: String, to value: Int, in workspace: Workspace.ID) async throws {
-        try await lockWorkspace(workspace)
-        try await sql.delete(from: "sequences").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("name", .equal, SQLBind(name)).run()
-        try await sql.insert(into: "sequences").columns("workspace_id", "name", "value").values(SQLBind(workspace.uuid), SQLBind(name), SQLBind(value)).run()
-    }
+    public var processes: RecordStore<BusinessProcess> { RecordStore(sql: sql) }
+    public var programmes: RecordStore<AuditProgramme> { RecordStore(sql: sql) }
+    public var audits: RecordStore<InternalAudit> { RecordStore(sql: sql) }
+    public var checklist: RecordStore<ChecklistItem> { RecordStore(sql: sql) }
+    public var findings: RecordStore<AuditFinding> { RecordStore(sql: sql) }
+    public var nonconformities: RecordStore<Nonconformity> { RecordStore(sql: sql) }
+    public var reviews: RecordStore<ManagementReview> { RecordStore(sql: sql) }
+    public var reviewActions: RecordStore<ReviewAction> { RecordStore(sql: sql) }
 }
 
 struct CreateCheckAndAct: AsyncMigration {

@@ -45,14 +45,6 @@ public struct DepartmentStore: Sendable {
         try await sql.insert(into: "departments").model(DepartmentRow(department), with: rowEncoder).run()
     }
 
-    public func update(_ department: Department) async throws -> Department {
-        var next = department
-        next.version += 1
-        try await sql.update("departments").set(model: DepartmentRow(next), with: rowEncoder)
-            .where("id", .equal, department.id.uuid).where("workspace_id", .equal, department.workspaceID.uuid).run()
-        return next
-    }
-
     public func delete(_ id: Department.ID, in workspace: Workspace.ID) async throws {
         try await sql.delete(from: "departments").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
     }
@@ -118,4 +110,14 @@ extension DepartmentRow {
         updatedAt = try r.date("updated_at")
         version = try r.int("version")
     }
+}
+
+extension DepartmentStore: RecordKeeping {
+    public func add(_ record: Department) async throws { try await insert(record) }
+    /// Writes the department as given (the version is bumped by `Writer.change`).
+    public func save(_ record: Department) async throws {
+        try await sql.update("departments").set(model: DepartmentRow(record), with: rowEncoder)
+            .where("id", .equal, record.id.uuid).where("workspace_id", .equal, record.workspaceID.uuid).run()
+    }
+    public func remove(_ id: Department.ID, in workspace: Workspace.ID) async throws { try await delete(id, in: workspace) }
 }

@@ -19,6 +19,7 @@ public enum Migrations {
         CreateObjectives(),
         CreateCheckAndAct(),
         AddSecurityColumns(),
+        CreateRegisterKit(),
     ]
 }
 

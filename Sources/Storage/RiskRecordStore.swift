@@ -188,9 +188,9 @@ public struct RiskRecordStore: Sendable {
     }
 
     /// How many risks of an assessment name each control.
-    public func controlCounts(in assessment: RiskAssessment.ID) async throws -> [String: Int] {
+    public func controlCounts(in assessment: RiskAssessment.ID, workspace: Workspace.ID) async throws -> [String: Int] {
         let rows = try await sql.select().column("control").column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risk_controls")
-            .where("assessment_id", .equal, assessment.uuid).groupBy("control").all()
+            .where("assessment_id", .equal, assessment.uuid).where("workspace_id", .equal, workspace.uuid).groupBy("control").all()
         var counts: [String: Int] = [:]
         for row in rows { counts[try row.decode(column: "control", as: String.self)] = try row.decode(column: "n", as: Int.self) }
         return counts
@@ -203,17 +203,18 @@ public struct RiskRecordStore: Sendable {
     }
 
     /// The first `limit` risks (id and code, by code) of an assessment that name a control.
-    public func naming(_ control: String, in assessment: RiskAssessment.ID, limit: Int) async throws -> [(id: Risk.ID, code: String)] {
+    public func naming(_ control: String, in assessment: RiskAssessment.ID, workspace: Workspace.ID, limit: Int) async throws -> [(id: Risk.ID, code: String)] {
         try await sql.select().column("risk_id").column("risk_code").from("risk_controls").where("assessment_id", .equal, assessment.uuid)
+            .where("workspace_id", .equal, workspace.uuid)
             .where("control", .equal, control).orderBy("risk_code").limit(limit).all()
             .map { (id: Risk.ID(try $0.decode(column: "risk_id", as: UUID.self)), code: try $0.decode(column: "risk_code", as: String.self)) }
     }
 
     /// Per control, the codes of the first `limit` risks (by code) of an assessment that name it.
-    public func codesByControl(in assessment: RiskAssessment.ID, limit: Int) async throws -> [String: [String]] {
+    public func codesByControl(in assessment: RiskAssessment.ID, workspace: Workspace.ID, limit: Int) async throws -> [String: [String]] {
         let rows = try await sql.raw("""
             SELECT control, risk_code FROM (SELECT control, risk_code, row_number() OVER (PARTITION BY control ORDER BY risk_code) AS n \
-            FROM risk_controls WHERE assessment_id = \(bind: assessment.uuid)) ranked WHERE n <= \(bind: limit)
+            FROM risk_controls WHERE assessment_id = \(bind: assessment.uuid) AND workspace_id = \(bind: workspace.uuid)) ranked WHERE n <= \(bind: limit)
             """).all()
         var codes: [String: [String]] = [:]
         for row in rows { codes[try row.decode(column: "control", as: String.self), default: []].append(try row.decode(column: "risk_code", as: String.self)) }
@@ -226,8 +227,9 @@ public struct RiskRecordStore: Sendable {
         return try await query.first(RiskRow.self)?.risk
     }
 
-    public func load(code: String, in assessment: RiskAssessment.ID) async throws -> Risk? {
-        try await sql.select().column("*").from("risks").where("assessment_id", .equal, assessment.uuid).where("code", .equal, code).first(RiskRow.self)?.risk
+    public func load(code: String, in assessment: RiskAssessment.ID, workspace: Workspace.ID) async throws -> Risk? {
+        try await sql.select().column("*").from("risks").where("assessment_id", .equal, assessment.uuid).where("workspace_id", .equal, workspace.uuid)
+            .where("code", .equal, code).first(RiskRow.self)?.risk
     }
 
     public func loadAll(_ ids: [Risk.ID], in workspace: Workspace.ID) async throws -> [Risk.ID: Risk] {
@@ -371,14 +373,21 @@ public struct RiskRecordStore: Sendable {
     }
 
     /// The next free `R-nnn` code of an assessment.
-    public func nextCode(in assessment: RiskAssessment.ID) async throws -> String {
-        let codes = try await sql.select().column("code").from("risks").where("assessment_id", .equal, assessment.uuid).all()
-            .map { try $0.decode(column: "code", as: String.self) }
-        let numbers = codes.compactMap { code -> Int? in
-            guard code.hasPrefix("R-") else { return nil }
-            return Int(code.dropFirst(2))
-        }
-        return String(format: "R-%03d", (numbers.max() ?? 0) + 1)
+    /// The next free `R-nnn` of an assessment. Numbers come from the assessment's sequence, so a
+    /// code is never handed out again after its risk was deleted; the sequence starts above the
+    /// highest code already there (assessments made before it existed, codes typed by hand, imports).
+    /// Records that codes up to `R-nnn` are in use (an import that numbered its rows itself).
+    public func noteCodes(upTo code: String, in assessment: RiskAssessment.ID, workspace: Workspace.ID) async throws {
+        guard code.hasPrefix("R-"), let number = Int(code.dropFirst(2)) else { return }
+        try await SequenceStore(sql: sql).raise("risk:\(assessment.uuid.uuidString)", to: number, in: workspace)
+    }
+
+    public func nextCode(in assessment: RiskAssessment.ID, workspace: Workspace.ID) async throws -> String {
+        let codes = try await sql.select().column("code").from("risks").where("assessment_id", .equal, assessment.uuid)
+            .where("workspace_id", .equal, workspace.uuid).all().map { try $0.decode(column: "code", as: String.self) }
+        let highest = codes.compactMap { code -> Int? in code.hasPrefix("R-") ? Int(code.dropFirst(2)) : nil }.max() ?? 0
+        let number = try await SequenceStore(sql: sql).next("risk:\(assessment.uuid.uuidString)", in: workspace, floor: highest)
+        return String(format: "R-%03d", number)
     }
 }
 

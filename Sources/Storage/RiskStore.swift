@@ -102,8 +102,9 @@ public struct RiskMethodStore: Sendable {
         return ((try? row?.decode(column: "n", as: Int?.self)) ?? nil).map { $0 + 1 } ?? 1
     }
 
-    public func usage(_ id: RiskMethod.ID) async throws -> Int {
+    public func usage(_ id: RiskMethod.ID, in workspace: Workspace.ID) async throws -> Int {
         try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risk_assessments").where("method_id", .equal, id.uuid)
+            .where("workspace_id", .equal, workspace.uuid)
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
@@ -172,8 +173,8 @@ public struct CatalogEntryStore: Sendable {
             .first(CatalogEntryRow.self)?.entry
     }
 
-    public func usage(_ id: CatalogEntry.ID) async throws -> Int {
-        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks")
+    public func usage(_ id: CatalogEntry.ID, in workspace: Workspace.ID) async throws -> Int {
+        try await sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks").where("workspace_id", .equal, workspace.uuid)
             .where { $0.where("threat_id", .equal, id.uuid).orWhere("vulnerability_id", .equal, id.uuid) }
             .first()?.decode(column: "n", as: Int.self) ?? 0
     }
@@ -259,8 +260,8 @@ public struct RiskAssessmentStore: Sendable {
             .limit(1).first(RiskAssessmentRow.self)?.assessment
     }
 
-    public func successorExists(of id: RiskAssessment.ID) async throws -> Bool {
-        try await sql.select().column("id").from("risk_assessments").where("previous_id", .equal, id.uuid).first() != nil
+    public func successorExists(of id: RiskAssessment.ID, in workspace: Workspace.ID) async throws -> Bool {
+        try await sql.select().column("id").from("risk_assessments").where("previous_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).first() != nil
     }
 }
 

@@ -232,6 +232,10 @@ public struct Reader: Sendable {
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
     public var checkAct: CheckActStore { CheckActStore(sql: sql) }
+    /// Which records of any register name a control, an asset, a person… (the register kit's links).
+    public var recordLinks: LinkStore { LinkStore(sql: sql) }
+    /// The store of any register declared through the kit.
+    public func records<Record: StoredRecord>(_ type: Record.Type) -> RecordStore<Record> { RecordStore(sql: sql) }
 }
 
 /// Everything a use case may touch inside its one transaction, including the audit trail.
@@ -267,4 +271,8 @@ public struct Writer: Sendable {
     public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
     public var checkAct: CheckActStore { CheckActStore(sql: sql) }
+    public var recordLinks: LinkStore { LinkStore(sql: sql) }
+    /// Per-workspace numbers that are never reused.
+    public var sequences: SequenceStore { SequenceStore(sql: sql) }
+    public func records<Record: StoredRecord>(_ type: Record.Type) -> RecordStore<Record> { RecordStore(sql: sql) }
 }

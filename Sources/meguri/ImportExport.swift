@@ -26,9 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {
             case .departments:
-                let report = try await Departments(meguri.services).importCSV(access, data: data, dryRun: dryRun, context: operatorContext())
-                for row in report.rows { printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.name)") }
-                printOut("\(dryRun ? "Would import" : "Imported") \(report.rows.count) rows: \(report.created) new, \(report.updated) changed.")
+                report(try await Departments(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext()))
             case .members:
                 let report = try await Members(meguri.services).importCSV(access, data: data, dryRun: dryRun, context: operatorContext())
                 for row in report.rows {

@@ -87,10 +87,10 @@ import TestSupport
                 _ = try await audits.move(outsider, audit.id, to: .inProgress, context: context)
             }
             await #expect(throws: DomainError.invalid(field: "result", code: "error.auditNotStarted")) {
-                _ = try await audits.updateItem(auditorAccess, dossier.items[0].id, ChecklistInput(result: "適合"), context: context)
+                _ = try await audits.updateItem(auditorAccess, audit: dossier.audit.id, item: dossier.items[0].id, ChecklistInput(result: "適合"), context: context)
             }
             _ = try await audits.move(auditorAccess, audit.id, to: .inProgress, context: context)
-            _ = try await audits.updateItem(auditorAccess, dossier.items[0].id, ChecklistInput(result: "不適合", notes: "新任者2名の教育記録なし"), context: context)
+            _ = try await audits.updateItem(auditorAccess, audit: dossier.audit.id, item: dossier.items[0].id, ChecklistInput(result: "不適合", notes: "新任者2名の教育記録なし"), context: context)
             // A finding recorded by mistake goes with its nonconformity while nobody has worked on it.
             let mistaken = try await audits.addFinding(auditorAccess, audit: audit.id, FindingInput(kind: "major", description: "誤記"), context: context)
             try await audits.deleteFinding(auditorAccess, mistaken.id, context: context)

@@ -277,8 +277,8 @@ import TestSupport
             #expect(carried.map(\.code) == ["R-001", "R-002", "R-003"])
             do { _ = try await assessments.submit(w.access, second.id, expectedVersion: nil, context: w.context); Issue.record("unreviewed risks went for approval") }
             catch DomainError.invalid(let errors) { #expect(errors.map(\.code) == ["error.risksToReview"]) }
-            _ = try await risks.review(w.access, carried[0].id, outcome: .reviewed, expectedVersion: nil, context: w.context)
-            _ = try await risks.review(w.access, carried[1].id, outcome: .closed, expectedVersion: nil, context: w.context)
+            _ = try await risks.review(w.access, carried[0].id, outcome: "reviewed", expectedVersion: nil, context: w.context)
+            _ = try await risks.review(w.access, carried[1].id, outcome: "closed", expectedVersion: nil, context: w.context)
             _ = try await risks.update(w.access, carried[2].id, RiskInput(residual: RatingInput(threat: 1, vulnerability: 1)), expectedVersion: carried[2].version,
                                        context: w.context)
             _ = try await risks.create(w.access, assessment: second.id, RiskInput(scenario: "新しいクラウドサービスの設定不備"), context: w.context)

@@ -136,7 +136,7 @@ import TestSupport
             try await app.member(boss, in: "acme", roles: [RoleGrantInput(role: .topManagement)])
             let access = try await app.access(both, "acme")
             let context = Context(actor: .user(both))
-            let records = try await app.riskRecords(in: "acme", department: nil, owner: both.id)
+            let records = try await app.oneOfEach(in: "acme", department: nil, owner: both.id)
             let assessments = RiskAssessments(app.services)
             let id = try #require(RiskAssessment.ID(records["assessmentID"]!))
             let draft = try await assessments.load(access, id)

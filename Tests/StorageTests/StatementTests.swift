@@ -80,7 +80,7 @@ import TestSupport
             #expect(try await statement.lines(try await app.access(w.auditor, "acme")).count == 93)
 
             // A risk that relies on 5.15 makes the exclusion a warning; an applicable control with nothing attached warns too.
-            _ = try await app.riskRecords(in: "acme", department: w.sales.id, owner: w.officer.id)
+            _ = try await app.oneOfEach(in: "acme", department: w.sales.id, owner: w.officer.id)
             let applicable = try await statement.update(w.access, control: "8.5", SoAEntryInput(decision: "applicable", justification: "R-001の対応", implementation: "planned"),
                                                         expectedVersion: 0, context: w.context)
             #expect(applicable.implementation == .planned)

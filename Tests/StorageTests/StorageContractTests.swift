@@ -97,7 +97,7 @@ import TestSupport
                 FieldError(field: "name", code: "error.required", row: 3),
                 FieldError(field: "code", code: "error.tooLong", params: ["max": "20"], row: 4),
             ])) {
-                try await Departments(app.services).importCSV(access, data: Data(csv.utf8), dryRun: false, context: Context(actor: .user(admin)))
+                try await Departments(app.services).importFile(access, data: Data(csv.utf8), dryRun: false, context: Context(actor: .user(admin)))
             }
             #expect(try await Departments(app.services).all(access).isEmpty)
             #expect(try await AuditTrail(app.services).list(access, filter: AuditFilter(), page: PageRequest()).items.count == before)
@@ -109,12 +109,12 @@ import TestSupport
         try await TestApp.with(engine) { app in
             let (admin, _, access) = try await setUp(app)
             let csv = Data("name,code,description\n営業部,S1,\n総務部,G1,人事と総務\n".utf8)
-            let dry = try await Departments(app.services).importCSV(access, data: csv, dryRun: true, context: Context(actor: .user(admin)))
+            let dry = try await Departments(app.services).importFile(access, data: csv, dryRun: true, context: Context(actor: .user(admin)))
             #expect(dry.rows.map(\.outcome) == [.create, .create])
             #expect(try await Departments(app.services).all(access).isEmpty)
-            let real = try await Departments(app.services).importCSV(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
+            let real = try await Departments(app.services).importFile(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
             #expect(real.created == 2)
-            let again = try await Departments(app.services).importCSV(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
+            let again = try await Departments(app.services).importFile(access, data: csv, dryRun: false, context: Context(actor: .user(admin)))
             #expect(again.rows.map(\.outcome) == [.unchanged, .unchanged])
         }
     }
@@ -138,6 +138,57 @@ import TestSupport
             await #expect(throws: DomainError.notFound(entity: "department")) {
                 try await Departments(app.services).update(otherAccess, department.id, DepartmentInput(name: "x"), expectedVersion: 1, context: Context(actor: .system))
             }
+        }
+    }
+
+    /// Every store's reads of one record of each register, asked from another workspace, find
+    /// nothing — the queries that once took no workspace id included.
+    @Test(arguments: TestEngine.available)
+    func everyStoreFindsNothingOfAnotherWorkspace(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let (admin, _, _) = try await setUp(app)
+            let other = try await app.workspace("other", by: admin).id
+            let owner = try await app.user("taro@example.co.jp")
+            try await app.member(owner, in: "acme", roles: [RoleGrantInput(role: .committeeMember)])
+            let ids = try await app.oneOfEach(in: "acme", department: nil, owner: owner.id)
+            @Sendable func id<T>(_ key: String, _ type: Domain.ID<T>.Type) -> Domain.ID<T> { Domain.ID<T>(ids[key]!)! }
+            let assessment = id("assessmentID", RiskAssessment.ID.self)
+            let found: [String] = try await app.services.store.read { db in
+                var leaks: [String] = []
+                func check(_ name: String, _ found: Bool) { if found { leaks.append(name) } }
+                check("asset", try await db.assets.load(id("assetID", Asset.ID.self), in: other) != nil)
+                check("asset by code", try await db.assets.load(code: "A-1", in: other) != nil)
+                check("asset risks", try await db.assets.riskCount(id("assetID", Asset.ID.self), in: other) > 0)
+                check("risk", try await db.risks.load(id("riskID", Risk.ID.self), in: other) != nil)
+                check("risk by code", try await db.risks.load(code: "R-001", in: assessment, workspace: other) != nil)
+                check("risks", try await !db.risks.loadAll([id("riskID", Risk.ID.self)], in: other).isEmpty)
+                check("risks of an assessment", try await !db.risks.all(in: assessment, workspace: other).isEmpty)
+                check("control counts", try await !db.risks.controlCounts(in: assessment, workspace: other).isEmpty)
+                check("risks naming a control", try await !db.risks.naming("5.15", in: assessment, workspace: other, limit: 10).isEmpty)
+                check("codes by control", try await !db.risks.codesByControl(in: assessment, workspace: other, limit: 10).isEmpty)
+                check("action", try await db.actions.load(id("actionID", TreatmentAction.ID.self), in: other) != nil)
+                check("assessment", try await db.assessments.load(assessment, in: other) != nil)
+                check("successor", try await db.assessments.successorExists(of: assessment, in: other))
+                check("method", try await db.riskMethods.load(id("methodID", RiskMethod.ID.self), in: other) != nil)
+                check("method usage", try await db.riskMethods.usage(id("methodID", RiskMethod.ID.self), in: other) > 0)
+                check("catalog entry", try await db.catalogEntries.load(id("entryID", CatalogEntry.ID.self), in: other) != nil)
+                check("catalog entry usage", try await db.catalogEntries.usage(id("entryID", CatalogEntry.ID.self), in: other) > 0)
+                check("own control", try await db.ownControls.load(id("ownControlID", OwnControl.ID.self), in: other) != nil)
+                check("SoA version", try await db.soa.version(1, in: other) != nil)
+                check("evidence", try await db.evidence.load(id("evidenceID", Evidence.ID.self), in: other) != nil)
+                check("objective", try await db.objectives.load(id("objectiveID", Objective.ID.self), in: other) != nil)
+                check("process", try await db.checkAct.processes.load(id("processID", BusinessProcess.ID.self), in: other) != nil)
+                check("programme", try await db.checkAct.programmes.load(id("programmeID", AuditProgramme.ID.self), in: other) != nil)
+                check("audit", try await db.checkAct.audits.load(id("auditID", InternalAudit.ID.self), in: other) != nil)
+                check("checklist item", try await db.checkAct.checklist.load(id("itemID", ChecklistItem.ID.self), in: other) != nil)
+                check("finding", try await db.checkAct.findings.load(id("findingID", AuditFinding.ID.self), in: other) != nil)
+                check("nonconformity", try await db.checkAct.nonconformities.load(id("ncID", Nonconformity.ID.self), in: other) != nil)
+                check("review", try await db.checkAct.reviews.load(id("reviewID", ManagementReview.ID.self), in: other) != nil)
+                check("review action", try await db.checkAct.reviewActions.load(id("reviewActionID", ReviewAction.ID.self), in: other) != nil)
+                check("nonconformities listed", try await db.checkAct.nonconformities.count(in: other) > 0)
+                return leaks
+            }
+            #expect(found.isEmpty, "found from another workspace: \(found)")
         }
     }
 

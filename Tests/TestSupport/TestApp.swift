@@ -1,6 +1,7 @@
 import Domain
 import Features
 import Foundation
+import SQLKit
 import Storage
 import Synchronization
 import Testing
@@ -77,7 +78,11 @@ public struct TestApp: Sendable {
             throw error
         }
         do {
-            if engine == .postgres { try await meguri.app.autoRevert() }
+            // A clean schema, whatever an earlier test left (tables a test made itself included).
+            if engine == .postgres, let sql = try meguri.services.store.fluent() as? any SQLDatabase {
+                try await sql.raw("DROP SCHEMA public CASCADE").run()
+                try await sql.raw("CREATE SCHEMA public").run()
+            }
             try await meguri.migrate()
             let app = TestApp(meguri: meguri, clock: clock, engine: engine)
             let result = try await body(app)
@@ -122,9 +127,11 @@ public struct TestApp: Sendable {
                                                homeDepartmentID: home?.description, roles: grants, context: Context(actor: .system)).member
     }
 
-    /// One of each record of the risk registers (asset, assessment with a rated risk, treatment
-    /// action), as route parameters. The risk and action belong to `owner`.
-    public func riskRecords(in slug: String, department: Department.ID?, owner: User.ID) async throws -> [String: String] {
+    /// One record of every register in the workspace, as route parameters (by every name the
+    /// routes use for it): the route matrix requests each route with them, and the isolation walk
+    /// requests each from another workspace. A new register adds its record here — the isolation
+    /// test fails until it does. The risk, action and nonconformity belong to `owner`.
+    public func oneOfEach(in slug: String, department: Department.ID?, owner: User.ID) async throws -> [String: String] {
         let access = try await operatorAccess(slug)
         let context = Context(actor: .system)
         let method = try await RiskMethods(services).list(access).first!
@@ -198,6 +205,13 @@ public struct TestApp: Sendable {
     }
 
     public var testing: any TestingApplicationTester { get throws { try meguri.app.testing() } }
+
+    /// Where a workspace's audit chain stands: any change anywhere in it moves this.
+    public func snapshot(of slug: String) async throws -> String {
+        let access = try await operatorAccess(slug)
+        let newest = try await AuditTrail(services).list(access, filter: AuditFilter(), page: PageRequest(limit: 1)).items.first
+        return "\(newest?.sequence ?? 0):\(newest?.hash ?? "")"
+    }
 }
 
 public struct TestFailure: Error, CustomStringConvertible {

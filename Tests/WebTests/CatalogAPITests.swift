@@ -74,7 +74,7 @@ import VaporTesting
             let department = try await app.department("情報システム部", in: "acme")
             let owner = try await app.user("owner@example.co.jp")
             try await app.member(owner, in: "acme", roles: [RoleGrantInput(role: .committeeMember)])
-            let records = try await app.riskRecords(in: "acme", department: department.id, owner: owner.id)
+            let records = try await app.oneOfEach(in: "acme", department: department.id, owner: owner.id)
             let risk = try await Risks(app.services).load(try await app.operatorAccess("acme"), Risk.ID(records["riskID"]!)!)
             let control = try #require(risk.controls.first)
             let page = try await app.get("/w/acme/controls/\(control)", session: try await app.session(for: owner), headers: ["Accept-Language": "en"])

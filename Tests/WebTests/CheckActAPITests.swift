@@ -134,7 +134,7 @@ import VaporTesting
             _ = try await app.workspace("acme", by: admin)
             let lead = try await app.user("lead@example.co.jp", name: "佐藤 監査")
             try await app.member(lead, in: "acme", roles: [RoleGrantInput(role: .internalAuditor)])
-            let records = try await app.riskRecords(in: "acme", department: nil, owner: lead.id)
+            let records = try await app.oneOfEach(in: "acme", department: nil, owner: lead.id)
             guard case .sqliteFile(let database) = app.meguri.configuration.database else { throw TestFailure("expected an SQLite file") }
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("meguri-reports-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -80,7 +80,7 @@ import TestSupport
             var parameters = ["slug": "acme", "departmentID": department.id.description, "memberID": member.id.description, "userID": member.userID.description,
                               "entityType": "member", "entityID": member.id.description, "token": "x", "file": "meguri.css", "controlID": "7.4"]
             // The risk and its action belong to the viewer, so the acceptance and progress forms show too.
-            parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: hanako.id)) { $1 }
+            parameters.merge(try await app.oneOfEach(in: "acme", department: department.id, owner: hanako.id)) { $1 }
             var pages = 0
             var paths = app.meguri.app.routes.all.filter { $0.method == .GET && $0.path.first?.description != "api" }.map { route in
                 "/" + route.path.map { component -> String in

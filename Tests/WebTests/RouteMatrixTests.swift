@@ -76,7 +76,7 @@ import VaporTesting
             "token": "not-a-real-token", "file": "meguri.css", "controlID": "5.23", "controlId": "A.8.11",
         ]
         // One of each record of the risk registers, owned by the target so acceptance is someone else's.
-        fixture.parameters.merge(try await app.riskRecords(in: "acme", department: department.id, owner: target.userID)) { $1 }
+        fixture.parameters.merge(try await app.oneOfEach(in: "acme", department: department.id, owner: target.userID)) { $1 }
         // Silence an unused warning for the officer's department while keeping it referenced.
         _ = department
         return fixture

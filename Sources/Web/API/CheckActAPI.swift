@@ -4,71 +4,6 @@ import Foundation
 import Storage
 import Vapor
 
-/// A record written with `JSONEncoder`: keys in the API's camelCase (`ownerID` → `ownerId`),
-/// dates as ISO 8601 with milliseconds, absent optionals left out.
-struct Encoded<Value: Encodable & Sendable>: JSONWritable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-
-    /// One for all answers: making an encoder per record was a measurable part of a list's cost in storage.
-    static var encoder: JSONEncoder { APICoders.encoder }
-
-    func write(_ w: inout JSONWriter) {
-        w.raw((try? Self.encoder.encode(value)) ?? Data("null".utf8))
-    }
-}
-
-enum APICoders {
-    nonisolated(unsafe) static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(AuditJSON.timestamp(date))
-        }
-        e.keyEncodingStrategy = .custom { path in
-            let key = path.last!.stringValue
-            if key.hasSuffix("IDs") { return Key(key.dropLast(3) + "Ids") }
-            if key.hasSuffix("ID") { return Key(key.dropLast(2) + "Id") }
-            return Key(key)
-        }
-        return e
-    }()
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: some StringProtocol) { stringValue = String(s) }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-}
-
-/// A record with more members beside it: `{...record, key: extra}`.
-struct With<Record: Encodable & Sendable, Extra: Encodable & Sendable>: Encodable, Sendable {
-    let record: Record
-    let key: String
-    let extra: Extra
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-    func encode(to encoder: any Encoder) throws {
-        try record.encode(to: encoder)
-        // An absent extra is left out, as the record's own optionals are.
-        if let optional = extra as? any OptionalValue, optional.isNone { return }
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(extra, forKey: Key(key))
-    }
-}
-
-protocol OptionalValue { var isNone: Bool { get } }
-extension Optional: OptionalValue { var isNone: Bool { self == nil } }
-
 /// `/api/v1/workspaces/{slug}/…`: processes, audit programmes, audits with their checklist and
 /// findings, nonconformities, management reviews with their action items.
 struct CheckActAPI {
@@ -81,32 +16,8 @@ struct CheckActAPI {
             .init(id: id, summary: summary, tag: tag, parameters: parameters, body: body.map { ($0, "application/json") }, responses: responses)
         }
         let page = [Query.limit, Query.cursor]
-        // Processes
-        routes.api(.GET, w + ["processes"], access: .workspace(.workspaceRead), registry: registry,
-                   operation: op("listProcesses", "The process register", "Internal audit", parameters: page, [(200, "A page of processes", "ProcessList", false)]), use: listProcesses)
-        routes.api(.POST, w + ["processes"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("createProcess", "Add a process", "Internal audit", body: "ProcessWrite", [(201, "Created", "Process", true)]), use: createProcess)
-        routes.api(.PATCH, w + ["processes", ":processId"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("updateProcess", "Change a process", "Internal audit", parameters: [Query.ifMatch], body: "ProcessWrite",
-                                 [(200, "Updated", "Process", true), (409, "Changed since your GET", "Problem", false), (428, "If-Match is missing", "Problem", false)]),
-                   use: updateProcess)
-        routes.api(.DELETE, w + ["processes", ":processId"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("deleteProcess", "Delete a process no audit names", "Internal audit", [(204, "Deleted", nil, false)]), use: deleteProcess)
-        // Programmes
-        routes.api(.GET, w + ["audit-programmes"], access: .workspace(.auditsRead), registry: registry,
-                   operation: op("listAuditProgrammes", "Audit programmes, newest first", "Internal audit", parameters: page,
-                                 [(200, "A page of programmes", "AuditProgrammeList", false)]), use: listProgrammes)
-        routes.api(.POST, w + ["audit-programmes"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("createAuditProgramme", "Set up an audit programme", "Internal audit", body: "AuditProgrammeWrite", [(201, "Created", "AuditProgramme", true)]),
-                   use: createProgramme)
-        routes.api(.GET, w + ["audit-programmes", ":programmeId"], access: .workspace(.auditsRead), registry: registry,
-                   operation: op("getAuditProgramme", "A programme with its audits", "Internal audit", [(200, "The programme", "AuditProgrammeDetail", true)]), use: getProgramme)
-        routes.api(.PATCH, w + ["audit-programmes", ":programmeId"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("updateAuditProgramme", "Change a programme", "Internal audit", parameters: [Query.ifMatch], body: "AuditProgrammeWrite",
-                                 [(200, "Updated", "AuditProgramme", true), (409, "Changed since your GET", "Problem", false), (428, "If-Match is missing", "Problem", false)]),
-                   use: updateProgramme)
-        routes.api(.DELETE, w + ["audit-programmes", ":programmeId"], access: .workspace(.auditsManage), registry: registry,
-                   operation: op("deleteAuditProgramme", "Delete a programme with no audits", "Internal audit", [(204, "Deleted", nil, false)]), use: deleteProgramme)
+        processes.register(routes, registry: registry)
+        programmes.register(routes, registry: registry)
         // Audits
         routes.api(.GET, w + ["audits"], access: .workspace(.auditsRead), registry: registry,
                    operation: op("listAudits", "Audits, by start date", "Internal audit",
@@ -142,48 +53,11 @@ struct CheckActAPI {
                                  [(201, "Recorded", "Finding", false)]), use: createFinding)
         routes.api(.DELETE, w + ["findings", ":findingId"], access: .workspace(.auditsRead), registry: registry,
                    operation: op("deleteFinding", "Delete a finding recorded by mistake", "Internal audit", [(204, "Deleted", nil, false)]), use: deleteFinding)
-        // Nonconformities
-        routes.api(.GET, w + ["nonconformities"], access: .workspace(.auditsRead), registry: registry,
-                   operation: op("listNonconformities", "Nonconformities, newest first", "Nonconformities",
-                                 parameters: [Parameters.query("status", "open, planned, implemented or closed", schema: .string(enumValues: Nonconformity.Status.allCases.map(\.rawValue))),
-                                              Parameters.query("source", "Where it came from", schema: .string(enumValues: Nonconformity.Source.allCases.map(\.rawValue))),
-                                              Parameters.query("open", "true: only those not closed", schema: .string(enumValues: ["true", "false"])),
-                                              Parameters.query("ownerId", "Only this owner's", schema: .string(format: "uuid"))] + page,
-                                 [(200, "A page of nonconformities", "NonconformityList", false)]), use: listNCs)
-        routes.api(.POST, w + ["nonconformities"], access: .workspace(.nonconformitiesManage), registry: registry,
-                   operation: op("createNonconformity", "Raise a nonconformity", "Nonconformities", body: "NonconformityWrite",
-                                 [(201, "Raised", "Nonconformity", true)]), use: createNC)
-        routes.api(.GET, w + ["nonconformities", ":ncId"], access: .workspace(.auditsRead), registry: registry,
-                   operation: op("getNonconformity", "A nonconformity with similar ones on the same requirement", "Nonconformities",
-                                 [(200, "The nonconformity", "NonconformityDetail", true)]), use: getNC)
-        routes.api(.PATCH, w + ["nonconformities", ":ncId"], access: .workspace(.auditsRead), registry: registry,
-                   operation: op("updateNonconformity", "Change a nonconformity (its owner: correction, cause, plan, due date)", "Nonconformities",
-                                 parameters: [Query.ifMatch], body: "NonconformityWrite",
-                                 [(200, "Updated", "Nonconformity", true), (409, "Changed since your GET", "Problem", false), (428, "If-Match is missing", "Problem", false)]),
-                   use: updateNC)
+        nonconformities.register(routes, registry: registry)
         routes.api(.POST, w + ["nonconformities", ":ncId", "steps"], access: .workspace(.auditsRead), registry: registry,
                    operation: op("stepNonconformity", "Plan, implement, verify (closes when effective) or reopen", "Nonconformities", body: "NonconformityStep",
                                  [(200, "Done", "Nonconformity", true)]), use: stepNC)
-        routes.api(.DELETE, w + ["nonconformities", ":ncId"], access: .workspace(.nonconformitiesManage), registry: registry,
-                   operation: op("deleteNonconformity", "Delete a nonconformity raised by mistake (open, not from an audit)", "Nonconformities",
-                                 [(204, "Deleted", nil, false)]), use: deleteNC)
-        // Management reviews
-        routes.api(.GET, w + ["management-reviews"], access: .workspace(.reviewsRead), registry: registry,
-                   operation: op("listManagementReviews", "Management reviews, newest first", "Management review", parameters: page,
-                                 [(200, "A page of reviews", "ManagementReviewList", false)]), use: listReviews)
-        routes.api(.POST, w + ["management-reviews"], access: .workspace(.reviewsManage), registry: registry,
-                   operation: op("createManagementReview", "Plan a management review", "Management review", body: "ManagementReviewWrite",
-                                 [(201, "Planned", "ManagementReviewDetail", true)]), use: createReview)
-        routes.api(.GET, w + ["management-reviews", ":reviewId"], access: .workspace(.reviewsRead), registry: registry,
-                   operation: op("getManagementReview", "A review with its inputs (compiled now, or frozen when held) and action items", "Management review",
-                                 [(200, "The review", "ManagementReviewDetail", true)]), use: getReview)
-        routes.api(.PATCH, w + ["management-reviews", ":reviewId"], access: .workspace(.reviewsManage), registry: registry,
-                   operation: op("updateManagementReview", "Change a review (once held, only its outputs)", "Management review", parameters: [Query.ifMatch],
-                                 body: "ManagementReviewWrite",
-                                 [(200, "Updated", "ManagementReviewDetail", true), (409, "Changed since your GET", "Problem", false),
-                                  (428, "If-Match is missing", "Problem", false)]), use: updateReview)
-        routes.api(.DELETE, w + ["management-reviews", ":reviewId"], access: .workspace(.reviewsManage), registry: registry,
-                   operation: op("deleteManagementReview", "Delete a review not held", "Management review", [(204, "Deleted", nil, false)]), use: deleteReview)
+        reviews.register(routes, registry: registry)
         routes.api(.POST, w + ["management-reviews", ":reviewId", "hold"], access: .workspace(.reviewsManage), registry: registry,
                    operation: op("holdManagementReview", "Record the meeting as held and freeze its inputs", "Management review",
                                  [(200, "Held", "ManagementReviewDetail", true)]), use: holdReview)
@@ -219,7 +93,9 @@ struct CheckActAPI {
         return language
     }
 
-    func optionalID<T>(_ req: Request, _ name: String, _ type: Domain.ID<T>.Type) throws -> Domain.ID<T>? {
+    func optionalID<T>(_ req: Request, _ name: String, _ type: Domain.ID<T>.Type) throws -> Domain.ID<T>? { try Self.optionalID(req, name, type) }
+
+    static func optionalID<T>(_ req: Request, _ name: String, _ type: Domain.ID<T>.Type) throws -> Domain.ID<T>? {
         guard let raw = req.query[String.self, at: name] else { return nil }
         guard let id = Domain.ID<T>(raw) else { throw DomainError.invalid(field: name, code: "error.format") }
         return id
@@ -246,69 +122,14 @@ struct CheckActAPI {
         }
     }
 
-    @Sendable func listProcesses(_ req: Request) async throws -> JSONBody<ListResource<Encoded<BusinessProcess>>> {
-        let page = try await InternalAudits(req.meguri).processes(try req.access(), page: try req.pageRequest())
-        return JSONBody(value: ListResource(items: page.items.map(Encoded.init), nextCursor: page.nextCursor))
-    }
-
-    @Sendable func createProcess(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let p = try await InternalAudits(req.meguri).createProcess(access, try req.content.decode(ProcessRequest.self).input(), context: try req.context())
-        return try await json(Encoded(p), status: .created, etag: p.version, location: "\(base(access))/processes/\(p.id)", for: req)
-    }
-
-    @Sendable func updateProcess(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let id = try req.id("processId", BusinessProcess.ID.self, entity: "process")
-        let version = try req.ifMatchVersion()
-        let p = try await InternalAudits(req.meguri).updateProcess(access, id, try req.content.decode(ProcessRequest.self).input(), expectedVersion: version,
-                                                                   context: try req.context())
-        return try await json(Encoded(p), etag: p.version, for: req)
-    }
-
-    @Sendable func deleteProcess(_ req: Request) async throws -> HTTPStatus {
-        try await InternalAudits(req.meguri).deleteProcess(try req.access(), try req.id("processId", BusinessProcess.ID.self, entity: "process"), context: try req.context())
-        return .noContent
-    }
-
     // MARK: Programmes
 
-    struct ProgrammeRequest: Content { var title, startsOn, endsOn, notes: String? }
+    struct ProgrammeRequest: Content {
+        var title, startsOn, endsOn, notes: String?
+        var input: ProgrammeInput { ProgrammeInput(title: title, startsOn: startsOn, endsOn: endsOn, notes: notes) }
+    }
 
     func programmeID(_ req: Request) throws -> AuditProgramme.ID { try req.id("programmeId", AuditProgramme.ID.self, entity: "audit_programme") }
-
-    @Sendable func listProgrammes(_ req: Request) async throws -> JSONBody<ListResource<Encoded<AuditProgramme>>> {
-        let page = try await InternalAudits(req.meguri).programmes(try req.access(), page: try req.pageRequest())
-        return JSONBody(value: ListResource(items: page.items.map(Encoded.init), nextCursor: page.nextCursor))
-    }
-
-    @Sendable func createProgramme(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let b = try req.content.decode(ProgrammeRequest.self)
-        let p = try await InternalAudits(req.meguri).createProgramme(access, ProgrammeInput(title: b.title, startsOn: b.startsOn, endsOn: b.endsOn, notes: b.notes),
-                                                                     context: try req.context())
-        return try await json(Encoded(p), status: .created, etag: p.version, location: "\(base(access))/audit-programmes/\(p.id)", for: req)
-    }
-
-    @Sendable func getProgramme(_ req: Request) async throws -> Response {
-        let (p, audits) = try await InternalAudits(req.meguri).programme(try req.access(), try programmeID(req))
-        return try await json(Encoded(With(record: p, key: "audits", extra: audits)), etag: p.version, for: req)
-    }
-
-    @Sendable func updateProgramme(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let version = try req.ifMatchVersion()
-        let b = try req.content.decode(ProgrammeRequest.self)
-        let p = try await InternalAudits(req.meguri).updateProgramme(access, try programmeID(req), ProgrammeInput(title: b.title, startsOn: b.startsOn, endsOn: b.endsOn,
-                                                                                                                 notes: b.notes),
-                                                                     expectedVersion: version, context: try req.context())
-        return try await json(Encoded(p), etag: p.version, for: req)
-    }
-
-    @Sendable func deleteProgramme(_ req: Request) async throws -> HTTPStatus {
-        try await InternalAudits(req.meguri).deleteProgramme(try req.access(), try programmeID(req), context: try req.context())
-        return .noContent
-    }
 
     // MARK: Audits
 
@@ -342,26 +163,16 @@ struct CheckActAPI {
         }
     }
 
-    struct AuditDetail: Encodable, Sendable {
-        let dossier: AuditDossier
-        func encode(to encoder: any Encoder) throws {
-            let nonconformities = dossier.findings.compactMap { $0.nonconformityID.flatMap { dossier.nonconformities[$0] } }
-            try With(record: With(record: dossier.audit, key: "checklist", extra: dossier.items), key: "findings",
-                     extra: dossier.findings.map { f in With(record: f, key: "nonconformityStatus",
-                                                             extra: nonconformities.first { $0.id == f.nonconformityID }?.status.rawValue) }).encode(to: encoder)
-        }
-    }
-
     func auditID(_ req: Request) throws -> InternalAudit.ID { try req.id("auditId", InternalAudit.ID.self, entity: "audit") }
 
     func detail(_ req: Request, _ access: WorkspaceAccess, _ id: InternalAudit.ID, status: HTTPResponseStatus = .ok, created: Bool = false) async throws -> Response {
         let d = try await InternalAudits(req.meguri).dossier(access, id)
-        return try await json(Encoded(AuditDetail(dossier: d)), status: status, etag: d.audit.version, location: created ? "\(base(access))/audits/\(id)" : nil, for: req)
+        return try await json(CheckActShapes.auditDetail.resource(d), status: status, etag: d.audit.version, location: created ? "\(base(access))/audits/\(id)" : nil, for: req)
     }
 
-    @Sendable func listAudits(_ req: Request) async throws -> JSONBody<ListResource<Encoded<InternalAudit>>> {
+    @Sendable func listAudits(_ req: Request) async throws -> JSONBody<ListResource<ShapedResource<InternalAudit>>> {
         let audits = try await InternalAudits(req.meguri).audits(try req.access(), programme: try optionalID(req, "programmeId", AuditProgramme.ID.self))
-        return JSONBody(value: ListResource(items: audits.map(Encoded.init), nextCursor: nil))
+        return JSONBody(value: CheckActShapes.audit.list(audits))
     }
 
     @Sendable func createAudit(_ req: Request) async throws -> Response {
@@ -406,23 +217,22 @@ struct CheckActAPI {
         let access = try req.access()
         let auditID = try auditID(req)
         let id = try req.id("itemId", ChecklistItem.ID.self, entity: "checklist_item")
-        let existing = try await req.meguri.store.read { try await $0.checkAct.checklist.load(id.uuid, in: access.workspaceID) }
-        guard existing?.auditID == auditID else { throw DomainError.notFound(entity: "checklist_item") }
         let b = try req.content.decode(ItemRequest.self)
-        let item = try await InternalAudits(req.meguri).updateItem(access, id, ChecklistInput(question: b.question, result: b.result, notes: b.notes, evidence: b.evidence),
+        let item = try await InternalAudits(req.meguri).updateItem(access, audit: auditID, item: id,
+                                                                   ChecklistInput(question: b.question, result: b.result, notes: b.notes, evidence: b.evidence),
                                                                    context: try req.context())
-        return try await json(Encoded(item), for: req)
+        return try await json(CheckActShapes.item.resource(item), for: req)
     }
 
     @Sendable func auditReport(_ req: Request) async throws -> Response {
         CheckActViews.report(try await CheckActReports(req.meguri).auditReport(try req.access(), try auditID(req), language: try language(req)))
     }
 
-    @Sendable func listFindings(_ req: Request) async throws -> JSONBody<ListResource<Encoded<AuditFinding>>> {
+    @Sendable func listFindings(_ req: Request) async throws -> JSONBody<ListResource<ShapedResource<AuditFinding>>> {
         let access = try req.access()
         guard let audit = try optionalID(req, "auditId", InternalAudit.ID.self) else { throw DomainError.invalid(field: "auditId", code: "error.required") }
         let d = try await InternalAudits(req.meguri).dossier(access, audit)
-        return JSONBody(value: ListResource(items: d.findings.map(Encoded.init), nextCursor: nil))
+        return JSONBody(value: CheckActShapes.finding.list(d.findings))
     }
 
     struct FindingRequest: Content { var kind, reference, description, checklistItemId: String? }
@@ -436,7 +246,7 @@ struct CheckActAPI {
             input.checklistItemID = id
         }
         let finding = try await InternalAudits(req.meguri).addFinding(access, audit: try auditID(req), input, context: try req.context())
-        return try await json(Encoded(finding), status: .created, location: "\(base(access))/findings?auditId=\(finding.auditID)", for: req)
+        return try await json(CheckActShapes.finding.resource(finding), status: .created, location: "\(base(access))/findings?auditId=\(finding.auditID)", for: req)
     }
 
     @Sendable func deleteFinding(_ req: Request) async throws -> HTTPStatus {
@@ -473,47 +283,6 @@ struct CheckActAPI {
 
     func ncID(_ req: Request) throws -> Nonconformity.ID { try req.id("ncId", Nonconformity.ID.self, entity: "nonconformity") }
 
-    @Sendable func listNCs(_ req: Request) async throws -> JSONBody<ListResource<Encoded<Nonconformity>>> {
-        var query = NonconformityQuery()
-        if let raw = req.query[String.self, at: "status"] {
-            guard let s = Nonconformity.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", code: "error.choice") }
-            query.status = s
-        }
-        if let raw = req.query[String.self, at: "source"] {
-            guard let s = Nonconformity.Source(rawValue: raw) else { throw DomainError.invalid(field: "source", code: "error.choice") }
-            query.source = s
-        }
-        if let raw = req.query[String.self, at: "open"] {
-            guard raw == "true" || raw == "false" else { throw DomainError.invalid(field: "open", code: "error.choice") }
-            query.openOnly = raw == "true"
-        }
-        query.ownerID = try optionalID(req, "ownerId", User.ID.self)
-        let page = try await Nonconformities(req.meguri).list(try req.access(), query: query, page: try req.pageRequest())
-        return JSONBody(value: ListResource(items: page.items.map(Encoded.init), nextCursor: page.nextCursor))
-    }
-
-    @Sendable func createNC(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let nc = try await Nonconformities(req.meguri).raise(access, try req.content.decode(NCRequest.self).input(), context: try req.context())
-        return try await json(Encoded(nc), status: .created, etag: nc.version, location: "\(base(access))/nonconformities/\(nc.id)", for: req)
-    }
-
-    struct SimilarLine: Encodable, Sendable { let id: String; let code: String; let status: String; let description: String; let raisedOn: String }
-
-    @Sendable func getNC(_ req: Request) async throws -> Response {
-        let state = try await Nonconformities(req.meguri).load(try req.access(), try ncID(req))
-        let similar = state.similar.map { SimilarLine(id: $0.id.description, code: $0.code, status: $0.status.rawValue, description: $0.description, raisedOn: $0.raisedOn.description) }
-        return try await json(Encoded(With(record: state.nonconformity, key: "similar", extra: similar)), etag: state.nonconformity.version, for: req)
-    }
-
-    @Sendable func updateNC(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let version = try req.ifMatchVersion()
-        let nc = try await Nonconformities(req.meguri).update(access, try ncID(req), try req.content.decode(NCRequest.self).input(), expectedVersion: version,
-                                                              context: try req.context())
-        return try await json(Encoded(nc), etag: nc.version, for: req)
-    }
-
     struct StepRequest: Content { var step, implementedOn, note, reason: String?; var effective: Bool? }
 
     @Sendable func stepNC(_ req: Request) async throws -> Response {
@@ -535,15 +304,10 @@ struct CheckActAPI {
         }
         do {
             let nc = try await Nonconformities(req.meguri).step(access, try ncID(req), step, context: try req.context())
-            return try await json(Encoded(nc), etag: nc.version, for: req)
+            return try await json(CheckActShapes.nonconformity.resource(nc), etag: nc.version, for: req)
         } catch DomainError.invalid(let errors) {
             throw DomainError.invalid(errors.map { var e = $0; if e.field == "verificationNote" { e.field = "note" }; return e })
         }
-    }
-
-    @Sendable func deleteNC(_ req: Request) async throws -> HTTPStatus {
-        try await Nonconformities(req.meguri).delete(try req.access(), try ncID(req), context: try req.context())
-        return .noContent
     }
 
     // MARK: Management reviews
@@ -561,48 +325,11 @@ struct CheckActAPI {
         }
     }
 
-    struct ReviewDetail: Encodable, Sendable {
-        let state: ReviewState
-        func encode(to encoder: any Encoder) throws {
-            var review = state.review
-            review.inputs = nil
-            try With(record: With(record: review, key: "inputs", extra: state.inputs), key: "actions", extra: state.actions).encode(to: encoder)
-        }
-    }
-
     func reviewID(_ req: Request) throws -> ManagementReview.ID { try req.id("reviewId", ManagementReview.ID.self, entity: "management_review") }
 
-    func review(_ req: Request, _ access: WorkspaceAccess, _ id: ManagementReview.ID, status: HTTPResponseStatus = .ok, created: Bool = false) async throws -> Response {
+    func review(_ req: Request, _ access: WorkspaceAccess, _ id: ManagementReview.ID) async throws -> Response {
         let state = try await ManagementReviews(req.meguri).load(access, id)
-        return try await json(Encoded(ReviewDetail(state: state)), status: status, etag: state.review.version,
-                              location: created ? "\(base(access))/management-reviews/\(id)" : nil, for: req)
-    }
-
-    @Sendable func listReviews(_ req: Request) async throws -> JSONBody<ListResource<Encoded<ManagementReview>>> {
-        let page = try await ManagementReviews(req.meguri).list(try req.access(), page: try req.pageRequest())
-        return JSONBody(value: ListResource(items: page.items.map { var r = $0; r.inputs = nil; return Encoded(r) }, nextCursor: page.nextCursor))
-    }
-
-    @Sendable func createReview(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let r = try await ManagementReviews(req.meguri).create(access, try req.content.decode(ReviewRequest.self).input(), context: try req.context())
-        return try await review(req, access, r.id, status: .created, created: true)
-    }
-
-    @Sendable func getReview(_ req: Request) async throws -> Response { try await review(req, try req.access(), try reviewID(req)) }
-
-    @Sendable func updateReview(_ req: Request) async throws -> Response {
-        let access = try req.access()
-        let id = try reviewID(req)
-        let version = try req.ifMatchVersion()
-        _ = try await ManagementReviews(req.meguri).update(access, id, try req.content.decode(ReviewRequest.self).input(), expectedVersion: version,
-                                                           context: try req.context())
-        return try await review(req, access, id)
-    }
-
-    @Sendable func deleteReview(_ req: Request) async throws -> HTTPStatus {
-        try await ManagementReviews(req.meguri).delete(try req.access(), try reviewID(req), context: try req.context())
-        return .noContent
+        return try await json(CheckActShapes.reviewDetail.resource(state), etag: state.review.version, for: req)
     }
 
     @Sendable func holdReview(_ req: Request) async throws -> Response {
@@ -631,33 +358,152 @@ struct CheckActAPI {
         try v.check()
         let action = try await ManagementReviews(req.meguri).addAction(access, review: try reviewID(req), ReviewActionInput(text: b.text, dueOn: b.dueOn, ownerID: owner),
                                                                        context: try req.context())
-        return try await json(Encoded(action), status: .created, location: "\(base(access))/management-reviews/\(action.reviewID)/actions/\(action.id)", for: req)
-    }
-
-    func actionID(_ req: Request, _ access: WorkspaceAccess) async throws -> ReviewAction.ID {
-        let review = try reviewID(req)
-        let id = try req.id("reviewActionId", ReviewAction.ID.self, entity: "review_action")
-        let action = try await req.meguri.store.read { try await $0.checkAct.reviewActions.load(id.uuid, in: access.workspaceID) }
-        guard action?.reviewID == review else { throw DomainError.notFound(entity: "review_action") }
-        return id
+        return try await json(CheckActShapes.action.resource(action), status: .created, location: "\(base(access))/management-reviews/\(action.reviewID)/actions/\(action.id)", for: req)
     }
 
     struct DoneRequest: Content { var done: Bool? }
 
     @Sendable func setActionDone(_ req: Request) async throws -> Response {
         let access = try req.access()
-        let id = try await actionID(req, access)
+        let id = try req.id("reviewActionId", ReviewAction.ID.self, entity: "review_action")
         guard let done = try req.content.decode(DoneRequest.self).done else { throw DomainError.invalid(field: "done", code: "error.required") }
-        return try await json(Encoded(try await ManagementReviews(req.meguri).setActionDone(access, id, done: done, context: try req.context())), for: req)
+        let action = try await ManagementReviews(req.meguri).setActionDone(access, id, review: try reviewID(req), done: done, context: try req.context())
+        return try await json(CheckActShapes.action.resource(action), for: req)
     }
 
     @Sendable func deleteAction(_ req: Request) async throws -> HTTPStatus {
         let access = try req.access()
-        try await ManagementReviews(req.meguri).deleteAction(access, try await actionID(req, access), context: try req.context())
+        try await ManagementReviews(req.meguri).deleteAction(access, try req.id("reviewActionId", ReviewAction.ID.self, entity: "review_action"),
+                                                             review: try reviewID(req), context: try req.context())
         return .noContent
     }
 
     @Sendable func reviewMinutes(_ req: Request) async throws -> Response {
         CheckActViews.report(try await CheckActReports(req.meguri).reviewMinutes(try req.access(), try reviewID(req), language: try language(req)))
+    }
+}
+
+extension CheckActAPI {
+    static var w: [PathComponent] { ["api", "v1", "workspaces", ":slug"] }
+
+    var processes: CRUDRoutes<BusinessProcess, BusinessProcess, ProcessRequest> {
+        CRUDRoutes(base: Self.w + ["processes"], idParameter: "processId", tag: "Internal audit", singular: "Process", plural: "Processes",
+                   item: CheckActShapes.process, shape: CheckActShapes.process, read: .workspaceRead, manage: .auditsManage, createSchema: "ProcessWrite", patchSchema: "ProcessWrite",
+                   summaries: ["listProcesses": "The process register", "deleteProcess": "Delete a process no audit names"],
+                   version: { $0.version }, identity: { $0.id.description },
+                   list: { req, access in try await InternalAudits(req.meguri).processes(access, page: try req.pageRequest()) },
+                   create: { req, access, body in try await InternalAudits(req.meguri).createProcess(access, try body.input(), context: try req.context()) },
+                   update: { req, access, body, version in
+                       try await InternalAudits(req.meguri).updateProcess(access, try req.id("processId", BusinessProcess.ID.self, entity: "process"), try body.input(),
+                                                                          expectedVersion: version, context: try req.context())
+                   },
+                   delete: { req, access, version in
+                       try await InternalAudits(req.meguri).deleteProcess(access, try req.id("processId", BusinessProcess.ID.self, entity: "process"),
+                                                                          expectedVersion: version, context: try req.context())
+                   })
+    }
+
+    var programmes: CRUDRoutes<AuditProgramme, ProgrammeView, ProgrammeRequest> {
+        CRUDRoutes(base: Self.w + ["audit-programmes"], idParameter: "programmeId", tag: "Internal audit", singular: "AuditProgramme", plural: "AuditProgrammes",
+                   item: CheckActShapes.programme, shape: CheckActShapes.programmeDetail, read: .auditsRead, manage: .auditsManage,
+                   createSchema: "AuditProgrammeWrite", patchSchema: "AuditProgrammeWrite",
+                   summaries: ["listAuditProgrammes": "Audit programmes, newest first", "getAuditProgramme": "A programme with its audits",
+                               "deleteAuditProgramme": "Delete a programme with no audits"],
+                   version: { $0.programme.version }, identity: { $0.programme.id.description },
+                   list: { req, access in try await InternalAudits(req.meguri).programmes(access, page: try req.pageRequest()) },
+                   create: { req, access, b in
+                       let p = try await InternalAudits(req.meguri).createProgramme(access, b.input, context: try req.context())
+                       return ProgrammeView(programme: p, audits: [])
+                   },
+                   get: { req, access in
+                       let (p, audits) = try await InternalAudits(req.meguri).programme(access, try req.id("programmeId", AuditProgramme.ID.self, entity: "audit_programme"))
+                       return ProgrammeView(programme: p, audits: audits)
+                   },
+                   update: { req, access, b, version in
+                       let id = try req.id("programmeId", AuditProgramme.ID.self, entity: "audit_programme")
+                       _ = try await InternalAudits(req.meguri).updateProgramme(access, id, b.input, expectedVersion: version, context: try req.context())
+                       let (p, audits) = try await InternalAudits(req.meguri).programme(access, id)
+                       return ProgrammeView(programme: p, audits: audits)
+                   },
+                   delete: { req, access, version in
+                       try await InternalAudits(req.meguri).deleteProgramme(access, try req.id("programmeId", AuditProgramme.ID.self, entity: "audit_programme"),
+                                                                            expectedVersion: version, context: try req.context())
+                   })
+    }
+
+    var nonconformities: CRUDRoutes<Nonconformity, NonconformityState, NCRequest> {
+        CRUDRoutes(base: Self.w + ["nonconformities"], idParameter: "ncId", tag: "Nonconformities", singular: "Nonconformity", plural: "Nonconformities",
+                   item: CheckActShapes.nonconformity, shape: CheckActShapes.nonconformityDetail,
+                   read: .auditsRead, manage: .nonconformitiesManage, updateAccess: .auditsRead,
+                   createSchema: "NonconformityWrite", patchSchema: "NonconformityWrite",
+                   summaries: ["listNonconformities": "Nonconformities, newest first", "createNonconformity": "Raise a nonconformity",
+                               "getNonconformity": "A nonconformity with similar ones on the same requirement",
+                               "updateNonconformity": "Change a nonconformity (its owner: correction, cause, plan, due date)",
+                               "deleteNonconformity": "Delete a nonconformity raised by mistake (open, not from an audit)"],
+                   listParameters: [Parameters.query("status", "open, planned, implemented or closed", schema: .string(enumValues: Nonconformity.Status.allCases.map(\.rawValue))),
+                                    Parameters.query("source", "Where it came from", schema: .string(enumValues: Nonconformity.Source.allCases.map(\.rawValue))),
+                                    Parameters.query("open", "true: only those not closed", schema: .string(enumValues: ["true", "false"])),
+                                    Parameters.query("ownerId", "Only this owner's", schema: .string(format: "uuid")), Query.limit, Query.cursor],
+                   version: { $0.nonconformity.version }, identity: { $0.nonconformity.id.description },
+                   list: { req, access in
+                       var query = NonconformityQuery()
+                       if let raw = req.query[String.self, at: "status"] {
+                           guard let s = Nonconformity.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", code: "error.choice") }
+                           query.status = s
+                       }
+                       if let raw = req.query[String.self, at: "source"] {
+                           guard let s = Nonconformity.Source(rawValue: raw) else { throw DomainError.invalid(field: "source", code: "error.choice") }
+                           query.source = s
+                       }
+                       if let raw = req.query[String.self, at: "open"] {
+                           guard raw == "true" || raw == "false" else { throw DomainError.invalid(field: "open", code: "error.choice") }
+                           query.openOnly = raw == "true"
+                       }
+                       query.ownerID = try CheckActAPI.optionalID(req, "ownerId", User.ID.self)
+                       return try await Nonconformities(req.meguri).list(access, query: query, page: try req.pageRequest())
+                   },
+                   create: { req, access, body in
+                       let nc = try await Nonconformities(req.meguri).raise(access, try body.input(), context: try req.context())
+                       return try await Nonconformities(req.meguri).load(access, nc.id)
+                   },
+                   get: { req, access in
+                       try await Nonconformities(req.meguri).load(access, try req.id("ncId", Nonconformity.ID.self, entity: "nonconformity"))
+                   },
+                   update: { req, access, body, version in
+                       let id = try req.id("ncId", Nonconformity.ID.self, entity: "nonconformity")
+                       _ = try await Nonconformities(req.meguri).update(access, id, try body.input(), expectedVersion: version, context: try req.context())
+                       return try await Nonconformities(req.meguri).load(access, id)
+                   },
+                   delete: { req, access, version in
+                       try await Nonconformities(req.meguri).delete(access, try req.id("ncId", Nonconformity.ID.self, entity: "nonconformity"), expectedVersion: version,
+                                                                    context: try req.context())
+                   })
+    }
+
+    var reviews: CRUDRoutes<ManagementReview, ReviewState, ReviewRequest> {
+        CRUDRoutes(base: Self.w + ["management-reviews"], idParameter: "reviewId", tag: "Management review", singular: "ManagementReview",
+                   plural: "ManagementReviews", item: CheckActShapes.review, shape: CheckActShapes.reviewDetail,
+                   read: .reviewsRead, manage: .reviewsManage, createSchema: "ManagementReviewWrite", patchSchema: "ManagementReviewWrite",
+                   summaries: ["listManagementReviews": "Management reviews, newest first", "createManagementReview": "Plan a management review",
+                               "getManagementReview": "A review with its inputs (compiled now, or frozen when held) and action items",
+                               "updateManagementReview": "Change a review (once held, only its outputs)", "deleteManagementReview": "Delete a review not held"],
+                   version: { $0.review.version }, identity: { $0.review.id.description },
+                   list: { req, access in try await ManagementReviews(req.meguri).list(access, page: try req.pageRequest()) },
+                   create: { req, access, body in
+                       let r = try await ManagementReviews(req.meguri).create(access, try body.input(), context: try req.context())
+                       return try await ManagementReviews(req.meguri).load(access, r.id)
+                   },
+                   get: { req, access in
+                       try await ManagementReviews(req.meguri).load(access, try req.id("reviewId", ManagementReview.ID.self, entity: "management_review"))
+                   },
+                   update: { req, access, body, version in
+                       let id = try req.id("reviewId", ManagementReview.ID.self, entity: "management_review")
+                       _ = try await ManagementReviews(req.meguri).update(access, id, try body.input(), expectedVersion: version, context: try req.context())
+                       return try await ManagementReviews(req.meguri).load(access, id)
+                   },
+                   delete: { req, access, version in
+                       try await ManagementReviews(req.meguri).delete(access, try req.id("reviewId", ManagementReview.ID.self, entity: "management_review"),
+                                                                      expectedVersion: version, context: try req.context())
+                   })
     }
 }

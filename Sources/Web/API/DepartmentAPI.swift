@@ -72,8 +72,8 @@ struct DepartmentAPI {
     @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let report = try await Departments(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
-        return JSONBody(value: ImportReportResource(dryRun: report.dryRun, rows: report.rows.map { .init(row: $0.number, record: $0.name, outcome: $0.outcome.rawValue) }))
+        let result = try await Departments(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        return JSONBody(value: ImportReportResource(dryRun: result.dryRun, rows: result.rows.map { .init(row: $0.number, record: $0.label, outcome: $0.outcome.rawValue) }))
     }
 }
 

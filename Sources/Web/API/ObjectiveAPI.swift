@@ -134,8 +134,7 @@ extension ObjectiveAPI {
         let access = try req.access()
         let objective = try objectiveID(req)
         let id = try req.id("measurementId", ObjectiveMeasurement.ID.self, entity: "measurement")
-        let measurement = try await req.meguri.store.read { try await $0.objectives.measurement(id, in: access.workspaceID) }
-        guard measurement?.objectiveID == objective else { throw DomainError.notFound(entity: "measurement") }
+        guard try await Objectives(req.meguri).measurement(access, id).objectiveID == objective else { throw DomainError.notFound(entity: "measurement") }
         try await Objectives(req.meguri).deleteMeasurement(access, id, context: try req.context())
         return .noContent
     }

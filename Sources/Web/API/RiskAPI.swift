@@ -365,8 +365,7 @@ struct RiskAPI {
 
     @Sendable func reviewRisk(_ req: Request) async throws -> Response {
         let body = try req.content.decode(ReviewRequest.self)
-        guard let outcome = body.outcome.flatMap(Risk.Review.init(rawValue:)) else { throw DomainError.invalid(field: "outcome", code: "error.choice") }
-        let risk = try await Risks(req.meguri).review(try req.access(), try riskID(req), outcome: outcome, expectedVersion: try version(req), context: try req.context())
+        let risk = try await Risks(req.meguri).review(try req.access(), try riskID(req), outcome: body.outcome, expectedVersion: try version(req), context: try req.context())
         return try await json(RiskResource(risk), etag: risk.version, for: req)
     }
 

@@ -34,7 +34,7 @@ struct WorkspaceAPI {
         var tokenWorkspace: Workspace.ID? = nil
         if case .token(let token, _) = req.principal { tokenWorkspace = token.workspaceID }
         let workspaces = try await Access.workspaces(of: user, services: req.meguri).filter { tokenWorkspace == nil || $0.id == tokenWorkspace }
-        let memberships = try await req.meguri.store.read { try await $0.members.all(of: user.id) }
+        let memberships = try await People(req.meguri).memberships(of: user)
         let grants = Dictionary(uniqueKeysWithValues: memberships.map { ($0.workspaceID, $0.grants) })
         return JSONBody(value: MeResource(id: user.id.description, email: user.email, displayName: user.displayName, isAdministrator: user.isAdministrator,
                           language: user.language?.rawValue, totpEnabled: user.totpEnabled,

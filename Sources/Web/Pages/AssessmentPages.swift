@@ -145,10 +145,8 @@ struct AssessmentPages {
         let inherentMap = try await assessments.heatMap(access, assessment, residual: false)
         let residualMap = try await assessments.heatMap(access, assessment, residual: true)
         let items = page.items
-        let (assetsByID, users, entries) = try await req.meguri.store.read { db -> ([Asset.ID: Asset], [User.ID: User], [CatalogEntry.ID: CatalogEntry]) in
-            (try await db.assets.loadAll(items.compactMap(\.assetID), in: access.workspaceID), try await db.users.loadAll(items.compactMap(\.ownerID)),
-             Dictionary(uniqueKeysWithValues: (try await db.catalogEntries.all(.threat, in: access.workspaceID) + (try await db.catalogEntries.all(.vulnerability, in: access.workspaceID))).map { ($0.id, $0) }))
-        }
+        let lookups = try await Risks(req.meguri).lookups(access, items)
+        let (assetsByID, users, entries) = (lookups.assets, lookups.people, lookups.entries)
         let rows: [HTML] = page.items.map { r in
             let asset = r.assetID.flatMap { assetsByID[$0] }
             let what = [asset.map { "\($0.code) \($0.name)" }, r.threatID.flatMap { entries[$0]?.name(c.language) }, r.vulnerabilityID.flatMap { entries[$0]?.name(c.language) }]
@@ -304,13 +302,14 @@ struct AssessmentPages {
 
     @Sendable func importForm(_ req: Request) async throws -> HTML {
         let c = try await PageContext.make(req)
-        let base = c.w("/risk-assessments/\(try assessmentID(req))")
+        let assessment = try await RiskAssessments(req.meguri).load(try req.access(), try assessmentID(req))
+        let base = c.w("/risk-assessments/\(assessment.id)")
         return ImportViews.page(c, kind: "risks", action: "\(base)/import", back: base, result: nil, errors: [])
     }
 
     @Sendable func importFile(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
-        let id = try assessmentID(req)
+        let id = try await RiskAssessments(req.meguri).load(access, try assessmentID(req)).id
         let base = try await PageContext.make(req).w("/risk-assessments/\(id)")
         return try await ImportViews.respond(req, kind: "risks", action: "\(base)/import", back: base) { data, dryRun, _ in
             let result = try await RiskTransfer(req.meguri).importFile(access, assessment: id, data: data, dryRun: dryRun, context: try req.context())
@@ -326,12 +325,9 @@ struct AssessmentPages {
         let assessment = try await assessments.load(access, try assessmentID(req))
         let method = try await assessments.method(access, of: assessment)
         let c = try await PageContext.make(req)
-        let (risks, assets, users, entries) = try await req.meguri.store.read { db -> ([Risk], [Asset.ID: Asset], [User.ID: User], [CatalogEntry.ID: CatalogEntry]) in
-            let risks = try await db.risks.all(in: assessment.id, workspace: access.workspaceID)
-            let people = risks.compactMap(\.ownerID) + [assessment.approvedBy].compactMap { $0 }
-            return (risks, try await db.assets.loadAll(risks.compactMap(\.assetID), in: access.workspaceID), try await db.users.loadAll(people),
-                    Dictionary(uniqueKeysWithValues: (try await db.catalogEntries.all(.threat, in: access.workspaceID) + (try await db.catalogEntries.all(.vulnerability, in: access.workspaceID))).map { ($0.id, $0) }))
-        }
+        let risks = try await Risks(req.meguri).all(access, assessment: assessment.id)
+        let lookups = try await Risks(req.meguri).lookups(access, risks, also: [assessment.approvedBy].compactMap { $0 })
+        let (assets, users, entries) = (lookups.assets, lookups.people, lookups.entries)
         let rows: [HTML] = risks.map { r in
             """
             <tr><td>\(r.code)</td><td>\(r.assetID.flatMap { assets[$0].map { "\($0.code) \($0.name)" } } ?? (r.scenario ?? ""))</td>

@@ -38,7 +38,7 @@ struct AssetPages {
                 if let id = User.ID(owner) ?? people[owner.lowercased()] { query.ownerID = id } else { v.add("owner", "error.unknownMemberEmail", ["value": owner]) }
             }
             if let minValue { if let value = Int(Text.halfWidthDigits(minValue)) { query.minimumValue = value } else { v.add("minValue", "error.format") } }
-            if stale != nil { query.reviewedBefore = today.adding(days: -365) }
+            if stale != nil { query.reviewedBefore = Asset.staleBefore(today) }
             if let status { if let parsed = Asset.Status(rawValue: status) { query.status = parsed } else { v.add("status", "error.choice") } }
             if let sort { if let parsed = AssetQuery.Sort(rawValue: sort) { query.sort = parsed } else { v.add("sort", "error.choice") } }
             try v.check()
@@ -56,7 +56,7 @@ struct AssetPages {
     }
 
     static func people(_ req: Request, _ access: WorkspaceAccess) async throws -> [String: User.ID] {
-        try await req.meguri.store.read { try await $0.members.emails(in: access.workspaceID) }
+        try await People(req.meguri).byEmail(access)
     }
 
     /// The members by e-mail, read only when a filter names an owner by e-mail (thousands of
@@ -84,7 +84,7 @@ struct AssetPages {
         let labels = try await assets.classifications(access)
         let names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
         let items = page.items
-        let users = try await req.meguri.store.read { try await $0.users.loadAll(items.compactMap(\.ownerID)) }
+        let users = try await People(req.meguri).load(try req.access(), items.compactMap(\.ownerID))
         let rows: [HTML] = page.items.map { a in
             let stale = a.isStale(on: access.today)
             return """
@@ -268,8 +268,8 @@ struct AssetPages {
         let access = try req.access()
         let asset = try await Assets(req.meguri).load(access, try assetID(req))
         let c = try await PageContext.make(req)
-        let users = try await req.meguri.store.read { try await $0.users.loadAll([asset.ownerID, asset.custodianID].compactMap { $0 }) }
-        let latest = try await req.meguri.store.read { try await $0.assessments.latest(in: access.workspaceID) }
+        let users = try await People(req.meguri).load(try req.access(), [asset.ownerID, asset.custodianID].compactMap { $0 })
+        let latest = try await RiskAssessments(req.meguri).latest(access)
         var risks: [Risk] = []
         if let latest, access.allows(.risksRead) {
             risks = try await Risks(req.meguri).list(access, assessment: latest.id, query: RiskQuery(assetID: asset.id), page: PageRequest(limit: 100)).items
@@ -334,7 +334,7 @@ struct AssetPages {
                                                                                     errors: Self.formErrors(errors))).encodeResponse(for: req)
         } catch DomainError.conflict {
             let current = try await assets.load(access, id)
-            let users = try await req.meguri.store.read { try await $0.users.loadAll([current.ownerID, current.custodianID].compactMap { $0 }) }
+            let users = try await People(req.meguri).load(try req.access(), [current.ownerID, current.custodianID].compactMap { $0 })
             return try await PageResponse(status: .conflict, html: formPage(req, title: c.t("form.edit"), action: c.w("/assets/\(id)"),
                                                                          form: AssetForm(current, users: users), errors: [], conflict: true)).encodeResponse(for: req)
         }

@@ -132,12 +132,12 @@ struct AuditPages {
 
     /// Finds the person a filter names by e-mail.
     static func person(_ req: Request) -> @Sendable (String) async throws -> User.ID? {
-        { text in try await req.meguri.store.read { try await $0.users.load(email: text) }?.id }
+        { text in try await People(req.meguri).find(try req.access(), email: text)?.id }
     }
 
     /// Names for the ids a change may mention (departments), so the trail reads as words.
     static func names(_ req: Request, _ access: WorkspaceAccess) async throws -> [String: String] {
-        let departments = try await req.meguri.store.read { try await $0.departments.all(in: access.workspaceID) }
+        let departments = try await Departments(req.meguri).all(access)
         return Dictionary(uniqueKeysWithValues: departments.map { ($0.id.description, $0.name) })
     }
 

@@ -26,7 +26,7 @@ enum CheckActViews {
     }
 
     static func emails(_ ids: [User.ID], _ req: Request) async throws -> String {
-        let users = try await req.meguri.store.read { try await $0.users.loadAll(ids) }
+        let users = try await People(req.meguri).load(try req.access(), ids)
         return ids.compactMap { users[$0]?.email }.joined(separator: ", ")
     }
 
@@ -37,17 +37,6 @@ enum CheckActViews {
         if reference.hasPrefix("A.") { return "<a href=\"\(c.w("/controls/\(reference.dropFirst(2))"))\">\(reference) \(title)</a>" }
         if catalog.clause(reference) != nil { return "<a href=\"\(c.w("/clauses#clause-\(reference)"))\">\(reference) \(title)</a>" }
         return "\(reference)"
-    }
-
-    /// A refusal as errors to show on the page it came from.
-    static func errors(_ error: any Error) -> [FieldError]? {
-        switch error as? DomainError {
-        case .invalid(let errors)?: return errors
-        case .rule(let code, let params)?: return [FieldError(field: "form", code: code, params: params)]
-        case .forbiddenBecause(let code)?: return [FieldError(field: "form", code: code)]
-        case .conflict?: return [FieldError(field: "form", code: "form.conflict")]
-        default: return nil
-        }
     }
 
     static func badge(_ style: String, _ text: String) -> HTML { "<span class=\"badge \(style)\">\(text)</span>" }

@@ -67,13 +67,11 @@ struct DepartmentPages {
     }
 
     @Sendable func create(_ req: Request) async throws -> Response {
-        let form = try req.content.decode(DepartmentForm.self)
-        do {
-            let department = try await Departments(req.meguri).create(try req.access(), form.input, context: try req.context())
-            return req.redirect(to: "/w/\(try req.access().workspace.slug)/departments", flash: req.t("departments.created", ["name": department.name]))
-        } catch DomainError.invalid(let errors) {
-            return try await PageResponse(status: .unprocessableEntity, html: listPage(req, form: form, errors: errors)).encodeResponse(for: req)
-        }
+        let access = try req.access()
+        return try await req.submit(DepartmentForm.self) { form in
+            let department = try await Departments(req.meguri).create(access, form.input, context: try req.context())
+            return Submitted(path: "/w/\(access.workspace.slug)/departments", flash: req.t("departments.created", ["name": department.name]))
+        } render: { form, errors in try await listPage(req, form: form, errors: errors) }
     }
 
     func departmentID(_ req: Request) throws -> Department.ID {
@@ -86,7 +84,7 @@ struct DepartmentPages {
         return try await detailPage(req, department, form: nil, errors: [])
     }
 
-    func detailPage(_ req: Request, _ d: Department, form: DepartmentForm?, errors: [FieldError], conflict: Bool = false) async throws -> HTML {
+    func detailPage(_ req: Request, _ d: Department, form: DepartmentForm?, errors: [FieldError]) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let members = access.allows(.membersRead)
@@ -94,7 +92,6 @@ struct DepartmentPages {
         let memberRows: [HTML] = members.map { "<li><a href=\"\(c.w("/members/\($0.id)"))\">\($0.displayName)</a></li>" }
         let manage = access.allows(.membersManage)
         let body: HTML = manage ? """
-        \(HTML.when(conflict, "<div class=\"error-summary\" role=\"alert\"><p>\(c.t("problem.conflict.detail"))</p></div>"))
         \(Form.errorSummary(errors, c))
         <section class="card">
         \(Form.open(c.w("/departments/\(d.id)"), c))
@@ -127,17 +124,14 @@ struct DepartmentPages {
     @Sendable func update(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try departmentID(req)
-        let form = try req.content.decode(DepartmentForm.self)
         let departments = Departments(req.meguri)
-        do {
+        return try await req.submit(DepartmentForm.self) { form in
             _ = try await departments.update(access, id, form.input, expectedVersion: form.version, context: try req.context())
-            return req.redirect(to: "/w/\(access.workspace.slug)/departments/\(id)", flash: req.t("form.saved"))
-        } catch DomainError.invalid(let errors) {
-            return try await PageResponse(status: .unprocessableEntity, html: detailPage(req, try await departments.load(access, id), form: form, errors: errors))
-                .encodeResponse(for: req)
-        } catch DomainError.conflict {
-            return try await PageResponse(status: .conflict, html: detailPage(req, try await departments.load(access, id), form: nil, errors: [], conflict: true))
-                .encodeResponse(for: req)
+            return Submitted(path: "/w/\(access.workspace.slug)/departments/\(id)", flash: req.t("form.saved"))
+        } render: { form, errors in
+            // After a conflict the page shows the record as it now stands, not what was typed over it.
+            let conflict = errors.contains { $0.code == "form.conflict" }
+            return try await detailPage(req, try await departments.load(access, id), form: conflict ? nil : form, errors: errors)
         }
     }
 
@@ -180,8 +174,8 @@ struct DepartmentPages {
         let access = try req.access()
         let c = try await PageContext.make(req)
         return try await ImportViews.respond(req, kind: "departments", action: c.w("/departments/import"), back: c.w("/departments")) { data, dryRun, _ in
-            let report = try await Departments(req.meguri).importCSV(access, data: data, dryRun: dryRun, context: try req.context())
-            return report.rows.map { ImportViews.Row(number: $0.number, label: $0.name, outcome: $0.outcome.rawValue, link: nil) }
+            let result = try await Departments(req.meguri).importFile(access, data: data, dryRun: dryRun, context: try req.context())
+            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
         }
     }
 }

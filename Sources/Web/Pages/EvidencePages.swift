@@ -85,7 +85,7 @@ struct EvidencePages {
             total = try await store.count(access, query: query)
         } catch DomainError.invalid(let e) { errors = e }
         let collectors = page.items.compactMap(\.collectedBy)
-        let people = try await req.meguri.store.read { try await $0.users.loadAll(collectors) }
+        let people = try await People(req.meguri).load(try req.access(), collectors)
         let rows: [HTML] = page.items.map { e in
             """
             <tr><td><a href="\(c.w("/evidence/\(e.id)"))">\(e.title)</a></td>
@@ -162,7 +162,7 @@ struct EvidencePages {
     }
 
     func detail(_ req: Request, c: PageContext, access: WorkspaceAccess, evidence e: Evidence, form: EvidenceForm?, errors: [FieldError], conflict: Bool = false) async throws -> HTML {
-        let people = try await req.meguri.store.read { try await $0.users.loadAll([e.collectedBy, e.createdBy].compactMap { $0 }) }
+        let people = try await People(req.meguri).load(try req.access(), [e.collectedBy, e.createdBy].compactMap { $0 })
         let controls = e.links.filter { $0.target == .control }.map(\.id)
         let shown = form ?? EvidenceForm(title: e.title, url: e.url, collectedOn: e.collectedOn.description, validUntil: e.validUntil?.description, notes: e.notes,
                                          controls: controls.joined(separator: ", "), collectedBy: e.collectedBy.flatMap { people[$0]?.email },

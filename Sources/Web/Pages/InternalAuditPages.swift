@@ -45,8 +45,8 @@ struct InternalAuditPages {
         let c = try await PageContext.make(req)
         let page = try await InternalAudits(req.meguri).processes(access, page: try PageRequest.parse(limit: req.query[String.self, at: "limit"],
                                                                                                        cursor: req.query[String.self, at: "cursor"]))
-        let departments = try await req.meguri.store.read { try await $0.departments.all(in: access.workspaceID) }
-        let owners = try await req.meguri.store.read { try await $0.users.loadAll(page.items.compactMap(\.ownerID)) }
+        let departments = try await Departments(req.meguri).all(access)
+        let owners = try await People(req.meguri).load(try req.access(), page.items.compactMap(\.ownerID))
         let manages = access.allows(.auditsManage)
         let departmentOptions = [(value: "", label: "—")] + departments.map { (value: $0.id.description, label: $0.name) }
         let rows: [HTML] = page.items.map { p in
@@ -98,10 +98,6 @@ struct InternalAuditPages {
         return input
     }
 
-    static func fields(_ errors: [FieldError]) -> [FieldError] {
-        errors.map { var e = $0; e.field = ["ownerId": "owner", "departmentId": "department", "leadAuditorId": "lead", "teamIds": "team",
-                                            "departmentIds": "departments", "processIds": "processes", "attendeeIds": "attendees"][e.field] ?? e.field; return e }
-    }
 
     @Sendable func createProcess(_ req: Request) async throws -> Response {
         let access = try req.access()
@@ -110,8 +106,8 @@ struct InternalAuditPages {
             _ = try await InternalAudits(req.meguri).createProcess(access, try await processInput(form, req, access), context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/processes", flash: req.t("process.created"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: processesPage(req, form: form, errors: Self.fields(errors))).encodeResponse(for: req)
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: processesPage(req, form: form, errors: errors)).encodeResponse(for: req)
         }
     }
 
@@ -124,8 +120,8 @@ struct InternalAuditPages {
                                                                   context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/processes", flash: req.t("form.saved"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: processesPage(req, form: ProcessForm(), errors: Self.fields(errors), editing: id))
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: processesPage(req, form: ProcessForm(), errors: errors, editing: id))
                 .encodeResponse(for: req)
         }
     }
@@ -137,7 +133,7 @@ struct InternalAuditPages {
             try await InternalAudits(req.meguri).deleteProcess(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/processes", flash: req.t("process.deleted"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: processesPage(req, form: ProcessForm(), errors: errors, editing: id)).encodeResponse(for: req)
         }
     }
@@ -205,7 +201,7 @@ struct InternalAuditPages {
                                                                                                  notes: form.notes ?? ""), context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audit-programmes/\(p.id)", flash: req.t("programme.created"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: programmesPage(req, form: form, errors: errors)).encodeResponse(for: req)
         }
     }
@@ -252,7 +248,7 @@ struct InternalAuditPages {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let (p, audits) = try await InternalAudits(req.meguri).programme(access, try programmeID(req))
-        let people = try await req.meguri.store.read { try await $0.users.loadAll(audits.compactMap(\.leadAuditorID)) }
+        let people = try await People(req.meguri).load(try req.access(), audits.compactMap(\.leadAuditorID))
         let openPerAudit = try await Nonconformities(req.meguri).openPerAudit(access)
         let manages = access.allows(.auditsManage)
         let rows: [HTML] = audits.map { a in
@@ -295,7 +291,7 @@ struct InternalAuditPages {
     }
 
     func auditFields(_ req: Request, _ access: WorkspaceAccess, _ form: AuditForm, _ errors: [FieldError], _ c: PageContext, creating: Bool) async throws -> HTML {
-        let departments = try await req.meguri.store.read { try await $0.departments.all(in: access.workspaceID) }
+        let departments = try await Departments(req.meguri).all(access)
         let processes = try await InternalAudits(req.meguri).allProcesses(access)
         let chosenDepartments = Set(form.departments ?? [])
         let chosenProcesses = Set(form.processes ?? [])
@@ -333,7 +329,7 @@ struct InternalAuditPages {
                                                                     context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audit-programmes/\(id)", flash: req.t("form.saved"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: programmePage(req, form: form, errors: errors, auditForm: AuditForm(), auditErrors: []))
                 .encodeResponse(for: req)
         }
@@ -346,7 +342,7 @@ struct InternalAuditPages {
             try await InternalAudits(req.meguri).deleteProgramme(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audit-programmes", flash: req.t("programme.deleted"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: programmePage(req, form: nil, errors: errors, auditForm: AuditForm(), auditErrors: []))
                 .encodeResponse(for: req)
         }
@@ -361,8 +357,8 @@ struct InternalAuditPages {
                                                                          language: req.language, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(audit.id)", flash: req.t("audit.created"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: programmePage(req, form: nil, errors: [], auditForm: form, auditErrors: Self.fields(errors)))
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: programmePage(req, form: nil, errors: [], auditForm: form, auditErrors: errors))
                 .encodeResponse(for: req)
         }
     }
@@ -511,8 +507,8 @@ struct InternalAuditPages {
                                                                 language: req.language, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)", flash: req.t("form.saved"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: Self.fields(errors), form: planning ? form : nil,
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: planning ? form : nil,
                                                                                        conclusion: planning ? nil : form.conclusion))
                 .encodeResponse(for: req)
         }
@@ -529,7 +525,7 @@ struct InternalAuditPages {
             let audit = try await InternalAudits(req.meguri).move(access, id, to: status, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)", flash: req.t("audit.moved", ["status": req.t("audit.status.\(audit.status.rawValue)")]))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil)).encodeResponse(for: req)
         }
     }
@@ -542,7 +538,7 @@ struct InternalAuditPages {
             try await InternalAudits(req.meguri).deleteAudit(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audit-programmes/\(programme.id)", flash: req.t("audit.deleted"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil)).encodeResponse(for: req)
         }
     }
@@ -563,7 +559,7 @@ struct InternalAuditPages {
             let saved = try await InternalAudits(req.meguri).updateItems(access, audit: id, inputs, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)#checklist", flash: req.t("checklist.saved", ["count": String(saved.count)]))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil, checklist: submitted)).encodeResponse(for: req)
         }
     }
@@ -584,7 +580,7 @@ struct InternalAuditPages {
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(id)#findings",
                                 flash: req.t(finding.nonconformityID == nil ? "finding.created" : "finding.createdWithNonconformity"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors.map { var e = $0; if e.field == "checklistItemId" { e.field = "item" }; return e },
                                                                                        form: nil, findingForm: form)).encodeResponse(for: req)
         }
@@ -593,13 +589,12 @@ struct InternalAuditPages {
     @Sendable func deleteFinding(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try req.id("findingID", AuditFinding.ID.self, entity: "finding")
-        let finding = try await req.meguri.store.read { try await $0.checkAct.findings.load(id.uuid, in: access.workspaceID) }
-        guard let finding else { throw DomainError.notFound(entity: "finding") }
+        let finding = try await InternalAudits(req.meguri).finding(access, id)
         do {
             try await InternalAudits(req.meguri).deleteFinding(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/audits/\(finding.auditID)#findings", flash: req.t("finding.deleted"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             req.parameters.set("auditID", to: finding.auditID.description)
             return try await PageResponse(status: .unprocessableEntity, html: auditPage(req, errors: errors, form: nil)).encodeResponse(for: req)
         }

@@ -66,7 +66,7 @@ struct NonconformityPages {
             if filters.errors.isEmpty { page = try await Nonconformities(req.meguri).list(access, query: filters.query, page: request) }
         } catch DomainError.invalid(let e) { filters.errors += e }
         let items = page.items
-        let owners = try await req.meguri.store.read { try await $0.users.loadAll(items.compactMap(\.ownerID)) }
+        let owners = try await People(req.meguri).load(try req.access(), items.compactMap(\.ownerID))
         let rows: [HTML] = items.map { n in
             let overdue = n.isOverdue(on: access.today)
             return """
@@ -123,16 +123,12 @@ struct NonconformityPages {
 
     @Sendable func create(_ req: Request) async throws -> Response {
         let access = try req.access()
-        let form = try req.content.decode(NCForm.self)
-        do {
+        return try await req.submit(NCForm.self) { form in
             var input = try await form.input(req, access, full: true)
             input.whys = nil
             let nc = try await Nonconformities(req.meguri).raise(access, input, context: try req.context())
-            return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(nc.id)", flash: req.t("nc.created", ["code": nc.code]))
-        } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: listPage(req, form: form, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
-        }
+            return Submitted(path: "/w/\(access.workspace.slug)/nonconformities/\(nc.id)", flash: req.t("nc.created", ["code": nc.code]))
+        } render: { form, errors in try await listPage(req, form: form, errors: errors) }
     }
 
     @Sendable func show(_ req: Request) async throws -> PageResponse {
@@ -246,19 +242,16 @@ struct NonconformityPages {
     @Sendable func update(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try ncID(req)
-        let form = try req.content.decode(NCForm.self)
-        do {
+        return try await req.submit(NCForm.self) { form in
             let input = try await form.input(req, access, full: access.allows(.nonconformitiesManage))
             _ = try await Nonconformities(req.meguri).update(access, id, input, expectedVersion: form.version, context: try req.context())
+            let path = "/w/\(access.workspace.slug)/nonconformities/\(id)"
             if form.then == "plan" {
                 let nc = try await Nonconformities(req.meguri).step(access, id, .plan, context: try req.context())
-                return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("nc.stepped", ["status": req.t("nc.status.\(nc.status.rawValue)")]))
+                return Submitted(path: path, flash: req.t("nc.stepped", ["status": req.t("nc.status.\(nc.status.rawValue)")]))
             }
-            return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("form.saved"))
-        } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: form, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
-        }
+            return Submitted(path: path, flash: req.t("form.saved"))
+        } render: { form, errors in try await detail(req, form: form, errors: errors) }
     }
 
     struct StepForm: Content { var step, implementedOn, effective, verificationNote, reason: String? }
@@ -266,8 +259,7 @@ struct NonconformityPages {
     @Sendable func step(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try ncID(req)
-        let form = try req.content.decode(StepForm.self)
-        do {
+        return try await req.submit(StepForm.self) { form in
             let step: CorrectiveAction.Step
             switch form.step {
             case "plan": step = .plan
@@ -279,22 +271,18 @@ struct NonconformityPages {
             default: throw DomainError.invalid(field: "step", code: "error.choice")
             }
             let nc = try await Nonconformities(req.meguri).step(access, id, step, context: try req.context())
-            return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("nc.stepped", ["status": req.t("nc.status.\(nc.status.rawValue)")]))
-        } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
-        }
+            return Submitted(path: "/w/\(access.workspace.slug)/nonconformities/\(id)", flash: req.t("nc.stepped", ["status": req.t("nc.status.\(nc.status.rawValue)")]))
+        } render: { _, errors in try await detail(req, form: nil, errors: errors) }
     }
+
+    struct NoFields: Content {}
 
     @Sendable func delete(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try ncID(req)
-        do {
+        return try await req.submit(NoFields.self) { _ in
             try await Nonconformities(req.meguri).delete(access, id, context: try req.context())
-            return req.redirect(to: "/w/\(access.workspace.slug)/nonconformities", flash: req.t("nc.deleted"))
-        } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: errors)).encodeResponse(for: req)
-        }
+            return Submitted(path: "/w/\(access.workspace.slug)/nonconformities", flash: req.t("nc.deleted"))
+        } render: { _, errors in try await detail(req, form: nil, errors: errors) }
     }
 }

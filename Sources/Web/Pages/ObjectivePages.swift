@@ -68,7 +68,7 @@ struct ObjectivePages {
             page = try await Objectives(req.meguri).list(access, query: query, page: request)
         } catch DomainError.invalid(let e) { filterErrors += e }
         let ownerIDs = page.items.compactMap(\.objective.ownerID)
-        let owners = try await req.meguri.store.read { try await $0.users.loadAll(ownerIDs) }
+        let owners = try await People(req.meguri).load(try req.access(), ownerIDs)
         let rows: [HTML] = page.items.map { s in
             let o = s.objective
             let latest = ObjectiveRules.latest(s.measurements)
@@ -159,7 +159,7 @@ struct ObjectivePages {
     func detail(_ req: Request, c: PageContext, access: WorkspaceAccess, state: ObjectiveState, form: ObjectiveForm?, errors: [FieldError],
                 reading: MeasurementForm?, readingErrors: [FieldError], conflict: Bool = false) async throws -> HTML {
         let o = state.objective
-        let people = try await req.meguri.store.read { try await $0.users.loadAll([o.ownerID].compactMap { $0 } + state.measurements.compactMap(\.recordedBy)) }
+        let people = try await People(req.meguri).load(try req.access(), [o.ownerID].compactMap { $0 } + state.measurements.compactMap(\.recordedBy))
         let owner = o.ownerID.flatMap { people[$0] }
         let manages = access.allows(.objectivesManage)
         let mayRecord = manages || o.ownerID == access.user.id
@@ -274,7 +274,7 @@ struct ObjectivePages {
     @Sendable func deleteMeasurement(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try req.id("measurementID", ObjectiveMeasurement.ID.self, entity: "measurement")
-        let objective = try await req.meguri.store.read { try await $0.objectives.measurement(id, in: access.workspaceID) }?.objectiveID
+        let objective = try? await Objectives(req.meguri).measurement(access, id).objectiveID
         try await Objectives(req.meguri).deleteMeasurement(access, id, context: try req.context())
         return req.redirect(to: PageContext(request: req).w(objective.map { "/objectives/\($0)" } ?? "/objectives"), flash: req.t("objective.measurementDeleted"))
     }

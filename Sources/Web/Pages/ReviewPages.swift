@@ -90,8 +90,8 @@ struct ReviewPages {
             let review = try await ManagementReviews(req.meguri).create(access, try await form.input(req, access), context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews/\(review.id)", flash: req.t("review.created"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: listPage(req, form: form, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: listPage(req, form: form, errors: errors)).encodeResponse(for: req)
         }
     }
 
@@ -189,8 +189,8 @@ struct ReviewPages {
             _ = try await ManagementReviews(req.meguri).update(access, id, try await form.input(req, access), expectedVersion: form.version, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews/\(id)", flash: req.t("form.saved"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: form, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: form, errors: errors)).encodeResponse(for: req)
         }
     }
 
@@ -201,8 +201,8 @@ struct ReviewPages {
             _ = try await ManagementReviews(req.meguri).hold(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews/\(id)", flash: req.t("review.heldFlash"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: InternalAuditPages.fields(errors))).encodeResponse(for: req)
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: errors)).encodeResponse(for: req)
         }
     }
 
@@ -213,7 +213,7 @@ struct ReviewPages {
             try await ManagementReviews(req.meguri).delete(access, id, context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews", flash: req.t("review.deleted"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
+            guard let errors = FormErrors.from(error) else { throw error }
             return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: errors)).encodeResponse(for: req)
         }
     }
@@ -228,8 +228,8 @@ struct ReviewPages {
                                                                   context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews/\(id)#outputs", flash: req.t("review.actionAdded"))
         } catch {
-            guard let errors = CheckActViews.errors(error) else { throw error }
-            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: InternalAuditPages.fields(errors), actionForm: form))
+            guard let errors = FormErrors.from(error) else { throw error }
+            return try await PageResponse(status: .unprocessableEntity, html: detail(req, form: nil, errors: errors, actionForm: form))
                 .encodeResponse(for: req)
         }
     }
@@ -247,9 +247,7 @@ struct ReviewPages {
     @Sendable func deleteAction(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try req.id("reviewActionID", ReviewAction.ID.self, entity: "review_action")
-        let action = try await req.meguri.store.read { try await $0.checkAct.reviewActions.load(id.uuid, in: access.workspaceID) }
-        guard let action else { throw DomainError.notFound(entity: "review_action") }
-        try await ManagementReviews(req.meguri).deleteAction(access, id, context: try req.context())
+        let action = try await ManagementReviews(req.meguri).deleteAction(access, id, context: try req.context())
         return req.redirect(to: "/w/\(access.workspace.slug)/management-reviews/\(action.reviewID)#outputs", flash: req.t("form.deleted"))
     }
 

@@ -219,8 +219,9 @@ struct RiskMethodPages {
     @Sendable func save(_ req: Request) async throws -> Response {
         let access = try req.access()
         let id = try methodID(req)
-        let fields = try req.content.decode([String: String].self)
         let methods = RiskMethods(req.meguri)
+        _ = try await methods.load(access, id)  // an unknown method is "not found" before its form is judged
+        let fields = try req.content.decode([String: String].self)
         var v = Validator()
         let input = Self.input(from: fields, into: &v)
         do {

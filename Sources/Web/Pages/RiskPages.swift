@@ -222,12 +222,8 @@ struct RiskPages {
         let assessment = try await assessments.load(access, risk.assessmentID)
         let method = try await assessments.method(access, of: assessment)
         let c = try await PageContext.make(req)
-        let (asset, users, entries) = try await req.meguri.store.read { db -> (Asset?, [User.ID: User], [CatalogEntry.ID: CatalogEntry]) in
-            let asset = try await risk.assetID.asyncMap { try await db.assets.load($0, in: access.workspaceID) } ?? nil
-            var entries: [CatalogEntry.ID: CatalogEntry] = [:]
-            for id in [risk.threatID, risk.vulnerabilityID].compactMap({ $0 }) { entries[id] = try await db.catalogEntries.load(id, in: access.workspaceID) }
-            return (asset, try await db.users.loadAll([risk.ownerID, risk.acceptedBy].compactMap { $0 }), entries)
-        }
+        let lookups = try await Risks(req.meguri).lookups(access, [risk])
+        let (asset, users, entries) = (lookups.asset(risk.assetID), lookups.people, lookups.entries)
         let base = c.w("/risks/\(risk.id)")
         let manage = access.allows(.risksManage) && assessment.isEditable && (access.actsForAllDepartments || access.maySteward(asset?.departmentID) && asset != nil)
         if manage, req.query[String.self, at: "edit"] != nil {
@@ -235,7 +231,7 @@ struct RiskPages {
                                       form: RiskForm(risk, asset: asset, owner: risk.ownerID.flatMap { users[$0] }), errors: [])
         }
         let actions = try await TreatmentActions(req.meguri).list(access, query: ActionQuery(riskID: risk.id), page: PageRequest(limit: 100)).items
-        let actionOwners = try await req.meguri.store.read { try await $0.users.loadAll(actions.compactMap(\.ownerID)) }
+        let actionOwners = try await People(req.meguri).load(try req.access(), actions.compactMap(\.ownerID))
         func row(_ key: String, _ value: HTML?) -> HTML { "<dt>\(c.t(key))</dt><dd>\(value ?? "—")</dd>" }
         func rating(_ r: RiskRating) -> HTML {
             switch method.formula {
@@ -250,7 +246,7 @@ struct RiskPages {
         let actionRows: [HTML] = actions.map { a in
             """
             <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(a.ownerID.flatMap { actionOwners[$0]?.displayName } ?? "—")</td>
-            <td class="nowrap\(a.isOpen && (a.dueOn.map { $0 < access.today } ?? false) ? " stale" : "")">\(a.dueOn?.description ?? "—")</td>
+            <td class="nowrap\(a.isOverdue(on: access.today) ? " stale" : "")">\(a.dueOn?.description ?? "—")</td>
             <td><span class="badge action-\(a.status.rawValue)">\(c.t("plan.status.\(a.status.rawValue)"))</span></td></tr>
             """
         }
@@ -326,10 +322,8 @@ struct RiskPages {
                                                                                     action: base, cancel: base, form: form, errors: Self.formErrors(errors))).encodeResponse(for: req)
         } catch DomainError.conflict {
             let latest = try await risks.load(access, id)
-            let (asset, owner) = try await req.meguri.store.read { db -> (Asset?, User?) in
-                (try await latest.assetID.asyncMap { try await db.assets.load($0, in: access.workspaceID) } ?? nil,
-                 try await latest.ownerID.asyncMap { try await db.users.load($0) } ?? nil)
-            }
+            let lookups = try await risks.lookups(access, [latest])
+            let (asset, owner) = (lookups.asset(latest.assetID), lookups.person(latest.ownerID))
             return try await PageResponse(status: .conflict, html: formPage(req, assessment: assessment, title: "\(current.code) — \(c.t("form.edit"))", action: base,
                                                                          cancel: base, form: RiskForm(latest, asset: asset, owner: owner), errors: [], conflict: true))
                 .encodeResponse(for: req)
@@ -362,10 +356,9 @@ struct RiskPages {
         let id = try riskID(req)
         let form = try req.content.decode(ReviewForm.self)
         let base = PageContext(request: req).w("/risks/\(id)")
-        guard let outcome = form.outcome.flatMap(Risk.Review.init(rawValue:)) else { throw DomainError.invalid(field: "outcome", code: "error.choice") }
         do {
-            _ = try await Risks(req.meguri).review(access, id, outcome: outcome, expectedVersion: form.version, context: try req.context())
-            return req.redirect(to: base, flash: req.t(outcome == .closed ? "risk.closedFlash" : "risk.reviewedFlash"))
+            let risk = try await Risks(req.meguri).review(access, id, outcome: form.outcome, expectedVersion: form.version, context: try req.context())
+            return req.redirect(to: base, flash: req.t(risk.review == .closed ? "risk.closedFlash" : "risk.reviewedFlash"))
         } catch DomainError.rule(let code, let params) {
             return req.redirect(to: base, flash: req.t(code, params))
         }

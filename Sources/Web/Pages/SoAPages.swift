@@ -84,7 +84,7 @@ struct SoAPages {
             (page, total) = Statement.page(lines, query: try filters.query(), page: request)
         } catch DomainError.invalid(let e) { errors = e }
         let ownerIDs = page.items.compactMap(\.entry.ownerID)
-        let owners = try await req.meguri.store.read { try await $0.users.loadAll(ownerIDs) }
+        let owners = try await People(req.meguri).load(try req.access(), ownerIDs)
         let freshness = try await statement.freshnessMonths(access)
         let rows: [HTML] = page.items.map { line in
             let e = line.entry
@@ -321,7 +321,7 @@ struct SoAPages {
             lines = try await statement.current(access)
         }
         let peopleIDs = [version?.decidedBy, version?.submittedBy].compactMap { $0 }
-        let people = try await req.meguri.store.read { try await $0.users.loadAll(peopleIDs) }
+        let people = try await People(req.meguri).load(try req.access(), peopleIDs)
         let rows: [HTML] = lines.map { s in
             """
             <tr><td class="nowrap">\(s.theme == "own" ? s.controlID : "A.\(s.controlID)")</td><td>\(s.title(c.language))</td>
@@ -387,7 +387,7 @@ struct SoAPages {
 
     func versionsPage(_ req: Request, c: PageContext, access: WorkspaceAccess, errors: [FieldError], note: String?) async throws -> HTML {
         let all = try await Statement(req.meguri).versions(access)
-        let people = try await req.meguri.store.read { try await $0.users.loadAll(all.flatMap { [$0.submittedBy] + [$0.decidedBy].compactMap { $0 } }) }
+        let people = try await People(req.meguri).load(try req.access(), all.flatMap { [$0.submittedBy] + [$0.decidedBy].compactMap { $0 } })
         let rows: [HTML] = all.map { v in
             """
             <tr><td><a href="\(c.w("/soa/versions/\(v.number)"))">\(c.t("soa.versionNumber", ["number": String(v.number)]))</a></td>
@@ -438,7 +438,7 @@ struct SoAPages {
     }
 
     func versionPage(_ req: Request, c: PageContext, access: WorkspaceAccess, version v: SoAVersion, errors: [FieldError]) async throws -> HTML {
-        let people = try await req.meguri.store.read { try await $0.users.loadAll([v.submittedBy] + [v.decidedBy].compactMap { $0 }) }
+        let people = try await People(req.meguri).load(try req.access(), [v.submittedBy] + [v.decidedBy].compactMap { $0 })
         let base = c.w("/soa/versions/\(v.number)")
         let rows: [HTML] = v.entries.map { s in
             """

@@ -111,9 +111,7 @@ struct TreatmentPages {
         } catch DomainError.invalid(let e) { errors = e }
         let assessments = try await RiskAssessments(req.meguri).list(access)
         let items = page.items
-        let (users, risks) = try await req.meguri.store.read { db -> ([User.ID: User], [Risk.ID: Risk]) in
-            (try await db.users.loadAll(items.compactMap(\.ownerID)), try await db.risks.loadAll(items.flatMap(\.riskIDs), in: access.workspaceID))
-        }
+        let (users, risks) = try await actions.lookups(access, items)
         var methods: [RiskAssessment.ID: RiskMethod] = [:]
         for assessment in assessments where Set(risks.values.map(\.assessmentID)).contains(assessment.id) {
             methods[assessment.id] = try await RiskAssessments(req.meguri).method(access, of: assessment)
@@ -210,9 +208,7 @@ struct TreatmentPages {
     }
 
     func detail(_ req: Request, c: PageContext, access: WorkspaceAccess, action: TreatmentAction, form: ActionForm?, errors: [FieldError], conflict: Bool = false) async throws -> HTML {
-        let (users, risks) = try await req.meguri.store.read { db -> ([User.ID: User], [Risk.ID: Risk]) in
-            (try await db.users.loadAll([action.ownerID].compactMap { $0 }), try await db.risks.loadAll(action.riskIDs, in: access.workspaceID))
-        }
+        let (users, risks) = try await TreatmentActions(req.meguri).lookups(access, [action])
         let assessments = try await RiskAssessments(req.meguri).list(access)
         let assessmentOfRisks = risks.values.first?.assessmentID ?? assessments.first?.id
         let owner = action.ownerID.flatMap { users[$0] }
