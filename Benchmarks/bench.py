@@ -187,6 +187,49 @@ def import_benchmark(base, token, database, count=50_000):
     return results
 
 
+def readers(base, database, count=150):
+    """Signed-in sessions of `count` employees (the demo's shared password): (Cookie header, CSRF token) each."""
+    members = meguri(database, "export", "members", "--workspace", SLUG, "--lang", "en").stdout.splitlines()[1:]
+    emails = [line.split(",")[0].lstrip("\ufeff") for line in members if line.split(",")[3:4] == ["employee"]][:count]
+    sessions = []
+    for email in emails:
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(base + "/login").read().decode()
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page).group(1)
+        opener.open(base + "/login", urllib.parse.urlencode({"_csrf": csrf, "email": email, "password": "meguri-demo-password"}).encode())
+        page = opener.open(base + f"/w/{SLUG}/reading").read().decode()
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', page)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+        if csrf and "meguri_session" in cookie:
+            sessions.append((cookie, csrf.group(1)))
+    return sessions
+
+
+def acknowledge_script(sessions, paths):
+    """Each request is one reader acknowledging one document: readers × documents pairs in turn, each thread its own run of them."""
+    readers = ",".join('{"%s","%s"}' % (cookie.replace('"', ""), csrf) for cookie, csrf in sessions)
+    documents = ",".join(f'"{path}"' for path in paths)
+    return """
+local readers = {%s}
+local documents = {%s}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  counter = (id - 1) * 100000
+end
+function request()
+  counter = counter + 1
+  local r = readers[(counter %% #readers) + 1]
+  local d = documents[(math.floor(counter / #readers) %% #documents) + 1]
+  return wrk.format("POST", d, {["Cookie"] = r[1], ["Content-Type"] = "application/x-www-form-urlencoded"}, "_csrf=" .. r[2])
+end
+""" % (readers, documents)
+
+
 def peak_rss_mb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -240,6 +283,12 @@ def main():
         q_asset = urllib.parse.quote("顧客")
         audit = api(base, token, f"{w}/audits")["items"][0]["id"]
         review = api(base, token, f"{w}/management-reviews?limit=1")["items"][0]["id"]
+        documents = api(base, token, f"{w}/documents?limit=12")["items"]
+        policy = documents[0]
+        q_document = urllib.parse.quote("暗号")
+        sessions = readers(base, args.database)
+        acknowledge = acknowledge_script(sessions, [f"/w/{SLUG}/documents/{d['id']}/versions/{d['publishedVersion']}/acknowledge" for d in documents])
+        print(f"{len(sessions)} readers signed in for the acknowledgement benchmark", flush=True)
         targets = [
             ("framework ceiling: GET /healthz", "/healthz", {}, ""),
             ("page: my work (home)", f"/w/{SLUG}", page, ""),
@@ -298,9 +347,18 @@ def main():
             ("page: management review (inputs compiled live)", f"/w/{SLUG}/management-reviews/{review}", page, ""),
             ("API: management review with inputs", f"{w}/management-reviews/{review}", bearer, ""),
             ("page: review minutes (print)", f"/w/{SLUG}/management-reviews/{review}/minutes", page, ""),
+            ("page: documents register", f"/w/{SLUG}/documents", page, ""),
+            ("page: documents search 暗号", f"/w/{SLUG}/documents?q={q_document}", page, ""),
+            ("API: documents search 暗号", f"{w}/documents?q={q_document}&limit=50", bearer, ""),
+            ("page: to read (reading list)", f"/w/{SLUG}/reading", page, ""),
+            ("API: my reading", f"{w}/my-reading", bearer, ""),
+            ("page: read the policy in force", f"/w/{SLUG}/documents/{policy['id']}/versions/{policy['publishedVersion']}", page, ""),
+            ("page: policy completion by department (5,000 readers)", f"/w/{SLUG}/documents/{policy['id']}/completion", page, ""),
+            ("API: policy acknowledgements (5,000 readers)", f"{w}/documents/{policy['id']}/acknowledgements", bearer, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),
+            ("write: acknowledge a document (page form, 150 readers × 12 documents)", f"/w/{SLUG}/documents", {}, acknowledge),
         ]
         rows = []
         ceiling = {}

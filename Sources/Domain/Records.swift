@@ -17,6 +17,8 @@ extension InternalAudit: VersionedRecord { public static var auditEntity: String
 extension Nonconformity: VersionedRecord { public static var auditEntity: String { "nonconformity" } }
 extension ManagementReview: VersionedRecord { public static var auditEntity: String { "management_review" } }
 extension Department: VersionedRecord { public static var auditEntity: String { "department" } }
+extension ControlledDocument: VersionedRecord { public static var auditEntity: String { "document" } }
+extension DocumentVersion: VersionedRecord { public static var auditEntity: String { "document_version" } }
 
 extension ReviewAction {
     public var isDone: Bool { doneOn != nil }

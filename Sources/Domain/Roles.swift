@@ -84,6 +84,10 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case reviewsRead
     /// Plan management reviews, hold them and write their outputs.
     case reviewsManage
+    /// Read the document register and its versions (drafts included; external auditors: what was published).
+    case documentsRead
+    /// Keep the document register: add documents, write and publish versions, retire them.
+    case documentsManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -93,16 +97,17 @@ public enum AccessPolicy {
         case .secretariat:
             return Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])
         case .topManagement:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead,
+                    .documentsRead]
         case .committeeMember:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead]
         case .internalAuditor:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead, .documentsRead]
         case .departmentOfficer:
             return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage, .auditsRead,
-                    .reviewsRead]
+                    .reviewsRead, .documentsRead]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead]
         case .employee:
             return [.workspaceRead, .assetsRead]
         }

@@ -234,6 +234,8 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
     public var owner: String?
     public var description: String?
     public var documents: String?
+    /// The documents that named the control when the statement was frozen (`DOC-001 情報セキュリティ基本方針`).
+    public var linkedDocuments: [String]
     /// The codes of the risks that name the control (at most the first 50).
     public var risks: [String]
     /// How many risks name it in all.
@@ -242,7 +244,8 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
 
     public init(controlID: String, theme: String, titleJa: String, titleEn: String, decision: SoAEntry.Decision, justification: String? = nil,
                 implementation: SoAEntry.Implementation? = nil, owner: String? = nil, description: String? = nil, documents: String? = nil,
-                risks: [String] = [], riskCount: Int? = nil, evidenceCount: Int = 0) {
+                linkedDocuments: [String] = [], risks: [String] = [], riskCount: Int? = nil, evidenceCount: Int = 0) {
+        self.linkedDocuments = linkedDocuments
         self.riskCount = riskCount ?? risks.count
         self.controlID = controlID
         self.theme = theme
@@ -261,7 +264,8 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
     public func title(_ language: Language) -> String { language == .ja ? titleJa : titleEn }
 
     enum CodingKeys: String, CodingKey {
-        case controlID, theme, titleJa, titleEn, decision, justification, implementation, owner, description, documents, risks, riskCount, evidenceCount
+        case controlID, theme, titleJa, titleEn, decision, justification, implementation, owner, description, documents, linkedDocuments, risks, riskCount,
+             evidenceCount
     }
 
     public init(from decoder: any Decoder) throws {
@@ -276,6 +280,7 @@ public struct SoASnapshot: Sendable, Codable, Hashable {
         owner = try c.decodeIfPresent(String.self, forKey: .owner)
         description = try c.decodeIfPresent(String.self, forKey: .description)
         documents = try c.decodeIfPresent(String.self, forKey: .documents)
+        linkedDocuments = try c.decodeIfPresent([String].self, forKey: .linkedDocuments) ?? []
         risks = try c.decode([String].self, forKey: .risks)
         riskCount = try c.decodeIfPresent(Int.self, forKey: .riskCount) ?? risks.count
         evidenceCount = try c.decode(Int.self, forKey: .evidenceCount)
@@ -315,7 +320,7 @@ public struct SoAChange: Sendable, Hashable {
             if previous.implementation != line.implementation { fields.append("implementation") }
             if previous.owner != line.owner { fields.append("owner") }
             if Text.nonBlank(previous.description) != Text.nonBlank(line.description) { fields.append("description") }
-            if Text.nonBlank(previous.documents) != Text.nonBlank(line.documents) { fields.append("documents") }
+            if Text.nonBlank(previous.documents) != Text.nonBlank(line.documents) || previous.linkedDocuments != line.linkedDocuments { fields.append("documents") }
             if previous.risks != line.risks || previous.riskCount != line.riskCount { fields.append("risks") }
             if !fields.isEmpty { changes.append(SoAChange(controlID: line.controlID, kind: .changed, fields: fields, before: previous, after: line)) }
         }

@@ -69,6 +69,8 @@ public struct Demo: Sendable {
         try await DemoStatement(services: services, workspace: profiled, scale: scale).seed(random: &random, progress: progress)
         _ = try await DemoObjectives(services: services, workspace: profiled).seed(random: &random)
         _ = try await DemoCheckAct(services: services, workspace: profiled, scale: scale).seed(random: &random)
+        let acknowledgements = try await DemoDocuments(services: services, workspace: profiled, scale: scale).seed(random: &random)
+        progress("documents with \(acknowledgements) acknowledgements")
         let events = try await services.store.read { try await $0.auditEvents.count(chain: .workspace(profiled.id)) }
         progress("\(people.count) members, \(events) audit events")
         return Report(workspace: profiled, accounts: accounts, members: people.count, departments: departments.count, auditEvents: events)

@@ -166,6 +166,8 @@ extension Demo {
         if objectives { progress("objectives: \(DemoObjectives.items.count), a year of monthly measurements each") }
         let checkAct = try await DemoCheckAct(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
         if checkAct { progress("internal audits, nonconformities and management reviews") }
-        return statement || objectives || checkAct
+        let acknowledgements = try await DemoDocuments(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
+        if acknowledgements > 0 { progress("documents with \(acknowledgements) acknowledgements") }
+        return statement || objectives || checkAct || acknowledgements > 0
     }
 }

@@ -32,6 +32,8 @@ public struct SoALine: Sendable, Hashable {
     public var facts: SoAFacts
     public var actions: Int
     public var warnings: [SoAWarning]
+    /// The documents that name the control (7.5): how it is met, in writing.
+    public var documents: [ControlledDocument] = []
 }
 
 /// The SoA list's filters.
@@ -118,12 +120,15 @@ public struct Statement: Sendable {
     public func lines(_ access: WorkspaceAccess) async throws -> [SoALine] {
         try access.require(.soaRead)
         let workspace = access.workspaceID
-        let (own, entries, risks, actions, tallies, months) = try await services.store.read { db in
+        let (own, entries, risks, actions, tallies, months, documents) = try await services.store.read { db in
             var risks: [String: Int] = [:]
             if let assessment = try await db.assessments.latest(in: workspace) { risks = try await db.risks.controlCounts(in: assessment.id, workspace: workspace) }
+            var documents = access.allows(.documentsRead) ? try await db.documents.byControl(in: workspace) : [:]
+            // An external auditor sees the documents that were published.
+            if access.holdsOnly(.externalAuditor) { documents = documents.mapValues { $0.filter(\.isPublished) } }
             return (try await db.ownControls.all(in: workspace), try await db.soa.entries(in: workspace),
                     risks, try await db.soa.actionUse(in: workspace),
-                    try await db.evidence.tallies(in: workspace), try await db.soa.freshnessMonths(in: workspace).months)
+                    try await db.evidence.tallies(in: workspace), try await db.soa.freshnessMonths(in: workspace).months, documents)
         }
         let riskCounts = risks
         var actionCounts: [String: Int] = [:]
@@ -135,7 +140,7 @@ public struct Statement: Sendable {
             let tally = tallies[control.id]
             let facts = SoAFacts(linkedRisks: riskCounts[control.id] ?? 0, evidenceCount: tally?.count ?? 0, newestEvidence: tally?.newest)
             return SoALine(control: control, entry: entry, facts: facts, actions: actionCounts[control.id] ?? 0,
-                           warnings: SoARules.warnings(entry, facts: facts, staleBefore: staleBefore))
+                           warnings: SoARules.warnings(entry, facts: facts, staleBefore: staleBefore), documents: documents[control.id] ?? [])
         }
     }
 
@@ -313,6 +318,7 @@ public struct Statement: Sendable {
             return SoASnapshot(controlID: line.control.id, theme: line.control.theme, titleJa: line.control.title(.ja), titleEn: line.control.title(.en),
                                decision: e.decision, justification: e.justification, implementation: e.decision == .applicable ? e.implementation : nil,
                                owner: e.ownerID.flatMap { people[$0]?.displayName }, description: e.description, documents: e.documents,
+                               linkedDocuments: line.documents.map { "\($0.code) \($0.title)" },
                                risks: codes[line.control.id] ?? [], riskCount: line.facts.linkedRisks, evidenceCount: line.facts.evidenceCount)
         }
     }
@@ -424,7 +430,9 @@ public struct Statement: Sendable {
         let rows: [[String]] = lines.map { s in
             [s.theme == "own" ? s.controlID : "A.\(s.controlID)", l.text("control.theme.\(s.theme)", language), s.title(language),
              l.text("soa.decision.\(s.decision.rawValue)", language), s.justification ?? "",
-             s.implementation.map { l.text("soa.implementation.\($0.rawValue)", language) } ?? "", s.owner ?? "", s.description ?? "", s.documents ?? "",
+             s.implementation.map { l.text("soa.implementation.\($0.rawValue)", language) } ?? "", s.owner ?? "", s.description ?? "",
+             // The linked documents, one per line, then the note: an import links them again and keeps the note.
+             (s.linkedDocuments + [s.documents].compactMap { $0 }).joined(separator: "\n"),
              s.riskList, String(s.evidenceCount)]
         }
         return try Tabular.write(sheet: l.text("cap.soa", language), header: header, rows: rows, widths: [9, 14, 36, 10, 44, 14, 16, 48, 28, 18, 8],
@@ -462,9 +470,13 @@ public struct Statement: Sendable {
         let table = try Tabular.read(data, columns: Self.columns)
         if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
         let workspace = access.workspaceID
-        let (own, people, existing) = try await services.store.read { db in
-            (try await db.ownControls.all(in: workspace), try await db.members.emails(in: workspace), try await db.soa.entries(in: workspace))
+        let (own, people, existing, documents) = try await services.store.read { db in
+            (try await db.ownControls.all(in: workspace), try await db.members.emails(in: workspace), try await db.soa.entries(in: workspace),
+             try await db.documents.entries.all(in: workspace).filter { $0.status != .retired })
         }
+        let documentByID = Dictionary(documents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // Controls each document gains from the file's documents column (document → references to add).
+        var links: [ControlledDocument.ID: [String]] = [:]
         var errors: [FieldError] = []
         var rows: [SoAMigration.Row] = []
         var owners: [String: User.ID] = [:]
@@ -517,11 +529,22 @@ public struct Statement: Sendable {
             after.justification = proposal.justification
             after.implementation = proposal.decision == .applicable ? (proposal.implementation ?? .notStarted) : nil
             if let description = proposal.description { after.description = description }
-            if let documents = proposal.documents { after.documents = documents }
+            var linked: [String] = []
+            if let text = proposal.documents {
+                // A document named by code or title is linked; the rest stays as the note.
+                let (named, note) = DocumentRules.named(in: text, documents: documents)
+                after.documents = note
+                let reference = catalog.control(proposal.controlID) != nil ? "A." + proposal.controlID : proposal.controlID
+                for id in named where documentByID[id].map({ !$0.references.contains(reference) }) ?? false {
+                    links[id, default: []].append(reference)
+                    linked.append(documentByID[id]!.code)
+                }
+            }
             if let email = proposal.ownerEmail { after.ownerID = owners[email] }
             after.reviewReason = proposal.review?.stored
             var notes: [String] = []
             if proposal.decision == .applicable && proposal.implementation == nil { notes.append("status:notStarted") }
+            if !linked.isEmpty { notes.append("documents:" + linked.joined(separator: ",")) }
             if proposal.review == nil {
                 let problems = SoARules.validate(after)
                 if !problems.isEmpty {
@@ -536,7 +559,7 @@ public struct Statement: Sendable {
             let blank = before == nil && after.decision == .undecided && after.justification == nil && after.description == nil && after.documents == nil
                 && after.ownerID == nil && after.reviewReason == nil
             if blank || before.map({ comparable == $0 }) == true {
-                report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: .unchanged, notes: notes))
+                report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: linked.isEmpty ? .unchanged : .update, notes: notes))
                 continue
             }
             after.updatedAt = now
@@ -547,7 +570,13 @@ public struct Statement: Sendable {
         let outcome = ImportOutcome(result: ImportResult(rows: report, dryRun: dryRun), proposals: proposals)
         if dryRun { return outcome }
         let batch = changes
+        let documentLinks = links
         try await services.store.write { tx in
+            for (id, references) in documentLinks.sorted(by: { $0.key < $1.key }) {
+                try await tx.change(tx.documents.entries, id, in: workspace, expectedVersion: nil, versionRequired: false, action: "link", context: context, at: now) { document in
+                    document.references += references.filter { !document.references.contains($0) }
+                }
+            }
             var events: [(AuditEntry, Actor, Date)] = []
             for change in batch {
                 // Read again under lock: an entry changed since the file was checked is a conflict, not overwritten.

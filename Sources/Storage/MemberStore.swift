@@ -223,9 +223,18 @@ public struct MemberStore: Sendable {
         return try await withGrants(rows)
     }
 
-    private func withGrants(_ rows: [MemberJoinedRow]) async throws -> [Member] {
+    /// Every member of a workspace with their roles, in name order (an audience, a completion table).
+    public func all(in workspace: Workspace.ID) async throws -> [Member] {
+        let rows = try await base().where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
+            .orderBy(SQLColumn("sort_name", table: "members")).all(MemberJoinedRow.self)
+        let roleRows = try await sql.select().column("*").from("member_roles").where("workspace_id", .equal, SQLBind(workspace.uuid)).all(RoleRow.self)
+        return try await withGrants(rows, roles: roleRows)
+    }
+
+    private func withGrants(_ rows: [MemberJoinedRow], roles: [RoleRow]? = nil) async throws -> [Member] {
         guard !rows.isEmpty else { return [] }
-        let roleRows = try await sql.select().column("*").from("member_roles").where("member_id", .in, rows.map(\.id)).all(RoleRow.self)
+        let roleRows: [RoleRow]
+        if let roles { roleRows = roles } else { roleRows = try await sql.select().column("*").from("member_roles").where("member_id", .in, rows.map(\.id)).all(RoleRow.self) }
         let grouped = Dictionary(grouping: roleRows, by: \.memberId)
         return rows.map { row in
             let grants = (grouped[row.id] ?? []).compactMap(\.grant)

@@ -20,6 +20,7 @@ public enum Migrations {
         CreateCheckAndAct(),
         AddSecurityColumns(),
         CreateRegisterKit(),
+        CreateDocumentRegister(),
     ]
 }
 

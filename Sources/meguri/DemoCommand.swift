@@ -34,7 +34,7 @@ struct DemoCommands: AsyncParsableCommand {
 extension DemoCommands {
     struct Statement: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add the demo Statement of Applicability (own controls, decisions, evidence, an approved version), objectives, internal audits, nonconformities and management reviews to a demo workspace that lacks them.")
+            abstract: "Add the demo Statement of Applicability (own controls, decisions, evidence, an approved version), objectives, internal audits, nonconformities, management reviews and documents to a demo workspace that lacks them.")
         @OptionGroup var common: CommonOptions
         @Option(help: "Slug of the demo workspace") var workspace: String
         @Option(help: "small, medium or enterprise") var scale: DemoScale = .small
@@ -42,7 +42,7 @@ extension DemoCommands {
         func run() async throws {
             try await withMeguri(common) { meguri in
                 let added = try await Demo(meguri.services).addStatement(slug: workspace, scale: scale) { printOut("  \($0)") }
-                printOut(added ? "Demo records added to \(workspace)." : "\(workspace) already has a statement, objectives and audits; nothing changed.")
+                printOut(added ? "Demo records added to \(workspace)." : "\(workspace) already has a statement, objectives, audits and documents; nothing changed.")
             }
         }
     }

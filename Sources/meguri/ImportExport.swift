@@ -8,11 +8,11 @@ import Web
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a register from CSV or Excel (all or nothing).")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks, soa }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks, soa, documents }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, assets, risks or soa") var register: Register
-    @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets, risks and soa also .xlsx") var file: String
+    @Argument(help: "departments, members, assets, risks, soa or documents") var register: Register
+    @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets, risks, soa and documents also .xlsx") var file: String
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "risks: the assessment's id or name (default: the newest draft)") var assessment: String?
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
@@ -40,6 +40,8 @@ struct ImportCommand: AsyncParsableCommand {
                 let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: true)
                 let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, dryRun: dryRun, context: operatorContext())
                 report(result)
+            case .documents:
+                report(try await DocumentFiles(meguri.services).importRegister(access, data: data, dryRun: dryRun, context: operatorContext()))
             case .soa:
                 let outcome = try await Statement(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
                 report(outcome.result)
@@ -79,24 +81,27 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
     enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa,
-                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes" }
+                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes", documents, acknowledgements }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report or review-minutes") var register: Register
+    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report, review-minutes, documents or acknowledgements")
+    var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
-    @Option(help: "assets, risks, treatment-plan and soa: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets, risks, treatment-plan, soa, documents and acknowledgements: csv or xlsx (default csv)") var format: String = "csv"
     @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .customLong("version"), help: "soa: a submitted version's number (default: the statement as it stands)") var soaVersion: Int?
     @Option(help: "audit-report: the internal audit's id") var audit: String?
     @Option(help: "review-minutes: the management review's id") var review: String?
+    @Option(help: "acknowledgements: the document's code (DOC-001)") var document: String?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
     func run() async throws {
         guard let language = Language(rawValue: lang) else { throw fail(ValidationError("--lang must be ja or en")) }
         if register == .auditReport, audit.flatMap(InternalAudit.ID.init) == nil { throw fail(ValidationError("audit-report needs --audit with the audit's id")) }
         if register == .reviewMinutes, review.flatMap(ManagementReview.ID.init) == nil { throw fail(ValidationError("review-minutes needs --review with the review's id")) }
+        if register == .acknowledgements, Text.nonBlank(document) == nil { throw fail(ValidationError("acknowledgements needs --document with the document's code")) }
         guard let format = Tabular.Format(rawValue: format) else { throw fail(ValidationError("--format must be csv or xlsx")) }
         guard let encoding = CSV.Encoding(rawValue: encoding) else { throw fail(ValidationError("--encoding must be utf8 or cp932")) }
         let data = try await withMeguri(common) { meguri -> Data in
@@ -125,6 +130,14 @@ struct ExportCommand: AsyncParsableCommand {
                 return Data(try await CheckActReports(meguri.services).auditReport(access, InternalAudit.ID(audit!)!, language: language).utf8)
             case .reviewMinutes:
                 return Data(try await CheckActReports(meguri.services).reviewMinutes(access, ManagementReview.ID(review!)!, language: language).utf8)
+            case .documents:
+                return try await DocumentFiles(meguri.services).exportRegister(access, format: format, language: language, encoding: encoding)
+            case .acknowledgements:
+                let found: ControlledDocument
+                do { found = try await Documents(meguri.services).find(access, code: document!) } catch DomainError.notFound {
+                    throw fail(ValidationError("no document \(document!) in \(workspace)"))
+                }
+                return try await DocumentFiles(meguri.services).exportAcknowledgements(access, found.id, format: format, language: language, encoding: encoding).data
             }
         }
         if register == .auditTrail { return }

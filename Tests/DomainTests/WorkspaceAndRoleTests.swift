@@ -49,13 +49,16 @@ import Testing
 @Suite struct AccessPolicyTable {
     @Test(arguments: [
         (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])),
-        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead]),
-        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]),
+        (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead,
+                          .documentsRead]),
+        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead]),
         (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage,
-                              .auditsRead, .reviewsRead]),
-        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead]),
+                              .auditsRead, .reviewsRead, .documentsRead]),
+        (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead,
+                            .documentsRead]),
         (.employee, [.workspaceRead, .assetsRead]),
-        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead]),
+        (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead,
+                            .documentsRead]),
     ] as [(Role, Set<Permission>)])
     func eachRoleHasExactlyItsPermissions(role: Role, expected: Set<Permission>) {
         #expect(AccessPolicy.permissions(of: role) == expected)

@@ -169,6 +169,19 @@ public struct TestApp: Sendable {
         let review = try await ManagementReviews(services).create(access, ReviewInput(title: "2026年度 マネジメントレビュー", heldOn: "2026-12-01"), context: context)
         let reviewAction = ReviewAction(workspaceID: access.workspaceID, reviewID: review.id, text: "教育計画を見直す", ownerID: owner, createdAt: services.now)
         try await services.store.write { tx in try await tx.checkAct.reviewActions.insert(reviewAction) }
+        // Do: a published document with a second version in review.
+        let documents = Documents(services)
+        let document = try await documents.create(access, DocumentInput(title: "情報セキュリティ基本方針", kind: "policy", references: "5.2, A.5.1"), context: context)
+        _ = try await documents.addVersion(access, document.id, VersionInput(body: "# 基本方針\n\n情報を守る。", summary: "初版"), context: context)
+        _ = try await documents.step(access, document.id, number: 1, .submit, context: context)
+        try await services.store.write { tx in
+            try await tx.change(tx.documents.versions, try await tx.documents.versions.all(in: access.workspaceID, [.equal(\.documentID, document.id)])[0].id,
+                                in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "approve", context: context, at: services.now) {
+                $0.status = .approved; $0.approvedBy = owner; $0.approvedAt = services.now
+            }
+        }
+        _ = try await documents.step(access, document.id, number: 1, .publish(audience: .all, effectiveOn: nil), context: context)
+        _ = try await documents.addVersion(access, document.id, VersionInput(body: "# 基本方針\n\n情報を確実に守る。", summary: "表現の見直し", major: false), context: context)
         let lines = try await Statement(services).current(access)
         let now = services.now
         try await services.store.write { tx in
@@ -184,6 +197,7 @@ public struct TestApp: Sendable {
                 "ncID": finding.nonconformityID!.description, "ncId": finding.nonconformityID!.description, "reviewID": review.id.description,
                 "reviewId": review.id.description, "reviewActionID": reviewAction.id.description, "reviewActionId": reviewAction.id.description,
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
+                "documentID": document.id.description, "documentId": document.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }
 

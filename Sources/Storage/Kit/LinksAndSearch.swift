@@ -40,6 +40,16 @@ public struct LinkStore: Sendable {
             .map { Naming(type: try $0.decode(column: "record_type", as: String.self), id: try RowReader(row: $0).uuid("record_id")) }
     }
 
+    /// Which records of one register name each target of a kind: target → record ids (the SoA's "documents of a control").
+    public func targets(_ kind: RecordLink.Kind, type: String, in workspace: Workspace.ID) async throws -> [String: [UUID]] {
+        var out: [String: [UUID]] = [:]
+        for row in try await sql.select().column("target").column("record_id").from("record_links").where("workspace_id", .equal, SQLBind(workspace.uuid))
+            .where("record_type", .equal, SQLBind(type)).where("kind", .equal, SQLBind(kind.rawValue)).all() {
+            out[try row.decode(column: "target", as: String.self), default: []].append(try RowReader(row: row).uuid("record_id"))
+        }
+        return out
+    }
+
     /// How many records of one register name each target of a kind (the SoA's "documents per control").
     public func counts(_ kind: RecordLink.Kind, type: String, in workspace: Workspace.ID) async throws -> [String: Int] {
         var out: [String: Int] = [:]

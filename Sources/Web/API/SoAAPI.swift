@@ -368,6 +368,13 @@ struct SoAEntryResource: JSONWritable {
             w.field("titleJa", line.control.title(.ja)); w.field("titleEn", line.control.title(.en)); w.field("decision", e.decision.rawValue)
             w.field("justification", e.justification); w.field("implementation", e.decision == .applicable ? e.implementation?.rawValue : nil)
             w.field("ownerId", e.ownerID?.description); w.field("description", e.description); w.field("documents", e.documents)
+            w.key("linkedDocuments")
+            w.array(line.documents) { w, d in
+                w.object { w in
+                    w.field("id", d.id.description); w.field("code", d.code); w.field("title", d.title); w.field("status", d.status.rawValue)
+                    w.field("publishedLabel", d.publishedLabel)
+                }
+            }
             w.field("review", e.reviewReason.map { SoAMigration.Review.parse($0).code })
             w.field("linkedRisks", line.facts.linkedRisks); w.field("actions", line.actions); w.field("evidenceCount", line.facts.evidenceCount)
             w.field("newestEvidence", line.facts.newestEvidence?.description)
@@ -384,6 +391,7 @@ struct SoASnapshotResource: JSONWritable {
             w.field("controlId", s.controlID); w.field("theme", s.theme); w.field("titleJa", s.titleJa); w.field("titleEn", s.titleEn)
             w.field("decision", s.decision.rawValue); w.field("justification", s.justification); w.field("implementation", s.implementation?.rawValue)
             w.field("owner", s.owner); w.field("description", s.description); w.field("documents", s.documents)
+            w.field("linkedDocuments", strings: s.linkedDocuments)
             w.field("risks", strings: s.risks); w.field("riskCount", s.riskCount); w.field("evidenceCount", s.evidenceCount)
         }
     }
@@ -478,7 +486,11 @@ enum SoASchemas {
     static let entry: [(String, JSON)] = [
         ("controlId", .string()), ("kind", .string(enumValues: ["annex", "own"])), ("theme", .string()), ("titleJa", .string()), ("titleEn", .string()),
         ("decision", decision), ("justification", nullableString), ("implementation", implementation), ("ownerId", .string(format: "uuid", nullable: true)),
-        ("description", nullableString), ("documents", nullableString), ("review", nullableString), ("linkedRisks", .integer(minimum: 0)),
+        ("description", nullableString), ("documents", .string(nullable: true, description: "A note on the documents (free text)")),
+        ("linkedDocuments", .array(of: .object([("id", .string(format: "uuid")), ("code", .string()), ("title", .string()),
+                                                 ("status", .string(enumValues: ControlledDocument.Status.allCases.map(\.rawValue))),
+                                                 ("publishedLabel", nullableString)], required: ["id", "code", "title", "status", "publishedLabel"]))),
+        ("review", nullableString), ("linkedRisks", .integer(minimum: 0)),
         ("actions", .integer(minimum: 0)), ("evidenceCount", .integer(minimum: 0)), ("newestEvidence", .string(format: "date", nullable: true)),
         ("warnings", .array(of: .string(enumValues: SoAWarning.allCases.map(\.rawValue)))), ("updatedAt", .string(format: "date-time", nullable: true)),
         ("version", .integer(minimum: 0)),
@@ -486,7 +498,8 @@ enum SoASchemas {
     static let snapshot: [(String, JSON)] = [
         ("controlId", .string()), ("theme", .string()), ("titleJa", .string()), ("titleEn", .string()), ("decision", decision),
         ("justification", nullableString), ("implementation", implementation), ("owner", nullableString), ("description", nullableString),
-        ("documents", nullableString), ("risks", .array(of: .string(description: "At most the first 50 codes"))), ("riskCount", .integer(minimum: 0)),
+        ("documents", nullableString), ("linkedDocuments", .array(of: .string(description: "Code and title of each document that named the control"))),
+        ("risks", .array(of: .string(description: "At most the first 50 codes"))), ("riskCount", .integer(minimum: 0)),
         ("evidenceCount", .integer(minimum: 0)),
     ]
     static let version: [(String, JSON)] = [

@@ -422,15 +422,22 @@ enum EvidenceViews {
 
     /// A stored file as a download: always an attachment, never sniffed, the name kept in UTF-8.
     static func attachment(_ data: Data, _ e: Evidence) -> Response {
+        let response = EvidenceDownload.response(data, name: e.fileName ?? "evidence", contentType: e.contentType ?? "application/octet-stream")
+        response.headers.replaceOrAdd(name: "X-Evidence-SHA256", value: e.sha256 ?? "")
+        return response
+    }
+}
+
+/// A stored file served as an attachment that the browser will not run or sniff.
+enum EvidenceDownload {
+    static func response(_ data: Data, name: String, contentType: String) -> Response {
         let response = Response(status: .ok, body: .init(data: data))
-        response.headers.replaceOrAdd(name: .contentType, value: e.contentType ?? "application/octet-stream")
-        let name = e.fileName ?? "evidence"
+        response.headers.replaceOrAdd(name: .contentType, value: contentType)
         let ascii = String(name.unicodeScalars.map { $0.isASCII && $0 != "\"" && $0 != "\\" && $0.value >= 0x20 ? Character($0) : "_" })
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ascii
         response.headers.replaceOrAdd(name: "Content-Disposition", value: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)")
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; sandbox")
-        response.headers.replaceOrAdd(name: "X-Evidence-SHA256", value: e.sha256 ?? "")
         return response
     }
 }

@@ -213,6 +213,11 @@ struct SoAPages {
         let base = c.w("/soa/\(Components.encode(control.id))")
         let manages = access.allows(.soaManage)
         func row(_ key: String, _ value: HTML?) -> HTML { "<dt>\(c.t(key))</dt><dd>\(value ?? "—")</dd>" }
+        let documentItems: [HTML] = line.documents.map { d in
+            let state = d.publishedLabel.map { "v\($0)" } ?? c.t("document.status.\(d.status.rawValue)")
+            return "<li><a href=\"\(c.w("/documents/\(d.id)"))\">\(d.code) \(d.title)</a> <span class=\"small\">\(state)</span></li>"
+        }
+        let linkedDocuments: HTML? = documentItems.isEmpty ? nil : HTML("<ul class=\"plain\">\(documentItems.joined())</ul>")
         return Layout.page(c, title: title, wide: true, """
         \(Components.pageHeader(title, subtitle: c.t("cap.soa"), actions: HTML("""
         <a class="button" href="\(c.w("/soa"))">\(c.t("soa.back"))</a>
@@ -229,6 +234,7 @@ struct SoAPages {
         \(row("soa.implementation", e.decision == .applicable ? e.implementation.map { HTML("\(c.t("soa.implementation.\($0.rawValue)"))") } : nil))
         \(row("soa.owner", detail.owner.map { HTML("\($0.displayName)") }))
         \(row("soa.description", e.description.map { HTML("<span class=\"prose\">\($0)</span>") }))
+        \(row("soa.linkedDocuments", linkedDocuments))
         \(row("soa.documents", e.documents.map { HTML("<span class=\"prose\">\($0)</span>") }))
         </dl></section>
         \(HTML.when(manages, HTML("""

@@ -146,6 +146,7 @@ enum Routes {
         InternalAuditPages().register(routes)
         NonconformityPages().register(routes)
         ReviewPages().register(routes)
+        DocumentPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
@@ -156,6 +157,7 @@ enum Routes {
         SoAAPI(registry: registry).register(routes)
         ObjectiveAPI(registry: registry).register(routes)
         CheckActAPI(registry: registry).register(routes)
+        DocumentAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

@@ -94,6 +94,8 @@ enum Layout {
         }
         let phases: [HTML] = Navigation.phases.map { phase in
             let items: [HTML] = phase.capabilities.map { cap in
+                // Documents: the register for those who keep or read it, the reading list for everyone else.
+                if cap.key == "documents" { return link(c.access?.allows(.documentsRead) == true ? "/documents" : "/reading", "cap.\(cap.key)") }
                 if let path = cap.path { return link(path, "cap.\(cap.key)") }
                 return "<li><a class=\"planned\" href=\"\(c.w("/\(phase.key)"))#\(cap.key)\">\(c.t("cap.\(cap.key)"))</a></li>"
             }
@@ -103,9 +105,11 @@ enum Layout {
             """
         }
         let access = c.access!
+        // On a phone the menu folds behind a toggle, so the page itself comes first (no script needed).
         return """
         <nav class="sidebar" aria-label="\(c.t("nav.main"))">
-        <ul>
+        <input type="checkbox" id="nav-toggle" class="nav-toggle sr-only"><label for="nav-toggle" class="nav-toggle-label">\(c.t("nav.menu"))</label>
+        <ul class="nav-list">
         \(link("", "nav.myWork"))
         \(phases)
         <li class="phase"><span class="phase-title">\(c.t("nav.workspaceAdmin"))</span>

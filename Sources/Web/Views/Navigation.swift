@@ -16,7 +16,7 @@ enum Navigation {
     static let phases: [Phase] = [
         Phase(key: "plan", capabilities: [
             Capability(key: "context", clauses: "4.1–4.3, A.5.31", path: nil),
-            Capability(key: "documents", clauses: "5.2, 7.5", path: nil),
+            Capability(key: "documents", clauses: "5.2, 7.5", path: "/documents"),
             Capability(key: "assets", clauses: "A.5.9, A.5.12", path: "/assets"),
             Capability(key: "riskMethod", clauses: "6.1.2", path: "/risk-method"),
             Capability(key: "riskAssessment", clauses: "6.1.2, 8.2", path: "/risk-assessments"),

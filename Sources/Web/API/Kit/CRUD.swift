@@ -23,6 +23,8 @@ struct CRUDRoutes<Item: Sendable, Resource: Sendable, Body: Decodable & Sendable
     var manage: Permission
     /// PATCH may be open to more people than create and delete (an owner works on their record); the use case decides.
     var updateAccess: Permission? = nil
+    /// GET of one record may be open to more people than the list (a reader opens what was published to them); the use case decides.
+    var getAccess: Permission? = nil
     var createSchema: String
     var patchSchema: String
     var summaries: [String: String] = [:]
@@ -60,7 +62,7 @@ struct CRUDRoutes<Item: Sendable, Resource: Sendable, Body: Decodable & Sendable
             }
         }
         if let get {
-            routes.api(.GET, one, access: .workspace(read), registry: registry,
+            routes.api(.GET, one, access: .workspace(getAccess ?? read), registry: registry,
                        operation: op("get\(singular)", "One \(lower)", [(200, "The record", answer.name, true)])) { req -> Response in
                 let value = try await get(req, try req.access())
                 return try await json(answer.resource(value), etag: version(value), for: req)
