@@ -286,6 +286,24 @@ def main():
         documents = api(base, token, f"{w}/documents?limit=12")["items"]
         policy = documents[0]
         q_document = urllib.parse.quote("暗号")
+        courses = api(base, token, f"{w}/courses")["items"]
+        annual = api(base, token, f"{w}/courses/{courses[0]['id']}")
+        right = {q["id"]: [c["id"] for c in q["choices"] if c["correct"]] for q in annual["questions"]}
+        campaigns = api(base, token, f"{w}/campaigns")["items"]
+        yearly = next(c for c in campaigns if c["courseId"] == annual["id"] and c["status"] == "open")
+        started = time.perf_counter()
+        request = urllib.request.Request(base + f"{w}/campaigns", method="POST", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                                         data=json.dumps({"title": "bench campaign", "courseId": annual["id"], "audience": {"everyone": True}, "dueDays": 30}).encode())
+        with urllib.request.urlopen(request) as response:
+            new_campaign = json.load(response)["id"]
+        start_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        everyone = api(base, token, f"{w}/campaigns/{new_campaign}/completion")["total"]
+        first_completion_ms = (time.perf_counter() - started) * 1000
+        print(f"starting a campaign for {everyone} people: {start_ms:.0f} ms (its first completion: {first_completion_ms:.0f} ms)", flush=True)
+        attempt_script = WRITE_SCRIPT.replace(
+            """local body = '{"name":"bench-' .. started .. '-' .. id .. '-' .. counter .. '"}'""",
+            "local body = '" + json.dumps({"courseId": annual["id"], "answers": right}).replace("'", "\\'") + "'")
         sessions = readers(base, args.database)
         acknowledge = acknowledge_script(sessions, [f"/w/{SLUG}/documents/{d['id']}/versions/{d['publishedVersion']}/acknowledge" for d in documents])
         print(f"{len(sessions)} readers signed in for the acknowledgement benchmark", flush=True)
@@ -355,10 +373,16 @@ def main():
             ("page: read the policy in force", f"/w/{SLUG}/documents/{policy['id']}/versions/{policy['publishedVersion']}", page, ""),
             ("page: policy completion by department (5,000 readers)", f"/w/{SLUG}/documents/{policy['id']}/completion", page, ""),
             ("API: policy acknowledgements (5,000 readers)", f"{w}/documents/{policy['id']}/acknowledgements", bearer, ""),
+            ("page: training (my courses, campaigns with totals)", f"/w/{SLUG}/training", page, ""),
+            ("API: my courses (assignments?mine=true)", f"{w}/assignments?mine=true", bearer, ""),
+            ("page: a course with its quiz", f"/w/{SLUG}/training/courses/{annual['id']}", page, ""),
+            ("page: campaign completion by department (5,000 people)", f"/w/{SLUG}/training/campaigns/{yearly['id']}", page, ""),
+            ("API: campaign completion (5,000 people)", f"{w}/campaigns/{yearly['id']}/completion", bearer, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),
             ("write: acknowledge a document (page form, 150 readers × 12 documents)", f"/w/{SLUG}/documents", {}, acknowledge),
+            ("write: submit a quiz (API, scored on the server)", f"{w}/attempts", {**bearer, "Content-Type": "application/json"}, attempt_script),
         ]
         rows = []
         ceiling = {}
@@ -376,8 +400,9 @@ def main():
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait()
+    extra = [f"Starting a campaign for {everyone} people (POST /campaigns): {start_ms:.0f} ms; its first completion: {first_completion_ms:.0f} ms.", ""]
     lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
-             f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "",
+             f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "", *extra,
              "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, connections, r in rows:
         lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")

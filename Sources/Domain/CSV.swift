@@ -151,16 +151,17 @@ public struct CSVTable: Sendable {
 
     /// Reads `data` and maps header cells onto `columns` (key → accepted header names).
     /// Unknown headers and missing required columns are reported as field errors on row 1.
-    public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)]) throws -> CSVTable {
+    public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = []) throws -> CSVTable {
         let text: String
         do { text = try CSV.decode(data) } catch { throw DomainError.invalid(field: "file", code: "error.csvEncoding") }
         let raw: [[String]]
         do { raw = try CSV.parse(text, limits: CSV.Limits()) } catch let error as CSV.ReadError { throw error.fieldError }
-        return try make(rows: raw, columns: columns)
+        return try make(rows: raw, columns: columns, ignoring: ignoring)
     }
 
     /// Maps already-read rows (from CSV or a spreadsheet) onto named columns, as `read` does.
-    public static func make(rows raw: [[String]], columns: [(key: String, names: Set<String>, required: Bool)]) throws -> CSVTable {
+    /// Headers in `ignoring` (lower case) are known columns of no interest (another tool's extras).
+    public static func make(rows raw: [[String]], columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = []) throws -> CSVTable {
         guard let header = raw.first, !(header.allSatisfy { Text.trimmed($0).isEmpty }) else {
             throw DomainError.invalid(field: "file", code: "error.csvEmpty")
         }
@@ -168,7 +169,7 @@ public struct CSVTable: Sendable {
         var mapping: [Int: String] = [:]
         for (index, name) in header.enumerated() {
             let cleaned = Text.trimmed(name).lowercased()
-            if cleaned.isEmpty { continue }
+            if cleaned.isEmpty || ignoring.contains(cleaned) { continue }
             if let column = columns.first(where: { $0.names.contains(where: { $0.lowercased() == cleaned }) }) {
                 if mapping.values.contains(column.key) { v.add(name, "error.csvDuplicateColumn") }
                 mapping[index] = column.key

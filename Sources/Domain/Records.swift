@@ -19,6 +19,11 @@ extension ManagementReview: VersionedRecord { public static var auditEntity: Str
 extension Department: VersionedRecord { public static var auditEntity: String { "department" } }
 extension ControlledDocument: VersionedRecord { public static var auditEntity: String { "document" } }
 extension DocumentVersion: VersionedRecord { public static var auditEntity: String { "document_version" } }
+extension Course: VersionedRecord { public static var auditEntity: String { "course" } }
+extension Campaign: VersionedRecord { public static var auditEntity: String { "campaign" } }
+extension CompetenceRequirement: VersionedRecord { public static var auditEntity: String { "competence_requirement" } }
+extension CompetenceRecord: VersionedRecord { public static var auditEntity: String { "competence_record" } }
+extension PhishingDrill: VersionedRecord { public static var auditEntity: String { "phishing_drill" } }
 
 extension ReviewAction {
     public var isDone: Bool { doneOn != nil }

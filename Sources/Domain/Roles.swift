@@ -88,6 +88,10 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case documentsRead
     /// Keep the document register: add documents, write and publish versions, retire them.
     case documentsManage
+    /// See training completion, scores, competences and drill results (a department officer: their departments').
+    case trainingRead
+    /// Keep courses, campaigns, competence requirements and records, and phishing drills.
+    case trainingManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -98,16 +102,16 @@ public enum AccessPolicy {
             return Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])
         case .topManagement:
             return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead,
-                    .documentsRead]
+                    .documentsRead, .trainingRead]
         case .committeeMember:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead]
         case .internalAuditor:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead, .documentsRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead, .documentsRead, .trainingRead]
         case .departmentOfficer:
             return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage, .auditsRead,
-                    .reviewsRead, .documentsRead]
+                    .reviewsRead, .documentsRead, .trainingRead]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead]
         case .employee:
             return [.workspaceRead, .assetsRead]
         }

@@ -63,6 +63,9 @@ public enum Numbering {
     public static let nonconformity = "nonconformity"
     public static let risk = "risk"
     public static let document = "document"
+    public static let course = "course"
+    public static let campaign = "campaign"
+    public static let drill = "phishing_drill"
 
     /// `DOC-001`: the prefix and the number, zero-padded to `width` digits (more digits when needed).
     public static func code(_ prefix: String, _ number: Int, width: Int = 3) -> String {

@@ -71,6 +71,8 @@ public struct Demo: Sendable {
         _ = try await DemoCheckAct(services: services, workspace: profiled, scale: scale).seed(random: &random)
         let acknowledgements = try await DemoDocuments(services: services, workspace: profiled, scale: scale).seed(random: &random)
         progress("documents with \(acknowledgements) acknowledgements")
+        let attempts = try await DemoTraining(services: services, workspace: profiled, scale: scale).seed(random: &random)
+        progress("training with \(attempts) quiz attempts and two phishing drills")
         let events = try await services.store.read { try await $0.auditEvents.count(chain: .workspace(profiled.id)) }
         progress("\(people.count) members, \(events) audit events")
         return Report(workspace: profiled, accounts: accounts, members: people.count, departments: departments.count, auditEvents: events)

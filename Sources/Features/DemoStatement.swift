@@ -168,6 +168,8 @@ extension Demo {
         if checkAct { progress("internal audits, nonconformities and management reviews") }
         let acknowledgements = try await DemoDocuments(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
         if acknowledgements > 0 { progress("documents with \(acknowledgements) acknowledgements") }
-        return statement || objectives || checkAct || acknowledgements > 0
+        let attempts = try await DemoTraining(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
+        if attempts > 0 { progress("training with \(attempts) quiz attempts and two phishing drills") }
+        return statement || objectives || checkAct || acknowledgements > 0 || attempts > 0
     }
 }

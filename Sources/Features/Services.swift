@@ -50,12 +50,16 @@ public struct AppServices: Sendable {
     public let catalog: ReferenceCatalog
     /// Our threat and vulnerability catalogs and ready risk methods, copied into each workspace.
     public let riskTemplates: RiskTemplates
+    /// Our ready-made courses, copied into each workspace.
+    public let courseTemplates: [CourseTemplate]
     public let localizer: Localizer
     public let security: SecuritySettings
     public let workItemSources: [any WorkItemSource]
 
     public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, riskTemplates: RiskTemplates, localizer: Localizer,
-                security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources) {
+                security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources,
+                courseTemplates: [CourseTemplate] = []) {
+        self.courseTemplates = courseTemplates
         self.store = store
         self.clock = clock
         self.passwords = passwords

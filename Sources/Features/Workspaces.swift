@@ -19,6 +19,7 @@ public struct Workspaces: Sendable {
             try await tx.record(.change("workspace", id: workspace.id.description, action: "create", workspace: workspace.id,
                                         before: nil as Workspace?, after: workspace), context, at: now)
             try await RiskSetup.seed(workspace.id, tx: tx, services: services, context: context, now: now)
+            try await Training.seed(workspace.id, tx: tx, services: services, context: context, now: now)
             return workspace
         }
     }
@@ -33,6 +34,7 @@ public struct Workspaces: Sendable {
             try await tx.record(.change("workspace", id: workspace.id.description, action: "create", workspace: workspace.id,
                                         before: nil as Workspace?, after: workspace), context, at: now)
             try await RiskSetup.seed(workspace.id, tx: tx, services: services, context: context, now: now)
+            try await Training.seed(workspace.id, tx: tx, services: services, context: context, now: now)
             return workspace
         }
     }

@@ -21,6 +21,7 @@ public enum Migrations {
         AddSecurityColumns(),
         CreateRegisterKit(),
         CreateDocumentRegister(),
+        CreateTraining(),
     ]
 }
 

@@ -233,6 +233,7 @@ public struct Reader: Sendable {
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
     public var checkAct: CheckActStore { CheckActStore(sql: sql) }
     public var documents: DocumentRegisterStore { DocumentRegisterStore(sql: sql) }
+    public var training: TrainingStore { TrainingStore(sql: sql) }
     /// Which records of any register name a control, an asset, a person… (the register kit's links).
     public var recordLinks: LinkStore { LinkStore(sql: sql) }
     /// The store of any register declared through the kit.
@@ -273,6 +274,7 @@ public struct Writer: Sendable {
     public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
     public var checkAct: CheckActStore { CheckActStore(sql: sql) }
     public var documents: DocumentRegisterStore { DocumentRegisterStore(sql: sql) }
+    public var training: TrainingStore { TrainingStore(sql: sql) }
     public var recordLinks: LinkStore { LinkStore(sql: sql) }
     /// Per-workspace numbers that are never reused.
     public var sequences: SequenceStore { SequenceStore(sql: sql) }

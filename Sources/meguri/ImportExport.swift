@@ -8,13 +8,15 @@ import Web
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import a register from CSV or Excel (all or nothing).")
 
-    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks, soa, documents }
+    enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, assets, risks, soa, documents, phishingDrill = "phishing-drill" }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, assets, risks, soa or documents") var register: Register
+    @Argument(help: "departments, members, assets, risks, soa, documents or phishing-drill") var register: Register
     @Argument(help: "The file: CSV (UTF-8 with or without BOM, or Shift_JIS); assets, risks, soa and documents also .xlsx") var file: String
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "risks: the assessment's id or name (default: the newest draft)") var assessment: String?
+    @Option(help: "phishing-drill: the drill's name") var title: String?
+    @Option(help: "phishing-drill: the day the mails went out, YYYY-MM-DD (default: today)") var sentOn: String?
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
 
     func run() async throws {
@@ -42,6 +44,13 @@ struct ImportCommand: AsyncParsableCommand {
                 report(result)
             case .documents:
                 report(try await DocumentFiles(meguri.services).importRegister(access, data: data, dryRun: dryRun, context: operatorContext()))
+            case .phishingDrill:
+                let outcome = try await PhishingDrills(meguri.services).importFile(access, title: title ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
+                                                                                   sentOn: sentOn ?? access.today.description, data: data, dryRun: dryRun,
+                                                                                   context: operatorContext())
+                report(outcome.result)
+                let rates = outcome.drill.rates
+                printOut("\(rates.sent) members: clicked \(rates.clicked) (\(rates.clickRate)%), reported \(rates.reported) (\(rates.reportRate)%); \(outcome.drill.unmatched) addresses of no member.")
             case .soa:
                 let outcome = try await Statement(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
                 report(outcome.result)
@@ -81,14 +90,14 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
     enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa,
-                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes", documents, acknowledgements }
+                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes", documents, acknowledgements, training }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report, review-minutes, documents or acknowledgements")
+    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report, review-minutes, documents, acknowledgements or training")
     var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
-    @Option(help: "assets, risks, treatment-plan, soa, documents and acknowledgements: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets, risks, treatment-plan, soa, documents, acknowledgements and training: csv or xlsx (default csv)") var format: String = "csv"
     @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .customLong("version"), help: "soa: a submitted version's number (default: the statement as it stands)") var soaVersion: Int?
@@ -132,6 +141,8 @@ struct ExportCommand: AsyncParsableCommand {
                 return Data(try await CheckActReports(meguri.services).reviewMinutes(access, ManagementReview.ID(review!)!, language: language).utf8)
             case .documents:
                 return try await DocumentFiles(meguri.services).exportRegister(access, format: format, language: language, encoding: encoding)
+            case .training:
+                return try await TrainingFiles(meguri.services).all(access, format: format, language: language, encoding: encoding)
             case .acknowledgements:
                 let found: ControlledDocument
                 do { found = try await Documents(meguri.services).find(access, code: document!) } catch DomainError.notFound {

@@ -802,6 +802,94 @@ def documents_and_reading(b, server, state):
     assert "2.0" in b.find(".print-header").text
 
 
+def _course_key(key):
+    """Which choices are right in our ready-made course, read from the bundled file (the page never says before you answer)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "Catalog", "training", "courses.json")
+    course = next(c for c in json.load(open(path, encoding="utf-8"))["courses"] if c["key"] == key)
+    letters = "abcdefghij"
+    return [([letters[i] for i, choice in enumerate(q["choices"]) if choice["correct"]],
+             [letters[i] for i, choice in enumerate(q["choices"]) if not choice["correct"]]) for q in course["questions"]]
+
+
+def _answer(b, key, right):
+    for fieldset, (correct, wrong) in zip(b.finds("fieldset.question"), _course_key(key)):
+        for letter in (correct if right else wrong[:1]):
+            box = fieldset.find_element(By.CSS_SELECTOR, f"input[value='{letter}']")
+            b.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+            box.click()
+    b.click("#quiz-form button.primary")
+
+
+def training_campaign(b, server, state):
+    """The secretariat starts the yearly campaign from the ready-made course; an employee fails on a phone, reads the
+    explanations, retakes and passes; completion moves; a drill file is imported and the one who clicked gets the follow-up."""
+    ja = b.language == "ja"
+    b.open(server.base + "/w/acme/training").check()
+    assert len(b.finds("#courses .reading-item")) == 3, "the ready-made courses are not there"
+    assert b.finds("#campaigns .empty"), "the empty campaign list says nothing"
+    b.find("#new-campaign summary").click()
+    b.fill("f-title", "2026年度 年次情報セキュリティ教育" if ja else "FY2026 annual security training")
+    Select(b.find("#campaign-form #f-course")).select_by_index(1)
+    b.click("#campaign-form button.primary")
+    b.check()
+    campaign = b.driver.current_url
+    assert "/training/campaigns/" in campaign
+    def done_and_total():
+        cells = [cell.text.split("/") for cell in b.finds("#by-department td.num") if "/" in cell.text]
+        return sum(int(c[0]) for c in cells), sum(int(c[1]) for c in cells)
+    done, total = done_and_total()
+    assert done == 0 and total >= 3, f"the campaign has {done} of {total}"
+
+    reader = Browser(b.language, b.artifacts, b.name + "-learner")
+    try:
+        sign_in(reader, server, {}, "yoshiko@example.co.jp", "a reader with a long passphrase")
+        reader.driver.set_window_size(390, 844)
+        reader.open(server.base + "/w/acme").check()
+        assert any(("受講" in a.text) or ("Take" in a.text) for a in reader.finds("a")), "the course is not on my work"
+        reader.open(server.base + "/w/acme/training").check()
+        reader.click("#mine .reading-item a")
+        reader.check()
+        assert not reader.finds(".explanation"), "explanations are shown before answering"
+        # Sending with a question unanswered is refused, naming it.
+        reader.click("#quiz-form button.primary")
+        reader.check(expect_status=[422])
+        assert reader.finds(".error-summary li"), "unanswered questions were accepted"
+        _answer(reader, "awareness-annual", right=False)
+        reader.check()
+        assert reader.finds(".score.fail") and reader.finds(".explanation"), "the failed result does not explain"
+        overflow = reader.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the result scrolls sideways on a phone by {overflow}px"
+        reader.screenshot("quiz-result-on-a-phone")
+        reader.click("a.button.primary[href$='#quiz']")
+        reader.check()
+        _answer(reader, "awareness-annual", right=True)
+        reader.check()
+        assert reader.finds(".score.ok"), "the right answers did not pass"
+    finally:
+        reader.quit()
+    b.open(campaign).check()
+    assert done_and_total() == (1, total), f"completion did not move: {done_and_total()}"
+    assert b.finds("#missed table tbody tr"), "the questions most often missed are not shown"
+
+    # A drill's results from a CSV; the one who clicked gets the follow-up course.
+    folder = tempfile.mkdtemp()
+    path = os.path.join(folder, "drill.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("email,opened,clicked,submitted,reported\nyoshiko@example.co.jp,1,1,0,0\ntaro@example.co.jp,1,0,0,1\nceo@example.co.jp,0,0,0,0\n")
+    b.open(server.base + "/w/acme/training/drills").check()
+    b.fill("f-title", "12月 訓練" if ja else "December drill")
+    b.find("#f-file").send_keys(path)
+    b.click("#drill-form button.primary")
+    b.check()
+    assert "/training/drills/" in b.driver.current_url
+    assert "33%" in b.find("section.card table").text, "the click rate is not one in three"
+    b.click("#follow-up-form button.primary")
+    b.check()
+    assert "/training/campaigns/" in b.driver.current_url
+    # Only the one who clicked is in it (she has already passed the course today, so she is done).
+    assert done_and_total() == (1, 1), f"the follow-up campaign holds {done_and_total()}"
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -826,6 +914,7 @@ SCENARIOS = [
     ("objectives measured against their target", objectives_and_measurements),
     ("an internal audit through corrective action to the management review", internal_audit_to_management_review),
     ("a policy through approval and publication, read and acknowledged on a phone", documents_and_reading),
+    ("the yearly training campaign: fail, explanations, retake, pass; a drill and its follow-up", training_campaign),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

@@ -194,3 +194,30 @@ import Testing
         }
     }
 }
+
+@Suite struct BundledCourses {
+    @Test func theReadyMadeCoursesLoadInBothLanguages() throws {
+        let courses = try TrainingTemplatesLoader.loadBundled()
+        #expect(courses.map(\.key) == ["awareness-annual", "new-hire", "internal-auditor"])
+        for template in courses {
+            let course = template.course(workspace: Workspace.ID(), number: 1, now: Date())
+            #expect(course.questions.count >= 10, "\(template.key)")
+            #expect(TrainingRules.validate(course).isEmpty, "\(template.key)")
+            #expect(course.questions.allSatisfy { !$0.explanation.ja.isEmpty && !$0.explanation.en.isEmpty }, "\(template.key)")
+            // A quiz whose every right answer is the first choice teaches guessing "a".
+            #expect(Set(course.questions.compactMap { $0.choices.firstIndex(where: \.correct) }).count > 1, "\(template.key)")
+        }
+    }
+
+    @Test func aCourseWithoutEnoughQuestionsIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: TrainingTemplatesLoader.bundledFile)) as! [String: Any]
+        var courses = json["courses"] as! [[String: Any]]
+        courses[0]["questions"] = Array((courses[0]["questions"] as! [Any]).prefix(3))
+        json["courses"] = courses
+        let file = folder.appendingPathComponent("courses.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: file)
+        #expect(throws: CatalogLoader.Invalid.self) { _ = try TrainingTemplatesLoader.load(from: file) }
+    }
+}

@@ -182,6 +182,26 @@ public struct TestApp: Sendable {
         }
         _ = try await documents.step(access, document.id, number: 1, .publish(audience: .all, effectiveOn: nil), context: context)
         _ = try await documents.addVersion(access, document.id, VersionInput(body: "# 基本方針\n\n情報を確実に守る。", summary: "表現の見直し", major: false), context: context)
+        // Training: a ready-made course with a file of material, a campaign, the owner's attempt and
+        // competence record, the seeded requirement, a drill the owner clicked in.
+        let course = try await Training(services).courses(access)[0]
+        let now0 = services.now
+        let campaign = try await Campaigns(services).create(access, CampaignInput(title: "年次教育", courseID: course.id, audience: .all,
+                                                                                  dueOn: access.today.adding(days: 30).description), context: context)
+        let attempt = Attempt(workspaceID: access.workspaceID, courseID: course.id, campaignID: campaign.id, userID: owner, answers: [:],
+                              missed: course.questions.map(\.id), score: 0, passed: false, courseVersion: course.version, submittedAt: now0)
+        let requirement = try await Competences(services).overview(access).requirements[0]
+        let record = try await Competences(services).addRecord(access, CompetenceRecordInput(userID: owner, requirementID: .some(requirement.id), name: "外部研修",
+                                                                                               obtainedOn: access.today.description), context: context)
+        let drill = PhishingDrill(workspaceID: access.workspaceID, number: 1, title: "訓練", sentOn: access.today,
+                                  results: [PhishingDrill.Result(userID: owner, departmentID: department, opened: true, clicked: true, submitted: false, reported: false)],
+                                  createdAt: now0, updatedAt: now0)
+        try await services.store.write { tx in
+            try await tx.training.attempts.insert([attempt])
+            try await tx.training.drills.insert(drill)
+            try await tx.change(tx.training.courses, course.id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "attach",
+                                context: context, at: now0) { $0.fileIDs = [evidence.id] }
+        }
         let lines = try await Statement(services).current(access)
         let now = services.now
         try await services.store.write { tx in
@@ -198,6 +218,10 @@ public struct TestApp: Sendable {
                 "reviewId": review.id.description, "reviewActionID": reviewAction.id.description, "reviewActionId": reviewAction.id.description,
                 "entryID": entry.id.description, "assessmentID": assessment.id.description, "assessmentId": assessment.id.description,
                 "documentID": document.id.description, "documentId": document.id.description,
+                "courseID": course.id.description, "courseId": course.id.description, "campaignID": campaign.id.description, "campaignId": campaign.id.description,
+                "attemptID": attempt.id.description, "attemptId": attempt.id.description, "requirementID": requirement.id.description,
+                "requirementId": requirement.id.description, "recordID": record.id.description, "recordId": record.id.description,
+                "drillID": drill.id.description, "drillId": drill.id.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }
 

@@ -30,7 +30,8 @@ struct DocumentAPI {
         documents.register(routes, registry: registry)
         routes.api(.POST, Self.one + ["retire"], access: .workspace(.documentsManage), registry: registry,
                    operation: op("retireDocument", "Retire a document: nobody is asked to read it any more; its history stays",
-                                 parameters: [Query.ifMatchOptional], [(200, "Retired", "DocumentDetail", true)]), use: retire)
+                                 parameters: [Query.ifMatchOptional], [(200, "Retired", "DocumentDetail", true),
+                                                                        (409, "Changed since your GET", "Problem", false)]), use: retire)
         routes.api(.POST, Self.one + ["versions"], access: .workspace(.documentsRead), registry: registry,
                    operation: op("createDocumentVersion", "Start the next version: Markdown (JSON) or a file (multipart: file, summary, major)",
                                  body: "DocumentVersionWrite", [(201, "Created as a draft", "DocumentVersionDetail", true)]),

@@ -247,7 +247,7 @@ struct DocumentPages {
         \(row("document.nextReviewOn", d.nextReviewOn.map { HTML("\($0.description)\(HTML.when(d.reviewIsDue(on: access.today), HTML(" <span class=\"badge pending\">\(c.t("document.reviewDue"))</span>")))") }))
         \(row("document.retentionYears", d.retentionYears.map { HTML("\(c.t("document.years", ["n": String($0)]))") }))
         \(row("document.references", d.references.isEmpty ? nil : HTML(raw: d.references.map { CheckActViews.requirement($0, c, req.meguri.catalog).rendered }.joined(separator: "、"))))
-        \(row("document.audience", d.audience.map { audienceText($0, c) }))
+        \(row("document.audience", d.audience.map { AudienceForm.text($0, c) }))
         </dl></section>
         \(try await openVersionCard(req, state: state, c: c, access: access, errors: errors, versionForm: versionForm))
         \(newVersion)
@@ -277,14 +277,6 @@ struct DocumentPages {
         </section>
         """)))
         """)
-    }
-
-    func audienceText(_ a: Audience, _ c: PageContext) -> HTML {
-        if a.everyone { return HTML("\(c.t("document.audience.everyone"))") }
-        var parts = a.roles.map { c.localizer.role($0, c.language) }
-        if !a.departmentIDs.isEmpty { parts.append(c.t("document.audience.departments", ["n": String(a.departmentIDs.count)])) }
-        if !a.memberIDs.isEmpty { parts.append(c.t("document.audience.members", ["n": String(a.memberIDs.count)])) }
-        return HTML("\(parts.joined(separator: "、"))")
     }
 
     func versionFields(_ form: VersionForm?, _ errors: [FieldError], _ c: PageContext, first: Bool) -> HTML {
@@ -336,19 +328,9 @@ struct DocumentPages {
         case .approved:
             if access.allows(.documentsManage) {
                 let departments = try await Departments(req.meguri).all(access)
-                let roleBoxes: [HTML] = Role.allCases.map { role in
-                    "<label><input type=\"checkbox\" name=\"roles[]\" value=\"\(role.rawValue)\"> \(c.localizer.role(role, c.language))</label>"
-                }
-                let departmentBoxes: [HTML] = departments.map { "<label><input type=\"checkbox\" name=\"departments[]\" value=\"\($0.id)\"> \($0.name)</label>" }
                 steps.append("""
                 \(Form.open("\(base)/steps", c, id: "publish-form"))\(Form.hidden("step", "publish"))
-                <fieldset class="field\(errors.contains { $0.field == "audience" } ? " has-error" : "")" id="f-audience"><legend>\(c.t("document.audience"))</legend>
-                \(Form.fieldErrors("audience", errors, c).1)
-                <label><input type="checkbox" name="everyone" value="true" checked> \(c.t("document.audience.everyone"))</label>
-                <p class="hint">\(c.t("document.audienceHint"))</p>
-                <div class="checks">\(roleBoxes)</div><div class="checks">\(departmentBoxes)</div>
-                \(Form.text("members", c.t("document.audience.named"), value: nil, errors: errors, c, hint: c.t("hint.memberEmails")))
-                </fieldset>
+                \(AudienceForm.fields(c, departments: departments, selected: d.audience, errors: errors))
                 \(Form.text("effectiveOn", c.t("document.effectiveOn"), value: access.today.description, errors: errors, c, type: "date"))
                 <div class="actions"><button type="submit" class="primary">\(c.t("document.publish"))</button></div>\(Form.close())
                 """)
@@ -375,7 +357,6 @@ struct DocumentPages {
         } render: { form, errors in try await detail(req, form: form, versionForm: nil, errors: errors) }
     }
 
-    struct VersionOnly: Content { var version: Int? }
 
     @Sendable func delete(_ req: Request) async throws -> Response {
         let access = try req.access()
@@ -436,10 +417,7 @@ struct DocumentPages {
             case "return": step = .returnToDraft(note: form.note ?? "")
             case "comment": step = .comment(form.comment ?? "")
             case "publish":
-                var audience = Audience(everyone: form.everyone == "true")
-                audience.roles = (form.roles ?? []).compactMap(Role.init(rawValue:))
-                audience.departmentIDs = (form.departments ?? []).compactMap(Department.ID.init)
-                audience.memberIDs = try await CheckActViews.people(form.members, field: "audience", req, access)
+                let audience = try await AudienceForm.audience(everyone: form.everyone, roles: form.roles, departments: form.departments, members: form.members, req, access)
                 var effective: CalendarDate? = nil
                 if let raw = Text.nonBlank(form.effectiveOn) {
                     guard let day = CalendarDate(raw) else { throw DomainError.invalid(field: "effectiveOn", code: "error.date") }

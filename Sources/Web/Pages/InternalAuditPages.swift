@@ -432,6 +432,16 @@ struct InternalAuditPages {
         }
         let f = findingForm ?? FindingForm()
         let editFields = manages && a.status != .closed ? try await auditFields(req, access, shown, errors, c, creating: false) : HTML.empty
+        // The planner is told when an auditor lacks the competence the role needs (7.2).
+        var warnings: [String] = []
+        if manages && a.status != .closed {
+            let people = try await People(req.meguri).load(access, a.auditors)
+            for auditor in a.auditors {
+                let missing = try await Competences(req.meguri).missing(access, user: auditor, role: .internalAuditor)
+                if !missing.isEmpty { warnings.append(c.t("training.auditorLacks", ["name": people[auditor]?.displayName ?? "—", "missing": missing.joined(separator: "、")])) }
+            }
+        }
+        let competenceWarnings: HTML = warnings.isEmpty ? .empty : HTML("<section class=\"card warnings\"><ul>\(warnings.map { HTML("<li>\($0)</li>") })</ul><p><a href=\"\(c.w("/training/competences"))\">\(c.t("training.competences"))</a></p></section>")
         return Layout.page(c, title: a.title, wide: true, """
         \(Components.pageHeader(a.title, subtitle: "\(d.programme.title) · \(a.startsOn.description) – \(a.endsOn.description)", actions: HTML("""
         <a class="button" href="\(c.w("/audit-programmes/\(d.programme.id)"))">\(c.t("programme.back"))</a>
@@ -439,6 +449,7 @@ struct InternalAuditPages {
         \(HTML.when(access.allows(.auditTrailRead), "<a class=\"button\" href=\"\(c.w("/history/audit/\(a.id)"))\">\(c.t("audit.history"))</a>"))
         """)))
         \(Form.errorSummary(errors, c))
+        \(competenceWarnings)
         <section class="card"><dl class="facts">
         \(row("field.status", CheckActViews.auditStatus(a.status, c)))
         \(row("audit.scopeDepartments", departments.isEmpty ? nil : HTML("\(departments)")))

@@ -208,11 +208,26 @@ struct MemberPages {
         <dt>\(c.t("field.roles"))</dt><dd>\(Components.roleBadges(member.grants, departments: names, c))</dd>
         </dl></section>
         """
+        var training: HTML = .empty
+        if access.allows(.trainingRead) || member.userID == access.user.id {
+            let history = try await Competences(req.meguri).history(access, of: member.userID)
+            let rows: [HTML] = history.attempts.prefix(30).map { a in
+                "<tr><td class=\"nowrap\"><a href=\"\(c.w("/training/attempts/\(a.id)"))\">\(c.timestamp(a.submittedAt))</a></td><td>\(history.courses[a.courseID]?.title.text(c.language) ?? "—")</td><td class=\"num\">\(a.score)%</td><td>\(a.passed ? CheckActViews.badge("ok", c.t("training.passed")) : CheckActViews.badge("fail", c.t("training.failed")))</td></tr>"
+            }
+            let records: [HTML] = history.records.map { r in "<li>\(r.name) · \(r.obtainedOn.description)\(r.expiresOn.map { HTML(" – \($0.description)") } ?? .empty)</li>" }
+            training = """
+            <section class="card" id="training"><h2>\(c.t("training.history"))</h2>
+            \(rows.isEmpty ? Components.empty(c.t("training.noHistory")) : HTML("<table class=\"table\"><tbody>\(rows)</tbody></table>"))
+            \(HTML.when(!records.isEmpty, HTML("<h3>\(c.t("training.records"))</h3><ul>\(records)</ul>")))
+            </section>
+            """
+        }
         return Layout.page(c, title: title, """
         \(Components.pageHeader(title, subtitle: member.email,
                                 actions: HTML.when(access.allows(.auditTrailRead), "<a class=\"button\" href=\"\(c.w("/history/member/\(member.id)"))\">\(c.t("audit.history"))</a>")))
         <p class="roles">\(Components.roleBadges(member.grants, departments: names, c))</p>
         \(editor)
+        \(training)
         """)
     }
 

@@ -56,7 +56,8 @@ public struct Meguri: Sendable {
             var security = SecuritySettings()
             security.evidenceMaxBytes = configuration.evidenceMaxMegabytes * 1024 * 1024
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
-                                       catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security)
+                                       catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security,
+                                       courseTemplates: try TrainingTemplatesLoader.loadBundled())
             app.storage[ServicesKey.self] = services
             app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
             app.storage[ConfigurationKey.self] = configuration
@@ -148,6 +149,7 @@ enum Routes {
         ReviewPages().register(routes)
         DocumentPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
+        TrainingPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
@@ -158,6 +160,7 @@ enum Routes {
         ObjectiveAPI(registry: registry).register(routes)
         CheckActAPI(registry: registry).register(routes)
         DocumentAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
+        TrainingAPI(registry: registry).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

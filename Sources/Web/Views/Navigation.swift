@@ -28,7 +28,7 @@ enum Navigation {
         Phase(key: "do", capabilities: [
             Capability(key: "operations", clauses: "8.1", path: nil),
             Capability(key: "evidence", clauses: "7.5, 9.1", path: "/evidence"),
-            Capability(key: "training", clauses: "7.2, 7.3, A.6.3", path: nil),
+            Capability(key: "training", clauses: "7.2, 7.3, A.6.3", path: "/training"),
             Capability(key: "incidents", clauses: "A.5.24–5.28", path: nil),
             Capability(key: "vulnerabilities", clauses: "A.8.8", path: nil),
             Capability(key: "accessReviews", clauses: "A.5.15, A.5.18", path: nil),

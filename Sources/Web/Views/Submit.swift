@@ -53,3 +53,6 @@ extension Request {
         }
     }
 }
+
+/// A form that carries nothing but the version the person saw (delete, retire, close).
+struct VersionOnly: Content { var version: Int? }
