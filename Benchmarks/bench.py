@@ -291,6 +291,10 @@ def main():
         right = {q["id"]: [c["id"] for c in q["choices"] if c["correct"]] for q in annual["questions"]}
         campaigns = api(base, token, f"{w}/campaigns")["items"]
         yearly = next(c for c in campaigns if c["courseId"] == annual["id"] and c["status"] == "open")
+        today_tokyo = time.gmtime(time.time() + 9 * 3600)
+        fy = today_tokyo.tm_year if today_tokyo.tm_mon >= 4 else today_tokyo.tm_year - 1
+        my_feed = urllib.parse.urlparse(api(base, token, "/api/v1/me/calendar")["url"]).path
+        plan_feed = urllib.parse.urlparse(api(base, token, f"{w}/plan/calendar")["url"]).path
         started = time.perf_counter()
         request = urllib.request.Request(base + f"{w}/campaigns", method="POST", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
                                          data=json.dumps({"title": "bench campaign", "courseId": annual["id"], "audience": {"everyone": True}, "dueDays": 30}).encode())
@@ -378,6 +382,11 @@ def main():
             ("page: a course with its quiz", f"/w/{SLUG}/training/courses/{annual['id']}", page, ""),
             ("page: campaign completion by department (5,000 people)", f"/w/{SLUG}/training/campaigns/{yearly['id']}", page, ""),
             ("API: campaign completion (5,000 people)", f"{w}/campaigns/{yearly['id']}/completion", bearer, ""),
+            ("page: annual plan, the year in twelve columns", f"/w/{SLUG}/annual-plan?year={fy}", page, ""),
+            ("page: annual plan, month calendar", f"/w/{SLUG}/annual-plan?view=month", page, ""),
+            ("API: the plan of a fiscal year", f"{w}/plan?from={fy}-04-01&to={fy + 1}-03-31", bearer, ""),
+            ("feed: a busy person's calendar (the secretariat)", my_feed, {}, ""),
+            ("feed: the workspace's whole plan", plan_feed, {}, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),

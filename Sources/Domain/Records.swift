@@ -24,6 +24,7 @@ extension Campaign: VersionedRecord { public static var auditEntity: String { "c
 extension CompetenceRequirement: VersionedRecord { public static var auditEntity: String { "competence_requirement" } }
 extension CompetenceRecord: VersionedRecord { public static var auditEntity: String { "competence_record" } }
 extension PhishingDrill: VersionedRecord { public static var auditEntity: String { "phishing_drill" } }
+extension PlannedActivity: VersionedRecord { public static var auditEntity: String { "planned_activity" } }
 
 extension ReviewAction {
     public var isDone: Bool { doneOn != nil }

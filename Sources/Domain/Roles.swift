@@ -92,6 +92,10 @@ public enum Permission: String, Sendable, CaseIterable, Hashable {
     case trainingRead
     /// Keep courses, campaigns, competence requirements and records, and phishing drills.
     case trainingManage
+    /// See the annual plan of the workspace (a person's own dated items are on "my work" and their calendar feed).
+    case planRead
+    /// Keep the annual plan: planned activities, the typical plan, the workspace's plan feed.
+    case planManage
 }
 
 /// The table that says which role may do what. Pure data, tested row by row.
@@ -102,16 +106,17 @@ public enum AccessPolicy {
             return Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])
         case .topManagement:
             return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead,
-                    .documentsRead, .trainingRead]
+                    .documentsRead, .trainingRead, .planRead]
         case .committeeMember:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead, .planRead]
         case .internalAuditor:
-            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead, .documentsRead, .trainingRead]
+            return [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead, .documentsRead, .trainingRead, .planRead]
         case .departmentOfficer:
             return [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage, .auditsRead,
-                    .reviewsRead, .documentsRead, .trainingRead]
+                    .reviewsRead, .documentsRead, .trainingRead, .planRead]
         case .externalAuditor:
-            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead]
+            return [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead,
+                    .planRead]
         case .employee:
             return [.workspaceRead, .assetsRead]
         }

@@ -13,6 +13,9 @@ public struct Workspace: Sendable, Codable, Hashable, Identifiable {
     public var certificationBody: String?
     public var certificateNumber: String?
     public var initialCertificationDate: CalendarDate?
+    /// The current certificate's issue and expiry dates: the surveillance audit falls in the month of its anniversary.
+    public var certificateIssuedOn: CalendarDate?
+    public var certificateExpiresOn: CalendarDate?
     public var timeZone: String
     public var fiscalYearStartMonth: Int
     public var createdAt: Date
@@ -21,7 +24,8 @@ public struct Workspace: Sendable, Codable, Hashable, Identifiable {
 
     public init(id: ID, slug: String, name: String, organizationName: String? = nil, scopeStatement: String? = nil,
                 sites: String? = nil, certificationBody: String? = nil, certificateNumber: String? = nil,
-                initialCertificationDate: CalendarDate? = nil, timeZone: String = Workspace.defaultTimeZone,
+                initialCertificationDate: CalendarDate? = nil, certificateIssuedOn: CalendarDate? = nil, certificateExpiresOn: CalendarDate? = nil,
+                timeZone: String = Workspace.defaultTimeZone,
                 fiscalYearStartMonth: Int = Workspace.defaultFiscalYearStartMonth, createdAt: Date, updatedAt: Date, version: Int = 1) {
         self.id = id
         self.slug = slug
@@ -32,6 +36,8 @@ public struct Workspace: Sendable, Codable, Hashable, Identifiable {
         self.certificationBody = certificationBody
         self.certificateNumber = certificateNumber
         self.initialCertificationDate = initialCertificationDate
+        self.certificateIssuedOn = certificateIssuedOn
+        self.certificateExpiresOn = certificateExpiresOn
         self.timeZone = timeZone
         self.fiscalYearStartMonth = fiscalYearStartMonth
         self.createdAt = createdAt
@@ -65,12 +71,15 @@ public struct WorkspaceInput: Sendable, Codable, Equatable {
     public var certificationBody: String?
     public var certificateNumber: String?
     public var initialCertificationDate: String?
+    public var certificateIssuedOn: String?
+    public var certificateExpiresOn: String?
     public var timeZone: String?
     public var fiscalYearStartMonth: String?
 
     public init(name: String? = nil, slug: String? = nil, organizationName: String? = nil, scopeStatement: String? = nil,
                 sites: String? = nil, certificationBody: String? = nil, certificateNumber: String? = nil,
-                initialCertificationDate: String? = nil, timeZone: String? = nil, fiscalYearStartMonth: String? = nil) {
+                initialCertificationDate: String? = nil, certificateIssuedOn: String? = nil, certificateExpiresOn: String? = nil,
+                timeZone: String? = nil, fiscalYearStartMonth: String? = nil) {
         self.name = name
         self.slug = slug
         self.organizationName = organizationName
@@ -79,6 +88,8 @@ public struct WorkspaceInput: Sendable, Codable, Equatable {
         self.certificationBody = certificationBody
         self.certificateNumber = certificateNumber
         self.initialCertificationDate = initialCertificationDate
+        self.certificateIssuedOn = certificateIssuedOn
+        self.certificateExpiresOn = certificateExpiresOn
         self.timeZone = timeZone
         self.fiscalYearStartMonth = fiscalYearStartMonth
     }
@@ -126,13 +137,18 @@ extension Workspace {
         if let value = input.sites { sites = v.optional(value, "sites", maxLength: 2000) }
         if let value = input.certificationBody { certificationBody = v.optional(value, "certificationBody", maxLength: 200) }
         if let value = input.certificateNumber { certificateNumber = v.optional(value, "certificateNumber", maxLength: 100) }
-        if let value = input.initialCertificationDate {
+        func date(_ raw: String?, _ field: String, _ target: inout CalendarDate?) {
+            guard let value = raw else { return }
             if let text = Text.nonBlank(value) {
-                if let date = CalendarDate(text) { initialCertificationDate = date } else { v.add("initialCertificationDate", "error.date") }
+                if let date = CalendarDate(text) { target = date } else { v.add(field, "error.date") }
             } else {
-                initialCertificationDate = nil
+                target = nil
             }
         }
+        date(input.initialCertificationDate, "initialCertificationDate", &initialCertificationDate)
+        date(input.certificateIssuedOn, "certificateIssuedOn", &certificateIssuedOn)
+        date(input.certificateExpiresOn, "certificateExpiresOn", &certificateExpiresOn)
+        if let issued = certificateIssuedOn, let expires = certificateExpiresOn, expires <= issued { v.add("certificateExpiresOn", "error.expiryBeforeIssue") }
         if let value = input.timeZone {
             let zone = Text.trimmed(value)
             if zone.isEmpty {

@@ -47,7 +47,8 @@ public struct Demo: Sendable {
         let profiled = try await Workspaces(services).update(access, WorkspaceInput(
             scopeStatement: "本社（東京都千代田区）における自社クラウドサービス「デモクラウド」の企画・開発・運用・保守、及びそれを支える管理部門の業務。\n除外：子会社、海外拠点。",
             sites: "本社（東京都千代田区）\nデータセンター（委託先：東京都江東区）", certificationBody: "一般財団法人 サンプル認証機構",
-            certificateNumber: "IS 700123", initialCertificationDate: "2024-06-28"), expectedVersion: workspace.version, context: context)
+            certificateNumber: "IS 700123", initialCertificationDate: "2024-06-28",
+            certificateIssuedOn: "2024-06-28", certificateExpiresOn: "2027-06-27"), expectedVersion: workspace.version, context: context)
         progress("workspace \(slug) created")
 
         let departments = try await makeDepartments(scale.departments, access: access, random: &random, context: context)
@@ -73,6 +74,8 @@ public struct Demo: Sendable {
         progress("documents with \(acknowledgements) acknowledgements")
         let attempts = try await DemoTraining(services: services, workspace: profiled, scale: scale).seed(random: &random)
         progress("training with \(attempts) quiz attempts and two phishing drills")
+        let occurrences = try await DemoPlan(services: services, workspace: profiled, scale: scale).seed(random: &random)
+        progress("annual plan with \(occurrences) occurrences recorded")
         let events = try await services.store.read { try await $0.auditEvents.count(chain: .workspace(profiled.id)) }
         progress("\(people.count) members, \(events) audit events")
         return Report(workspace: profiled, accounts: accounts, members: people.count, departments: departments.count, auditEvents: events)

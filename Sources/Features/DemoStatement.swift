@@ -170,6 +170,8 @@ extension Demo {
         if acknowledgements > 0 { progress("documents with \(acknowledgements) acknowledgements") }
         let attempts = try await DemoTraining(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
         if attempts > 0 { progress("training with \(attempts) quiz attempts and two phishing drills") }
-        return statement || objectives || checkAct || acknowledgements > 0 || attempts > 0
+        let occurrences = try await DemoPlan(services: services, workspace: access.workspace, scale: scale).seed(random: &random)
+        if occurrences > 0 { progress("annual plan with \(occurrences) occurrences recorded") }
+        return statement || objectives || checkAct || acknowledgements > 0 || attempts > 0 || occurrences > 0
     }
 }

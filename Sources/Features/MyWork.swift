@@ -11,7 +11,7 @@ public protocol WorkItemSource: Sendable {
 public enum MyWork {
     public static let foundationSources: [any WorkItemSource] = [
         TwoStepSignInSource(), WorkspaceProfileSource(), DepartmentsSetupSource(), PendingInvitationsSource(), ExpiringAuditorAccessSource(),
-    ] + RiskWork.sources + CheckActWork.sources + [DocumentWorkSource(), TrainingWorkSource()]
+    ] + RiskWork.sources + CheckActWork.sources + [DocumentWorkSource(), TrainingWorkSource(), PlannedActivitiesDueSource()]
 
     public static func items(for access: WorkspaceAccess, services: AppServices) async throws -> [WorkItem] {
         let now = services.now

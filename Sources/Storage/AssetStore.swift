@@ -80,10 +80,12 @@ public struct AssetQuery: Sendable, Equatable {
     public var status: Asset.Status?
     /// Active assets not reviewed since this day (or never).
     public var reviewedBefore: CalendarDate?
+    /// With `reviewedBefore`: only assets last reviewed on or after this day (never-reviewed ones left out).
+    public var reviewedFrom: CalendarDate?
     public var sort: Sort
 
     public init(search: String? = nil, kind: Asset.Kind? = nil, departmentID: Department.ID? = nil, ownerID: User.ID? = nil, classification: String? = nil,
-                minimumValue: Int? = nil, status: Asset.Status? = nil, reviewedBefore: CalendarDate? = nil, sort: Sort = .code) {
+                minimumValue: Int? = nil, status: Asset.Status? = nil, reviewedBefore: CalendarDate? = nil, reviewedFrom: CalendarDate? = nil, sort: Sort = .code) {
         self.search = search
         self.kind = kind
         self.departmentID = departmentID
@@ -92,6 +94,7 @@ public struct AssetQuery: Sendable, Equatable {
         self.minimumValue = minimumValue
         self.status = status
         self.reviewedBefore = reviewedBefore
+        self.reviewedFrom = reviewedFrom
         self.sort = sort
     }
 }
@@ -185,6 +188,7 @@ public struct AssetStore: Sendable {
             case .never: builder.where("last_reviewed_on", .is, SQLLiteral.null)
             case .before: builder.where("last_reviewed_on", .lessThan, before.description)
             }
+            if let from = query.reviewedFrom { builder.where("last_reviewed_on", .greaterThanOrEqual, from.description) }
         }
         return builder
     }
@@ -228,6 +232,7 @@ public struct AssetStore: Sendable {
                 .first()?.decode(column: "n", as: Int.self) ?? 0
         }
         guard query.reviewedBefore != nil else { return try await count(.either) }
+        if query.reviewedFrom != nil { return try await count(.before) }
         return try await count(.never) + count(.before)
     }
 

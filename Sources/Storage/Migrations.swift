@@ -22,6 +22,7 @@ public enum Migrations {
         CreateRegisterKit(),
         CreateDocumentRegister(),
         CreateTraining(),
+        CreateAnnualPlan(),
     ]
 }
 

@@ -440,11 +440,14 @@ public struct ActionQuery: Sendable, Equatable {
     public var riskID: Risk.ID?
     public var assessmentID: RiskAssessment.ID?
     public var dueBefore: CalendarDate?
+    /// Due on or after this day.
+    public var dueFrom: CalendarDate?
     public var openOnly: Bool
     public var sort: Sort
 
     public init(status: TreatmentAction.Status? = nil, ownerID: User.ID? = nil, riskID: Risk.ID? = nil, assessmentID: RiskAssessment.ID? = nil,
-                dueBefore: CalendarDate? = nil, openOnly: Bool = false, sort: Sort = .due) {
+                dueBefore: CalendarDate? = nil, dueFrom: CalendarDate? = nil, openOnly: Bool = false, sort: Sort = .due) {
+        self.dueFrom = dueFrom
         self.sort = sort
         self.status = status
         self.ownerID = ownerID
@@ -505,6 +508,7 @@ public struct TreatmentActionStore: Sendable {
         if query.openOnly { builder.where("status", .in, [TreatmentAction.Status.planned.rawValue, TreatmentAction.Status.inProgress.rawValue]) }
         if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
         if let due = query.dueBefore { builder.where("due_on", .lessThan, due.description) }
+        if let due = query.dueFrom { builder.where("due_on", .greaterThanOrEqual, due.description) }
         if let risk = query.riskID {
             builder.where(SQLColumn("id"), .in, SQLGroupExpression(sql.select().column("action_id").from("treatment_action_risks").where("risk_id", .equal, risk.uuid).select))
         }

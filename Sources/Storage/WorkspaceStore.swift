@@ -3,7 +3,7 @@ import Foundation
 import SQLKit
 
 struct WorkspaceRow: Encodable, RowDecodable {
-    enum CodingKeys: String, CodingKey { case id, slug, name, organizationName = "organization_name", scopeStatement = "scope_statement", sites, certificationBody = "certification_body", certificateNumber = "certificate_number", initialCertificationDate = "initial_certification_date", timeZone = "time_zone", fiscalYearStartMonth = "fiscal_year_start_month", createdAt = "created_at", updatedAt = "updated_at", version }
+    enum CodingKeys: String, CodingKey { case id, slug, name, organizationName = "organization_name", scopeStatement = "scope_statement", sites, certificationBody = "certification_body", certificateNumber = "certificate_number", initialCertificationDate = "initial_certification_date", certificateIssuedOn = "certificate_issued_on", certificateExpiresOn = "certificate_expires_on", timeZone = "time_zone", fiscalYearStartMonth = "fiscal_year_start_month", createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
     var slug: String
@@ -14,6 +14,8 @@ struct WorkspaceRow: Encodable, RowDecodable {
     var certificationBody: String?
     var certificateNumber: String?
     var initialCertificationDate: String?
+    var certificateIssuedOn: String?
+    var certificateExpiresOn: String?
     var timeZone: String
     var fiscalYearStartMonth: Int
     var createdAt: Date
@@ -30,6 +32,8 @@ struct WorkspaceRow: Encodable, RowDecodable {
         certificationBody = w.certificationBody
         certificateNumber = w.certificateNumber
         initialCertificationDate = w.initialCertificationDate?.description
+        certificateIssuedOn = w.certificateIssuedOn?.description
+        certificateExpiresOn = w.certificateExpiresOn?.description
         timeZone = w.timeZone
         fiscalYearStartMonth = w.fiscalYearStartMonth
         createdAt = stored(w.createdAt)
@@ -40,7 +44,8 @@ struct WorkspaceRow: Encodable, RowDecodable {
     var workspace: Workspace {
         Workspace(id: Workspace.ID(id), slug: slug, name: name, organizationName: organizationName, scopeStatement: scopeStatement,
                   sites: sites, certificationBody: certificationBody, certificateNumber: certificateNumber,
-                  initialCertificationDate: CalendarDate(stored: initialCertificationDate), timeZone: timeZone,
+                  initialCertificationDate: CalendarDate(stored: initialCertificationDate),
+                  certificateIssuedOn: CalendarDate(stored: certificateIssuedOn), certificateExpiresOn: CalendarDate(stored: certificateExpiresOn), timeZone: timeZone,
                   fiscalYearStartMonth: fiscalYearStartMonth, createdAt: createdAt, updatedAt: updatedAt, version: version)
     }
 }
@@ -100,6 +105,8 @@ extension WorkspaceRow {
         certificationBody = try r.optionalString("certification_body")
         certificateNumber = try r.optionalString("certificate_number")
         initialCertificationDate = try r.optionalString("initial_certification_date")
+        certificateIssuedOn = try r.optionalString("certificate_issued_on")
+        certificateExpiresOn = try r.optionalString("certificate_expires_on")
         timeZone = try r.string("time_zone")
         fiscalYearStartMonth = try r.int("fiscal_year_start_month")
         createdAt = try r.date("created_at")

@@ -90,20 +90,21 @@ struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a register as CSV (UTF-8 with BOM) or Excel to standard output or a file.")
 
     enum Register: String, ExpressibleByArgument, CaseIterable { case departments, members, auditTrail = "audit-trail", assets, risks, treatmentPlan = "treatment-plan", soa,
-                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes", documents, acknowledgements, training }
+                                                                  auditReport = "audit-report", reviewMinutes = "review-minutes", documents, acknowledgements, training, plan }
 
     @OptionGroup var common: CommonOptions
-    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report, review-minutes, documents, acknowledgements or training")
+    @Argument(help: "departments, members, audit-trail, assets, risks, treatment-plan, soa, audit-report, review-minutes, documents, acknowledgements, training or plan")
     var register: Register
     @Option(help: "Workspace slug") var workspace: String
     @Option(help: "Header language: ja or en (default ja)") var lang: String = "ja"
-    @Option(help: "assets, risks, treatment-plan, soa, documents, acknowledgements and training: csv or xlsx (default csv)") var format: String = "csv"
+    @Option(help: "assets, risks, treatment-plan, soa, documents, acknowledgements, training and plan: csv or xlsx (default csv)") var format: String = "csv"
     @Option(help: "assets, risks and treatment-plan as CSV: utf8 (default, with BOM) or cp932 (Shift_JIS)") var encoding: String = "utf8"
     @Option(help: "risks: the assessment's id or name (default: the newest)") var assessment: String?
     @Option(name: .customLong("version"), help: "soa: a submitted version's number (default: the statement as it stands)") var soaVersion: Int?
     @Option(help: "audit-report: the internal audit's id") var audit: String?
     @Option(help: "review-minutes: the management review's id") var review: String?
     @Option(help: "acknowledgements: the document's code (DOC-001)") var document: String?
+    @Option(help: "plan: the fiscal year, named by the calendar year it starts in (default: the current one)") var year: Int?
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output") var output: String?
 
     func run() async throws {
@@ -143,6 +144,9 @@ struct ExportCommand: AsyncParsableCommand {
                 return try await DocumentFiles(meguri.services).exportRegister(access, format: format, language: language, encoding: encoding)
             case .training:
                 return try await TrainingFiles(meguri.services).all(access, format: format, language: language, encoding: encoding)
+            case .plan:
+                return try await AnnualPlan(meguri.services).export(access, fiscalYear: year ?? AnnualPlan.currentFiscalYear(access), format: format, language: language,
+                                                                   encoding: encoding, baseURL: meguri.configuration.baseURL)
             case .acknowledgements:
                 let found: ControlledDocument
                 do { found = try await Documents(meguri.services).find(access, code: document!) } catch DomainError.notFound {

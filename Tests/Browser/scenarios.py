@@ -890,6 +890,73 @@ def training_campaign(b, server, state):
     assert done_and_total() == (1, 1), f"the follow-up campaign holds {done_and_total()}"
 
 
+def _second_tuesday(year, month):
+    import datetime
+    first = datetime.date(year, month, 1)
+    return first + datetime.timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
+def annual_plan(b, server, state):
+    """The secretariat starts the year from the typical plan, adds the monthly committee on the second Tuesday, sees it
+    in the year view, records a past meeting as done with its minutes as evidence, and finds the one left open on my work."""
+    import datetime
+    ja = b.language == "ja"
+    b.open(server.base + "/w/acme/annual-plan").check()
+    b.click("a[href*='/annual-plan/typical']")
+    b.check()
+    rows = b.finds("#typical-form tbody tr")
+    assert len(rows) == 12, f"the typical plan proposes {len(rows)} activities"
+    b.click("#typical-form button.primary")
+    b.check()
+    assert b.finds(".flash"), "adopting the typical plan said nothing"
+    assert len(b.finds(".plan-grid tbody tr")) >= 12, "the adopted activities are not in the year view"
+
+    # The committee: the second Tuesday of every month, starting two months ago.
+    today = datetime.date.today()
+    month = (today.month - 3) % 12 + 1
+    year = today.year if today.month > 2 else today.year - 1
+    start = _second_tuesday(year, month)
+    title = "情報セキュリティ委員会" if ja else "Information security committee"
+    b.open(server.base + "/w/acme/annual-plan/activities/new").check()
+    b.fill("f-title", title)
+    b.driver.execute_script("document.getElementById('f-startsOn').value = arguments[0]", start.isoformat())
+    b.fill("f-rrule", "FREQ=MONTHLY;BYDAY=2TU;COUNT=12")
+    Select(b.find("#f-phase")).select_by_value("check")
+    b.click("#activity-form button.primary")
+    b.check()
+    activity = b.driver.current_url.split("?")[0]
+    dates = [row.text.split(" ")[0] for row in b.finds("table tbody tr td.nowrap")]
+    assert len(dates) == 12, f"twelve meetings expected, the page lists {len(dates)}"
+    for text in dates:
+        day = datetime.date.fromisoformat(text)
+        assert day.weekday() == 1 and 8 <= day.day <= 14, f"{text} is not a second Tuesday"
+
+    # The year view shows the committee's row with a mark per month.
+    b.open(server.base + "/w/acme/annual-plan").check()
+    row = [r for r in b.finds(".plan-grid tbody tr") if title in r.text]
+    assert row and len(row[0].find_elements(By.CSS_SELECTOR, ".plan-mark")) >= 1, "the committee is not in the year view"
+    b.screenshot("annual-plan-year")
+
+    # The first meeting is recorded as done, its minutes attached as evidence.
+    b.open(f"{activity}?date={start.isoformat()}#mark").check()
+    folder = tempfile.mkdtemp()
+    minutes = os.path.join(folder, "minutes.pdf")
+    with open(minutes, "wb") as f:
+        f.write(b"%PDF-1.4\n% committee minutes\n")
+    Select(b.find("#mark-form #f-state")).select_by_value("done")
+    b.fill("f-note", "議事録を共有した" if ja else "Minutes shared")
+    b.find("#mark-form #f-file").send_keys(minutes)
+    b.click("#mark-form button.primary")
+    b.check()
+    assert b.finds(".flash"), "recording the meeting said nothing"
+    assert b.finds(f"table a[href*='/evidence/']"), "the evidence is not linked from the meeting"
+    assert b.finds(".plan-status.plan-done"), "the meeting is not shown as done"
+
+    # The second meeting has passed unrecorded: it waits on my work, overdue.
+    b.open(server.base + "/w/acme").check()
+    assert any(title in item.text for item in b.finds("li, tr")), "the overdue meeting is not on my work"
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -915,6 +982,7 @@ SCENARIOS = [
     ("an internal audit through corrective action to the management review", internal_audit_to_management_review),
     ("a policy through approval and publication, read and acknowledged on a phone", documents_and_reading),
     ("the yearly training campaign: fail, explanations, retake, pass; a drill and its follow-up", training_campaign),
+    ("the annual plan: the typical year, the monthly committee, a meeting done with evidence, one overdue", annual_plan),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

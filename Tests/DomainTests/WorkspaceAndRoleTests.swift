@@ -50,15 +50,15 @@ import Testing
     @Test(arguments: [
         (Role.secretariat, Set(Permission.allCases).subtracting([.assessmentApprove, .soaApprove])),
         (.topManagement, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .assessmentApprove, .soaRead, .soaApprove, .evidenceRead, .auditsRead, .reviewsRead,
-                          .documentsRead, .trainingRead]),
-        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead]),
+                          .documentsRead, .trainingRead, .planRead]),
+        (.committeeMember, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead, .documentsRead, .trainingRead, .planRead]),
         (.departmentOfficer, [.workspaceRead, .membersRead, .assetsRead, .assetsManage, .risksRead, .risksManage, .soaRead, .evidenceRead, .evidenceManage,
-                              .auditsRead, .reviewsRead, .documentsRead, .trainingRead]),
+                              .auditsRead, .reviewsRead, .documentsRead, .trainingRead, .planRead]),
         (.internalAuditor, [.workspaceRead, .membersRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .nonconformitiesVerify, .reviewsRead,
-                            .documentsRead, .trainingRead]),
+                            .documentsRead, .trainingRead, .planRead]),
         (.employee, [.workspaceRead, .assetsRead]),
         (.externalAuditor, [.workspaceRead, .membersRead, .auditTrailRead, .assetsRead, .risksRead, .soaRead, .evidenceRead, .auditsRead, .reviewsRead,
-                            .documentsRead, .trainingRead]),
+                            .documentsRead, .trainingRead, .planRead]),
     ] as [(Role, Set<Permission>)])
     func eachRoleHasExactlyItsPermissions(role: Role, expected: Set<Permission>) {
         #expect(AccessPolicy.permissions(of: role) == expected)

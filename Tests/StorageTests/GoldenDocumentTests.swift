@@ -29,4 +29,8 @@ import Testing
         try roundTrip(ManagementReview.self)
         try roundTrip(ReviewAction.self)
     }
+
+    @Test func plannedActivitiesOfAnEarlierReleaseStillRead() throws {
+        try roundTrip(PlannedActivity.self)
+    }
 }

@@ -202,6 +202,10 @@ public struct TestApp: Sendable {
             try await tx.change(tx.training.courses, course.id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "attach",
                                 context: context, at: now0) { $0.fileIDs = [evidence.id] }
         }
+        // The annual plan: a monthly activity the owner runs, started a month ago.
+        let activity = try await AnnualPlan(services).create(access, PlannedActivityInput(title: "情報セキュリティ委員会", rrule: "FREQ=MONTHLY",
+                                                                                          startsOn: access.today.adding(days: -31).description, phase: "check",
+                                                                                          ownerID: owner.description), context: context)
         let lines = try await Statement(services).current(access)
         let now = services.now
         try await services.store.write { tx in
@@ -222,6 +226,7 @@ public struct TestApp: Sendable {
                 "attemptID": attempt.id.description, "attemptId": attempt.id.description, "requirementID": requirement.id.description,
                 "requirementId": requirement.id.description, "recordID": record.id.description, "recordId": record.id.description,
                 "drillID": drill.id.description, "drillId": drill.id.description,
+                "activityID": activity.id.description, "activityId": activity.id.description, "date": activity.startsOn.description,
                 "riskID": risk.id.description, "riskId": risk.id.description, "actionID": action.id.description, "actionId": action.id.description]
     }
 

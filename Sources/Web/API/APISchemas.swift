@@ -37,6 +37,8 @@ enum APISchemas {
         case "ncId": "A nonconformity's id"
         case "reviewId": "A management review's id"
         case "reviewActionId": "A review action item's id"
+        case "activityId": "A planned activity's id"
+        case "date": "An occurrence's day, YYYY-MM-DD"
         default: name
         }
     }
@@ -60,19 +62,21 @@ enum APISchemas {
             ("id", .string(format: "uuid")), ("slug", .string()), ("name", .string()),
             ("organizationName", .string(nullable: true)), ("scopeStatement", .string(nullable: true)), ("sites", .string(nullable: true)),
             ("certificationBody", .string(nullable: true)), ("certificateNumber", .string(nullable: true)),
-            ("initialCertificationDate", .string(format: "date", nullable: true)), ("timeZone", .string()),
+            ("initialCertificationDate", .string(format: "date", nullable: true)),
+            ("certificateIssuedOn", .string(format: "date", nullable: true)), ("certificateExpiresOn", .string(format: "date", nullable: true)), ("timeZone", .string()),
             ("fiscalYearStartMonth", .integer(minimum: 1, maximum: 12)),
         ] + timestamps, required: ["id", "slug", "name", "organizationName", "scopeStatement", "sites", "certificationBody", "certificateNumber",
-                                   "initialCertificationDate", "timeZone", "fiscalYearStartMonth", "createdAt", "updatedAt", "version"])),
+                                   "initialCertificationDate", "certificateIssuedOn", "certificateExpiresOn", "timeZone", "fiscalYearStartMonth", "createdAt", "updatedAt", "version"])),
         ("WorkspaceCreate", .object([
             ("name", .string()), ("slug", .string(description: "2–40 characters: a–z, 0–9 and hyphens, starting with a letter")),
             ("organizationName", .string()), ("scopeStatement", .string()), ("sites", .string()), ("certificationBody", .string()),
             ("certificateNumber", .string()), ("initialCertificationDate", .string(description: "YYYY-MM-DD; empty clears")),
+            ("certificateIssuedOn", .string(description: "YYYY-MM-DD; empty clears")), ("certificateExpiresOn", .string(description: "YYYY-MM-DD; empty clears")),
             ("timeZone", .string(description: "An IANA time zone such as Asia/Tokyo")), ("fiscalYearStartMonth", .integer()),
         ], required: ["name", "slug"])),
         ("WorkspacePatch", .object([
             ("name", .string()), ("organizationName", .string()), ("scopeStatement", .string()), ("sites", .string()),
-            ("certificationBody", .string()), ("certificateNumber", .string()), ("initialCertificationDate", .string()),
+            ("certificationBody", .string()), ("certificateNumber", .string()), ("initialCertificationDate", .string()), ("certificateIssuedOn", .string()), ("certificateExpiresOn", .string()),
             ("timeZone", .string()), ("fiscalYearStartMonth", .integer()), ("slug", .string(description: "Fixed once created; sending a different one is refused")),
         ], required: [], description: "Fields to change; an absent field is kept, an empty string clears an optional text")),
         ("WorkspaceList", list("Workspace")),
@@ -130,7 +134,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all + DocumentShapes.all + TrainingShapes.all)
+    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all + DocumentShapes.all + TrainingShapes.all + PlanShapes.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

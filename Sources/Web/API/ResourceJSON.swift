@@ -9,6 +9,7 @@ extension WorkspaceResource {
             w.field("id", id); w.field("slug", slug); w.field("name", name); w.field("organizationName", organizationName)
             w.field("scopeStatement", scopeStatement); w.field("sites", sites); w.field("certificationBody", certificationBody)
             w.field("certificateNumber", certificateNumber); w.field("initialCertificationDate", initialCertificationDate)
+            w.field("certificateIssuedOn", certificateIssuedOn); w.field("certificateExpiresOn", certificateExpiresOn)
             w.field("timeZone", timeZone); w.field("fiscalYearStartMonth", fiscalYearStartMonth)
             w.field("createdAt", createdAt); w.field("updatedAt", updatedAt); w.field("version", version)
         }

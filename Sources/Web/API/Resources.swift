@@ -15,6 +15,8 @@ struct WorkspaceResource: JSONWritable {
     var certificationBody: String?
     var certificateNumber: String?
     var initialCertificationDate: String?
+    var certificateIssuedOn: String?
+    var certificateExpiresOn: String?
     var timeZone: String
     var fiscalYearStartMonth: Int
     var createdAt: Date
@@ -31,6 +33,8 @@ struct WorkspaceResource: JSONWritable {
         certificationBody = w.certificationBody
         certificateNumber = w.certificateNumber
         initialCertificationDate = w.initialCertificationDate?.description
+        certificateIssuedOn = w.certificateIssuedOn?.description
+        certificateExpiresOn = w.certificateExpiresOn?.description
         timeZone = w.timeZone
         fiscalYearStartMonth = w.fiscalYearStartMonth
         createdAt = w.createdAt
@@ -51,13 +55,16 @@ struct WorkspaceRequest: Content {
     var certificationBody: String?
     var certificateNumber: String?
     var initialCertificationDate: String?
+    var certificateIssuedOn: String?
+    var certificateExpiresOn: String?
     var timeZone: String?
     var fiscalYearStartMonth: Int?
 
     var input: WorkspaceInput {
         WorkspaceInput(name: name, slug: slug, organizationName: organizationName, scopeStatement: scopeStatement, sites: sites,
                        certificationBody: certificationBody, certificateNumber: certificateNumber,
-                       initialCertificationDate: initialCertificationDate, timeZone: timeZone, fiscalYearStartMonth: fiscalYearStartMonth.map(String.init))
+                       initialCertificationDate: initialCertificationDate, certificateIssuedOn: certificateIssuedOn,
+                       certificateExpiresOn: certificateExpiresOn, timeZone: timeZone, fiscalYearStartMonth: fiscalYearStartMonth.map(String.init))
     }
 }
 

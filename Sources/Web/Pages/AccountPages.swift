@@ -36,6 +36,7 @@ struct AccountPages {
         let account = Account(req.meguri)
         let enrolment: Account.Enrolment? = if let e = state.enrolment { e } else if !user.totpEnabled { try await account.pendingTOTP(user) } else { nil }
         let tokens = try await account.tokens(of: user)
+        let feed = PlanPages.feedURL(req, try await CalendarFeeds(req.meguri).personal(user))
         let remaining = user.totpEnabled ? try await account.remainingRecoveryCodes(user) : 0
         let e = state.errors
         let profile = state.profile ?? ProfileForm(displayName: user.displayName, language: user.language?.rawValue ?? "auto")
@@ -111,6 +112,11 @@ struct AccountPages {
         </section>
         <section class="card" id="two-step"><h2>\(c.t("account.twoStep"))</h2>
         \(twoStep)
+        </section>
+        <section class="card" id="calendar"><h2>\(c.t("calendar.title"))</h2>
+        <p class="hint">\(c.t("calendar.hint"))</p>
+        <p><input class="copy" readonly value="\(feed)" aria-label="\(c.t("calendar.title"))" id="calendar-url"></p>
+        \(Form.open("/account/calendar", c))<div class="actions"><button type="submit">\(c.t("calendar.renew"))</button></div>\(Form.close())
         </section>
         <section class="card" id="tokens"><h2>\(c.t("account.tokens"))</h2>
         <p>\(c.t("account.tokensIntro"))</p>

@@ -83,6 +83,8 @@ struct WorkspacePages {
         var certificationBody: String?
         var certificateNumber: String?
         var initialCertificationDate: String?
+        var certificateIssuedOn: String?
+        var certificateExpiresOn: String?
         var timeZone: String?
         var fiscalYearStartMonth: String?
         var version: Int?
@@ -90,7 +92,8 @@ struct WorkspacePages {
         var input: WorkspaceInput {
             WorkspaceInput(name: name, slug: slug, organizationName: organizationName ?? "", scopeStatement: scopeStatement ?? "", sites: sites ?? "",
                            certificationBody: certificationBody ?? "", certificateNumber: certificateNumber ?? "",
-                           initialCertificationDate: initialCertificationDate ?? "", timeZone: timeZone, fiscalYearStartMonth: fiscalYearStartMonth)
+                           initialCertificationDate: initialCertificationDate ?? "", certificateIssuedOn: certificateIssuedOn ?? "",
+                           certificateExpiresOn: certificateExpiresOn ?? "", timeZone: timeZone, fiscalYearStartMonth: fiscalYearStartMonth)
         }
     }
 
@@ -101,7 +104,8 @@ struct WorkspacePages {
         if !access.allows(.workspaceManage) { return Self.profilePage(c, w) }
         let input = WorkspaceInput(name: w.name, slug: w.slug, organizationName: w.organizationName, scopeStatement: w.scopeStatement, sites: w.sites,
                                    certificationBody: w.certificationBody, certificateNumber: w.certificateNumber,
-                                   initialCertificationDate: w.initialCertificationDate?.description, timeZone: w.timeZone,
+                                   initialCertificationDate: w.initialCertificationDate?.description, certificateIssuedOn: w.certificateIssuedOn?.description,
+                                   certificateExpiresOn: w.certificateExpiresOn?.description, timeZone: w.timeZone,
                                    fiscalYearStartMonth: String(w.fiscalYearStartMonth))
         return Self.formPage(c, title: c.t("settings.title"), action: c.w("/settings"), input: input, version: w.version, errors: [], creating: false)
     }
@@ -115,7 +119,9 @@ struct WorkspacePages {
         \(row("organizationName", w.organizationName))
         <dt>\(c.t("field.scopeStatement"))</dt><dd class="prose">\(w.scopeStatement ?? "—")</dd>
         \(row("sites", w.sites)) \(row("certificationBody", w.certificationBody)) \(row("certificateNumber", w.certificateNumber))
-        \(row("initialCertificationDate", w.initialCertificationDate?.description)) \(row("timeZone", w.timeZone))
+        \(row("initialCertificationDate", w.initialCertificationDate?.description))
+        \(row("certificateIssuedOn", w.certificateIssuedOn?.description)) \(row("certificateExpiresOn", w.certificateExpiresOn?.description))
+        \(row("timeZone", w.timeZone))
         \(row("fiscalYearStartMonth", c.t("month.\(w.fiscalYearStartMonth)")))
         </dl></section>
         """)
@@ -151,6 +157,10 @@ struct WorkspacePages {
         \(Form.text("certificateNumber", c.t("field.certificateNumber"), value: input.certificateNumber, errors: errors, c))
         \(Form.text("initialCertificationDate", c.t("field.initialCertificationDate"), value: input.initialCertificationDate, errors: errors, c, type: "date"))
         </div>
+        <div class="row">
+        \(Form.text("certificateIssuedOn", c.t("field.certificateIssuedOn"), value: input.certificateIssuedOn, errors: errors, c, type: "date", hint: c.t("hint.certificateIssuedOn")))
+        \(Form.text("certificateExpiresOn", c.t("field.certificateExpiresOn"), value: input.certificateExpiresOn, errors: errors, c, type: "date"))
+        </div>
         </fieldset>
         <fieldset><legend>\(c.t("settings.calendar"))</legend>
         <div class="row">
@@ -184,7 +194,8 @@ struct WorkspacePages {
             let c = try await PageContext.make(req)
             let fresh = WorkspaceInput(name: current.name, slug: current.slug, organizationName: current.organizationName, scopeStatement: current.scopeStatement,
                                        sites: current.sites, certificationBody: current.certificationBody, certificateNumber: current.certificateNumber,
-                                       initialCertificationDate: current.initialCertificationDate?.description, timeZone: current.timeZone,
+                                       initialCertificationDate: current.initialCertificationDate?.description,
+                                       certificateIssuedOn: current.certificateIssuedOn?.description, certificateExpiresOn: current.certificateExpiresOn?.description, timeZone: current.timeZone,
                                        fiscalYearStartMonth: String(current.fiscalYearStartMonth))
             return try await PageResponse(status: .conflict, html: Self.formPage(c, title: c.t("settings.title"), action: c.w("/settings"), input: fresh,
                                                                               version: current.version, errors: [], creating: false, conflict: true))

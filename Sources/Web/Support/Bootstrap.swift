@@ -150,6 +150,7 @@ enum Routes {
         DocumentPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         TrainingPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
+        PlanPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
@@ -161,6 +162,7 @@ enum Routes {
         CheckActAPI(registry: registry).register(routes)
         DocumentAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         TrainingAPI(registry: registry).register(routes)
+        PlanAPI(registry: registry).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

@@ -111,6 +111,7 @@ enum Layout {
         <input type="checkbox" id="nav-toggle" class="nav-toggle sr-only"><label for="nav-toggle" class="nav-toggle-label">\(c.t("nav.menu"))</label>
         <ul class="nav-list">
         \(link("", "nav.myWork"))
+        \(HTML.when(access.allows(.planRead), link("/annual-plan", "cap.annualPlan")))
         \(phases)
         <li class="phase"><span class="phase-title">\(c.t("nav.workspaceAdmin"))</span>
         <ul>
