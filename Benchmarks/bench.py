@@ -293,7 +293,9 @@ def main():
         yearly = next(c for c in campaigns if c["courseId"] == annual["id"] and c["status"] == "open")
         today_tokyo = time.gmtime(time.time() + 9 * 3600)
         fy = today_tokyo.tm_year if today_tokyo.tm_mon >= 4 else today_tokyo.tm_year - 1
-        my_feed = urllib.parse.urlparse(api(base, token, "/api/v1/me/calendar")["url"]).path
+        # The personal feed spans every workspace: a token limited to one may not have it.
+        me_token = meguri(args.database, "token", "create", "--email", email, "--name", "bench-calendar").stdout.strip().splitlines()[-1]
+        my_feed = urllib.parse.urlparse(api(base, me_token, "/api/v1/me/calendar")["url"]).path
         plan_feed = urllib.parse.urlparse(api(base, token, f"{w}/plan/calendar")["url"]).path
         started = time.perf_counter()
         request = urllib.request.Request(base + f"{w}/campaigns", method="POST", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},

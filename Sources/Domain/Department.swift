@@ -1,6 +1,26 @@
 import Foundation
 
 /// A department of the organization: assets, risks and officers belong to one.
+extension Department {
+    /// Code first (digits compared as numbers: 2 before 10), then name; departments without a code last.
+    public var sortKey: String {
+        func padded(_ text: String) -> String {
+            var out = "", digits = ""
+            for ch in Text.halfWidthDigits(text).lowercased() {
+                if ch.isASCII && ch.isNumber { digits.append(ch); continue }
+                if !digits.isEmpty { out += String(repeating: "0", count: max(0, 10 - digits.count)) + digits; digits = "" }
+                out.append(ch)
+            }
+            if !digits.isEmpty { out += String(repeating: "0", count: max(0, 10 - digits.count)) + digits }
+            return out
+        }
+        let code = code.flatMap(Text.nonBlank)
+        return (code == nil ? "1" : "0" + padded(code!)) + "\u{1}" + padded(name) + "\u{1}" + id.description
+    }
+
+    public static func ordered(_ departments: [Department]) -> [Department] { departments.sorted { $0.sortKey < $1.sortKey } }
+}
+
 public struct Department: Sendable, Codable, Hashable, Identifiable {
     public typealias ID = Domain.ID<Department>
 

@@ -52,13 +52,18 @@ public struct RiskAssessment: Sendable, Codable, Hashable, Identifiable {
     public var approvedBy: User.ID?
     public var approvedAt: Date?
     public var approvalNote: String?
+    /// The codes of the risks no owner had accepted when the secretariat submitted anyway (6.1.3 f);
+    /// nil when every risk was accepted.
+    public var unacceptedAtSubmission: [String]?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int
 
     public init(id: ID = ID(), workspaceID: Workspace.ID, name: String, methodID: RiskMethod.ID, startsOn: CalendarDate? = nil, endsOn: CalendarDate? = nil,
                 status: Status = .draft, previousID: RiskAssessment.ID? = nil, submittedBy: User.ID? = nil, submittedAt: Date? = nil,
-                approvedBy: User.ID? = nil, approvedAt: Date? = nil, approvalNote: String? = nil, createdAt: Date, updatedAt: Date, version: Int = 1) {
+                approvedBy: User.ID? = nil, approvedAt: Date? = nil, approvalNote: String? = nil, unacceptedAtSubmission: [String]? = nil,
+                createdAt: Date, updatedAt: Date, version: Int = 1) {
+        self.unacceptedAtSubmission = unacceptedAtSubmission
         self.id = id
         self.workspaceID = workspaceID
         self.name = name
@@ -213,6 +218,11 @@ public enum RiskRules {
 
     /// An assessment can go to top management only when no carried-forward risk is left unreviewed
     /// and every open risk has an owner, a treatment and a score.
+    /// The open risks whose owner has not accepted the residual risk (6.1.3 f), in code order.
+    public static func unaccepted(_ risks: [Risk]) -> [Risk] {
+        risks.filter { $0.review != .closed && !$0.isAccepted }.sorted { $0.code.localizedStandardCompare($1.code) == .orderedAscending }
+    }
+
     public static func submissionProblems(_ risks: [Risk]) -> [FieldError] {
         var v = Validator()
         let unreviewed = risks.filter { $0.review == .toReview }

@@ -55,6 +55,12 @@ public enum PasswordPolicy {
     /// bcrypt only reads the first 72 bytes; longer passwords are refused rather than silently cut.
     public static let maximumBytes = 72
 
+    /// The password and, when the form asks for it twice, its confirmation: every problem at once.
+    public static func validate(_ password: String?, confirmation: String??, field: String = "password", email: String? = nil, into v: inout Validator) {
+        validate(password, field: field, email: email, into: &v)
+        if let confirmation, confirmation != password { v.add("passwordConfirmation", "error.passwordMismatch") }
+    }
+
     public static func validate(_ password: String?, field: String = "password", email: String? = nil, into v: inout Validator) {
         guard let password, !password.isEmpty else {
             v.add(field, "error.required")

@@ -35,12 +35,12 @@ public struct Installation: Sendable {
     }
 
     /// Creates the first administrator through the setup link; the link then stops working.
-    public func completeSetup(secret: String, email: String?, displayName: String?, password: String?, language: Language?,
-                              context: Context) async throws -> User {
+    public func completeSetup(secret: String, email: String?, displayName: String?, password: String?, passwordConfirmation: String?? = nil,
+                              language: Language?, context: Context) async throws -> User {
         var v = Validator()
         let email = Email.validate(email, into: &v)
         let name = DisplayName.validate(displayName, into: &v)
-        PasswordPolicy.validate(password, email: email, into: &v)
+        PasswordPolicy.validate(password, confirmation: passwordConfirmation, email: email, into: &v)
         try v.check()
         let hash = try await services.passwords.hash(password!)
         let now = services.now

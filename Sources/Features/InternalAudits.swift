@@ -431,6 +431,13 @@ public struct InternalAudits: Sendable {
                 switch status {
                 case .reported:
                     guard audit.conclusion != nil else { throw DomainError.invalid(field: "conclusion", code: "error.conclusionNeeded") }
+                    let unaudited = try await tx.checkAct.checklist.all(in: access.workspaceID, [.equal(\.auditID, id)])
+                        .filter { $0.result == .notAudited }.sorted { $0.position < $1.position }
+                    if !unaudited.isEmpty {
+                        throw DomainError.rule(code: "error.checklistNotAudited", params: ["count": String(unaudited.count),
+                                                                                           "items": unaudited.prefix(10).map(\.reference).joined(separator: ", ")
+                                                                                               + (unaudited.count > 10 ? "…" : "")])
+                    }
                     audit.reportedOn = access.today
                 case .closed:
                     try access.require(.auditsManage)

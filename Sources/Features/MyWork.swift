@@ -10,7 +10,7 @@ public protocol WorkItemSource: Sendable {
 
 public enum MyWork {
     public static let foundationSources: [any WorkItemSource] = [
-        TwoStepSignInSource(), WorkspaceProfileSource(), DepartmentsSetupSource(), PendingInvitationsSource(), ExpiringAuditorAccessSource(),
+        TwoStepSignInSource(), WorkspaceProfileSource(), SetupGuideSource(), PendingInvitationsSource(), ExpiringAuditorAccessSource(),
     ] + RiskWork.sources + CheckActWork.sources + [DocumentWorkSource(), TrainingWorkSource(), PlannedActivitiesDueSource()]
 
     public static func items(for access: WorkspaceAccess, services: AppServices) async throws -> [WorkItem] {
@@ -46,12 +46,37 @@ struct WorkspaceProfileSource: WorkItemSource {
     }
 }
 
-/// Secretariat: departments come before members, assets and risks.
-struct DepartmentsSetupSource: WorkItemSource {
+/// Secretariat: the order a certified organization moves its ISMS in — departments, members,
+/// assets, the risk method, the assessment, the SoA, objectives, the audit programme, the review.
+/// One line: the first step the records show is not done yet, with how far along the setup is;
+/// nothing once every step is done.
+struct SetupGuideSource: WorkItemSource {
+    static let steps = ["departments", "members", "assets", "riskMethod", "riskAssessment", "soa", "objectives", "auditProgramme", "managementReview"]
+
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
-        guard access.allows(.membersManage) else { return [] }
-        return try await reader.departments.count(in: access.workspaceID) == 0
-            ? [WorkItem(kind: .finish, titleKey: "work.createDepartments", link: "/w/\(access.workspace.slug)/departments")] : []
+        guard access.allows(.workspaceManage) else { return [] }
+        let w = access.workspaceID
+        let slug = access.workspace.slug
+        func done(_ step: String) async throws -> Bool {
+            switch step {
+            case "departments": return try await reader.departments.count(in: w) > 0
+            case "members": return try await reader.members.count(in: w) > 1
+            case "assets": return try await reader.assets.count(in: w, query: AssetQuery()) > 0
+            case "riskMethod": return try await reader.riskMethods.current(in: w) != nil
+            case "riskAssessment": return try await reader.assessments.latest(in: w) != nil
+            case "soa": return try await !reader.soa.versions(in: w).isEmpty
+            case "objectives": return try await !reader.objectives.list(in: w, query: ObjectiveQuery(), page: PageRequest(limit: 1)).items.isEmpty
+            case "auditProgramme": return try await reader.checkAct.programmes.count(in: w) > 0
+            default: return try await reader.checkAct.reviews.count(in: w) > 0
+            }
+        }
+        let links = ["departments": "/departments", "members": "/members/new", "assets": "/assets", "riskMethod": "/risk-method", "riskAssessment": "/risk-assessments",
+                     "soa": "/soa", "objectives": "/objectives", "auditProgramme": "/audit-programmes", "managementReview": "/management-reviews"]
+        for (index, step) in Self.steps.enumerated() where !(try await done(step)) {
+            return [WorkItem(kind: .finish, titleKey: "work.setup.\(step)", params: ["step": String(index + 1), "total": String(Self.steps.count)],
+                             link: "/w/\(slug)\(links[step]!)")]
+        }
+        return []
     }
 }
 
@@ -61,12 +86,18 @@ struct PendingInvitationsSource: WorkItemSource {
         guard access.allows(.membersManage) else { return [] }
         let links = try await reader.links.open(purpose: .invitation, workspace: access.workspaceID, at: now)
         let users = try await reader.users.loadAll(links.compactMap(\.userID))
-        return links.compactMap { link in
+        let pending = links.compactMap { link -> (User, OneTimeLink)? in
             guard let user = link.userID.flatMap({ users[$0] }), !user.hasPassword else { return nil }
-            return WorkItem(kind: .answer, titleKey: "work.invitationPending", params: ["email": user.email],
-                            link: "/w/\(access.workspace.slug)/members?q=\(user.email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")",
-                            due: CalendarDate(link.expiresAt, in: access.workspace.zone))
+            return (user, link)
         }
+        guard let first = pending.min(by: { $0.1.expiresAt < $1.1.expiresAt }) else { return [] }
+        let due = CalendarDate(first.1.expiresAt, in: access.workspace.zone)
+        // One line however many are waiting: a company inviting sixty people needs no sixty lines.
+        if pending.count == 1 {
+            return [WorkItem(kind: .finish, titleKey: "work.invitationPending", params: ["email": first.0.email],
+                             link: "/w/\(access.workspace.slug)/members?q=\(first.0.email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")", due: due)]
+        }
+        return [WorkItem(kind: .finish, titleKey: "work.invitationsPending", params: ["count": String(pending.count)], link: "/w/\(access.workspace.slug)/members", due: due)]
     }
 }
 

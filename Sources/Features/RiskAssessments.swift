@@ -112,9 +112,19 @@ public struct RiskAssessments: Sendable {
         }
     }
 
+    /// The open risks of an assessment that no owner has accepted yet (6.1.3 f), for the submit and approve forms.
+    public func unaccepted(_ access: WorkspaceAccess, _ id: RiskAssessment.ID) async throws -> [Risk] {
+        try access.require(.risksRead)
+        let workspace = access.workspaceID
+        return RiskRules.unaccepted(try await services.store.read { try await $0.risks.all(in: id, workspace: workspace) })
+    }
+
     /// The secretariat sends the assessment to top management: no risk may be left to review, and
-    /// every open risk needs an owner, a treatment and a rating.
-    public func submit(_ access: WorkspaceAccess, _ id: RiskAssessment.ID, expectedVersion: Int?, context: Context) async throws -> RiskAssessment {
+    /// every open risk needs an owner, a treatment and a rating. Risks their owners have not
+    /// accepted are named; the secretariat goes on only by saying so (`proceedWithUnaccepted`), and
+    /// which ones were unaccepted is kept on the assessment for top management.
+    public func submit(_ access: WorkspaceAccess, _ id: RiskAssessment.ID, proceedWithUnaccepted: Bool = false, expectedVersion: Int?,
+                       context: Context) async throws -> RiskAssessment {
         try access.require(.riskMethodManage)
         let now = services.now
         let person = access.user.id
@@ -124,6 +134,12 @@ public struct RiskAssessments: Sendable {
             guard assessment.status == .draft else { throw DomainError.rule(code: "error.assessmentNotDraft") }
             let problems = RiskRules.submissionProblems(risks)
             if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }
+            let unaccepted = RiskRules.unaccepted(risks).map(\.code)
+            if !unaccepted.isEmpty && !proceedWithUnaccepted {
+                throw DomainError.rule(code: "error.risksUnaccepted", params: ["count": String(unaccepted.count), "codes": unaccepted.prefix(10).joined(separator: ", ")
+                                                                                + (unaccepted.count > 10 ? "…" : "")])
+            }
+            assessment.unacceptedAtSubmission = unaccepted.isEmpty ? nil : unaccepted
             assessment.status = .inReview
             assessment.submittedBy = person
             assessment.submittedAt = now
@@ -158,6 +174,7 @@ public struct RiskAssessments: Sendable {
             assessment.status = .draft
             assessment.submittedAt = nil
             assessment.submittedBy = nil
+            assessment.unacceptedAtSubmission = nil
         }
     }
 

@@ -314,7 +314,8 @@ public struct Risks: Sendable {
     }
 
     /// The risk owner approves the treatment and accepts the residual risk (6.1.3 f). Above the
-    /// acceptance criterion a reason is required.
+    /// acceptance criterion a reason is required. An approved assessment's risks can still be
+    /// accepted: the acceptance is recorded, the approved ratings are not touched.
     public func accept(_ access: WorkspaceAccess, _ id: Risk.ID, reason: String?, expectedVersion: Int?, context: Context) async throws -> Risk {
         try access.require(.risksRead)
         let now = services.now
@@ -324,9 +325,7 @@ public struct Risks: Sendable {
             guard let before = try await tx.risks.load(id, in: workspace, forUpdate: true) else { throw DomainError.notFound(entity: "risk") }
             if let expectedVersion, before.version != expectedVersion { throw DomainError.conflict(entity: "risk", currentVersion: before.version) }
             guard before.ownerID == person else { throw DomainError.forbiddenBecause("error.onlyRiskOwner") }
-            guard let assessment = try await tx.assessments.load(before.assessmentID, in: workspace), assessment.status != .approved else {
-                throw DomainError.rule(code: "error.assessmentApproved")
-            }
+            guard let assessment = try await tx.assessments.load(before.assessmentID, in: workspace) else { throw DomainError.notFound(entity: "risk_assessment") }
             let method = try await Self.method(of: assessment, tx: tx)
             let problems = RiskRules.acceptanceProblems(before, method: method, reason: reason)
             if !problems.isEmpty { throw DomainError.invalid(FieldError.capped(problems)) }

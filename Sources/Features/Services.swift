@@ -55,6 +55,8 @@ public struct AppServices: Sendable {
     public let localizer: Localizer
     public let security: SecuritySettings
     public let workItemSources: [any WorkItemSource]
+    /// The annual plan's items of a window, for a few seconds.
+    public let planCache = PlanCache()
 
     public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, riskTemplates: RiskTemplates, localizer: Localizer,
                 security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources,

@@ -116,11 +116,12 @@ public struct Users: Sendable {
     }
 
     /// Redeems an invitation or a reset link: sets the password (and, for an invitation, the name).
-    public func redeem(secret: String, purpose: OneTimeLink.Purpose, displayName: String?, password: String?, requestID: String?) async throws -> User {
+    public func redeem(secret: String, purpose: OneTimeLink.Purpose, displayName: String?, password: String?, passwordConfirmation: String?? = nil,
+                       requestID: String?) async throws -> User {
         guard let holder = try await linkHolder(secret: secret, purpose: purpose) else { throw DomainError.rule(code: "error.linkInvalid") }
         var v = Validator()
         let name = purpose == .invitation ? DisplayName.validate(displayName, into: &v) : holder.displayName
-        PasswordPolicy.validate(password, email: holder.email, into: &v)
+        PasswordPolicy.validate(password, confirmation: passwordConfirmation, email: holder.email, into: &v)
         try v.check()
         let hash = try await services.passwords.hash(password!)
         let now = services.now

@@ -60,22 +60,24 @@ public struct DepartmentStore: Sendable {
             .where("name_key", .equal, Self.key(name)).first(DepartmentRow.self)?.department
     }
 
-    /// Every department of the workspace, by name (for pickers and imports; workspaces have tens, not thousands).
+    /// Every department of the workspace in `Department.ordered` order (for pickers and imports;
+    /// workspaces have tens or hundreds, not thousands).
     public func all(in workspace: Workspace.ID) async throws -> [Department] {
-        try await sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
-            .orderBy("name_key").all(DepartmentRow.self).map(\.department)
+        Department.ordered(try await sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
+            .all(DepartmentRow.self).map(\.department))
     }
 
+    /// A page of departments in the same order; the cursor is the last one's sort key.
     public func list(in workspace: Workspace.ID, search: String?, page: PageRequest) async throws -> Page<Department> {
         let query = sql.select().column("*").from("departments").where("workspace_id", .equal, workspace.uuid)
         if let search = Text.nonBlank(search) {
             query.where { $0.where(lowerLike("name", search)).orWhere(lowerLike("code", search)) }
         }
-        if let cursor = page.cursor.flatMap(Cursor.decode) { query.where("name_key", .greaterThan, cursor.key) }
-        let rows = try await query.orderBy("name_key").limit(page.limit + 1).all(DepartmentRow.self)
-        let items = Array(rows.prefix(page.limit))
-        let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.nameKey, id: $0.id.uuidString).encoded } : nil
-        return Page(items: items.map(\.department), nextCursor: next)
+        var all = Department.ordered(try await query.all(DepartmentRow.self).map(\.department))
+        if let cursor = page.cursor.flatMap(Cursor.decode) { all = all.filter { $0.sortKey > cursor.key } }
+        let items = Array(all.prefix(page.limit))
+        let next = all.count > page.limit ? items.last.map { Cursor(key: $0.sortKey, id: $0.id.description).encoded } : nil
+        return Page(items: items, nextCursor: next)
     }
 
     public func count(in workspace: Workspace.ID) async throws -> Int {

@@ -23,6 +23,7 @@ public enum Migrations {
         CreateDocumentRegister(),
         CreateTraining(),
         CreateAnnualPlan(),
+        AddUnacceptedAtSubmission(),
     ]
 }
 

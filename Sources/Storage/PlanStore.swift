@@ -79,7 +79,52 @@ public struct CalendarFeedStore: Sendable {
     }
 }
 
-extension Reader { public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: sql) } }
+/// A dated line of another register, read with only the columns the plan shows (the plan of an
+/// enterprise workspace has thousands of them; loading whole records with their links cost most of
+/// its time).
+public struct DatedLine: Sendable, Hashable {
+    /// The record's id as links and the API write it (lowercase).
+    public var id: String
+    public var title: String
+    public var date: CalendarDate
+    public var status: String?
+    public var ownerID: User.ID?
+}
+
+/// The plan's reads of relational registers, by indexed date columns.
+public struct PlanReads: Sendable {
+    let sql: any SQLDatabase
+
+    func lines(_ table: String, date column: String, owner: String, status: String?, from: CalendarDate, to: CalendarDate, ownedBy: User.ID?,
+               in workspace: Workspace.ID) async throws -> [DatedLine] {
+        let query = sql.select().column("id").column("title").column(SQLColumn(column), as: "d").column(SQLColumn(owner), as: "o").from(table)
+        if let status { query.column(SQLColumn(status), as: "s") }
+        if let ownedBy { query.where(owner, .equal, SQLBind(ownedBy.uuid)) }
+        return try await query.where("workspace_id", .equal, SQLBind(workspace.uuid))
+            .where(column, .greaterThanOrEqual, SQLBind(from.description)).where(column, .lessThanOrEqual, SQLBind(to.description))
+            .all().compactMap { row in
+                let r = RowReader(row: row)
+                guard let day = CalendarDate(try r.string("d")) else { return nil }
+                return DatedLine(id: try r.uuid("id").uuidString.lowercased(), title: try r.string("title"), date: day, status: status == nil ? nil : try r.string("s"),
+                                 ownerID: try r.optionalUUID("o").map(User.ID.init))
+            }
+    }
+
+    /// Treatment actions due in the window (cancelled ones included; the source leaves them out).
+    public func actionsDue(from: CalendarDate, to: CalendarDate, ownedBy: User.ID? = nil, in workspace: Workspace.ID) async throws -> [DatedLine] {
+        try await lines("treatment_actions", date: "due_on", owner: "owner_id", status: "status", from: from, to: to, ownedBy: ownedBy, in: workspace)
+    }
+
+    /// Evidence whose last valid day falls in the window.
+    public func evidenceExpiring(from: CalendarDate, to: CalendarDate, ownedBy: User.ID? = nil, in workspace: Workspace.ID) async throws -> [DatedLine] {
+        try await lines("evidence", date: "valid_until", owner: "collected_by", status: nil, from: from, to: to, ownedBy: ownedBy, in: workspace)
+    }
+}
+
+extension Reader {
+    public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: sql) }
+    public var planReads: PlanReads { PlanReads(sql: sql) }
+}
 extension Writer { public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: sql) } }
 
 /// The annual plan's tables, and the certificate's issue and expiry dates on the workspace.

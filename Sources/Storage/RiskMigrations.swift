@@ -257,3 +257,14 @@ struct AddSortKeyIndexes: AsyncMigration {
         for index in Self.indexes { try await sql.drop(index: index.name).run() }
     }
 }
+
+/// What the secretariat submitted without the owners' acceptance (6.1.3 f), kept on the assessment.
+struct AddUnacceptedAtSubmission: AsyncMigration {
+    var name: String { "0018_unaccepted_at_submission" }
+    func prepare(on database: any Database) async throws {
+        try await database.schema("risk_assessments").field("unaccepted_at_submission", .string).update()
+    }
+    func revert(on database: any Database) async throws {
+        try await database.schema("risk_assessments").deleteField("unaccepted_at_submission").update()
+    }
+}

@@ -181,7 +181,7 @@ public struct CatalogEntryStore: Sendable {
 }
 
 struct RiskAssessmentRow: Encodable, RowDecodable {
-    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", name, methodId = "method_id", startsOn = "starts_on", endsOn = "ends_on", status, previousId = "previous_id", submittedBy = "submitted_by", submittedAt = "submitted_at", approvedBy = "approved_by", approvedAt = "approved_at", approvalNote = "approval_note", createdAt = "created_at", updatedAt = "updated_at", version }
+    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", name, methodId = "method_id", startsOn = "starts_on", endsOn = "ends_on", status, previousId = "previous_id", submittedBy = "submitted_by", submittedAt = "submitted_at", approvedBy = "approved_by", approvedAt = "approved_at", approvalNote = "approval_note", unacceptedAtSubmission = "unaccepted_at_submission", createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
     var workspaceId: UUID
@@ -196,11 +196,13 @@ struct RiskAssessmentRow: Encodable, RowDecodable {
     var approvedBy: UUID?
     var approvedAt: Date?
     var approvalNote: String?
+    var unacceptedAtSubmission: String?
     var createdAt: Date
     var updatedAt: Date
     var version: Int
 
     init(_ a: RiskAssessment) {
+        unacceptedAtSubmission = a.unacceptedAtSubmission?.joined(separator: ",")
         id = a.id.uuid
         workspaceId = a.workspaceID.uuid
         name = a.name
@@ -223,7 +225,8 @@ struct RiskAssessmentRow: Encodable, RowDecodable {
         RiskAssessment(id: RiskAssessment.ID(id), workspaceID: Workspace.ID(workspaceId), name: name, methodID: RiskMethod.ID(methodId),
                        startsOn: CalendarDate(stored: startsOn), endsOn: CalendarDate(stored: endsOn), status: RiskAssessment.Status(rawValue: status) ?? .draft,
                        previousID: previousId.map(RiskAssessment.ID.init), submittedBy: submittedBy.map(User.ID.init), submittedAt: submittedAt,
-                       approvedBy: approvedBy.map(User.ID.init), approvedAt: approvedAt, approvalNote: approvalNote, createdAt: createdAt,
+                       approvedBy: approvedBy.map(User.ID.init), approvedAt: approvedAt, approvalNote: approvalNote,
+                       unacceptedAtSubmission: unacceptedAtSubmission.map { $0.isEmpty ? [] : $0.split(separator: ",").map(String.init) }, createdAt: createdAt,
                        updatedAt: updatedAt, version: version)
     }
 }
@@ -311,6 +314,7 @@ extension RiskAssessmentRow {
         approvedBy = try r.optionalUUID("approved_by")
         approvedAt = try r.optionalDate("approved_at")
         approvalNote = try r.optionalString("approval_note")
+        unacceptedAtSubmission = try r.optionalString("unaccepted_at_submission")
         createdAt = try r.date("created_at")
         updatedAt = try r.date("updated_at")
         version = try r.int("version")

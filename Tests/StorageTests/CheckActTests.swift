@@ -104,6 +104,11 @@ import TestSupport
                 _ = try await audits.move(auditorAccess, audit.id, to: .reported, context: context)
             }
             _ = try await audits.updateAudit(auditorAccess, audit.id, AuditInput(conclusion: "概ね適合。教育記録に不備。"), expectedVersion: 2, language: .ja, context: context)
+            // A question still "not audited" stops the report, and the refusal names it.
+            await #expect(throws: DomainError.rule(code: "error.checklistNotAudited", params: ["count": "1", "items": "A.5.15"])) {
+                _ = try await audits.move(auditorAccess, audit.id, to: .reported, context: context)
+            }
+            _ = try await audits.updateItem(auditorAccess, audit: dossier.audit.id, item: dossier.items[1].id, ChecklistInput(result: "適合"), context: context)
             _ = try await audits.move(auditorAccess, audit.id, to: .reported, context: context)
             await #expect(throws: DomainError.rule(code: "error.auditFindingsOpen", params: ["count": "1"])) {
                 _ = try await audits.move(access, audit.id, to: .closed, context: context)

@@ -159,8 +159,12 @@ import TestSupport
             }
             #expect(try await plan.activities(secretariat).isEmpty)
             inputs[3].rrule = ""
+            let year = PlanRules.fiscalYear(2026, startMonth: 4)
+            #expect(try await plan.items(secretariat, PlanQuery(from: year.lowerBound, to: year.upperBound)).isEmpty)
             let saved = try await plan.adopt(secretariat, inputs, context: w.context)
             #expect(saved.count == 12)
+            // The plan read a moment ago is not served again after a write (PlanCache).
+            #expect(try await plan.items(secretariat, PlanQuery(from: year.lowerBound, to: year.upperBound)).count > 12)
             #expect(try await plan.activities(secretariat).count == 12)
             await #expect(throws: DomainError.forbidden) { try plan.proposal(try await w.access(w.officer), fiscalYear: 2026) }
         }

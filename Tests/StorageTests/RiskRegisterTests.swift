@@ -257,10 +257,18 @@ import TestSupport
             for risk in kept {
                 _ = try await risks.update(w.access, risk.id, RiskInput(ownerID: .some(w.owner.id), treatment: "modify"), expectedVersion: risk.version, context: w.context)
             }
-            let submitted = try await assessments.submit(w.access, first.id, expectedVersion: nil, context: w.context)
-            #expect(submitted.status == .inReview)
+            // No owner has accepted the residual risks (6.1.3 f): submitting names them, and goes on only when told to.
+            await #expect(throws: DomainError.rule(code: "error.risksUnaccepted", params: ["count": "3", "codes": "R-001, R-002, R-003"])) {
+                _ = try await assessments.submit(w.access, first.id, expectedVersion: nil, context: w.context)
+            }
+            let owner = try await app.access(w.owner, "acme")
+            _ = try await risks.accept(owner, kept[0].id, reason: "現状の管理策で十分", expectedVersion: nil, context: w.context)
+            #expect(try await assessments.unaccepted(w.access, first.id).map(\.code) == ["R-002", "R-003"])
+            let submitted = try await assessments.submit(w.access, first.id, proceedWithUnaccepted: true, expectedVersion: nil, context: w.context)
+            #expect(submitted.status == .inReview && submitted.unacceptedAtSubmission == ["R-002", "R-003"])
+            #expect(try await assessments.load(w.access, first.id).unacceptedAtSubmission == ["R-002", "R-003"], "what went unaccepted is stored")
             await #expect(throws: DomainError.rule(code: "error.assessmentNotDraft")) {
-                _ = try await risks.update(w.access, kept[0].id, RiskInput(scenario: "x"), expectedVersion: 2, context: w.context)
+                _ = try await risks.update(w.access, kept[0].id, RiskInput(scenario: "x"), expectedVersion: 3, context: w.context)
             }
             // Only top management approves; the secretariat (and the installation administrator with it) cannot.
             await #expect(throws: DomainError.forbidden) {
@@ -269,6 +277,10 @@ import TestSupport
             let boss = try await app.access(w.boss, "acme")
             let approved = try await assessments.approve(boss, first.id, note: "承認", expectedVersion: nil, context: w.context)
             #expect(approved.status == .approved && approved.approvedBy == w.boss.id)
+            // After approval the owner can still accept: the acceptance is recorded, the approved ratings stay.
+            let late = try await risks.accept(owner, kept[1].id, reason: "予算の都合で来期に対応", expectedVersion: nil, context: w.context)
+            #expect(late.isAccepted && late.inherentScore == kept[1].inherentScore)
+            #expect(try await assessments.unaccepted(w.access, first.id).map(\.code) == ["R-003"])
 
             // Next year: the open risks come forward to be reviewed; a closed one stays behind.
             let second = try await assessments.create(w.access, AssessmentInput(name: "2026年度"), carryForwardFrom: first.id, context: w.context)

@@ -281,12 +281,14 @@ struct RiskAPI {
     func step(_ req: Request, _ step: String) async throws -> Response {
         let access = try req.access()
         let id = try assessmentID(req)
-        let note = try? req.content.decode(NoteRequest.self).note
+        let body = try? req.content.decode(NoteRequest.self)
+        let note = body?.note
         let assessments = RiskAssessments(req.meguri)
         let context = try req.context()
         let result: RiskAssessment
         switch step {
-        case "submit": result = try await assessments.submit(access, id, expectedVersion: try version(req), context: context)
+        case "submit": result = try await assessments.submit(access, id, proceedWithUnaccepted: body?.proceedWithUnaccepted ?? false, expectedVersion: try version(req),
+                                                              context: context)
         case "approve": result = try await assessments.approve(access, id, note: note, expectedVersion: try version(req), context: context)
         default: result = try await assessments.returnToDraft(access, id, note: note, expectedVersion: try version(req), context: context)
         }

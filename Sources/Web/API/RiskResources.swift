@@ -63,6 +63,7 @@ struct AssessmentResource: JSONWritable {
             w.field("startsOn", a.startsOn?.description); w.field("endsOn", a.endsOn?.description); w.field("status", a.status.rawValue)
             w.field("previousId", a.previousID?.description); w.field("submittedBy", a.submittedBy?.description); w.field("submittedAt", a.submittedAt)
             w.field("approvedBy", a.approvedBy?.description); w.field("approvedAt", a.approvedAt); w.field("approvalNote", a.approvalNote)
+            w.key("unacceptedAtSubmission"); if let codes = a.unacceptedAtSubmission { w.array(codes) { w, code in w.string(code) } } else { w.string(nil) }
             w.field("createdAt", a.createdAt); w.field("updatedAt", a.updatedAt); w.field("version", a.version)
         }
     }
@@ -300,4 +301,6 @@ struct AssessmentRequest: Content {
 
 struct NoteRequest: Content {
     var note: String?
+    /// submit: go on although some risks are not accepted by their owners (6.1.3 f).
+    var proceedWithUnaccepted: Bool?
 }

@@ -82,6 +82,7 @@ enum RiskSchemas {
         ("endsOn", .string(format: "date", nullable: true)), ("status", .string(enumValues: RiskAssessment.Status.allCases.map(\.rawValue))),
         ("previousId", nullableUUID), ("submittedBy", nullableUUID), ("submittedAt", .string(format: "date-time", nullable: true)),
         ("approvedBy", nullableUUID), ("approvedAt", .string(format: "date-time", nullable: true)), ("approvalNote", .string(nullable: true)),
+        ("unacceptedAtSubmission", ["type": ["array", "null"], "items": .string(), "description": "Risks no owner had accepted when the assessment was submitted anyway"]),
     ] + timestamps
 
     static let action: [(String, JSON)] = [
@@ -116,7 +117,8 @@ enum RiskSchemas {
                                           ("carryForwardFrom", .string(description: "An earlier assessment's id: copy its open risks as to review"))],
                                          required: ["name"])),
         ("RiskAssessmentList", APISchemas.list("RiskAssessment")),
-        ("Note", .object([("note", .string())], required: [])),
+        ("Note", .object([("note", .string()), ("proceedWithUnaccepted", ["type": "boolean", "description": "submit: go on although owners have not accepted every risk"])],
+                         required: [])),
         ("HeatMap", .object([
             ("residual", bool), ("formula", .string(enumValues: RiskFormula.allCases.map(\.rawValue))), ("total", .integer(minimum: 0)),
             ("unrated", .integer(minimum: 0)),

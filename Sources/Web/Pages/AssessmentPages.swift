@@ -147,6 +147,8 @@ struct AssessmentPages {
         let items = page.items
         let lookups = try await Risks(req.meguri).lookups(access, items)
         let (assetsByID, users, entries) = (lookups.assets, lookups.people, lookups.entries)
+        let unaccepted = assessment.status == .approved ? [] : try await RiskAssessments(req.meguri).unaccepted(access, assessment.id)
+        let unacceptedOwners = try await People(req.meguri).load(access, Array(Set(unaccepted.compactMap(\.ownerID))))
         let rows: [HTML] = page.items.map { r in
             let asset = r.assetID.flatMap { assetsByID[$0] }
             let what = [asset.map { "\($0.code) \($0.name)" }, r.threatID.flatMap { entries[$0]?.name(c.language) }, r.vulnerabilityID.flatMap { entries[$0]?.name(c.language) }]
@@ -175,7 +177,7 @@ struct AssessmentPages {
         <section class="card status-card"><p>\(c.t("field.status")): \(status) · \(c.t("field.method")): <a href="\(c.w("/risk-method/\(method.id)"))">\(method.name) #\(method.number)</a>
         \(assessment.approvedAt.map { d -> HTML in " · \(c.t("assessment.approvedOn", ["date": c.date(d)]))" })</p>
         \(assessment.approvalNote.map { HTML("<p class=\"prose\">\(c.t("assessment.note")): \($0)</p>") })
-        \(workflow(c, access, assessment))
+        \(workflow(c, access, assessment, unaccepted: unaccepted, names: unacceptedOwners.mapValues(\.displayName)))
         </section>
         \(difference.map { Self.differenceCard(c, $0, base: base) })
         <section class="heatmaps">
@@ -209,16 +211,33 @@ struct AssessmentPages {
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
     }
 
-    func workflow(_ c: PageContext, _ access: WorkspaceAccess, _ a: RiskAssessment) -> HTML {
+    /// The risks no owner has accepted, linked, with their owners (6.1.3 f).
+    func unacceptedList(_ c: PageContext, _ risks: [Risk], names: [User.ID: String]) -> HTML {
+        let items: [HTML] = risks.prefix(50).map { r in
+            "<li><a href=\"\(c.w("/risks/\(r.id)"))\">\(r.code)</a> \(r.ownerID.flatMap { names[$0] }.map { "(\($0))" } ?? "")</li>"
+        }
+        return "<ul class=\"unaccepted\">\(items.joined())\(risks.count > 50 ? HTML("<li>…</li>") : .empty)</ul>"
+    }
+
+    func workflow(_ c: PageContext, _ access: WorkspaceAccess, _ a: RiskAssessment, unaccepted: [Risk], names: [User.ID: String]) -> HTML {
         let base = c.w("/risk-assessments/\(a.id)")
         switch a.status {
         case .draft where access.allows(.riskMethodManage):
+            let warning: HTML = unaccepted.isEmpty ? .empty : """
+            <div class="notice" id="unaccepted-warning"><p>\(c.t("assessment.unacceptedBeforeSubmit", ["count": String(unaccepted.count)]))</p>\(unacceptedList(c, unaccepted, names: names))
+            \(Form.checkbox("proceed", c.t("assessment.proceedUnaccepted"), checked: false))</div>
+            """
             return """
-            \(Form.open("\(base)/submit", c))\(Form.version(a.version))<div class="actions"><button type="submit" class="primary">\(c.t("assessment.submit"))</button><span class="hint">\(c.t("assessment.submitHint"))</span></div>\(Form.close())
+            \(Form.open("\(base)/submit", c, id: "submit-assessment"))\(Form.version(a.version))\(warning)<div class="actions"><button type="submit" class="primary">\(c.t("assessment.submit"))</button><span class="hint">\(c.t("assessment.submitHint"))</span></div>\(Form.close())
             """
         case .inReview:
             var parts: [HTML] = []
             if access.allows(.assessmentApprove) {
+                if !unaccepted.isEmpty {
+                    parts.append("""
+                    <div class="notice" id="unaccepted-approval"><p>\(c.t("assessment.unacceptedAtApproval", ["count": String(unaccepted.count)]))</p>\(unacceptedList(c, unaccepted, names: names))</div>
+                    """)
+                }
                 parts.append("""
                 \(Form.open("\(base)/approve", c))\(Form.version(a.version))\(Form.textarea("note", c.t("assessment.note"), value: nil, errors: [], c, rows: 2))<div class="actions"><button type="submit" class="primary">\(c.t("assessment.approve"))</button></div>\(Form.close())
                 """)
@@ -250,7 +269,7 @@ struct AssessmentPages {
         """
     }
 
-    struct NoteForm: Content { var note: String?; var version: Int?; var name: String?; var startsOn: String?; var endsOn: String? }
+    struct NoteForm: Content { var note: String?; var version: Int?; var name: String?; var startsOn: String?; var endsOn: String?; var proceed: String? }
 
     @Sendable func update(_ req: Request) async throws -> Response {
         let access = try req.access()
@@ -278,7 +297,8 @@ struct AssessmentPages {
 
     @Sendable func submit(_ req: Request) async throws -> Response {
         let context = try req.context()
-        return try await step(req, { try await $0.submit($1, $2, expectedVersion: $3.version, context: context) }, flash: "assessment.submitted")
+        return try await step(req, { try await $0.submit($1, $2, proceedWithUnaccepted: $3.proceed == "true", expectedVersion: $3.version, context: context) },
+                              flash: "assessment.submitted")
     }
 
     @Sendable func approve(_ req: Request) async throws -> Response {

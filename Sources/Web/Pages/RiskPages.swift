@@ -277,7 +277,7 @@ struct RiskPages {
         <section class="card" id="acceptance"><h2>\(c.t("risk.acceptance"))</h2>
         \(risk.acceptedAt.map { date in HTML("<p><span class=\"badge ok\">\(c.t("risk.accepted"))</span> \(c.t("risk.acceptedByOn", ["name": risk.acceptedBy.flatMap { users[$0]?.displayName } ?? "", "date": c.date(date)]))</p>\(risk.acceptanceReason.map { HTML("<p class=\"prose\">\(c.t("field.acceptanceReason")): \($0)</p>") })") }
           ?? HTML("<p class=\"muted\">\(c.t("risk.notAccepted"))</p>"))
-        \(HTML.when(isOwner && risk.acceptedAt == nil && assessment.status != .approved, HTML("""
+        \(HTML.when(isOwner && risk.acceptedAt == nil && risk.review != .closed, HTML("""
         <p>\(c.t(acceptable ? "risk.acceptIntro" : "risk.acceptAboveCriterion", ["limit": String(method.acceptableUpTo)]))</p>
         \(Form.errorSummary(acceptErrors, c))
         \(Form.open("\(base)/accept", c))\(Form.version(risk.version))

@@ -65,11 +65,8 @@ struct SignInPages {
         let form = try req.content.decode(SetupForm.self)
         let c = PageContext(request: req)
         do {
-            if let confirmation = form.passwordConfirmation, confirmation != form.password {
-                throw DomainError.invalid(field: "passwordConfirmation", code: "error.passwordMismatch")
-            }
             _ = try await Installation(req.meguri).completeSetup(secret: form.token ?? "", email: form.email, displayName: form.displayName,
-                                                                   password: form.password, language: req.language,
+                                                                   password: form.password, passwordConfirmation: form.passwordConfirmation.map { Optional($0) }, language: req.language,
                                                                    context: Context(actor: .system, requestID: req.requestID))
             return req.redirect(to: "/login", flash: c.t("setup.done"))
         } catch DomainError.invalid(let errors) {
@@ -266,10 +263,8 @@ struct SignInPages {
         let c = PageContext(request: req)
         let users = Users(req.meguri)
         do {
-            if form.passwordConfirmation != form.password {
-                throw DomainError.invalid(field: "passwordConfirmation", code: "error.passwordMismatch")
-            }
-            _ = try await users.redeem(secret: token, purpose: purpose, displayName: form.displayName, password: form.password, requestID: req.requestID)
+            _ = try await users.redeem(secret: token, purpose: purpose, displayName: form.displayName, password: form.password,
+                                       passwordConfirmation: .some(form.passwordConfirmation), requestID: req.requestID)
             return req.redirect(to: "/login", flash: c.t(purpose == .invitation ? "invitation.done" : "reset.done"))
         } catch DomainError.invalid(let errors) {
             guard let holder = try await users.linkHolder(secret: token, purpose: purpose) else { throw DomainError.rule(code: "error.linkInvalid") }

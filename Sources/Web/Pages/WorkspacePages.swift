@@ -62,7 +62,9 @@ struct WorkspacePages {
             <li class="card capability" id="\(cap.key)">
             <h2>\(c.t("cap.\(cap.key)"))\(cap.clauses.isEmpty ? HTML.empty : HTML(" <span class=\"clause\">\(cap.clauses)</span>"))</h2>
             <p>\(c.t("cap.\(cap.key).what"))</p>
-            \(cap.path.map { HTML("<a class=\"button\" href=\"\(c.w($0))\">\(c.t("phase.open"))</a>") } ?? HTML("<p class=\"planned-note\">\(c.t("phase.planned"))</p>"))
+            \(cap.path.map { path in c.access?.allows(cap.permission) == true || cap.key == "documents"
+                ? HTML("<a class=\"button\" href=\"\(c.w(cap.key == "documents" && c.access?.allows(.documentsRead) != true ? "/reading" : path))\">\(c.t("phase.open"))</a>")
+                : HTML("<p class=\"planned-note\">\(c.t("phase.notYours"))</p>") } ?? HTML("<p class=\"planned-note\">\(c.t("phase.planned"))</p>"))
             </li>
             """
         }

@@ -96,7 +96,7 @@ enum Layout {
             let items: [HTML] = phase.capabilities.map { cap in
                 // Documents: the register for those who keep or read it, the reading list for everyone else.
                 if cap.key == "documents" { return link(c.access?.allows(.documentsRead) == true ? "/documents" : "/reading", "cap.\(cap.key)") }
-                if let path = cap.path { return link(path, "cap.\(cap.key)") }
+                if let path = cap.path { return c.access?.allows(cap.permission) == true ? link(path, "cap.\(cap.key)") : .empty }
                 return "<li><a class=\"planned\" href=\"\(c.w("/\(phase.key)"))#\(cap.key)\">\(c.t("cap.\(cap.key)"))</a></li>"
             }
             return """

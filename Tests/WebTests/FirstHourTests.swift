@@ -1,0 +1,102 @@
+import Domain
+import Features
+import Foundation
+import Testing
+import TestSupport
+import VaporTesting
+@testable import Web
+
+/// What a new user tripped over in the first hour (issue 13), each checked where it happens:
+/// "my work" guides the secretariat through the setup and groups pending invitations; an
+/// employee's navigation lists only what they may open; the setup page names every problem at once.
+@Suite struct FirstHour {
+    @Test(arguments: TestEngine.available)
+    func myWorkGuidesTheSetupAndGroupsInvitations(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let secretary = try await app.user("isms@example.co.jp", name: "事務局 花子")
+            try await app.member(secretary, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
+            let access = try await app.access(secretary, "acme")
+            func setup() async throws -> [WorkItem] {
+                try await MyWork.items(for: access, services: app.services).filter { $0.titleKey.hasPrefix("work.setup.") }
+            }
+            // One line: the first step not done, with how far along the setup is.
+            let first = try await setup()
+            #expect(first.map(\.titleKey) == ["work.setup.departments"] && first[0].params == ["step": "1", "total": "9"])
+            let department = try await app.department("総務部", in: "acme")
+            #expect(try await setup().map(\.titleKey) == ["work.setup.members"])
+
+            // Fourteen invitations are one line, not fourteen.
+            for n in 1...14 {
+                _ = try await Members(app.services).add(access, email: "new\(n)@example.co.jp", displayName: "新人 \(n)", homeDepartmentID: department.id.description,
+                                                        roles: [RawGrant(role: "employee")], context: Context(actor: .user(secretary)))
+            }
+            let items = try await MyWork.items(for: access, services: app.services)
+            let invitations = items.filter { $0.titleKey.hasPrefix("work.invitation") }
+            #expect(invitations.map(\.titleKey) == ["work.invitationsPending"] && invitations[0].params["count"] == "14")
+            #expect(invitations[0].kind == .finish, "a pending invitation is not an answer awaited")
+            #expect(try await setup().map(\.titleKey) == ["work.setup.assets"])
+            let html = try await app.get("/w/acme", session: try await app.session(for: secretary)).text
+            #expect(html.contains("14") && !html.contains("new1@example.co.jp"))
+        }
+    }
+
+    @Test func anEmployeeSeesOnlyWhatTheyMayOpen() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let employee = try await app.user("staff@example.co.jp", name: "鈴木 一郎")
+            try await app.member(employee, in: "acme", roles: [RoleGrantInput(role: .employee)])
+            let session = try await app.session(for: employee)
+            let home = try await app.get("/w/acme", session: session)
+            #expect(home.status == .ok)
+            // Every workspace link in the navigation opens for them.
+            let nav = String(home.text[home.text.range(of: "<nav class=\"sidebar\"")!.lowerBound...])
+            let links = nav.components(separatedBy: "href=\"").dropFirst().compactMap { $0.split(separator: "\"").first.map(String.init) }
+                .filter { $0.hasPrefix("/w/acme/") && !$0.contains("#") }
+            #expect(!links.isEmpty)
+            for link in links {
+                let page = try await app.get(link, session: session)
+                #expect(page.status == .ok, "\(link) answers \(page.status.code) to an employee")
+            }
+            #expect(!links.contains("/w/acme/risk-assessments") && !links.contains("/w/acme/soa") && !links.contains("/w/acme/audit-programmes"))
+            #expect(links.contains("/w/acme/reading") && links.contains("/w/acme/training"))
+        }
+    }
+
+    @Test func theSetupPageNamesEveryProblemAtOnce() async throws {
+        try await TestApp.with { app in
+            let secret = try #require(try await Installation(app.services).issueSetupLink())
+            let form = try await app.get("/setup?token=\(secret)", headers: ["Accept-Language": "ja"])
+            let csrf = try #require(Pages.csrf(in: form.text))
+            let cookie = try #require(Pages.cookie(form, "meguri_csrf")).split(separator: ";")[0]
+            let refused = try await app.post("/setup", form: ["_csrf": csrf, "token": secret, "email": "admin@example.co.jp", "displayName": "管理者",
+                                                              "password": "short", "passwordConfirmation": "shorter"],
+                                             session: nil, extraHeaders: ["Cookie": String(cookie), "Accept-Language": "ja"])
+            #expect(refused.status == .unprocessableEntity)
+            #expect(refused.text.contains("id=\"e-password\"") && refused.text.contains("id=\"e-passwordConfirmation\""), "both problems, not one")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func departmentsAreInTheOrderOfTheirCodes(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let access = try await app.operatorAccess("acme")
+            let departments = Departments(app.services)
+            for (name, code) in [("品質保証室", nil), ("営業部", "20"), ("総務部", "3"), ("開発部", "3")] as [(String, String?)] {
+                _ = try await departments.create(access, DepartmentInput(name: name, code: code), context: Context(actor: .system))
+            }
+            // Code first (3 before 20, not "20" before "3"), then the name; without a code last — not by code point (品 first).
+            #expect(try await departments.all(access).map(\.name) == ["総務部", "開発部", "営業部", "品質保証室"].sorted { a, b in
+                let order = ["総務部": 0, "開発部": 0, "営業部": 1, "品質保証室": 2]
+                return (order[a]!, a) < (order[b]!, b)
+            })
+            let first = try await departments.list(access, search: nil, page: PageRequest(limit: 2))
+            let second = try await departments.list(access, search: nil, page: PageRequest(limit: 2, cursor: first.nextCursor))
+            #expect((first.items + second.items).map(\.name) == (try await departments.all(access)).map(\.name) && second.nextCursor == nil)
+        }
+    }
+}
