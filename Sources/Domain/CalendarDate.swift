@@ -49,14 +49,11 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
         self.init(year: y, month: m, day: d)
     }
 
-    /// The calendar day of `date` as seen in `timeZone`.
+    /// The calendar day of `date` as seen in `timeZone` (the zone's offset at that instant, then day
+    /// arithmetic: building a `Calendar` per call was the cost of computing thousands of rosters).
     public init(_ date: Date, in timeZone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        self.year = c.year!
-        self.month = c.month!
-        self.day = c.day!
+        let local = date.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: date))
+        self.init(dayNumber: Int((local / 86_400).rounded(.down)))
     }
 
     public var description: String {

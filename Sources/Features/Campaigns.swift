@@ -95,7 +95,7 @@ public struct Campaigns: Sendable {
             for (courseID, group) in Dictionary(grouping: campaigns, by: \.courseID) {
                 guard let course = courses[courseID] else { continue }
                 let since = group.map(\.startsOn).min()!.start(in: zone)
-                let attempts = try await db.training.attempts.all(course: courseID, since: since, in: access.workspaceID)
+                let attempts = try await db.training.attempts.outcomes(course: courseID, since: since, in: access.workspaceID)
                 for campaign in group {
                     let before = campaign.expiredPassOnly ? try await Self.passesBefore(campaign, course: courseID, zone: zone, db: db, workspace: access.workspaceID) : [:]
                     let roster = Self.roster(campaign, course: course, members: members, attempts: attempts, passesBefore: before, zone: zone, today: access.today)

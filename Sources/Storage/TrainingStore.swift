@@ -125,6 +125,20 @@ public struct AttemptStore: Sendable {
         return try await query.orderBy("submitted_at", .ascending).all().map { try Row(RowReader(row: $0)).attempt }
     }
 
+    /// Every attempt at a course since a moment, without the answers and the questions missed
+    /// (left empty): what a campaign's roster needs, read for thousands of people at once.
+    public func outcomes(course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> [Attempt] {
+        try await sql.select().column("id").column("course_id").column("campaign_id").column("user_id").column("score").column("passed")
+            .column("course_version").column("submitted_at").from("training_attempts")
+            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("course_id", .equal, SQLBind(course.uuid))
+            .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending).all().map { row in
+                let r = RowReader(row: row)
+                return Attempt(id: .init(try r.uuid("id")), workspaceID: workspace, courseID: .init(try r.uuid("course_id")),
+                               campaignID: try r.optionalUUID("campaign_id").map(Campaign.ID.init), userID: .init(try r.uuid("user_id")), answers: [:], missed: [],
+                               score: try r.int("score"), passed: try r.bool("passed"), courseVersion: try r.int("course_version"), submittedAt: try r.date("submitted_at"))
+            }
+    }
+
     /// Each person's latest passing attempt at each course: user → course → when.
     public func lastPasses(in workspace: Workspace.ID, users: [User.ID]? = nil) async throws -> [User.ID: [Course.ID: Date]] {
         let query = sql.select().column("user_id").column("course_id").column(SQLFunction("MAX", args: SQLColumn("submitted_at")), as: "last")
