@@ -137,8 +137,15 @@ import TestSupport
             }
             let reopened = try await plan.reopen(secretariat, drill.id, on: "2026-11-20", context: w.context)
             #expect(reopened.outcomes.count == 1)
-            let trail = try await app.services.store.read { try await $0.auditEvents.count(chain: .workspace(secretariat.workspaceID)) }
-            #expect(trail > 0)
+            // Every change is in the audit trail, and no refusal is: created, done, skipped, reopened; the evidence file added.
+            let events = try await app.services.store.read { db in
+                try await db.auditEvents.list(chain: .workspace(secretariat.workspaceID), filter: AuditFilter(entityID: drill.id.description), page: PageRequest(limit: 50)).items
+            }
+            #expect(events.filter { $0.entityType == "planned_activity" }.count == 4, "\(events.map(\.action))")
+            let evidenceEvents = try await app.services.store.read { db in
+                try await db.auditEvents.list(chain: .workspace(secretariat.workspaceID), filter: AuditFilter(entityType: "evidence"), page: PageRequest(limit: 50)).items
+            }
+            #expect(evidenceEvents.map(\.entityID) == [evidence.id.description])
         }
     }
 
