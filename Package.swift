@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.29.0"),
     ],
     targets: [
         // Pure ISMS vocabulary and rules. No web framework, no database.
@@ -44,11 +46,18 @@ let package = Package(
         // generic code read a 256 MB sheet at 3 MB/s in the debug binary CI runs.
         .target(name: "Spreadsheet", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
                 swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // A small SMTP client on SwiftNIO (no SMTP package is in the mirror).
+        .target(name: "Mail", dependencies: [
+            "Domain",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ], swiftSettings: strict),
         // Use cases: one transaction each, Domain rules, audit trail.
         .target(name: "Features", dependencies: ["Domain", "Storage", "Catalog", "Localization", "Spreadsheet"], swiftSettings: strict),
         // Routes, authentication, pages, JSON API. The only module that imports Vapor.
         .target(name: "Web", dependencies: [
-            "Domain", "Storage", "Features", "Catalog", "Localization",
+            "Domain", "Storage", "Features", "Catalog", "Localization", "Mail",
             .product(name: "Vapor", package: "vapor"),
             .product(name: "Fluent", package: "fluent"),
         ], resources: [.copy("Public")], swiftSettings: strict),

@@ -79,7 +79,7 @@ public struct Members: Sendable {
             try await tx.users.insert(created, credentials: UserCredentials())
             try await tx.users.markCreated(created.id, in: workspace)
             try await tx.record(.change("user", id: created.id.description, action: "create", workspace: nil, before: nil as User?, after: created), context, at: now)
-            secret = try await Users.issueLink(.invitation, for: created, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now)
+            secret = try await Users.issueLink(.invitation, for: created, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now, services: services)
             user = created
         }
         let member = Member(workspaceID: workspace, userID: user!.id, email: user!.email, displayName: user!.displayName, homeDepartmentID: home,
@@ -204,7 +204,33 @@ public struct Members: Sendable {
             if let refusal = InvitationRules.refusal(user: user, creatingWorkspace: creator, workspaces: workspaces, acting: workspace) {
                 throw DomainError.rule(code: refusal)
             }
-            return try await Users.issueLink(.invitation, for: user, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now)
+            return try await Users.issueLink(.invitation, for: user, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now, services: services)
+        }
+    }
+
+    /// Without e-mail, the secretariat hands invitations over itself: a new link for every
+    /// member of this workspace still waiting to set a password, where the workspace may re-issue
+    /// it (`InvitationRules`: accounts it created that belong to no other workspace, never an
+    /// administrator). The old links stop working. One transaction.
+    public func reissuePendingInvitations(_ access: WorkspaceAccess, context: Context) async throws -> [(member: Member, secret: String)] {
+        try access.require(.membersManage)
+        let now = services.now
+        let workspace = access.workspaceID
+        let lifetime = services.security.invitationLifetime
+        return try await services.store.write { tx in
+            var issued: [(member: Member, secret: String)] = []
+            let members = try await tx.members.all(in: workspace).filter { !$0.isActivated }
+            let users = try await tx.users.loadAll(members.map(\.userID))
+            for member in members.sorted(by: { $0.email < $1.email }) {
+                guard let user = users[member.userID] else { continue }
+                let creator = try await tx.users.creatingWorkspace(of: user.id)
+                let workspaces = Set(try await tx.members.all(of: user.id).map(\.workspaceID))
+                guard InvitationRules.refusal(user: user, creatingWorkspace: creator, workspaces: workspaces, acting: workspace) == nil else { continue }
+                let secret = try await Users.issueLink(.invitation, for: user, workspace: workspace, lifetime: lifetime, tx: tx, context: context, now: now,
+                                                       services: services)
+                issued.append((member, secret))
+            }
+            return issued
         }
     }
 

@@ -57,11 +57,14 @@ public struct AppServices: Sendable {
     public let workItemSources: [any WorkItemSource]
     /// The annual plan's items of a window, for a few seconds.
     public let planCache = PlanCache()
+    /// E-mail settings, the address in links, the notification worker's rhythm.
+    public let notifier: NotifierSettings
 
     public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, riskTemplates: RiskTemplates, localizer: Localizer,
                 security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources,
-                courseTemplates: [CourseTemplate] = []) {
+                courseTemplates: [CourseTemplate] = [], notifier: NotifierSettings = NotifierSettings()) {
         self.courseTemplates = courseTemplates
+        self.notifier = notifier
         self.store = store
         self.clock = clock
         self.passwords = passwords

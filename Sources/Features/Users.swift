@@ -45,7 +45,7 @@ public struct Users: Sendable {
             try await tx.record(.change("user", id: user.id.description, action: "create", workspace: nil, before: nil as User?, after: user), context, at: now)
             var secret: String? = nil
             if passwordHash == nil {
-                secret = try await Self.issueLink(.invitation, for: user, workspace: nil, lifetime: lifetime, tx: tx, context: context, now: now)
+                secret = try await Self.issueLink(.invitation, for: user, workspace: nil, lifetime: lifetime, tx: tx, context: context, now: now, services: services)
             }
             return Created(user: user, invitationSecret: secret)
         }
@@ -88,12 +88,12 @@ public struct Users: Sendable {
             guard let user = try await tx.users.load(id) else { throw DomainError.notFound(entity: "user") }
             let purpose: OneTimeLink.Purpose = user.hasPassword ? .passwordReset : .invitation
             return try await Self.issueLink(purpose, for: user, workspace: nil, lifetime: purpose == .invitation ? lifetime * 7 : lifetime,
-                                            tx: tx, context: context, now: now)
+                                            tx: tx, context: context, now: now, services: services)
         }
     }
 
     static func issueLink(_ purpose: OneTimeLink.Purpose, for user: User, workspace: Workspace.ID?, lifetime: TimeInterval, tx: Writer,
-                          context: Context, now: Date) async throws -> String {
+                          context: Context, now: Date, services: AppServices) async throws -> String {
         try await tx.links.expireOpen(purpose: purpose, user: user.id, at: now)
         let secret = Secret.random()
         let link = OneTimeLink(purpose: purpose, userID: user.id, workspaceID: workspace, createdBy: context.actor.userID, createdAt: now,
@@ -102,6 +102,16 @@ public struct Users: Sendable {
         try await tx.record(AuditEntry(workspaceID: workspace, entityType: "user", entityID: user.id.description,
                                        action: purpose == .invitation ? "invitation_create" : "password_reset_create", before: nil,
                                        after: AuditJSON.encode(["expiresAt": AuditJSON.timestamp(link.expiresAt)])), context, at: now)
+        // With e-mail configured the link goes to the person, queued in this transaction.
+        if services.notifier.mail != nil {
+            var place: Workspace? = nil
+            if let workspace { place = try await tx.workspaces.load(workspace) }
+            // Someone who has not chosen a language yet is written to in the inviter's.
+            var addressee = user
+            if addressee.language == nil, let inviter = context.actor.userID { addressee.language = try await tx.users.load(inviter)?.language }
+            _ = try await Notifications.queueLink(purpose, secret: secret, for: addressee, workspace: place, expiresAt: link.expiresAt, linkID: link.id.uuidString.lowercased(),
+                                                  services: services, tx: tx, now: now)
+        }
         return secret
     }
 
@@ -116,8 +126,10 @@ public struct Users: Sendable {
     }
 
     /// Redeems an invitation or a reset link: sets the password (and, for an invitation, the name).
+    /// `language`: the one the person joined in, kept when they have not chosen one (their
+    /// e-mails are written in it).
     public func redeem(secret: String, purpose: OneTimeLink.Purpose, displayName: String?, password: String?, passwordConfirmation: String?? = nil,
-                       requestID: String?) async throws -> User {
+                       language: Language? = nil, requestID: String?) async throws -> User {
         guard let holder = try await linkHolder(secret: secret, purpose: purpose) else { throw DomainError.rule(code: "error.linkInvalid") }
         var v = Validator()
         let name = purpose == .invitation ? DisplayName.validate(displayName, into: &v) : holder.displayName
@@ -135,6 +147,7 @@ public struct Users: Sendable {
             var after = before
             after.displayName = name
             after.hasPassword = true
+            if after.language == nil, purpose == .invitation { after.language = language }
             after.updatedAt = now
             after.version += 1
             try await tx.users.save(after, credentials: credentials)

@@ -24,6 +24,7 @@ public enum Migrations {
         CreateTraining(),
         CreateAnnualPlan(),
         AddUnacceptedAtSubmission(),
+        CreateNotifications(),
     ]
 }
 

@@ -13,10 +13,10 @@ struct MeguriCommand: AsyncParsableCommand {
         discussion: """
         Configuration comes from the environment: MEGURI_DATABASE_URL (default: meguri.sqlite in the working directory; \
         postgres://… for PostgreSQL), MEGURI_HOST, MEGURI_PORT, MEGURI_LOG_LEVEL, MEGURI_BCRYPT_COST, MEGURI_PUBLIC_URL, \
-        MEGURI_ADMIN_EMAIL + MEGURI_ADMIN_PASSWORD.
+        MEGURI_ADMIN_EMAIL + MEGURI_ADMIN_PASSWORD, MEGURI_SMTP_URL + MEGURI_MAIL_FROM (e-mail).
         """,
         subcommands: [Serve.self, Migrate.self, UserCommands.self, WorkspaceCommands.self, MemberCommands.self, TokenCommands.self,
-                      ImportCommand.self, ExportCommand.self, AssessmentCommands.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self],
+                      ImportCommand.self, ExportCommand.self, AssessmentCommands.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self, NotifyCommands.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -51,9 +51,11 @@ public struct TestApp: Sendable {
     public var services: AppServices { meguri.services }
 
     /// Runs `body` against a fresh, migrated database of `engine`, and always shuts down.
-    public static func with<T: Sendable>(_ engine: TestEngine = .sqlite, _ body: (TestApp) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ engine: TestEngine = .sqlite, configure: (inout AppConfiguration) -> Void = { _ in },
+                                         _ body: (TestApp) async throws -> T) async throws -> T {
         let clock = TestClock()
         var config = AppConfiguration(bcryptCost: 4)
+        configure(&config)
         var sqlitePath: String? = nil
         switch engine {
         case .sqlite:

@@ -134,7 +134,7 @@ enum APISchemas {
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
         ], required: ["dryRun", "rows"])),
         ("Health", .object([("status", .string())], required: ["status"])),
-    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all + DocumentShapes.all + TrainingShapes.all + PlanShapes.all)
+    ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all + DocumentShapes.all + TrainingShapes.all + PlanShapes.all + NotificationShapes.all)
 
     static func list(_ item: String) -> JSON {
         .object([("items", .array(of: .ref(item))), ("nextCursor", .string(nullable: true))], required: ["items", "nextCursor"])

@@ -125,7 +125,7 @@ extension RoutesBuilder {
 
     @discardableResult
     func endpoint<Response: AsyncResponseEncodable>(
-        _ method: HTTPMethod, _ path: [PathComponent], access: RouteAccess, body: HTTPBodyStreamStrategy = .collect,
+        _ method: HTTPMethod, _ path: [PathComponent], access: RouteAccess, body: HTTPBodyStreamStrategy = .collect, csrfExempt: Bool = false,
         use handler: @escaping @Sendable (Request) async throws -> Response
     ) -> Route {
         // The body is read only once the caller is known and allowed: an anonymous upload, or one
@@ -135,7 +135,7 @@ extension RoutesBuilder {
             if case .collect(let max) = body, request.body.data == nil {
                 _ = try await request.body.collect(max: max?.value ?? request.application.routes.defaultMaxBodySize.value).get()
             }
-            if method != .GET, method != .HEAD, !request.isAPI { try verifyCSRF(request) }
+            if method != .GET, method != .HEAD, !request.isAPI, !csrfExempt { try verifyCSRF(request) }
             return try await handler(request)
         }
         route.userInfo["access"] = access

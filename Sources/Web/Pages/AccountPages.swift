@@ -37,6 +37,7 @@ struct AccountPages {
         let enrolment: Account.Enrolment? = if let e = state.enrolment { e } else if !user.totpEnabled { try await account.pendingTOTP(user) } else { nil }
         let tokens = try await account.tokens(of: user)
         let feed = PlanPages.feedURL(req, try await CalendarFeeds(req.meguri).personal(user))
+        let noticePrefs = try await Notifications(services: req.meguri).preferences(user)
         let remaining = user.totpEnabled ? try await account.remainingRecoveryCodes(user) : 0
         let e = state.errors
         let profile = state.profile ?? ProfileForm(displayName: user.displayName, language: user.language?.rawValue ?? "auto")
@@ -113,6 +114,7 @@ struct AccountPages {
         <section class="card" id="two-step"><h2>\(c.t("account.twoStep"))</h2>
         \(twoStep)
         </section>
+        \(NotificationPages.preferencesSection(c, noticePrefs, mailConfigured: req.meguri.notifier.mail != nil, errors: e))
         <section class="card" id="calendar"><h2>\(c.t("calendar.title"))</h2>
         <p class="hint">\(c.t("calendar.hint"))</p>
         <p><input class="copy" readonly value="\(feed)" aria-label="\(c.t("calendar.title"))" id="calendar-url"></p>

@@ -54,6 +54,10 @@ struct MemberPages {
         <tbody>\(rows)</tbody></table>
         """))
         \(Components.pager(c, nextCursor: result.nextCursor, basePath: c.w("/members"), query: ["q": search ?? "", "department": departmentRaw ?? "", "role": roleRaw ?? ""]))
+        \(HTML.when(manage && req.meguri.notifier.mail == nil, HTML("""
+        <section class="card" id="invitation-links"><h2>\(c.t("members.invitationLinks"))</h2><p class="hint">\(c.t("members.invitationLinksHint"))</p>
+        \(Form.open(c.w("/members/invitation-links"), c))<button type="submit">\(c.t("members.invitationLinksDownload"))</button>\(Form.close())</section>
+        """)))
         """)
     }
 
@@ -147,7 +151,7 @@ struct MemberPages {
                                                             roles: form.grants, context: try req.context())
             if let secret = added.invitationSecret {
                 let c = try await PageContext.make(req)
-                return try await invitationPage(c, added.member, secret: secret).encodeResponse(for: req)
+                return try await invitationPage(c, added.member, secret: secret, emailed: req.meguri.notifier.mail != nil).encodeResponse(for: req)
             }
             return req.redirect(to: "/w/\(access.workspace.slug)/members/\(added.member.id)", flash: req.t("members.added", ["name": added.member.displayName]))
         } catch DomainError.invalid(let errors) {
@@ -155,9 +159,10 @@ struct MemberPages {
         }
     }
 
-    func invitationPage(_ c: PageContext, _ member: Member, secret: String) -> HTML {
+    func invitationPage(_ c: PageContext, _ member: Member, secret: String, emailed: Bool) -> HTML {
         Layout.page(c, title: c.t("admin.linkTitle"), """
         \(Components.pageHeader(c.t("admin.linkTitle"), subtitle: member.email))
+        \(HTML.when(emailed, HTML("<div class=\"notice ok\" role=\"status\"><p>\(c.t("members.invitationEmailed", ["email": member.email]))</p></div>")))
         <div class="notice" role="status">
         <p>\(c.t("members.invitationIntro", ["email": member.email]))</p>
         <p><input class="copy" type="text" readonly value="\(c.baseURL)/invitation/\(secret)" aria-label="\(c.t("admin.linkTitle"))"></p>
@@ -272,7 +277,7 @@ struct MemberPages {
         let members = Members(req.meguri)
         let member = try await members.load(access, id)
         let secret = try await members.reissueInvitation(access, id, context: try req.context())
-        return invitationPage(try await PageContext.make(req), member, secret: secret)
+        return invitationPage(try await PageContext.make(req), member, secret: secret, emailed: req.meguri.notifier.mail != nil)
     }
 
     // MARK: Import

@@ -264,7 +264,7 @@ struct SignInPages {
         let users = Users(req.meguri)
         do {
             _ = try await users.redeem(secret: token, purpose: purpose, displayName: form.displayName, password: form.password,
-                                       passwordConfirmation: .some(form.passwordConfirmation), requestID: req.requestID)
+                                       passwordConfirmation: .some(form.passwordConfirmation), language: req.language, requestID: req.requestID)
             return req.redirect(to: "/login", flash: c.t(purpose == .invitation ? "invitation.done" : "reset.done"))
         } catch DomainError.invalid(let errors) {
             guard let holder = try await users.linkHolder(secret: token, purpose: purpose) else { throw DomainError.rule(code: "error.linkInvalid") }

@@ -137,7 +137,8 @@ struct WorkspacePages {
         var zoneOptions = zones.map { (value: $0, label: $0) }
         if let current = input.timeZone, !zones.contains(current) { zoneOptions.insert((current, current), at: 0) }
         return Layout.page(c, title: title, """
-        \(Components.pageHeader(title, subtitle: creating ? c.t("workspaces.newIntro") : input.name))
+        \(Components.pageHeader(title, subtitle: creating ? c.t("workspaces.newIntro") : input.name,
+                                actions: HTML.when(!creating, HTML("<a class=\"button\" href=\"\(c.w("/settings/notifications"))\">\(c.t("notice.settings"))</a>"))))
         \(HTML.when(conflict, "<div class=\"error-summary\" role=\"alert\"><p>\(c.t("problem.conflict.detail"))</p></div>"))
         \(Form.errorSummary(errors, c))
         \(Form.open(action, c))

@@ -55,9 +55,13 @@ public struct Meguri: Sendable {
             let localizer = try Localizer.bundled()
             var security = SecuritySettings()
             security.evidenceMaxBytes = configuration.evidenceMaxMegabytes * 1024 * 1024
+            var notifier = NotifierSettings(mail: configuration.smtp, baseURL: configuration.baseURL)
+            notifier.scanInterval = TimeInterval(configuration.notifyScanSeconds)
+            notifier.lease = TimeInterval(configuration.notifyLeaseSeconds)
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
                                        catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security,
-                                       courseTemplates: try TrainingTemplatesLoader.loadBundled())
+                                       courseTemplates: try TrainingTemplatesLoader.loadBundled(), notifier: notifier)
+            app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
             app.storage[ServicesKey.self] = services
             app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
             app.storage[ConfigurationKey.self] = configuration
@@ -103,9 +107,20 @@ public struct Meguri: Sendable {
         return try await build(configuration, environment: Environment(name: "production", arguments: ["meguri", "serve"]))
     }
 
-    /// Serves HTTP until the process is told to stop (SIGINT or SIGTERM).
+    /// Serves HTTP until the process is told to stop (SIGINT or SIGTERM), with the notification
+    /// worker running beside it.
     public func serve() async throws {
+        let worker = notificationWorker()
+        let logger = app.logger
+        let task = Task { await worker.run { logger.warning("notification worker: \($0)") } }
+        defer { task.cancel() }
         try await app.execute()
+    }
+
+    /// The worker with the live transports: SMTP when configured, webhooks over HTTP.
+    public func notificationWorker(mail: (any MailTransport)? = nil, webhooks: (any WebhookTransport)? = nil) -> NotificationWorker {
+        let smtp = configuration.smtp.map { SMTPTransport(settings: $0, caFile: configuration.smtpCAFile) }
+        return NotificationWorker(services: services, mail: mail ?? smtp, webhooks: webhooks ?? HTTPWebhookTransport(client: app.client))
     }
 
     static func configureJSON() {
@@ -151,6 +166,7 @@ enum Routes {
         EvidencePages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         TrainingPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         PlanPages(maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
+        NotificationPages().register(routes)
         WorkspaceAPI(registry: registry).register(routes)
         DepartmentAPI(registry: registry).register(routes)
         MemberAPI(registry: registry).register(routes)
@@ -163,6 +179,7 @@ enum Routes {
         DocumentAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         TrainingAPI(registry: registry).register(routes)
         PlanAPI(registry: registry).register(routes)
+        NotificationAPI(registry: registry).register(routes)
         EvidenceAPI(registry: registry, maxBytes: app.meguri.security.evidenceMaxBytes).register(routes)
         Health.registerAPI(routes, registry: registry)
     }

@@ -25,6 +25,14 @@ public struct AppConfiguration: Sendable {
     public var maxConcurrentRequests: Int = 512
     /// A connection with nothing read or written for this long is closed (`MEGURI_IDLE_TIMEOUT`, seconds).
     public var idleTimeoutSeconds: Int = 60
+    /// E-mail (`MEGURI_SMTP_URL` with `MEGURI_MAIL_FROM`); nil sends no e-mail.
+    public var smtp: SMTPSettings?
+    /// Certificate authorities trusted for the SMTP server's TLS instead of the system's (`MEGURI_SMTP_CA_FILE`, PEM).
+    public var smtpCAFile: String?
+    /// How often each workspace is scanned for new notices (`MEGURI_NOTIFY_SCAN_SECONDS`, default 300).
+    public var notifyScanSeconds: Int = 300
+    /// How long a claimed message stays with a process before another may take it over (`MEGURI_NOTIFY_LEASE_SECONDS`, default 300).
+    public var notifyLeaseSeconds: Int = 300
 
     public init(database: DatabaseLocation = .sqliteFile(DatabaseLocation.defaultSQLiteFile), host: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, bcryptCost: Int = 12, adminEmail: String? = nil, adminPassword: String? = nil,
@@ -96,6 +104,33 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(setting: "MEGURI_IDLE_TIMEOUT", reason: "must be a whole number of seconds from 5 to 3600 (default 60), not '\(raw)'")
             }
             config.idleTimeoutSeconds = number
+        }
+        if let url = value("MEGURI_SMTP_URL") {
+            do {
+                config.smtp = try SMTPSettings.parse(url, from: value("MEGURI_MAIL_FROM"))
+            } catch {
+                throw ConfigurationError(setting: error.setting, reason: error.reason)
+            }
+        } else if value("MEGURI_MAIL_FROM") != nil {
+            throw ConfigurationError(setting: "MEGURI_MAIL_FROM", reason: "is set but MEGURI_SMTP_URL is not: e-mail needs both")
+        }
+        if let file = value("MEGURI_SMTP_CA_FILE") {
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ConfigurationError(setting: "MEGURI_SMTP_CA_FILE", reason: "names a file that cannot be read: '\(file)'")
+            }
+            config.smtpCAFile = file
+        }
+        if let raw = value("MEGURI_NOTIFY_SCAN_SECONDS") {
+            guard let number = Int(raw), (5...86_400).contains(number) else {
+                throw ConfigurationError(setting: "MEGURI_NOTIFY_SCAN_SECONDS", reason: "must be a whole number of seconds from 5 to 86400 (default 300), not '\(raw)'")
+            }
+            config.notifyScanSeconds = number
+        }
+        if let raw = value("MEGURI_NOTIFY_LEASE_SECONDS") {
+            guard let number = Int(raw), (5...3600).contains(number) else {
+                throw ConfigurationError(setting: "MEGURI_NOTIFY_LEASE_SECONDS", reason: "must be a whole number of seconds from 5 to 3600 (default 300), not '\(raw)'")
+            }
+            config.notifyLeaseSeconds = number
         }
         if let pool = value("MEGURI_POSTGRES_POOL") {
             guard let parsed = Int(pool), (1...64).contains(parsed) else {

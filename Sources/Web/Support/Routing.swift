@@ -38,10 +38,10 @@ extension RoutesBuilder {
     /// workspace membership and permission, and the CSRF token of a form post.
     @discardableResult
     func endpoint<Response: AsyncResponseEncodable>(
-        _ method: HTTPMethod, _ path: PathComponent..., access: RouteAccess, body: HTTPBodyStreamStrategy = .collect,
+        _ method: HTTPMethod, _ path: PathComponent..., access: RouteAccess, body: HTTPBodyStreamStrategy = .collect, csrfExempt: Bool = false,
         use handler: @escaping @Sendable (Request) async throws -> Response
     ) -> Route {
-        endpoint(method, path, access: access, body: body, use: handler)
+        endpoint(method, path, access: access, body: body, csrfExempt: csrfExempt, use: handler)
     }
 }
 

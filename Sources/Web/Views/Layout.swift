@@ -40,6 +40,7 @@ enum Layout {
         \(c.user == nil ? HTML.empty : switcher(c))
         <div class="topbar-right">
         \(languageSwitch(c))
+        \(c.user == nil ? HTML.empty : bell(c))
         \(c.user.map { account(c, $0) })
         </div>
         </header>
@@ -70,6 +71,15 @@ enum Layout {
         <input type="hidden" name="language" value="\(other.rawValue)">
         <button type="submit" class="link" lang="\(other.rawValue)" title="\(c.t("nav.language"))">\(other == .ja ? "日本語" : "English")</button>
         </form>
+        """
+    }
+
+    /// The notification list, with the unread count.
+    static func bell(_ c: PageContext) -> HTML {
+        let count = c.unreadNotifications
+        let label = count == 0 ? c.t("notice.title") : c.t("notice.unreadCount", ["count": String(count)])
+        return """
+        <a class="bell" href="/notifications" title="\(label)" aria-label="\(label)"><span aria-hidden="true">🔔</span>\(count > 0 ? HTML("<span class=\"count\">\(count > 99 ? "99+" : String(count))</span>") : HTML.empty)</a>
         """
     }
 

@@ -14,6 +14,8 @@ struct PageContext {
     let path: String
     var workspaces: [Workspace] = []
     var flash: String?
+    /// The person's unread notices (the bell in the top bar).
+    var unreadNotifications = 0
     /// Where people reach this installation, for links they copy and hand over.
     let baseURLValue: String
     let formatTimestamp: @Sendable (Date) -> String
@@ -41,7 +43,10 @@ struct PageContext {
     /// A page context with the person's workspaces loaded for the switcher.
     static func make(_ request: Request) async throws -> PageContext {
         var context = PageContext(request: request)
-        if let user = context.user { context.workspaces = try await Access.workspaces(of: user, services: request.meguri) }
+        if let user = context.user {
+            context.workspaces = try await Access.workspaces(of: user, services: request.meguri)
+            context.unreadNotifications = try await Notifications(services: request.meguri).unreadCount(user)
+        }
         return context
     }
 
