@@ -129,7 +129,7 @@ public struct NotificationSettingsInput: Sendable, Codable {
         if let raw = webhookURL {
             let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.isEmpty { next.webhookURL = nil } else if WebhookRules.isAcceptable(text) { next.webhookURL = text } else {
-                v.add("webhookURL", "error.webhookURL")
+                v.add("webhookUrl", "error.webhookURL")
             }
         }
         if let raw = webhookFormat {

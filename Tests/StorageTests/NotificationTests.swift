@@ -235,7 +235,7 @@ import Web
                 _ = try await notifications.saveWorkspaceSettings(secretariat, NotificationSettingsInput(dueSoonDays: "0", webhookURL: "ftp://x", webhookFormat: "fax"), context: w.context)
                 Issue.record("accepted bad settings")
             } catch DomainError.invalid(let errors) {
-                #expect(Set(errors.map(\.field)) == ["dueSoonDays", "webhookURL", "webhookFormat"])
+                #expect(Set(errors.map(\.field)) == ["dueSoonDays", "webhookUrl", "webhookFormat"])
             }
             await #expect(throws: DomainError.self) { try await notifications.workspaceSettings(try await w.access(w.employee)) }
             let acme = try await Self.workspace(app)

@@ -99,6 +99,18 @@ struct NotificationAPI {
         var webhookFormat: String?
         var webhookLanguage: String?
         var rotateSecret: Bool?
+
+        enum CodingKeys: String, CodingKey { case dueSoonDays, webhookUrl, webhookFormat, webhookLanguage, rotateSecret }
+
+        /// `"webhookUrl": null` removes the webhook; leaving the member out keeps it.
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            dueSoonDays = try c.decodeIfPresent(Int.self, forKey: .dueSoonDays)
+            if c.contains(.webhookUrl) { webhookUrl = .some(try c.decodeNil(forKey: .webhookUrl) ? nil : try c.decode(String.self, forKey: .webhookUrl)) }
+            webhookFormat = try c.decodeIfPresent(String.self, forKey: .webhookFormat)
+            webhookLanguage = try c.decodeIfPresent(String.self, forKey: .webhookLanguage)
+            rotateSecret = try c.decodeIfPresent(Bool.self, forKey: .rotateSecret)
+        }
     }
 
     @Sendable func saveSettings(_ req: Request) async throws -> Response {

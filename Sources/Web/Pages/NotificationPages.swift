@@ -32,7 +32,7 @@ struct NotificationPages {
             let due = n.due.map { " · " + c.t("notice.due", ["due": $0.description]) } ?? ""
             return """
             <li class="notice-item\(n.readAt == nil ? " unread" : "")">
-            <span class="badge \(n.kind == .overdue ? "expired" : (n.kind == .dueSoon ? "due" : "info"))">\(c.t("noticeKind.\(n.kind.rawValue)"))</span>
+            <span class="badge \(n.kind == .overdue ? "overdue" : (n.kind == .dueSoon ? "due" : "info"))">\(c.t("noticeKind.\(n.kind.rawValue)"))</span>
             <a href="/notifications/\(n.id)">\(c.localizer.text(n.titleKey, c.language, n.params))</a>
             <span class="muted">\(names[n.workspaceID] ?? "") · \(c.timestamp(n.createdAt))\(due)</span>
             \(HTML.when(n.readAt == nil, "<span class=\"sr-only\">\(c.t("notice.unread"))</span>"))
@@ -155,7 +155,7 @@ struct NotificationPages {
 
     struct SettingsForm: Content {
         var dueSoonDays: String?
-        var webhookURL: String?
+        var webhookUrl: String?
         var webhookFormat: String?
         var webhookLanguage: String?
         var rotateSecret: String?
@@ -184,7 +184,7 @@ struct NotificationPages {
         </section>
         <section class="card"><h2>\(c.t("notice.webhook"))</h2>
         <p class="hint">\(c.t("hint.webhook"))</p>
-        \(Form.text("webhookURL", c.t("field.webhookURL"), value: form?.webhookURL ?? settings.webhookURL, errors: errors, c, type: "url",
+        \(Form.text("webhookUrl", c.t("field.webhookUrl"), value: form?.webhookUrl ?? settings.webhookURL, errors: errors, c, type: "url",
                     attributes: " placeholder=\"https://hooks.slack.com/services/…\""))
         <div class="row">
         \(Form.select("webhookFormat", c.t("field.webhookFormat"), options: formats, selected: form?.webhookFormat ?? settings.webhookFormat.rawValue, errors: errors, c))
@@ -203,7 +203,7 @@ struct NotificationPages {
         let form = try req.content.decode(SettingsForm.self)
         let notifications = Notifications(services: req.meguri)
         do {
-            _ = try await notifications.saveWorkspaceSettings(access, NotificationSettingsInput(dueSoonDays: form.dueSoonDays, webhookURL: form.webhookURL ?? "",
+            _ = try await notifications.saveWorkspaceSettings(access, NotificationSettingsInput(dueSoonDays: form.dueSoonDays, webhookURL: form.webhookUrl ?? "",
                                                                                                webhookFormat: form.webhookFormat, webhookLanguage: form.webhookLanguage),
                                                               rotateSecret: form.rotateSecret == "true", context: try req.context())
             return req.redirect(to: "/w/\(access.workspace.slug)/settings/notifications", flash: req.t("notice.settingsSaved"))
