@@ -159,6 +159,8 @@ public struct Notifications: Sendable {
         public var webhooks = 0
         public var digests = 0
         public var firstScan = false
+        /// The longest of the scan's write transactions, in milliseconds (it holds SQLite's write lock).
+        public var longestWriteMilliseconds = 0.0
     }
 
     /// Compares every member's "my work" with what they were told and records what is new, unless
@@ -216,12 +218,16 @@ public struct Notifications: Sendable {
                 people.append(Person(member: member, user: user, language: user.language ?? .ja, items: items))
             }
             report.people += people.count
+            let started = ContinuousClock.now
             let part = try await record(people, workspace: workspace, config: config, prefs: prefs, today: today, digestTime: hour >= settings.digestHour,
                                         firstScan: firstScan, now: now)
             report.notices += part.notices
             report.emails += part.emails
             report.webhooks += part.webhooks
             report.digests += part.digests
+            let elapsed = ContinuousClock.now - started
+            report.longestWriteMilliseconds = max(report.longestWriteMilliseconds,
+                                                  Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
         }
         return report
     }

@@ -82,10 +82,14 @@ public struct AppServices: Sendable {
 public struct Context: Sendable {
     public var actor: Actor
     public var requestID: String?
+    /// The language the person acts in (the page's), for what is written on their behalf to
+    /// someone who has not chosen one yet (an invitation).
+    public var language: Language?
 
-    public init(actor: Actor, requestID: String? = nil) {
+    public init(actor: Actor, requestID: String? = nil, language: Language? = nil) {
         self.actor = actor
         self.requestID = requestID
+        self.language = language
     }
 }
 

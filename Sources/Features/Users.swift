@@ -106,8 +106,9 @@ public struct Users: Sendable {
         if services.notifier.mail != nil {
             var place: Workspace? = nil
             if let workspace { place = try await tx.workspaces.load(workspace) }
-            // Someone who has not chosen a language yet is written to in the inviter's.
+            // Someone who has not chosen a language yet is written to in the one the inviter is using.
             var addressee = user
+            if addressee.language == nil { addressee.language = context.language }
             if addressee.language == nil, let inviter = context.actor.userID { addressee.language = try await tx.users.load(inviter)?.language }
             _ = try await Notifications.queueLink(purpose, secret: secret, for: addressee, workspace: place, expiresAt: link.expiresAt, linkID: link.id.uuidString.lowercased(),
                                                   services: services, tx: tx, now: now)

@@ -72,12 +72,14 @@ struct NotifyCommands: AsyncParsableCommand {
                 guard let place = try await meguri.services.store.read({ try await $0.workspaces.load(slug: workspace) }) else {
                     throw DomainError.notFound(entity: "workspace")
                 }
+                let started = ContinuousClock.now
                 guard let report = try await Notifications(services: meguri.services).scan(place, force: true) else {
                     printOut("another process is scanning \(workspace); try again in a moment")
                     return
                 }
                 printOut("\(report.people) people: \(report.notices) new notices, \(report.digests) digests, \(report.emails) e-mails and \(report.webhooks) webhook posts queued"
                          + (report.firstScan ? " (first scan: what was already waiting is remembered, not announced)" : ""))
+                printOut("took \(ContinuousClock.now - started); the longest write transaction \(String(format: "%.0f", report.longestWriteMilliseconds)) ms")
             }
         }
     }

@@ -1,10 +1,10 @@
 """Runs the browser scenarios against a freshly started server.
 
 usage: run.py BINARY ARTIFACTS_DIR LANGUAGE DATABASE_URL PORT"""
-import os, sys, tempfile, time
+import os, socket, sys, tempfile, time
 
 from harness import Browser, Server, Suite
-from scenarios import SCENARIOS
+from scenarios import SCENARIOS, Inbox
 
 
 def main():
@@ -13,8 +13,17 @@ def main():
     workdir = tempfile.mkdtemp(prefix="meguri-e2e-")
     if not database.startswith("postgres"):
         database = os.path.join(workdir, database)
-    server = Server(binary, database, port, workdir).start()
-    state = {"setup_link": server.setup_link()}
+    # A real SMTP server for the notification scenario (aiosmtpd); the worker scans every 5 seconds.
+    from aiosmtpd.controller import Controller
+    inbox = Inbox()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        smtp_port = s.getsockname()[1]
+    smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    server = Server(binary, database, port, workdir, env={"MEGURI_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "MEGURI_MAIL_FROM": "Meguri <isms@example.co.jp>",
+                                                          "MEGURI_NOTIFY_SCAN_SECONDS": "5"}).start()
+    state = {"setup_link": server.setup_link(), "inbox": inbox}
     suite = Suite(artifacts)
     name = f"{language}-{'postgres' if database.startswith('postgres') else 'sqlite'}"
     print(f"browser suite: {name}", flush=True)
@@ -28,6 +37,7 @@ def main():
     finally:
         browser.quit()
         server.stop()
+        smtp.stop()
     print(f"{len(suite.passed)} passed, {len(suite.failed)} failed ({time.time() - started:.1f}s)", flush=True)
     if suite.failed or len(suite.passed) != len(SCENARIOS):
         log = os.path.join(workdir, f"server-{port}.log")

@@ -1,6 +1,7 @@
 """What a person does in Meguri, step by step, in one language. Each scenario builds on the ones
 before it (setup → workspace → departments → members → …)."""
-import os, tempfile, time, urllib.request, json
+import email, os, re, tempfile, threading, time, urllib.request, json
+from email import policy
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -201,6 +202,98 @@ def language_switch(b, server, state):
     assert b.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == other
     b.click(".lang-switch button")
     b.check()
+
+
+class Inbox:
+    """The test SMTP server's mailbox (an aiosmtpd handler)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def wait(self, address, contains="", timeout=40):
+        """The first message to `address` whose text part contains `contains`, waiting for it."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                for to, message in self.messages:
+                    if address in to and contains in message.get_body(("plain",)).get_content():
+                        return message
+            time.sleep(0.25)
+        raise AssertionError(f"no e-mail to {address} containing {contains!r} within {timeout}s")
+
+
+def notifications(b, server, state):
+    """An invitation arrives by e-mail in the inviter's language and is accepted from the message; a
+    corrective action given to the new member appears in their notification list (the bell counts
+    it) and reaches them by e-mail in their language; they turn one kind of e-mail off."""
+    ja = b.language == "ja"
+    address = "nozomi@example.co.jp"
+    name = "小林 希" if ja else "Nozomi Kobayashi"
+    b.open(server.base + "/w/acme/members/new").check()
+    b.fill("f-email", address)
+    b.fill("f-displayName", name)
+    Select(b.find("#f-homeDepartmentId")).select_by_visible_text("情報システム部")
+    b.find("#f-role-internalAuditor").click()
+    b.submit("/w/acme/members/new")
+    b.check()
+    assert b.finds(".notice.ok"), "the page does not say the invitation was e-mailed"
+    invitation = state["inbox"].wait(address)
+    assert ("招待" in str(invitation["Subject"])) == ja, invitation["Subject"]
+    link = re.search(r"http://\S+/invitation/\S+", invitation.get_body(("plain",)).get_content()).group(0)
+    guest = Browser(b.language, b.artifacts, b.name + "-notified")
+    try:
+        guest.open(link).check()
+        guest.fill("f-displayName", name)
+        guest.fill("f-password", "notices reach the right person")
+        guest.fill("f-passwordConfirmation", "notices reach the right person")
+        guest.submit(link.replace(server.base, ""))
+        guest.check()
+        sign_in(guest, server, {}, address, "notices reach the right person")
+        assert guest.finds("a.bell"), "no bell in the top bar"
+
+        # The secretariat raises a nonconformity and gives it to the new member.
+        description = "監査ログの保存期間が規程より短い" if ja else "Audit logs are kept shorter than the rule says"
+        b.open(server.base + "/w/acme/nonconformities").check()
+        b.fill("f-description", description)
+        b.fill("f-owner", address)
+        b.click("#new-nc button.primary")
+        b.check()
+        assert "/nonconformities/" in b.driver.current_url, b.driver.current_url
+
+        mail = state["inbox"].wait(address, description)
+        subject = str(mail["Subject"])
+        assert ("対応をお願いします" in subject) if ja else subject.startswith("[") and "For you" in subject, subject
+        assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+        # In the app: the bell counts it, the list shows it, opening it leads to the record.
+        guest.open(server.base + "/w/acme").check()
+        assert guest.finds("a.bell .count"), "the bell shows no unread notice"
+        guest.open(server.base + "/notifications").check()
+        item = next((li for li in guest.finds(".notice-item.unread") if description in li.text), None)
+        assert item is not None, "the notice is not in the list"
+        guest.click(item.find_element(By.CSS_SELECTOR, "a"))
+        guest.check()
+        assert "/nonconformities/" in guest.driver.current_url, guest.driver.current_url
+        guest.open(server.base + "/notifications?unread=true").check()
+        assert not any(description in li.text for li in guest.finds(".notice-item")), "the opened notice is still unread"
+
+        # The member keeps due-soon notices in the app only.
+        guest.open(server.base + "/account#notifications").check()
+        box = guest.find("#notifications input[value='dueSoon']")
+        assert box.is_selected()
+        box.click()
+        guest.click("#notifications button[type='submit']")
+        guest.check()
+        assert guest.finds(".flash")
+        assert not guest.find("#notifications input[value='dueSoon']").is_selected(), "the choice was not kept"
+    finally:
+        guest.quit()
 
 
 def set_value(b, element_id, value):
@@ -989,6 +1082,7 @@ SCENARIOS = [
     ("a policy through approval and publication, read and acknowledged on a phone", documents_and_reading),
     ("the yearly training campaign: fail, explanations, retake, pass; a drill and its follow-up", training_campaign),
     ("the annual plan: the typical year, the monthly committee, a meeting done with evidence, one overdue", annual_plan),
+    ("notifications: an invitation by e-mail, a corrective action in the list and the mailbox, a choice kept", notifications),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

@@ -55,8 +55,8 @@ extension Request {
     /// The audit actor of this request.
     func context() throws -> Context {
         switch principal {
-        case .token(let token, let user): return Context(actor: .token(token.id, of: user), requestID: requestID)
-        default: return Context(actor: .user(try requireUser()), requestID: requestID)
+        case .token(let token, let user): return Context(actor: .token(token.id, of: user), requestID: requestID, language: language)
+        default: return Context(actor: .user(try requireUser()), requestID: requestID, language: language)
         }
     }
 
