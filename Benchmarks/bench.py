@@ -7,7 +7,7 @@ measures cold start to /readyz, then runs wrk at 8 and 64 connections against pa
 with filters, detail pages and a write endpoint, plus /healthz as the framework's own ceiling.
 Prints a Markdown table: median and p99 latency, requests/s, each as a fraction of the ceiling,
 and the server's peak RSS."""
-import argparse, json, os, re, signal, subprocess, sys, tempfile, time, urllib.parse, urllib.request
+import argparse, socket, json, os, re, signal, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 from http.cookiejar import CookieJar
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,8 +15,13 @@ BINARY = os.path.join(ROOT, ".build/release/meguri")
 SLUG = "bench"
 
 
+# The server's own notification scan is put a day away (the bench runs one itself, timed, before
+# starting the server), so no background scan runs while wrk measures.
+QUIET = {"MEGURI_NOTIFY_SCAN_SECONDS": "86400"}
+
+
 def meguri(database, *arguments):
-    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error")
+    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error", **QUIET)
     return subprocess.run([BINARY, *arguments], env=env, capture_output=True, text=True, check=True, cwd=ROOT)
 
 
@@ -44,7 +49,7 @@ def secretariat_email(database):
 
 
 def start(database, port):
-    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_PORT=str(port), MEGURI_LOG_LEVEL="error", MEGURI_BCRYPT_COST="4")
+    env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_PORT=str(port), MEGURI_LOG_LEVEL="error", MEGURI_BCRYPT_COST="4", **QUIET)
     started = time.perf_counter()
     # The server's errors (and a crash's backtrace) go to .bench/server.log for a look after the run.
     os.makedirs(os.path.join(ROOT, ".bench"), exist_ok=True)
@@ -238,6 +243,46 @@ def peak_rss_mb(pid):
     return 0
 
 
+def notification_scans(database):
+    """Times `meguri notify scan` over every member's "my work": the first scan (which remembers
+    what was waiting) and the next (nothing new), with the longest write transaction of each; then
+    the worker's delivery rate to a local SMTP server (aiosmtpd, when installed)."""
+    lines = []
+    for label in ("first scan", "second scan"):
+        started = time.perf_counter()
+        out = meguri(database, "notify", "scan", "--workspace", SLUG).stdout.strip().splitlines()
+        seconds = time.perf_counter() - started
+        lines.append(f"Notifications, {label} of every member's my work: {seconds:.1f} s ({out[0]}; {out[-1]}).")
+        print(lines[-1], flush=True)
+    try:
+        from aiosmtpd.controller import Controller
+    except ImportError:
+        return lines
+    class Sink:
+        count = 0
+        async def handle_DATA(self, server, session, envelope):
+            Sink.count += 1
+            return "250 OK"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error", MEGURI_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                   MEGURI_MAIL_FROM="isms@example.co.jp", **QUIET)
+        subprocess.run([BINARY, "notify", "send-test", "--email", "bench@example.co.jp", "--count", "2000", "--queue-only"], env=env, check=True, cwd=ROOT,
+                       capture_output=True)
+        started = time.perf_counter()
+        subprocess.run([BINARY, "notify", "deliver"], env=env, check=True, cwd=ROOT, capture_output=True)
+        seconds = time.perf_counter() - started
+        lines.append(f"The worker delivered {Sink.count} messages to a local SMTP server (aiosmtpd) in {seconds:.1f} s: {Sink.count / seconds:.0f} messages/s.")
+        print(lines[-1], flush=True)
+    finally:
+        controller.stop()
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default=os.path.join(ROOT, ".bench", "enterprise.sqlite"),
@@ -263,6 +308,7 @@ def main():
         args.database = copy
     email = secretariat_email(args.database)
     token = meguri(args.database, "token", "create", "--email", email, "--name", "bench", "--workspace", SLUG).stdout.strip().splitlines()[-1]
+    scans = notification_scans(args.database)
     port = 18300
     process, cold = start(args.database, port)
     base = f"http://127.0.0.1:{port}"
@@ -389,6 +435,8 @@ def main():
             ("API: the plan of a fiscal year", f"{w}/plan?from={fy}-04-01&to={fy + 1}-03-31", bearer, ""),
             ("feed: a busy person's calendar (the secretariat)", my_feed, {}, ""),
             ("feed: the workspace's whole plan", plan_feed, {}, ""),
+            ("page: my notifications (the secretariat)", "/notifications", page, ""),
+            ("API: my notifications (limited token)", "/api/v1/me/notifications?limit=50", bearer, ""),
             # Writes last: the rows they add would otherwise swell the lists measured after them.
             ("write: POST department (API)", f"/api/v1/workspaces/{SLUG}/departments", {**bearer, "Content-Type": "application/json"}, WRITE_SCRIPT),
             ("write: POST asset (API)", f"{w}/assets", {**bearer, "Content-Type": "application/json"}, ASSET_WRITE_SCRIPT),
@@ -411,7 +459,8 @@ def main():
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait()
-    extra = [f"Starting a campaign for {everyone} people (POST /campaigns): {start_ms:.0f} ms; its first completion: {first_completion_ms:.0f} ms.", ""]
+    extra = [f"Starting a campaign for {everyone} people (POST /campaigns): {start_ms:.0f} ms; its first completion: {first_completion_ms:.0f} ms.", "",
+             *scans, ""]
     lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
              f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "", *extra,
              "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]

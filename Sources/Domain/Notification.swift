@@ -116,8 +116,10 @@ public struct NotificationSettingsInput: Sendable, Codable {
         self.dueSoonDays = dueSoonDays; self.webhookURL = webhookURL; self.webhookFormat = webhookFormat; self.webhookLanguage = webhookLanguage
     }
 
-    /// Every problem at once, named by field.
-    public func validated(onto current: NotificationSettings) throws -> NotificationSettings {
+    /// Every problem at once, named by field. A webhook to a loopback, private or link-local
+    /// address is refused unless the installation allows it (`allowPrivateHosts`): the server
+    /// would otherwise post on a secretariat's behalf into its own network.
+    public func validated(onto current: NotificationSettings, allowPrivateHosts: Bool = false) throws -> NotificationSettings {
         var v = Validator()
         var next = current
         if let raw = dueSoonDays {
@@ -128,8 +130,14 @@ public struct NotificationSettingsInput: Sendable, Codable {
         }
         if let raw = webhookURL {
             let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.isEmpty { next.webhookURL = nil } else if WebhookRules.isAcceptable(text) { next.webhookURL = text } else {
+            if text.isEmpty {
+                next.webhookURL = nil
+            } else if !WebhookRules.isAcceptable(text) {
                 v.add("webhookUrl", "error.webhookURL")
+            } else if !allowPrivateHosts, let host = URL(string: text)?.host, WebhookRules.isPrivate(host: host) {
+                v.add("webhookUrl", "error.webhookPrivate")
+            } else {
+                next.webhookURL = text
             }
         }
         if let raw = webhookFormat {
@@ -149,6 +157,19 @@ public enum WebhookRules {
         guard text.count <= 2000, let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = url.host, !host.isEmpty, url.user == nil, url.password == nil else { return false }
         return true
+    }
+
+    static let privateNetworks = ["0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+                                  "::/128", "::1/128", "fc00::/7", "fe80::/10"].compactMap(IPNetwork.init)
+
+    /// A host name that stays inside the machine or the local network: `localhost`, `.local`,
+    /// `.internal`, or a literal loopback, private or link-local address.
+    public static func isPrivate(host raw: String) -> Bool {
+        let host = raw.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host.hasSuffix(".localhost") || host.hasSuffix(".local") || host.hasSuffix(".internal") || !host.contains(".") && !host.contains(":") {
+            return true
+        }
+        return privateNetworks.contains { $0.contains(host) }
     }
 
     /// `X-Meguri-Signature`: `sha256=` and the hex HMAC-SHA256 of the body.

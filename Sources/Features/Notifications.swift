@@ -33,6 +33,8 @@ public struct NotifierSettings: Sendable {
     public var digestHour = 8
     /// How long a claimed message or scan stays with this process before another may take it.
     public var lease: TimeInterval = 5 * 60
+    /// Webhooks may point into the local network (`MEGURI_WEBHOOK_ALLOW_PRIVATE`).
+    public var allowPrivateWebhooks = false
 
     public init(mail: SMTPSettings? = nil, baseURL: String = "http://127.0.0.1:8080",
                 worker: String = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)") {
@@ -136,7 +138,7 @@ public struct Notifications: Sendable {
         return try await services.store.write { tx in
             let stored = try await tx.notifications.settings(of: access.workspaceID)
             let before = stored ?? NotificationSettings()
-            var after = try input.validated(onto: before)
+            var after = try input.validated(onto: before, allowPrivateHosts: settings.allowPrivateWebhooks)
             if rotateSecret { after.webhookSecret = Secret.random() }
             guard after != before || stored == nil else { return before }
             after.version = before.version + 1
@@ -250,7 +252,7 @@ public struct Notifications: Sendable {
             let choice = prefs[person.user.id] ?? NotificationPreferences()
             for channel in NoticeChannel.allCases {
                 guard let key = NoticeRules.digestKey(person: id, channel: channel, frequency: choice.digestFrequency(channel), today: today) else { continue }
-                let item = WorkItem(kind: .finish, titleKey: "notice.digest", params: ["count": String(person.items.count)], link: "/w/\(workspace.slug)/work")
+                let item = WorkItem(kind: .finish, titleKey: "notice.digest", params: ["count": String(person.items.count)], link: "/w/\(workspace.slug)")
                 candidates.append(Candidate(person: person, notice: Notice(kind: .digest, key: key, item: item), shown: channel == .app, channel: channel))
             }
         }

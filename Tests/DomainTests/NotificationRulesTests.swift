@@ -101,6 +101,18 @@ import Testing
         #expect(!WebhookRules.isAcceptable("https://user:pw@example.com/x"))
         #expect(!WebhookRules.isAcceptable("javascript:alert(1)"))
         #expect(!WebhookRules.isAcceptable("/relative"))
+        // Addresses inside the machine or the local network are refused unless the installation allows them.
+        for host in ["localhost", "127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.10", "169.254.169.254", "[::1]", "[fd00::1]", "intranet", "nas.local"] {
+            #expect(WebhookRules.isPrivate(host: host), "\(host)")
+        }
+        for host in ["hooks.slack.com", "8.8.8.8", "172.32.0.1", "example.co.jp"] { #expect(!WebhookRules.isPrivate(host: host), "\(host)") }
+        do {
+            _ = try NotificationSettingsInput(webhookURL: "http://169.254.169.254/latest/meta-data").validated(onto: NotificationSettings())
+            Issue.record("a link-local webhook was accepted")
+        } catch DomainError.invalid(let errors) {
+            #expect(errors.map(\.code) == ["error.webhookPrivate"])
+        }
+        #expect(try NotificationSettingsInput(webhookURL: "http://127.0.0.1:9000/hook").validated(onto: NotificationSettings(), allowPrivateHosts: true).webhookURL != nil)
         // RFC 4231 test case 2.
         #expect(WebhookRules.signature(body: Data("what do ya want for nothing?".utf8), secret: "Jefe")
                 == "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")

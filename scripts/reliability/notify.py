@@ -107,7 +107,7 @@ def part_one():
     database = fresh_database("sqlite", workdir, "notify")
     server = Server(binary, database, port, workdir)
     server.env.update(MEGURI_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", MEGURI_MAIL_FROM=FROM, MEGURI_PUBLIC_URL=f"http://127.0.0.1:{port}",
-                      MEGURI_NOTIFY_SCAN_SECONDS="5")
+                      MEGURI_NOTIFY_SCAN_SECONDS="5", MEGURI_WEBHOOK_ALLOW_PRIVATE="true")
 
     # Settings that cannot work stop the start, naming the setting.
     for url, setting in [("http://mail.example.co.jp", "MEGURI_SMTP_URL"), ("smtp://user@mail.example.co.jp", "MEGURI_SMTP_URL")]:

@@ -58,6 +58,7 @@ public struct Meguri: Sendable {
             var notifier = NotifierSettings(mail: configuration.smtp, baseURL: configuration.baseURL)
             notifier.scanInterval = TimeInterval(configuration.notifyScanSeconds)
             notifier.lease = TimeInterval(configuration.notifyLeaseSeconds)
+            notifier.allowPrivateWebhooks = configuration.webhookAllowPrivate
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
                                        catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security,
                                        courseTemplates: try TrainingTemplatesLoader.loadBundled(), notifier: notifier)

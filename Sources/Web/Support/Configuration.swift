@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var notifyScanSeconds: Int = 300
     /// How long a claimed message stays with a process before another may take it over (`MEGURI_NOTIFY_LEASE_SECONDS`, default 300).
     public var notifyLeaseSeconds: Int = 300
+    /// Webhooks may point at loopback and private addresses (`MEGURI_WEBHOOK_ALLOW_PRIVATE=true`; off by default).
+    public var webhookAllowPrivate = false
 
     public init(database: DatabaseLocation = .sqliteFile(DatabaseLocation.defaultSQLiteFile), host: String = "127.0.0.1", port: Int = 8080,
                 logLevel: Logger.Level = .info, bcryptCost: Int = 12, adminEmail: String? = nil, adminPassword: String? = nil,
@@ -131,6 +133,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(setting: "MEGURI_NOTIFY_LEASE_SECONDS", reason: "must be a whole number of seconds from 5 to 3600 (default 300), not '\(raw)'")
             }
             config.notifyLeaseSeconds = number
+        }
+        if let raw = value("MEGURI_WEBHOOK_ALLOW_PRIVATE") {
+            guard ["true", "false"].contains(raw.lowercased()) else {
+                throw ConfigurationError(setting: "MEGURI_WEBHOOK_ALLOW_PRIVATE", reason: "must be true or false, not '\(raw)'")
+            }
+            config.webhookAllowPrivate = raw.lowercased() == "true"
         }
         if let pool = value("MEGURI_POSTGRES_POOL") {
             guard let parsed = Int(pool), (1...64).contains(parsed) else {
