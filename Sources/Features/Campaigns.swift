@@ -198,9 +198,13 @@ public struct Campaigns: Sendable {
     static func assignments(of member: Member, access: WorkspaceAccess, reader: Reader?, services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
         @Sendable func run(_ db: Reader) async throws -> [Assignment] {
-            let open = try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
+            let open = try await WorkReadMemo.shared("campaigns.open:\(access.workspaceID)") {
+                try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
+            }
             guard !open.isEmpty else { return [] }
-            let courses = Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
+            let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
+                Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
+            }
             let attempts = try await db.training.attempts.all(of: member.userID, in: access.workspaceID)
             return open.compactMap { campaign -> Assignment? in
                 guard let course = courses[campaign.courseID], !course.isArchived else { return nil }

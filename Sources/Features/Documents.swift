@@ -616,8 +616,9 @@ struct DocumentWorkSource: WorkItemSource {
         var items: [WorkItem] = []
         let slug = access.workspace.slug
         if let member = access.member {
-            let published = try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.isPublished, true)])
-                .filter { $0.audience?.includes(member, on: access.today) == true }
+            let published = try await WorkReadMemo.shared("documents.published:\(access.workspaceID)") {
+                try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.isPublished, true)])
+            }.filter { $0.audience?.includes(member, on: access.today) == true }
             if !published.isEmpty {
                 let mine = try await reader.documents.acknowledgements.all(of: access.user.id, in: access.workspaceID)
                 for document in published where !mine.contains(where: { $0.documentID == document.id && DocumentRules.counts($0, for: document) }) {
@@ -626,15 +627,18 @@ struct DocumentWorkSource: WorkItemSource {
                 }
             }
             // Versions awaiting this person's approval.
-            let inReview = try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.pending, .inReview)])
+            let inReview = try await WorkReadMemo.shared("documents.inReview:\(access.workspaceID)") {
+                try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.pending, .inReview)])
+            }
             for document in inReview where try await Self.approves(document, member, access: access, reader: reader) {
                 items.append(WorkItem(kind: .approve, titleKey: "work.approveDocument", params: ["code": document.code, "title": document.title],
                                       link: "/w/\(slug)/documents/\(document.id)", due: nil))
             }
         }
         if access.allows(.documentsManage) || access.allows(.documentsRead) {
-            let due = try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.status, .published), .below(\.nextReviewOn, access.today.adding(days: 31))])
-                .filter { access.allows(.documentsManage) || $0.ownerID == access.user.id }
+            let due = try await WorkReadMemo.shared("documents.reviewDue:\(access.workspaceID):\(access.today)") {
+                try await reader.documents.entries.all(in: access.workspaceID, [.equal(\.status, .published), .below(\.nextReviewOn, access.today.adding(days: 31))])
+            }.filter { access.allows(.documentsManage) || $0.ownerID == access.user.id }
             for document in due.prefix(20) {
                 items.append(WorkItem(kind: .finish, titleKey: "work.reviewDocument", params: ["code": document.code, "title": document.title],
                                       link: "/w/\(slug)/documents/\(document.id)", due: document.nextReviewOn))

@@ -1,6 +1,26 @@
 import Domain
 import Foundation
 import Storage
+import Synchronization
+
+/// Reads every member's "my work" shares while the notification scan runs it for each member of
+/// a workspace (the published documents, the open campaigns, the planned activities…): made once
+/// per scan instead of once per person. Outside a scan it only runs the read.
+public final class WorkReadMemo: Sendable {
+    private let values = Mutex<[String: any Sendable]>([:])
+    @TaskLocal static var current: WorkReadMemo?
+
+    public init() {}
+
+    /// The value of `load`, shared under `key` for the rest of the scan (keys name the workspace).
+    static func shared<T: Sendable>(_ key: String, _ load: () async throws -> T) async throws -> T {
+        guard let memo = current else { return try await load() }
+        if let value = memo.values.withLock({ $0[key] }) as? T { return value }
+        let value = try await load()
+        memo.values.withLock { $0[key] = value }
+        return value
+    }
+}
 
 /// Something that knows what awaits a person in a workspace. Each capability adds one; the
 /// "my work" page asks them all.

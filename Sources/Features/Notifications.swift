@@ -205,6 +205,7 @@ public struct Notifications: Sendable {
         let prefs = try await services.store.read { try await $0.notifications.preferences(of: members.map(\.userID)) }
         let sources = services.workItemSources
         var report = ScanReport()
+        let memo = WorkReadMemo()
         for start in stride(from: 0, to: members.count, by: 100) {
             var people: [Person] = []
             for member in members[start..<min(members.count, start + 100)] {
@@ -212,11 +213,11 @@ public struct Notifications: Sendable {
                 let permissions = AccessPolicy.permissions(grants: member.grants, isAdministrator: user.isAdministrator, on: today)
                 guard !permissions.isEmpty else { continue }
                 let access = WorkspaceAccess(workspace: workspace, user: user, member: member, permissions: permissions, today: today)
-                let items = try await services.store.read { reader in
+                let items = try await WorkReadMemo.$current.withValue(memo) { try await services.store.read { reader in
                     var all: [WorkItem] = []
                     for source in sources { all += try await source.items(for: access, reader: reader, now: now) }
                     return WorkItem.ordered(all)
-                }
+                } }
                 people.append(Person(member: member, user: user, language: user.language ?? .ja, items: items))
             }
             report.people += people.count
@@ -356,3 +357,4 @@ extension Calendar {
         return calendar
     }
 }
+

@@ -208,7 +208,10 @@ struct PlannedActivitiesDueSource: WorkItemSource {
         let manages = access.allows(.planManage)
         let window = access.today.adding(days: -90)...access.today.adding(days: 7)
         let zone = access.workspace.zone
-        return try await reader.records(PlannedActivity.self).all(in: access.workspaceID).flatMap { activity -> [WorkItem] in
+        let activities = try await WorkReadMemo.shared("plannedActivities:\(access.workspaceID)") {
+            try await reader.records(PlannedActivity.self).all(in: access.workspaceID)
+        }
+        return activities.flatMap { activity -> [WorkItem] in
             guard activity.ownerID == access.user.id || (activity.ownerID == nil && manages) else { return [] }
             return activity.occurrences(in: window, zone: zone).filter { activity.outcome(on: $0) == nil }.map { day in
                 WorkItem(kind: .finish, titleKey: "work.plannedActivity", params: ["title": activity.title, "date": day.description],

@@ -79,7 +79,7 @@ enum Layout {
         let count = c.unreadNotifications
         let label = count == 0 ? c.t("notice.title") : c.t("notice.unreadCount", ["count": String(count)])
         return """
-        <a class="bell" href="/notifications" title="\(label)" aria-label="\(label)"><span aria-hidden="true">🔔</span>\(count > 0 ? HTML("<span class=\"count\">\(count > 99 ? "99+" : String(count))</span>") : HTML.empty)</a>
+        <a class="bell" href="/notifications" title="\(label)" aria-label="\(label)"><svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0"/></svg>\(count > 0 ? HTML("<span class=\"count\">\(count > 99 ? "99+" : String(count))</span>") : HTML.empty)</a>
         """
     }
 
