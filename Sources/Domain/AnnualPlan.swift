@@ -181,7 +181,7 @@ public enum PlanRules {
             var cleaned: [String] = []
             for raw in refs {
                 for piece in raw.split(whereSeparator: { $0 == "," || $0 == "、" || $0 == " " || $0 == "\n" }) {
-                    let code = Text.halfWidthDigits(Text.trimmed(String(piece))).uppercased()
+                    let code = Text.halfWidth(Text.trimmed(String(piece))).uppercased()
                     guard !code.isEmpty else { continue }
                     if code.count > 30 { v.add("references", "error.tooLong", ["max": "30"]); continue }
                     if !cleaned.contains(code) { cleaned.append(code) }

@@ -176,7 +176,7 @@ public enum AssetRules {
     public static func apply(_ input: AssetInput, to asset: inout Asset, creating: Bool, method: RiskMethod?, labels: [ClassificationLabel],
                              into v: inout Validator) {
         if creating || input.code != nil {
-            let code = v.required(input.code.map(Text.halfWidthDigits), "code", maxLength: 30)
+            let code = v.required(input.code.map(Text.halfWidth), "code", maxLength: 30)
             if !code.isEmpty && !validCode(code) { v.add("code", "error.assetCode") }
             asset.code = code
         }
@@ -218,7 +218,7 @@ public enum AssetRules {
         func rating(_ raw: String?, _ field: String, _ current: Int?) -> Int? {
             guard let raw else { return current }
             guard let text = Text.nonBlank(raw) else { return nil }
-            let normalized = Text.halfWidthDigits(text)
+            let normalized = Text.halfWidth(text)
             if let value = Int(normalized), scale?.contains(value) ?? (1...5).contains(value) { return value }
             if let level = scale?.levels.first(where: { $0.labelJa == text || $0.labelEn.lowercased() == text.lowercased() }) { return level.value }
             v.add(field, "error.rating", ["max": String(scale?.count ?? 5)])

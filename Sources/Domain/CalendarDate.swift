@@ -42,7 +42,7 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
                 return
             }
         }
-        let normalized = Text.halfWidthDigits(text.trimmingCharacters(in: .whitespaces))
+        let normalized = Text.halfWidth(text.trimmingCharacters(in: .whitespaces))
         let parts = normalized.split(whereSeparator: { $0 == "-" || $0 == "/" })
         guard parts.count == 3, parts[0].count == 4,
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }

@@ -93,7 +93,7 @@ public struct ControlledDocument: Sendable, Codable, Hashable, Identifiable {
     public var isPublished: Bool { publishedVersion != nil && status != .retired }
 
     /// Codes are unique in a workspace regardless of case and width (ＤＯＣ-１ is DOC-1).
-    public var codeKey: String { Text.halfWidthDigits(code).precomposedStringWithCompatibilityMapping.lowercased() }
+    public var codeKey: String { Text.halfWidth(code).precomposedStringWithCompatibilityMapping.lowercased() }
 
     /// Its review is due (a published document past its review date).
     public func reviewIsDue(on today: CalendarDate) -> Bool { status == .published && (nextReviewOn.map { $0 <= today } ?? false) }
@@ -244,7 +244,7 @@ public enum DocumentRules {
     /// between commas, that names a document by its code (`DOC-001`, `DOC-001 タイトル`) or its
     /// exact title links that document; whatever names none stays as the line's note.
     public static func named(in text: String, documents: [ControlledDocument]) -> (named: [ControlledDocument.ID], note: String?) {
-        func key(_ s: String) -> String { Text.halfWidthDigits(s).precomposedStringWithCompatibilityMapping.lowercased() }
+        func key(_ s: String) -> String { Text.halfWidth(s).precomposedStringWithCompatibilityMapping.lowercased() }
         let byCode = Dictionary(documents.map { ($0.codeKey, $0.id) }, uniquingKeysWith: { a, _ in a })
         let byTitle = Dictionary(documents.map { (key(Text.trimmed($0.title)), $0.id) }, uniquingKeysWith: { a, _ in a })
         func match(_ piece: String) -> ControlledDocument.ID? {

@@ -6,7 +6,7 @@ extension Department {
     public var sortKey: String {
         func padded(_ text: String) -> String {
             var out = "", digits = ""
-            for ch in Text.halfWidthDigits(text).lowercased() {
+            for ch in Text.halfWidth(text).lowercased() {
                 if ch.isASCII && ch.isNumber { digits.append(ch); continue }
                 if !digits.isEmpty { out += String(repeating: "0", count: max(0, 10 - digits.count)) + digits; digits = "" }
                 out.append(ch)

@@ -123,7 +123,7 @@ public struct NotificationSettingsInput: Sendable, Codable {
         var v = Validator()
         var next = current
         if let raw = dueSoonDays {
-            let text = Text.halfWidthDigits(raw).trimmingCharacters(in: .whitespaces)
+            let text = Text.halfWidth(raw).trimmingCharacters(in: .whitespaces)
             if let days = Int(text), NotificationSettings.dueSoonRange.contains(days) { next.dueSoonDays = days } else {
                 v.add("dueSoonDays", "error.dueSoonDays")
             }

@@ -210,7 +210,7 @@ public struct ControlQuery: Sendable, Equatable {
 public enum RequirementText {
     /// Half-width digits and points, trimmed: "９．２" → "9.2".
     public static func normalized(_ raw: String) -> String {
-        Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
+        Text.halfWidth(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
     }
 
     /// The references of a comma-, space- or line-separated list, as written.

@@ -421,7 +421,7 @@ public enum SoAMigration {
 
     /// `A.9.4.2` / `9.4.2` → `A.9.4.2` when it has three numbers (a 2013 id); nil otherwise.
     public static func id2013(_ raw: String) -> String? {
-        var text = Text.halfWidthDigits(Text.trimmed(raw)).uppercased()
+        var text = Text.halfWidth(Text.trimmed(raw)).uppercased()
         if text.hasPrefix("A.") { text.removeFirst(2) }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else { return nil }
@@ -446,7 +446,7 @@ public enum SoAMigration {
                 for target in targets { via2013[target, default: []].append((row, old)) }
                 continue
             }
-            let raw = Text.halfWidthDigits(Text.trimmed(row.id))
+            let raw = Text.halfWidth(Text.trimmed(row.id))
             let own = ownCodes.first { $0.caseInsensitiveCompare(raw) == .orderedSame }
             let id = raw.uppercased().hasPrefix("A.") ? String(raw.dropFirst(2)) : raw
             guard catalog.control(id) != nil || own != nil else {

@@ -48,7 +48,7 @@ public struct TOTP: Sendable {
     /// The step a code matches, allowing one step of clock drift either way, and refusing a step at or
     /// before `lastUsedStep` so a code cannot be replayed.
     public func matchingStep(for code: String, at date: Date, lastUsedStep: Int64?) -> Int64? {
-        let cleaned = Text.halfWidthDigits(code).filter { !$0.isWhitespace }
+        let cleaned = Text.halfWidth(code).filter { !$0.isWhitespace }
         guard cleaned.count == digits, cleaned.allSatisfy(\.isASCII), cleaned.allSatisfy(\.isNumber) else { return nil }
         let now = step(at: date)
         for candidate in [now, now - 1, now + 1] where Secret.constantTimeEquals(self.code(forStep: candidate), cleaned) {

@@ -3,14 +3,28 @@ import Foundation
 /// Small text rules shared by validation and import: Japanese spreadsheets write digits and
 /// spaces in full width, and people paste values with stray whitespace.
 public enum Text {
-    /// Turns full-width digits (０–９) into ASCII digits, leaving everything else as it is.
-    public static func halfWidthDigits(_ text: String) -> String {
+    /// For numeric, date and code fields only (never names or free text): turns the full-width
+    /// forms of ASCII (０–９, Ａ–Ｚ, ａ–ｚ, ％, ＋, －, ．, ／, ：…) into ASCII, the ideographic
+    /// space into a space and the minus sign (U+2212) into a hyphen-minus — what NFKC does to these
+    /// characters, and nothing else (NFKC would also rewrite ㈱ or ①, which a code may hold).
+    public static func halfWidth(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            if (0xFF10...0xFF19).contains(scalar.value) {
-                return Unicode.Scalar(scalar.value - 0xFF10 + 0x30)!
+            switch scalar.value {
+            case 0xFF01...0xFF5E: return Unicode.Scalar(scalar.value - 0xFF01 + 0x21)!
+            case 0x3000: return " "
+            case 0x2212: return "-"
+            default: return scalar
             }
-            return scalar
         }))
+    }
+
+    /// A decimal number as people type it in a numeric field: full-width or not, with digit
+    /// grouping commas and a trailing percent sign (the unit is the field's, not the text's).
+    public static func decimal(_ raw: String) -> Double? {
+        var text = trimmed(halfWidth(raw)).replacingOccurrences(of: ",", with: "")
+        if text.hasSuffix("%") { text = trimmed(String(text.dropLast())) }
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
     }
 
     /// Trims ASCII and ideographic spaces (U+3000) at both ends.

@@ -160,7 +160,7 @@ extension Workspace {
             }
         }
         if let value = input.fiscalYearStartMonth {
-            if let month = Int(Text.halfWidthDigits(Text.trimmed(value))), (1...12).contains(month) {
+            if let month = Int(Text.halfWidth(Text.trimmed(value))), (1...12).contains(month) {
                 fiscalYearStartMonth = month
             } else {
                 v.add("fiscalYearStartMonth", "error.month")

@@ -41,7 +41,7 @@ public struct AssetTransfer: Sendable {
         var seen: [String: Int] = [:]
         for row in table.rows {
             var v = Validator(row: row.number)
-            let code = row.value("code").map { Text.halfWidthDigits($0) } ?? ""
+            let code = row.value("code").map { Text.halfWidth($0) } ?? ""
             let key = code.lowercased()
             if let first = seen[key], !key.isEmpty {
                 errors.append(FieldError(field: "code", code: "error.csvDuplicateRow", params: ["row": String(first)], row: row.number))

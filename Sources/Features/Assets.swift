@@ -30,7 +30,7 @@ public struct Assets: Sendable {
     /// The asset with this code, if any (codes are typed half- or full-width).
     public func find(_ access: WorkspaceAccess, code: String) async throws -> Asset? {
         try access.require(.assetsRead)
-        let text = Text.halfWidthDigits(Text.trimmed(code))
+        let text = Text.halfWidth(Text.trimmed(code))
         return try await services.store.read { try await $0.assets.load(code: text, in: access.workspaceID) }
     }
 

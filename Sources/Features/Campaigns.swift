@@ -237,21 +237,21 @@ public struct Campaigns: Sendable {
         if let audience = input.audience { campaign.audience = audience }
         if let raw = input.joinedWithinDays {
             if let text = Text.nonBlank(raw ?? nil) {
-                if let n = Int(Text.halfWidthDigits(text)), (1...365).contains(n) { campaign.joinedWithinDays = n } else { v.add("joinedWithinDays", "error.range", ["min": "1", "max": "365"]) }
+                if let n = Int(Text.halfWidth(text)), (1...365).contains(n) { campaign.joinedWithinDays = n } else { v.add("joinedWithinDays", "error.range", ["min": "1", "max": "365"]) }
             } else { campaign.joinedWithinDays = nil }
         }
         if let expired = input.expiredPassOnly { campaign.expiredPassOnly = expired }
         if let raw = input.startsOn, let text = Text.nonBlank(raw) {
-            if let day = CalendarDate(Text.halfWidthDigits(text)) { campaign.startsOn = day } else { v.add("startsOn", "error.date") }
+            if let day = CalendarDate(Text.halfWidth(text)) { campaign.startsOn = day } else { v.add("startsOn", "error.date") }
         }
         if let raw = input.dueOn {
             if let text = Text.nonBlank(raw) {
-                if let day = CalendarDate(Text.halfWidthDigits(text)) { campaign.dueOn = day } else { v.add("dueOn", "error.date") }
+                if let day = CalendarDate(Text.halfWidth(text)) { campaign.dueOn = day } else { v.add("dueOn", "error.date") }
             } else { campaign.dueOn = nil }
         }
         if let raw = input.dueDays {
             if let text = Text.nonBlank(raw) {
-                if let n = Int(Text.halfWidthDigits(text)), (1...365).contains(n) { campaign.dueDays = n } else { v.add("dueDays", "error.range", ["min": "1", "max": "365"]) }
+                if let n = Int(Text.halfWidth(text)), (1...365).contains(n) { campaign.dueDays = n } else { v.add("dueDays", "error.range", ["min": "1", "max": "365"]) }
             } else { campaign.dueDays = nil }
         }
         if campaign.audience.isEmpty { v.add("audience", "error.audienceNeeded") }

@@ -154,11 +154,11 @@ public struct Competences: Sendable {
         }
         if creating || input.name != nil { r.name = v.required(input.name, "name", maxLength: 200) }
         if creating || input.obtainedOn != nil {
-            if let day = input.obtainedOn.flatMap({ CalendarDate(Text.halfWidthDigits(Text.trimmed($0))) }) { r.obtainedOn = day } else { v.add("obtainedOn", "error.date") }
+            if let day = input.obtainedOn.flatMap({ CalendarDate(Text.halfWidth(Text.trimmed($0))) }) { r.obtainedOn = day } else { v.add("obtainedOn", "error.date") }
         }
         if let raw = input.expiresOn {
             if let text = Text.nonBlank(raw) {
-                if let day = CalendarDate(Text.halfWidthDigits(text)) { r.expiresOn = day } else { v.add("expiresOn", "error.date") }
+                if let day = CalendarDate(Text.halfWidth(text)) { r.expiresOn = day } else { v.add("expiresOn", "error.date") }
             } else { r.expiresOn = nil }
         }
         if let expires = r.expiresOn, expires < r.obtainedOn { v.add("expiresOn", "error.expiresBeforeObtained") }

@@ -37,10 +37,20 @@ public struct Demo: Sendable {
     }
 
     public func seed(slug: String, scale: DemoScale, seed: UInt64 = 1, context: Context, progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        var random = DemoRandom(seed: seed)
         if try await services.store.read({ try await $0.workspaces.slugExists(slug.lowercased()) }) {
             throw DomainError.invalid(field: "slug", code: "error.slugTaken")
         }
+        // The first demo workspace's people are @demo.example; a later one's get addresses of their
+        // own (@{slug}.demo.example). What could refuse the seed is checked before anything is
+        // written, so a refused seed leaves nothing behind.
+        let firstTaken = try await services.store.read { try await $0.users.anyEmail(endingWith: "@demo.example") }
+        let domain = firstTaken ? "\(slug.lowercased()).demo.example" : "demo.example"
+        if firstTaken, try await services.store.read({ try await $0.users.anyEmail(endingWith: "@\(domain)") }) {
+            throw DomainError.invalid(field: "email", code: "error.emailTaken")
+        }
+        // Records get ids from the sequence: a later workspace mixes its slug in, so its ids differ
+        // from the first one's (the first keeps the figures and ids of `--seed N`).
+        var random = DemoRandom(seed: firstTaken ? slug.unicodeScalars.reduce(seed) { ($0 &* 31) &+ UInt64($1.value) } : seed)
         let workspace = try await Workspaces(services).createFromCLI(
             WorkspaceInput(name: "デモ株式会社 ISMS", slug: slug, organizationName: "デモ株式会社（Demo Corporation）"), context: context)
         let access = try await Access.operatorAccess(slug: slug, services: services)
@@ -54,7 +64,7 @@ public struct Demo: Sendable {
         let departments = try await makeDepartments(scale.departments, access: access, random: &random, context: context)
         progress("\(departments.count) departments")
         let hash = try await services.passwords.hash(Self.password)
-        let people = makePeople(scale.members, departments: departments, today: access.today, random: &random)
+        let people = makePeople(scale.members, departments: departments, today: access.today, random: &random, domain: domain)
         var accounts: [(String, Role)] = []
         for role in [Role.secretariat, .topManagement, .departmentOfficer, .internalAuditor, .employee, .externalAuditor] {
             if let person = people.first(where: { $0.grants.contains { $0.role == role } && (role == .employee ? $0.grants.count == 1 : true) }) {
@@ -103,16 +113,16 @@ public struct Demo: Sendable {
         return created
     }
 
-    private func makePeople(_ count: Int, departments: [Department], today: CalendarDate, random: inout DemoRandom) -> [Person] {
+    private func makePeople(_ count: Int, departments: [Department], today: CalendarDate, random: inout DemoRandom, domain: String) -> [Person] {
         var people: [Person] = []
         var used = Set<String>()
         for index in 0..<count {
             let family = DemoNames.family[Int(random.next() % UInt64(DemoNames.family.count))]
             let given = DemoNames.given[Int(random.next() % UInt64(DemoNames.given.count))]
-            var email = "\(given.1).\(family.1)@demo.example"
+            var email = "\(given.1).\(family.1)@\(domain)"
             var suffix = 2
             while used.contains(email) {
-                email = "\(given.1).\(family.1)\(suffix)@demo.example"
+                email = "\(given.1).\(family.1)\(suffix)@\(domain)"
                 suffix += 1
             }
             used.insert(email)

@@ -154,7 +154,7 @@ public struct DocumentFiles: Sendable {
                                       classification: row.cells["classification"] ?? nil, reviewIntervalMonths: row.cells["reviewIntervalMonths"] ?? nil,
                                       nextReviewOn: row.cells["nextReviewOn"] ?? nil, retentionYears: row.cells["retentionYears"] ?? nil,
                                       references: row.cells["references"] ?? nil)
-            let key = ControlledDocument(workspaceID: access.workspaceID, number: 0, code: Text.halfWidthDigits(Text.trimmed(row.cells["code"] ?? "")), title: "",
+            let key = ControlledDocument(workspaceID: access.workspaceID, number: 0, code: Text.halfWidth(Text.trimmed(row.cells["code"] ?? "")), title: "",
                                          kind: .procedure, createdAt: now, updatedAt: now).codeKey
             if let existing = try await tx.documents.entries.all(in: access.workspaceID, [.equal(\.codeKey, key)]).first {
                 let after = try await tx.change(tx.documents.entries, existing.id, in: access.workspaceID, expectedVersion: nil, versionRequired: false,

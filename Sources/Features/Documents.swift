@@ -212,7 +212,7 @@ public struct Documents: Sendable {
         var v = Validator()
         if let raw = input.code, let text = Text.nonBlank(raw) {
             // Full-width letters and digits are kept as their ASCII forms (ＤＯＣ－１ is DOC-1).
-            let code = Text.halfWidthDigits(text).precomposedStringWithCompatibilityMapping
+            let code = Text.halfWidth(text).precomposedStringWithCompatibilityMapping
             if code.count > 30 { v.add("code", "error.tooLong", ["max": "30"]) } else { d.code = code }
         }
         if creating || input.title != nil { d.title = v.required(input.title, "title", maxLength: 200) }
@@ -235,16 +235,16 @@ public struct Documents: Sendable {
         if d.kind == .policy && d.approver != .topManagement { v.add("approver", "error.policyApprover") }
         if let text = input.classification { d.classification = v.optional(text, "classification", maxLength: 50) }
         if let raw = input.reviewIntervalMonths, let text = Text.nonBlank(raw) {
-            if let months = Int(Text.halfWidthDigits(text)), (1...60).contains(months) { d.reviewIntervalMonths = months } else {
+            if let months = Int(Text.halfWidth(text)), (1...60).contains(months) { d.reviewIntervalMonths = months } else {
                 v.add("reviewIntervalMonths", "error.range", ["min": "1", "max": "60"])
             }
         }
         if let raw = input.nextReviewOn {
-            if let text = Text.nonBlank(raw) { if let date = CalendarDate(Text.halfWidthDigits(text)) { d.nextReviewOn = date } else { v.add("nextReviewOn", "error.date") } } else { d.nextReviewOn = nil }
+            if let text = Text.nonBlank(raw) { if let date = CalendarDate(Text.halfWidth(text)) { d.nextReviewOn = date } else { v.add("nextReviewOn", "error.date") } } else { d.nextReviewOn = nil }
         }
         if let raw = input.retentionYears {
             if let text = Text.nonBlank(raw) {
-                if let years = Int(Text.halfWidthDigits(text)), (1...100).contains(years) { d.retentionYears = years } else { v.add("retentionYears", "error.range", ["min": "1", "max": "100"]) }
+                if let years = Int(Text.halfWidth(text)), (1...100).contains(years) { d.retentionYears = years } else { v.add("retentionYears", "error.range", ["min": "1", "max": "100"]) }
             } else { d.retentionYears = nil }
         }
         if let raw = input.references {

@@ -279,7 +279,7 @@ public struct OwnControls: Sendable {
     func apply(_ input: OwnControlInput, to control: inout OwnControl, creating: Bool, tx: Writer) async throws {
         var v = Validator()
         if creating || input.code != nil {
-            let code = Text.halfWidthDigits(v.required(input.code, "code", maxLength: 20))
+            let code = Text.halfWidth(v.required(input.code, "code", maxLength: 20))
             if !code.isEmpty && !OwnControl.validCode(code) { v.add("code", "error.ownControlCode") }
             if OwnControl.validCode(code), code.uppercased() != control.code.uppercased(),
                try await tx.ownControls.load(code: code, in: control.workspaceID) != nil { v.add("code", "error.codeTaken", ["value": code]) }

@@ -82,8 +82,8 @@ public struct Objectives: Sendable {
             if let comparator = ObjectiveRules.comparatorNames.parse(text) { o.comparator = comparator } else { v.add("comparator", "error.choiceValue", ["value": text]) }
         }
         if creating || input.target != nil {
-            let text = Text.halfWidthDigits(v.required(input.target, "target", maxLength: 30))
-            if !text.isEmpty { if let value = Double(text), value.isFinite { o.target = value } else { v.add("target", "error.number") } }
+            let text = v.required(input.target, "target", maxLength: 30)
+            if !text.isEmpty { if let value = Text.decimal(text) { o.target = value } else { v.add("target", "error.number") } }
         }
         if let raw = input.frequency, let text = Text.nonBlank(raw) {
             if let frequency = ObjectiveRules.frequencyNames.parse(text) { o.frequency = frequency } else { v.add("frequency", "error.choiceValue", ["value": text]) }
@@ -161,8 +161,8 @@ public struct Objectives: Sendable {
                     if access.today < date { v.add("measuredOn", "error.dateInFuture") } else { measurement.measuredOn = date }
                 } else { v.add("measuredOn", "error.date") }
             }
-            let valueText = Text.halfWidthDigits(v.required(input.value, "measurement", maxLength: 30))
-            if !valueText.isEmpty { if let value = Double(valueText), value.isFinite { measurement.value = value } else { v.add("measurement", "error.number") } }
+            let valueText = v.required(input.value, "measurement", maxLength: 30)
+            if !valueText.isEmpty { if let value = Text.decimal(valueText) { measurement.value = value } else { v.add("measurement", "error.number") } }
             measurement.note = v.optional(input.note, "note", maxLength: 2000)
             if let link = v.optional(input.evidenceLink, "evidenceLink", maxLength: 1000) {
                 if !WebAddress.isValid(link) { v.add("evidenceLink", "error.url") }

@@ -69,7 +69,7 @@ public struct PhishingDrills: Sendable {
         try access.require(.trainingManage)
         var v = Validator()
         let name = v.required(title, "title", maxLength: 200)
-        let day = sentOn.flatMap { CalendarDate(Text.halfWidthDigits(Text.trimmed($0))) }
+        let day = sentOn.flatMap { CalendarDate(Text.halfWidth(Text.trimmed($0))) }
         if day == nil { v.add("sentOn", "error.date") }
         try v.check()
         let table = try Tabular.read(data, columns: Self.columns, ignoring: Self.ignored)

@@ -60,7 +60,7 @@ public struct RiskTransfer: Sendable {
                     var input = RiskInput(scenario: row.cells["scenario"], treatment: row.cells["treatment"], treatmentReason: row.cells["treatmentReason"])
                     if let raw = row.value("controls") { input.controls = raw.split(whereSeparator: { ";,、 ".contains($0) }).map(String.init) }
                     if let code = row.value("asset") {
-                        if let asset = assets[Text.halfWidthDigits(code).lowercased()] { input.assetID = .some(asset.id) } else { v.add("asset", "error.unknownAssetCode", ["value": code]) }
+                        if let asset = assets[Text.halfWidth(code).lowercased()] { input.assetID = .some(asset.id) } else { v.add("asset", "error.unknownAssetCode", ["value": code]) }
                     }
                     for (column, kind) in [("threat", CatalogEntry.Kind.threat), ("vulnerability", .vulnerability)] {
                         guard let text = row.value(column) else { continue }
@@ -90,7 +90,7 @@ public struct RiskTransfer: Sendable {
                     }
                     func level(_ column: String) -> Int? {
                         guard let text = row.value(column) else { return nil }
-                        if let value = Int(Text.halfWidthDigits(text)) { return value }
+                        if let value = Int(Text.halfWidth(text)) { return value }
                         v.add(column, "error.rating", ["max": "5"])
                         return nil
                     }
@@ -102,7 +102,7 @@ public struct RiskTransfer: Sendable {
                     if let email = row.value("owner") {
                         if let user = people[email.lowercased()] { input.ownerID = .some(user) } else { v.add("owner", "error.unknownMemberEmail", ["value": email]) }
                     }
-                    let code = row.value("code").map(Text.halfWidthDigits)
+                    let code = row.value("code").map(Text.halfWidth)
                     if let code {
                         if let first = seen[code.lowercased()] {
                             v.add("code", "error.csvDuplicateRow", ["row": String(first)])

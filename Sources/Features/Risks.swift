@@ -109,7 +109,7 @@ public struct Risks: Sendable {
         var v = Validator(row: row)
         let workspace = access.workspaceID
         if let code = input.code {
-            let text = v.required(Text.halfWidthDigits(code), "code", maxLength: 30)
+            let text = v.required(Text.halfWidth(code), "code", maxLength: 30)
             if !text.isEmpty {
                 if !AssetRules.validCode(text) { v.add("code", "error.assetCode") }
                 if let other = try await tx.risks.load(code: text, in: risk.assessmentID, workspace: risk.workspaceID), other.id != risk.id { v.add("code", "error.codeTaken", ["value": text]) }
@@ -225,7 +225,7 @@ public struct Risks: Sendable {
     }
 
     public static func normalizeControl(_ raw: String) -> String {
-        var text = Text.halfWidthDigits(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
+        var text = Text.halfWidth(Text.trimmed(raw)).replacingOccurrences(of: "．", with: ".")
         if text.lowercased().hasPrefix("a.") { text.removeFirst(2) } else if text.lowercased().hasPrefix("a") { text.removeFirst() }
         return text
     }

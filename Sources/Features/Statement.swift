@@ -284,7 +284,7 @@ public struct Statement: Sendable {
         try access.require(.soaManage)
         guard let expectedVersion else { throw DomainError.versionRequired }
         guard let text = Text.nonBlank(raw) else { throw DomainError.invalid(field: "freshnessMonths", code: "error.required") }
-        guard let months = Int(Text.halfWidthDigits(text)), (1...60).contains(months) else {
+        guard let months = Int(Text.halfWidth(text)), (1...60).contains(months) else {
             throw DomainError.invalid(field: "freshnessMonths", code: "error.range", params: ["min": "1", "max": "60"])
         }
         let now = services.now

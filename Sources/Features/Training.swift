@@ -126,7 +126,7 @@ public struct Training: Sendable {
         }
         func number(_ raw: String?, _ field: String, _ range: ClosedRange<Int>, into value: inout Int) {
             guard let raw, let text = Text.nonBlank(raw) else { return }
-            if let n = Int(Text.halfWidthDigits(text)), range.contains(n) { value = n } else {
+            if let n = Int(Text.halfWidth(text)), range.contains(n) { value = n } else {
                 v.add(field, "error.range", ["min": String(range.lowerBound), "max": String(range.upperBound)])
             }
         }

@@ -55,7 +55,7 @@ public struct TreatmentActions: Sendable {
     /// The risks with these codes in one assessment; unknown codes are a field error naming them.
     public func riskIDs(_ access: WorkspaceAccess, codes: [String], assessment: RiskAssessment.ID, field: String = "riskIds") async throws -> [Risk.ID] {
         try access.require(.risksRead)
-        let wanted = codes.map { Text.halfWidthDigits(Text.trimmed($0)) }.filter { !$0.isEmpty }
+        let wanted = codes.map { Text.halfWidth(Text.trimmed($0)) }.filter { !$0.isEmpty }
         let found = try await services.store.read { db in
             var found: [String: Risk] = [:]
             for code in wanted { found[code] = try await db.risks.load(code: code, in: assessment, workspace: access.workspaceID) }

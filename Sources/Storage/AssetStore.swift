@@ -103,7 +103,7 @@ public struct AssetQuery: Sendable, Equatable {
 public struct AssetStore: Sendable {
     let sql: any SQLDatabase
 
-    static func key(_ code: String) -> String { Text.halfWidthDigits(Text.trimmed(code)).lowercased() }
+    static func key(_ code: String) -> String { Text.halfWidth(Text.trimmed(code)).lowercased() }
 
     public func insert(_ asset: Asset) async throws {
         try await sql.insert(into: "assets").model(AssetRow(asset), with: rowEncoder).run()

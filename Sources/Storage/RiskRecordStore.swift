@@ -432,8 +432,10 @@ struct TreatmentActionRow: Encodable, RowDecodable {
 
 /// Filters of the treatment plan.
 public struct ActionQuery: Sendable, Equatable {
-    /// `due`: by due date (undated last); `risk`: the highest risk first, then by due date.
-    public enum Sort: String, Sendable, CaseIterable { case due, risk }
+    /// `due`: by due date (undated last); `risk`: the highest residual risk first (the inherent one
+    /// where a risk has no residual rating yet), `inherentRisk`: the highest inherent risk first;
+    /// then by due date.
+    public enum Sort: String, Sendable, CaseIterable { case due, risk, inherentRisk }
 
     public var status: TreatmentAction.Status?
     public var ownerID: User.ID?
@@ -519,35 +521,39 @@ public struct TreatmentActionStore: Sendable {
         return builder
     }
 
-    /// The highest score (residual, else inherent) among an action's risks; 0 without risks.
-    static let riskScore = SQLRaw("""
-        coalesce((SELECT max(coalesce(r.residual_score, r.inherent_score, 0)) FROM risks r \
-        WHERE r.id IN (SELECT l.risk_id FROM treatment_action_risks l WHERE l.action_id = treatment_actions.id)), 0)
-        """)
+    /// The highest score (residual, else inherent; or inherent) among an action's risks; 0 without risks.
+    static func riskScore(_ sort: ActionQuery.Sort) -> SQLRaw {
+        let score = sort == .inherentRisk ? "coalesce(r.inherent_score, 0)" : "coalesce(r.residual_score, r.inherent_score, 0)"
+        return SQLRaw("""
+            coalesce((SELECT max(\(score)) FROM risks r \
+            WHERE r.id IN (SELECT l.risk_id FROM treatment_action_risks l WHERE l.action_id = treatment_actions.id)), 0)
+            """)
+    }
 
     /// Actions by due date (undated last), or by their highest risk and then due date.
     public func list(in workspace: Workspace.ID, query: ActionQuery, page: PageRequest) async throws -> Page<TreatmentAction> {
         let builder = filtered(query, in: workspace, sql.select().column("*").from("treatment_actions"))
         let due = SQLFunction("coalesce", args: SQLColumn("due_on"), SQLLiteral.string("9999-12-31"))
-        if query.sort == .risk { builder.column(Self.riskScore, as: "risk_score") }
+        let riskScore = Self.riskScore(query.sort)
+        if query.sort != .due { builder.column(riskScore, as: "risk_score") }
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
             switch query.sort {
             case .due:
                 builder.where { group in
                     group.where(due, .greaterThan, SQLBind(cursor.key)).orWhere { $0.where(due, .equal, SQLBind(cursor.key)).where("id", .greaterThan, SQLBind(id)) }
                 }
-            case .risk:
+            case .risk, .inherentRisk:
                 // The key is "score|due".
                 let parts = cursor.key.split(separator: "|", maxSplits: 1).map(String.init)
                 let score = Int(parts.first ?? "") ?? 0, day = parts.count > 1 ? parts[1] : "9999-12-31"
                 builder.where { group in
-                    group.where(Self.riskScore, .lessThan, SQLBind(score))
-                        .orWhere { $0.where(Self.riskScore, .equal, SQLBind(score)).where(due, .greaterThan, SQLBind(day)) }
-                        .orWhere { $0.where(Self.riskScore, .equal, SQLBind(score)).where(due, .equal, SQLBind(day)).where("id", .greaterThan, SQLBind(id)) }
+                    group.where(riskScore, .lessThan, SQLBind(score))
+                        .orWhere { $0.where(riskScore, .equal, SQLBind(score)).where(due, .greaterThan, SQLBind(day)) }
+                        .orWhere { $0.where(riskScore, .equal, SQLBind(score)).where(due, .equal, SQLBind(day)).where("id", .greaterThan, SQLBind(id)) }
                 }
             }
         }
-        if query.sort == .risk { builder.orderBy(Self.riskScore, SQLDirection.descending as any SQLExpression) }
+        if query.sort != .due { builder.orderBy(riskScore, SQLDirection.descending as any SQLExpression) }
         let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).all()
         let decoded = try rows.map { try TreatmentActionRow(RowReader(row: $0)) }
         let items = try await withRisks(Array(decoded.prefix(page.limit)))
@@ -556,7 +562,7 @@ public struct TreatmentActionStore: Sendable {
             let day = last.dueOn?.description ?? "9999-12-31"
             switch query.sort {
             case .due: next = Cursor(key: day, id: last.id.uuid.uuidString).encoded
-            case .risk:
+            case .risk, .inherentRisk:
                 let score = try rows[page.limit - 1].decode(column: "risk_score", as: Int.self)
                 next = Cursor(key: "\(score)|\(day)", id: last.id.uuid.uuidString).encoded
             }

@@ -114,6 +114,11 @@ public struct UserStore: Sendable {
         return try await query.first(UserRow.self)
     }
 
+    /// Whether any account's address ends with `suffix` (compared in lower case).
+    public func anyEmail(endingWith suffix: String) async throws -> Bool {
+        try await sql.select().column("id").from("users").where(SQLQueryString("lower(email) LIKE \(bind: "%" + suffix.lowercased())")).limit(1).first() != nil
+    }
+
     public func loadAll(_ ids: [User.ID]) async throws -> [User.ID: User] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await sql.select().column("*").from("users").where("id", .in, ids.map(\.uuid)).all(UserRow.self)

@@ -41,7 +41,22 @@ import Testing
 
 @Suite struct TextRules {
     @Test func fullWidthDigitsBecomeASCII() {
-        #expect(Text.halfWidthDigits("第１２３号") == "第123号")
+        #expect(Text.halfWidth("第１２３号") == "第123号")
+        // Signs, percent, letters and the ideographic space of numeric, date and code fields too.
+        #expect(Text.halfWidth("ＲＩＳＫ－００１　Ａ．８．１") == "RISK-001 A.8.1")
+        #expect(Text.halfWidth("２０２６／１２／０１") == "2026/12/01")
+        #expect(Text.halfWidth("−５") == "-5")
+        // Nothing else changes (a name keeps its full-width kana and circled digits).
+        #expect(Text.halfWidth("ｶﾅ ①㈱") == "ｶﾅ ①㈱")
+    }
+
+    @Test func numbersAsPeopleTypeThem() {
+        #expect(Text.decimal("９５％") == 95)
+        #expect(Text.decimal(" 95 % ") == 95)
+        #expect(Text.decimal("１，２３４．５") == 1234.5)
+        #expect(Text.decimal("－３") == -3)
+        #expect(Text.decimal("九十五") == nil && Text.decimal("95%%") == nil && Text.decimal("nan") == nil)
+        #expect(CalendarDate("２０２６－１２－０１")?.description == "2026-12-01")
     }
 
     @Test func ideographicSpacesAreTrimmed() {

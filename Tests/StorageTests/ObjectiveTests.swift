@@ -29,14 +29,14 @@ import TestSupport
                 return Set(errors.map(\.field)) == ["target", "control"]
             }
             let patch = try await objectives.create(access, ObjectiveInput(kind: "有効性", statement: "重要パッチを30日以内に適用する", control: "A.8.8",
-                                                                           metric: "月末に資産台帳と照合", unit: "%", comparator: "以上", target: "９５",
+                                                                           metric: "月末に資産台帳と照合", unit: "%", comparator: "以上", target: "９５％",
                                                                            frequency: "毎月", ownerID: .some(owner.id)), context: context)
             #expect(patch.kind == .controlEffectiveness && patch.control == "8.8" && patch.target == 95 && patch.frequency == .monthly)
             #expect(try await objectives.load(access, patch.id).status == .noData)
 
             // The owner records; someone else may not; the latest measurement decides.
             let ownerAccess = try await app.access(owner, "acme")
-            _ = try await objectives.record(ownerAccess, patch.id, MeasurementInput(measuredOn: access.today.adding(days: -40).description, value: "97"), context: context)
+            _ = try await objectives.record(ownerAccess, patch.id, MeasurementInput(measuredOn: access.today.adding(days: -40).description, value: "９７％"), context: context)
             _ = try await objectives.record(ownerAccess, patch.id, MeasurementInput(value: "92.5", note: "サーバ2台が遅延"), context: context)
             await #expect(throws: DomainError.forbiddenBecause("error.notYourObjective")) {
                 _ = try await objectives.record(try await app.access(other, "acme"), patch.id, MeasurementInput(value: "100"), context: context)

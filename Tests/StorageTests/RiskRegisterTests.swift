@@ -413,6 +413,26 @@ import TestSupport
             let lines = csv.split(separator: "\r\n").map(String.init)
             #expect(lines.first?.contains("件名,対象リスク,最大リスク値") == true, "\(lines.first ?? "")")
             #expect(lines.count == 6 && lines[1].hasPrefix("高い・早い,R-003,27"), "\(lines)")
+
+            // Once "高い・遅い" is treated down to a low residual risk, the two orders differ:
+            // residual first puts it last of the rated, inherent first keeps it at the top.
+            let treated = try #require(made["高い・遅い"]?.riskIDs.first)
+            let current = try await risks.load(w.access, treated)
+            _ = try await risks.update(w.access, treated, RiskInput(residual: RatingInput(threat: 1, vulnerability: 1)), expectedVersion: current.version, context: w.context)
+            func order(_ sort: ActionQuery.Sort) async throws -> [String] {
+                var titles: [String] = [], cursor: String? = nil
+                repeat {
+                    let page = try await actions.list(w.access, query: ActionQuery(sort: sort), page: PageRequest(limit: 2, cursor: cursor))
+                    titles += page.items.map(\.title)
+                    cursor = page.nextCursor
+                } while cursor != nil
+                return titles
+            }
+            #expect(try await order(.risk) == ["高い・早い", "中", "低い", "高い・遅い", "リスクなし"])
+            #expect(try await order(.inherentRisk) == ["高い・早い", "高い・遅い", "中", "低い", "リスクなし"])
+            // The page shows both levels of each action's highest risk.
+            let page = try await app.get("/w/acme/treatment-plan?sort=inherentRisk", session: try await app.session(for: w.boss), headers: ["Accept-Language": "ja"])
+            #expect(page.text.contains("固有リスク") && page.text.contains("残留リスク") && page.text.contains("固有リスクの高い順"))
         }
     }
 }

@@ -37,7 +37,7 @@ struct AssetPages {
             if let owner {
                 if let id = User.ID(owner) ?? people[owner.lowercased()] { query.ownerID = id } else { v.add("owner", "error.unknownMemberEmail", ["value": owner]) }
             }
-            if let minValue { if let value = Int(Text.halfWidthDigits(minValue)) { query.minimumValue = value } else { v.add("minValue", "error.format") } }
+            if let minValue { if let value = Int(Text.halfWidth(minValue)) { query.minimumValue = value } else { v.add("minValue", "error.format") } }
             if stale != nil { query.reviewedBefore = Asset.staleBefore(today) }
             if let status { if let parsed = Asset.Status(rawValue: status) { query.status = parsed } else { v.add("status", "error.choice") } }
             if let sort { if let parsed = AssetQuery.Sort(rawValue: sort) { query.sort = parsed } else { v.add("sort", "error.choice") } }

@@ -52,7 +52,7 @@ struct PlanPages {
 
     static func fiscalYear(_ raw: String?, _ access: WorkspaceAccess) -> Int {
         let allowed = PlanRules.window(today: access.today, startMonth: access.workspace.fiscalYearStartMonth)
-        if let raw, let year = Int(Text.halfWidthDigits(raw)), year >= allowed.lowerBound.year, year < allowed.upperBound.year { return year }
+        if let raw, let year = Int(Text.halfWidth(raw)), year >= allowed.lowerBound.year, year < allowed.upperBound.year { return year }
         return AnnualPlan.currentFiscalYear(access)
     }
 

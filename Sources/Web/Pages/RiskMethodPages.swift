@@ -190,7 +190,7 @@ struct RiskMethodPages {
             return levels.isEmpty ? nil : RatingScale(levels: levels)
         }
         func number(_ key: String, _ field: String) -> Int? {
-            let raw = Text.halfWidthDigits(text(key))
+            let raw = Text.halfWidth(text(key))
             guard !raw.isEmpty else { return nil }
             guard let value = Int(raw) else { v.add(field, "error.format"); return nil }
             return value

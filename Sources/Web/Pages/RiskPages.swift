@@ -62,7 +62,7 @@ struct RiskPages {
             var v = Validator()
             func rating(_ field: String, _ raw: String?) -> Int? {
                 guard let text = Text.nonBlank(raw) else { return nil }
-                guard let value = Int(Text.halfWidthDigits(text)) else { v.add(field, "error.format"); return nil }
+                guard let value = Int(Text.halfWidth(text)) else { v.add(field, "error.format"); return nil }
                 return value
             }
             func entry(_ field: String, _ raw: String?) -> CatalogEntry.ID?? {

@@ -118,11 +118,15 @@ struct TreatmentPages {
         }
         let rows: [HTML] = page.items.map { a in
             let overdue = a.isOpen && (a.dueOn.map { $0 < access.today } ?? false)
-            let highest = a.riskIDs.compactMap { risks[$0] }.max { ($0.residualScore ?? $0.inherentScore ?? 0) < ($1.residualScore ?? $1.inherentScore ?? 0) }
-            let level: HTML = highest.flatMap { r in methods[r.assessmentID].map { RiskPages.levelBadge(c, $0, r.residualLevel ?? r.inherentLevel, r.residualScore ?? r.inherentScore) } } ?? "—"
+            // Both levels of the action's highest risk: inherent (before treatment) and residual (after).
+            let own = a.riskIDs.compactMap { risks[$0] }
+            let highestInherent = own.max { ($0.inherentScore ?? 0) < ($1.inherentScore ?? 0) }
+            let highestResidual = own.filter { $0.residualScore != nil }.max { ($0.residualScore ?? 0) < ($1.residualScore ?? 0) }
+            let inherent: HTML = highestInherent.flatMap { r in methods[r.assessmentID].map { RiskPages.levelBadge(c, $0, r.inherentLevel, r.inherentScore) } } ?? "—"
+            let residual: HTML = highestResidual.flatMap { r in methods[r.assessmentID].map { RiskPages.levelBadge(c, $0, r.residualLevel, r.residualScore) } } ?? "—"
             let linked: [HTML] = a.riskIDs.compactMap { risks[$0] }.sorted { $0.code < $1.code }.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\($0.code)</a>" }
             return """
-            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td><td>\(level)</td>
+            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td><td class="nowrap">\(inherent)</td><td class="nowrap">\(residual)</td>
             <td>\(a.controls.isEmpty ? "—" : a.controls.map { "A.\($0)" }.joined(separator: ", "))</td><td>\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
             <td class="nowrap\(overdue ? " stale" : "")">\(a.dueOn?.description ?? "—")\(HTML.when(overdue, " <span class=\"badge expired\">\(c.t("plan.overdue"))</span>"))</td>
             <td><span class="badge action-\(a.status.rawValue)">\(c.t("plan.status.\(a.status.rawValue)"))</span></td></tr>
@@ -148,7 +152,7 @@ struct TreatmentPages {
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
         \(rows.isEmpty ? Components.empty(c.t(filtered ? "form.noMatches" : "plan.none")) : HTML("""
-        <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("plan.risks"))</th><th>\(c.t("plan.riskLevel"))</th><th>\(c.t("field.controls"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead>
+        <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("plan.risks"))</th><th>\(c.t("plan.inherentLevel"))</th><th>\(c.t("plan.residualLevel"))</th><th>\(c.t("field.controls"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
         \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/treatment-plan"), query: filters.parameters))
