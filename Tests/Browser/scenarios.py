@@ -599,6 +599,20 @@ def statement_of_applicability(b, server, state):
     b.open(server.base + "/w/acme/soa/8.13").check()
     b.click("section.evidence a.button")
     b.check()
+    # A file over the limit (25 MB) is refused on the form, before sending, and what was typed stays.
+    huge = os.path.join(folder, "大きすぎる記録.pdf")
+    with open(huge, "wb") as out:
+        out.truncate(26 * 1024 * 1024)
+    form_url = b.driver.current_url
+    b.fill("f-title", "復元テスト" if b.language == "ja" else "Restore test")
+    b.find("#f-file").send_keys(huge)
+    assert b.finds(".upload-too-big"), "no message for a file over the limit"
+    assert "25" in b.find(".upload-too-big").text
+    b.find("#new-evidence button.primary").click()
+    assert b.driver.current_url == form_url and b.find("#f-title").get_attribute("value"), "the form was sent or lost what was typed"
+    b.find("#f-file").clear()
+    b.fill("f-title", "")
+    os.remove(huge)
     record = os.path.join(folder, "バックアップ復元テスト記録.pdf")
     with open(record, "wb") as out:
         out.write(b"%PDF-1.4\n% restore test\n")

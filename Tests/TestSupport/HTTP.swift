@@ -60,13 +60,14 @@ extension TestApp {
 
     /// Posts a multipart form as a browser does (session cookie and CSRF token), or to the API with a token.
     public func postMultipart(_ path: String, fields: [String: String], file: (field: String, name: String, data: Data)?,
-                              session: (cookie: String, csrf: String)? = nil, token: String? = nil) async throws -> TestingHTTPResponse {
+                              session: (cookie: String, csrf: String)? = nil, token: String? = nil, extraHeaders: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
         var all = fields
         if let session, all["_csrf"] == nil { all["_csrf"] = session.csrf }
         let (body, contentType) = Self.multipart(all, file: file)
         var headers: HTTPHeaders = ["Content-Type": contentType, "Content-Length": String(body.count)]
         if let session { headers.replaceOrAdd(name: .cookie, value: session.cookie) }
         if let token { headers.replaceOrAdd(name: .authorization, value: "Bearer \(token)"); headers.replaceOrAdd(name: .accept, value: "application/json") }
+        for (name, value) in extraHeaders { headers.replaceOrAdd(name: name, value: value) }
         return try await meguri.app.testing().sendRequest(.POST, path, headers: headers, body: ByteBuffer(bytes: body))
     }
 

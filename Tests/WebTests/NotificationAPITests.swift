@@ -138,3 +138,35 @@ import VaporTesting
         }
     }
 }
+
+/// An upload over a form's limit: the form states the limit for the page's script, and the server's
+/// 413 page says what happened and leads back to the form (issue 13).
+@Suite struct UploadLimits {
+    @Test func anUploadOverTheLimitIsAnsweredWithTheWayBack() async throws {
+        try await TestApp.with(.sqlite, configure: { $0.evidenceMaxMegabytes = 1 }) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let session = try await app.session(for: admin)
+            let form = try await app.get("/w/acme/evidence", session: session, headers: ["Accept-Language": "ja"])
+            #expect(form.text.contains("data-max-bytes=\"1048576\"") && form.text.contains("1 MB までです"))
+            let importForm = try await app.get("/w/acme/members/import", session: session, headers: ["Accept-Language": "ja"])
+            #expect(importForm.text.contains("data-max-bytes=\"5242880\""))
+            // Within the body's slack the use case answers on the form, naming the limit.
+            let over = try await app.postMultipart("/w/acme/evidence", fields: ["title": "記録"], file: (field: "file", name: "big.pdf", data: Data(repeating: 0x41, count: 1_300_000)),
+                                                   session: session, extraHeaders: ["Accept-Language": "ja"])
+            #expect(over.status == .unprocessableEntity && over.text.contains("id=\"new-evidence\"") && over.text.contains("value=\"記録\""))
+            // Past it the server stops reading: the 413 page leads back to the form (over HTTP, where the body limit applies).
+            let (body, contentType) = TestApp.multipart(["_csrf": session.csrf], file: (field: "file", name: "big.pdf", data: Data(repeating: 0x41, count: 3 * 1_048_576)))
+            let live = try app.meguri.app.testing(method: .running(hostname: "127.0.0.1", port: Int.random(in: 20_000...40_000)))
+            func send(_ referer: String) async throws -> TestingHTTPResponse {
+                try await live.sendRequest(.POST, "/w/acme/evidence", headers: ["Content-Type": contentType, "Cookie": session.cookie, "Accept-Language": "ja",
+                                                                              "Referer": referer], body: ByteBuffer(bytes: body))
+            }
+            let response = try await send("http://127.0.0.1:8080/w/acme/evidence?control=8.13")
+            #expect(response.status == .payloadTooLarge)
+            #expect(response.text.contains("フォームに戻る") && response.text.contains("href=\"/w/acme/evidence?control=8.13\""), "\(response.text.prefix(600))")
+            // Another site's address is never offered.
+            #expect(!(try await send("https://evil.example/phish")).text.contains("evil.example"))
+        }
+    }
+}

@@ -221,7 +221,7 @@ struct DocumentPages {
         // A revision starts from the text in force; the first version from an empty page.
         let startingText = versionForm ?? VersionForm(body: (state.published ?? state.versions.last { $0.body != nil })?.body)
         let versionHTML: HTML = """
-        \(Form.open("\(base)/versions", c, multipart: true, id: "version-form"))
+        \(Form.open("\(base)/versions", c, multipart: true, maxBytes: maxBytes, id: "version-form"))
         \(versionFields(startingText, errors, c, first: d.latestVersion == 0))
         \(Form.submit(c.t("document.saveDraft")))
         \(Form.close())
@@ -307,7 +307,7 @@ struct DocumentPages {
             if writes {
                 steps.append("""
                 <details\(versionForm != nil ? HTML(" open") : .empty)><summary>\(c.t("document.editDraft"))</summary>
-                \(Form.open(base, c, multipart: true, id: "draft-form"))\(Form.version(v.version))
+                \(Form.open(base, c, multipart: true, maxBytes: maxBytes, id: "draft-form"))\(Form.version(v.version))
                 \(versionFields(versionForm ?? VersionForm(body: v.body, summary: v.summary, major: v.isMajor ? "true" : "false"), errors, c, first: v.number == 1))
                 \(Form.submit(c.t("form.save")))\(Form.close())</details>
                 \(Form.open("\(base)/steps", c, id: "submit-form"))\(Form.hidden("step", "submit"))<div class="actions"><button type="submit" class="primary">\(c.t("document.submit"))</button></div>

@@ -4,7 +4,12 @@ import Vapor
 enum ErrorPage {
     static func render(_ failure: Failure, _ c: PageContext) -> HTML {
         let errors: [HTML] = failure.fieldErrors.map { "<li>\(c.message($0))</li>" }
-        let back: HTML = c.user == nil ? "<a class=\"button\" href=\"/login\">\(c.t("nav.signIn"))</a>" : "<a class=\"button\" href=\"/\">\(c.t("nav.home"))</a>"
+        var back: HTML = c.user == nil ? "<a class=\"button\" href=\"/login\">\(c.t("nav.signIn"))</a>" : "<a class=\"button\" href=\"/\">\(c.t("nav.home"))</a>"
+        // Too large: back to the form (the browser keeps what was typed there).
+        if failure.type == "too-large", let form = failure.backTo {
+            let home = back
+            back = "<a class=\"button primary\" href=\"\(form)\">\(c.t("upload.backToForm"))</a> \(home)"
+        }
         return Layout.page(c, title: c.t(failure.titleKey), """
         <section class="error-page" data-problem="\(failure.type)">
         <p class="status">\(Int(failure.status.code))</p>

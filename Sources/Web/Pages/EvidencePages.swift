@@ -117,7 +117,7 @@ struct EvidencePages {
         <section class="card" id="new"><h2>\(c.t("evidence.new"))</h2>
         <p class="hint">\(c.t("evidence.newHint", ["max": String(maxBytes / (1024 * 1024))]))</p>
         \(Form.errorSummary(formErrors, c))
-        \(Form.open(c.w("/evidence"), c, multipart: true, id: "new-evidence"))
+        \(Form.open(c.w("/evidence"), c, multipart: true, maxBytes: maxBytes, id: "new-evidence"))
         \(target.map { t in HTML("\(Form.hidden("target", t.text))<p>\(c.t("evidence.attachTo")) \(EvidenceViews.links([t], c))</p>") })
         <div class="field\(formErrors.contains { $0.field == "file" } ? " has-error" : "")"><label for="f-file">\(c.t("evidence.file"))</label>
         \(Form.fieldErrors("file", formErrors, c).1)

@@ -114,7 +114,7 @@ extension PlanPages {
             markForm = """
             <section class="card" id="mark"><h2>\(c.t("annual.markTitle", ["date": day.description]))</h2>
             \(Form.errorSummary(markErrors, c))
-            \(Form.open("\(base)/occurrences", c, multipart: true, id: "mark-form"))\(Form.hidden("date", day.description))
+            \(Form.open("\(base)/occurrences", c, multipart: true, maxBytes: maxBytes, id: "mark-form"))\(Form.hidden("date", day.description))
             \(Form.select("state", c.t("annual.outcome"), options: states, selected: states.first?.value, errors: markErrors, c))
             \(Form.textarea("note", c.t("annual.note"), value: nil, errors: markErrors, c, rows: 2, hint: c.t("annual.noteHint")))
             \(day > access.today ? HTML.empty : Form.text("file", c.t("annual.evidenceFile"), value: nil, errors: markErrors, c, type: "file", hint: activity.expectedEvidence.map { c.t("annual.expected", ["text": $0]) }))

@@ -146,7 +146,7 @@ struct TrainingPages {
         \(sections)
         \(HTML.when(!links.isEmpty || !files.isEmpty || manage, HTML("""
         <section class="course-section"><h2>\(c.t("training.material"))</h2><ul>\(links)\(files)</ul>
-        \(HTML.when(manage, HTML("\(Form.open("\(base)/files", c, multipart: true, id: "attach-form"))<div class=\"field\"><label for=\"f-file\">\(c.t("training.attach"))</label>\(Form.fieldErrors("file", errors, c).1)<input id=\"f-file\" type=\"file\" name=\"file\"></div><div class=\"actions\"><button type=\"submit\">\(c.t("training.attachButton"))</button></div>\(Form.close())")))
+        \(HTML.when(manage, HTML("\(Form.open("\(base)/files", c, multipart: true, maxBytes: maxBytes, id: "attach-form"))<div class=\"field\"><label for=\"f-file\">\(c.t("training.attach"))</label>\(Form.fieldErrors("file", errors, c).1)<input id=\"f-file\" type=\"file\" name=\"file\"></div><div class=\"actions\"><button type=\"submit\">\(c.t("training.attachButton"))</button></div>\(Form.close())")))
         </section>
         """)))
         \(HTML.when(!history.isEmpty, HTML("<section class=\"course-section\"><h2>\(c.t("training.yourAttempts"))</h2><ul>\(history)</ul></section>")))

@@ -169,7 +169,7 @@ struct TrainingRecordPages {
         <section class="card" id="import"><h2>\(c.t("training.importDrill"))</h2><p class="hint">\(c.t("training.importDrillHint"))</p>
         \(Form.errorSummary(errors, c))
         \(HTML.when(!previewRows.isEmpty, HTML("<p class=\"notice\">\(c.t("training.drillPreview", ["count": String(preview?.rows.count ?? 0)]))</p><div class=\"table-scroll\"><table class=\"table\"><thead><tr><th>\(c.t("import.row"))</th><th>\(c.t("field.email"))</th><th></th></tr></thead><tbody>\(previewRows)</tbody></table></div>")))
-        \(Form.open(c.w("/training/drills"), c, multipart: true, id: "drill-form"))
+        \(Form.open(c.w("/training/drills"), c, multipart: true, maxBytes: 25 * 1_048_576, id: "drill-form"))
         <div class="row">\(Form.text("title", c.t("training.drillTitle"), value: form?.title, errors: errors, c, required: true))
         \(Form.text("sentOn", c.t("training.sentOn"), value: form?.sentOn ?? access.today.description, errors: errors, c, type: "date"))</div>
         <div class="field\(errors.contains { $0.field == "file" } ? " has-error" : "")"><label for="f-file">\(c.t("training.drillFile"))</label>\(Form.fieldErrors("file", errors, c).1)<input id="f-file" type="file" name="file" accept=".csv,.xlsx,text/csv"></div>

@@ -35,6 +35,8 @@ struct Failure {
     var fieldErrors: [FieldError] = []
     var currentVersion: Int?
     var retryAfter: Int?
+    /// The page to go back to (the form of a refused upload), a path on this site.
+    var backTo: String?
 
     static func from(_ error: any Error, request: Request) -> Failure {
         let l = request.meguri.localizer
@@ -82,6 +84,10 @@ struct Failure {
                                                     405: ("method-not-allowed", "problem.methodNotAllowed"), 413: ("too-large", "problem.tooLarge"),
                                                     415: ("unsupported-media-type", "problem.unsupportedMediaType"),
                                                     401: ("unauthenticated", "problem.unauthenticated"), 403: ("forbidden", "problem.forbidden")]
+            if abort.status == .payloadTooLarge {
+                return Failure(status: abort.status, type: "too-large", titleKey: "problem.tooLarge", detail: l.text("problem.tooLarge.detail", language),
+                               backTo: localPath(request.headers.first(name: .referer), request))
+            }
             if let (type, key) = known[abort.status.code] {
                 return Failure(status: abort.status, type: type, titleKey: key)
             }
@@ -96,6 +102,14 @@ struct Failure {
             return Failure(status: .internalServerError, type: "internal", titleKey: "problem.internal",
                            detail: l.text("problem.internal.detail", language, ["id": request.requestID]))
         }
+    }
+
+    /// The path of `referer` when it is this site's page, else nil.
+    static func localPath(_ referer: String?, _ request: Request) -> String? {
+        guard let referer, let url = URL(string: referer), let host = request.headers.first(name: .host),
+              url.host.map({ $0 + (url.port.map { ":\($0)" } ?? "") }) == host || url.host == host.split(separator: ":").first.map(String.init),
+              url.path.hasPrefix("/"), !url.path.hasPrefix("//") else { return nil }
+        return url.path + (url.query.map { "?" + $0 } ?? "")
     }
 
     static func decodingField(_ error: DecodingError) -> String {

@@ -4,11 +4,19 @@ import Foundation
 /// Form pieces that show their label, hint and errors the same way everywhere, and work without
 /// JavaScript. A field's errors are linked to it with `aria-describedby`.
 enum Form {
-    static func open(_ action: String, _ c: PageContext, multipart: Bool = false, id: String? = nil) -> HTML {
+    /// `maxBytes`: the largest body the route accepts; the page's script refuses a bigger file
+    /// before sending (the server would answer 413 and the form would be gone).
+    static func open(_ action: String, _ c: PageContext, multipart: Bool = false, maxBytes: Int? = nil, id: String? = nil) -> HTML {
         """
-        <form method="post" action="\(action)"\(multipart ? HTML(" enctype=\"multipart/form-data\"") : .empty)\(id.map { HTML(" id=\"\($0)\"") })>
+        <form method="post" action="\(action)"\(multipart ? HTML(" enctype=\"multipart/form-data\"") : .empty)\(id.map { HTML(" id=\"\($0)\"") })\(maxBytes.map { uploadLimit(c, $0) })>
         <input type="hidden" name="_csrf" value="\(c.csrfToken)">
         """
+    }
+
+    /// The attributes that state an upload's limit to the script, in the reader's language.
+    static func uploadLimit(_ c: PageContext, _ bytes: Int) -> HTML {
+        let megabytes = String(format: "%g", (Double(bytes) / 1_048_576 * 10).rounded(.down) / 10)
+        return " data-max-bytes=\"\(bytes)\" data-too-big=\"\(c.t("upload.tooBig", ["mb": megabytes]))\""
     }
 
     static func close() -> HTML { "</form>" }

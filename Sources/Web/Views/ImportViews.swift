@@ -20,6 +20,9 @@ enum ImportViews {
         var fileData: Data?
     }
 
+    /// Imports of departments and members accept 5 MB, the others 25 MB (the routes' body limits).
+    static func limit(_ kind: String) -> Int { ["departments", "members"].contains(kind) ? 5 * 1_048_576 : 25 * 1_048_576 }
+
     static func page(_ c: PageContext, kind: String, action: String, back: String, result: Result?, errors: [FieldError]) -> HTML {
         let errorRows: [HTML] = errors.sorted { ($0.row ?? 0, $0.field) < ($1.row ?? 0, $1.field) }.map { e in
             "<tr><td>\(e.row.map(String.init) ?? "—")</td><td>\(c.localizer.fieldLabel(e.field, c.language))</td><td>\(c.localizer.text(e.code, c.language, e.params))</td></tr>"
@@ -60,8 +63,7 @@ enum ImportViews {
         <section class="card">
         <h2>\(c.t("import.upload"))</h2>
         <p>\(c.t("import.columns.\(kind)"))</p>
-        <form method="post" action="\(action)" enctype="multipart/form-data">
-        <input type="hidden" name="_csrf" value="\(c.csrfToken)">
+        \(Form.open(action, c, multipart: true, maxBytes: Self.limit(kind)))
         <div class="field"><label for="f-file">\(c.t("import.file"))</label><input id="f-file" type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></div>
         <div class="actions"><button type="submit" class="primary">\(c.t("import.check"))</button><a class="button" href="\(back)">\(c.t("form.back"))</a></div>
         </form>
