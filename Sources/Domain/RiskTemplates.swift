@@ -14,7 +14,8 @@ public struct RiskTemplates: Sendable {
 
     public struct Method: Sendable, Codable, Hashable {
         public var key: String
-        public var name: String
+        public var nameJa: String
+        public var nameEn: String
         public var formula: RiskFormula
         public var ciaScale: RatingScale
         public var assetValueRule: AssetValueRule
@@ -26,9 +27,12 @@ public struct RiskTemplates: Sendable {
         public var bands: [RiskBand]
         public var acceptableUpTo: Int
 
-        /// A draft method of a workspace made from this template.
-        public func method(workspace: Workspace.ID, number: Int, now: Date) -> RiskMethod {
-            RiskMethod(workspaceID: workspace, number: number, name: name, formula: formula, ciaScale: ciaScale, assetValueRule: assetValueRule,
+        public func name(_ language: Language) -> String { language == .ja ? nameJa : nameEn }
+
+        /// A draft method of a workspace made from this template, named in `language` (the method
+        /// is the workspace's record, with one name its people may change).
+        public func method(workspace: Workspace.ID, number: Int, now: Date, language: Language = .ja) -> RiskMethod {
+            RiskMethod(workspaceID: workspace, number: number, name: name(language), formula: formula, ciaScale: ciaScale, assetValueRule: assetValueRule,
                        threatScale: threatScale, vulnerabilityScale: vulnerabilityScale, likelihoodScale: likelihoodScale, impactScale: impactScale,
                        matrix: matrix, bands: bands, acceptableUpTo: acceptableUpTo, createdAt: now, updatedAt: now)
         }

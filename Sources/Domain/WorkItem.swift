@@ -3,7 +3,7 @@ import Foundation
 /// Something waiting for a person in a workspace: to approve, accept, answer or finish. Every
 /// capability contributes its own items to the "my work" page through `WorkItemSource`.
 public struct WorkItem: Sendable, Hashable, Codable {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case approve, accept, answer, finish }
+    public enum Kind: String, Sendable, Codable, CaseIterable { case approve, accept, answer, verify, finish }
 
     public var kind: Kind
     /// A message key; `params` fill its placeholders.

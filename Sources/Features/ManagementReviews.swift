@@ -264,7 +264,7 @@ struct EffectivenessChecksSource: WorkItemSource {
         guard access.allows(.nonconformitiesVerify) else { return [] }
         let waiting = try await reader.checkAct.nonconformities.count(in: access.workspaceID, [.equal(\.status, .implemented)])
         guard waiting > 0 else { return [] }
-        return [WorkItem(kind: .answer, titleKey: "work.checkEffectiveness", params: ["count": String(waiting)],
+        return [WorkItem(kind: .verify, titleKey: "work.checkEffectiveness", params: ["count": String(waiting)],
                          link: "/w/\(access.workspace.slug)/nonconformities?status=implemented")]
     }
 }

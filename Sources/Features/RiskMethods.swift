@@ -93,7 +93,7 @@ public struct RiskMethods: Sendable {
                 draft.id = RiskMethod.ID()
                 draft.name = original.name
             } else if let key = template, let ready = templates.method(key) {
-                draft = ready.method(workspace: workspace, number: number, now: now)
+                draft = ready.method(workspace: workspace, number: number, now: now, language: context.language ?? .ja)
             } else {
                 throw DomainError.invalid(field: "template", code: "error.choice")
             }

@@ -21,7 +21,7 @@ public enum RiskSetup {
             }
         }
         if try await tx.riskMethods.all(in: workspace).isEmpty, let template = services.riskTemplates.method(RiskTemplates.defaultMethodKey) {
-            var method = template.method(workspace: workspace, number: 1, now: now)
+            var method = template.method(workspace: workspace, number: 1, now: now, language: context.language ?? .ja)
             method.status = .published
             method.publishedAt = now
             try await tx.riskMethods.insert(method)

@@ -628,6 +628,8 @@ def statement_of_applicability(b, server, state):
     b.submit("/w/acme/soa/versions")
     b.check()
     assert b.finds(".badge.soa-version-inReview")
+    headings = [dt.text for dt in b.finds("dt")]
+    assert ("提出" in headings) if b.language == "ja" else ("Submitted" in headings), headings
     version = b.driver.current_url
     boss = Browser(b.language, b.artifacts, b.name + "-boss")
     try:

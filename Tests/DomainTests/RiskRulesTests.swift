@@ -183,7 +183,9 @@ import Testing
         var v = Validator()
         AssetRules.apply(AssetInput(code: "Ａ－００１", name: "契約書", kind: "ソフトウェア", form: "紙", classification: "社外秘", confidentiality: "３",
                                     integrity: "中", availability: "1"), to: &asset, creating: true, method: Self.atv(), labels: labels, into: &v)
-        #expect(v.errors.map(\.field) == ["code", "integrity"], "full-width letters are not an asset code, 中 is not a level of this scale: \(v.errors)")
+        // A code typed in full width is the same code (issue 13: NFKC in code fields); 中 is not a level of this scale.
+        #expect(v.errors.map(\.field) == ["integrity"], "\(v.errors)")
+        #expect(asset.code == "A-001")
         #expect(asset.kind == .software && asset.form == .paper && asset.classification == "confidential")
         #expect(asset.confidentiality == 3 && asset.availability == 1 && asset.value == nil, "the value waits for the integrity rating")
         v = Validator()

@@ -99,4 +99,31 @@ import VaporTesting
             #expect((first.items + second.items).map(\.name) == (try await departments.all(access)).map(\.name) && second.nextCursor == nil)
         }
     }
+
+    /// Japanese as an auditor reads it: a target is "95%以上", a method made for a person reading
+    /// English is named in English only, an effectiveness check is a check (確認), not an answer
+    /// (the SoA version's 提出 heading is checked by the browser suite).
+    @Test func wordsAsTheyAreRead() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            // A workspace created by someone working in English gets its ready method named in English.
+            _ = try await Workspaces(app.services).create(WorkspaceInput(name: "Intl ISMS", slug: "intl"), by: admin, context: Context(actor: .user(admin), language: .en))
+            let access = try await app.access(admin, "acme")
+            let objective = try await Objectives(app.services).create(access, ObjectiveInput(kind: "有効性", statement: "重要パッチを30日以内に適用する", control: "A.8.8",
+                                                                                         metric: "月末に照合", unit: "%", comparator: "以上", target: "９５％", frequency: "毎月"),
+                                                                      context: Context(actor: .user(admin)))
+            let session = try await app.session(for: admin)
+            let ja = try await app.get("/w/acme/objectives/\(objective.id)", session: session, headers: ["Accept-Language": "ja"])
+            #expect(ja.text.contains("95%以上") && !ja.text.contains("以上 95"))
+            let en = try await app.get("/w/acme/objectives/\(objective.id)", session: session, headers: ["Accept-Language": "en"])
+            #expect(en.text.contains("at least 95%"))
+
+            let method = try #require(try await app.services.store.read { db in try await db.riskMethods.current(in: try await app.access(admin, "intl").workspaceID) })
+            #expect(method.name == "Asset value × threat × vulnerability (3 levels)")
+
+            #expect(WorkItem.Kind.allCases.contains(.verify))
+            #expect(app.services.localizer.text("work.kind.verify", .ja) == "確認")
+        }
+    }
 }

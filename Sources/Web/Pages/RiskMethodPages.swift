@@ -32,7 +32,7 @@ struct RiskMethodPages {
             <td>\(m.publishedAt.map(c.date) ?? "—")</td></tr>
             """
         }
-        let templates = req.meguri.riskTemplates.methods.map { (value: $0.key, label: $0.name) }
+        let templates = req.meguri.riskTemplates.methods.map { (value: $0.key, label: $0.name(c.language)) }
         return Layout.page(c, title: c.t("cap.riskMethod"), """
         \(Components.pageHeader(c.t("cap.riskMethod"), subtitle: c.t("method.intro"),
                                 actions: "<a class=\"button\" href=\"\(c.w("/risk-method/catalog"))\">\(c.t("method.catalog"))</a>"))

@@ -407,7 +407,7 @@ struct SoAPages {
         return Layout.page(c, title: c.t("soa.versions"), wide: true, """
         \(Components.pageHeader(c.t("soa.versions"), subtitle: c.t("soa.versionsIntro"), actions: HTML("<a class=\"button\" href=\"\(c.w("/soa"))\">\(c.t("soa.back"))</a>")))
         \(rows.isEmpty ? Components.empty(c.t("soa.noVersions")) : HTML("""
-        <table class="table"><thead><tr><th>\(c.t("soa.version"))</th><th>\(c.t("field.status"))</th><th>\(c.t("soa.submitted"))</th><th>\(c.t("soa.decided"))</th>
+        <table class="table"><thead><tr><th>\(c.t("soa.version"))</th><th>\(c.t("field.status"))</th><th>\(c.t("soa.submittedColumn"))</th><th>\(c.t("soa.decided"))</th>
         <th>\(c.t("field.note"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
         """))
         \(HTML.when(access.allows(.soaManage), HTML("""
@@ -466,7 +466,7 @@ struct SoAPages {
         """)))
         <section class="card"><dl class="facts">
         <dt>\(c.t("field.status"))</dt><dd><span class="badge soa-version-\(v.status.rawValue)">\(c.t("soa.version.status.\(v.status.rawValue)"))</span></dd>
-        <dt>\(c.t("soa.submitted"))</dt><dd>\(people[v.submittedBy]?.displayName ?? "—") · \(c.date(v.submittedAt))</dd>
+        <dt>\(c.t("soa.submittedColumn"))</dt><dd>\(people[v.submittedBy]?.displayName ?? "—") · \(c.date(v.submittedAt))</dd>
         <dt>\(c.t("soa.decided"))</dt><dd>\(v.decidedBy.flatMap { people[$0]?.displayName } ?? "—")\(v.decidedAt.map { " · " + c.date($0) } ?? "")</dd>
         <dt>\(c.t("soa.submitNote"))</dt><dd class="prose">\(v.note ?? "—")</dd>
         <dt>\(c.t("soa.decisionNote"))</dt><dd class="prose">\(v.decisionNote ?? "—")</dd>
