@@ -112,7 +112,10 @@ public struct RiskMethods: Sendable {
 
     /// Saves a draft. A method whose bands leave a possible score uncovered (or cover one twice)
     /// cannot be saved; the error names the scores.
-    public func update(_ access: WorkspaceAccess, _ id: RiskMethod.ID, _ input: RiskMethodInput, expectedVersion: Int?, context: Context) async throws -> RiskMethod {
+    /// `unreadable`: fields of the form that could not be read (a letter where a number goes); they
+    /// are reported together with what the method's rules find, and nothing is saved.
+    public func update(_ access: WorkspaceAccess, _ id: RiskMethod.ID, _ input: RiskMethodInput, expectedVersion: Int?, unreadable: [FieldError] = [],
+                       context: Context) async throws -> RiskMethod {
         try access.require(.riskMethodManage)
         guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
@@ -123,7 +126,13 @@ public struct RiskMethods: Sendable {
             guard before.status == .draft else { throw DomainError.rule(code: "error.methodPublished") }
             var after = before
             input.apply(to: &after)
-            try after.validate()
+            do {
+                try after.validate()
+            } catch DomainError.invalid(let found) {
+                // A field already reported as unreadable is not judged again (its stand-in value would contradict it).
+                throw DomainError.invalid(unreadable + found.filter { f in !unreadable.contains { $0.field == f.field } })
+            }
+            if !unreadable.isEmpty { throw DomainError.invalid(unreadable) }
             after.updatedAt = now
             let saved = try await tx.riskMethods.update(after)
             try await tx.record(.change("risk_method", id: id.description, action: "update", workspace: workspace, before: before, after: saved), context, at: now)

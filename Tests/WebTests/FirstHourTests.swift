@@ -126,4 +126,36 @@ import VaporTesting
             #expect(app.services.localizer.text("work.kind.verify", .ja) == "確認")
         }
     }
+
+    /// The risk method's editor names every problem at once: a letter in the acceptance criterion is
+    /// "not a number" (not also "required"), shown as typed, and the emptied name is reported with it.
+    @Test(arguments: TestEngine.available)
+    func theMethodEditorNamesEveryProblemAtOnce(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let access = try await app.access(admin, "acme")
+            let draft = try await RiskMethods(app.services).createDraft(access, copying: nil, template: RiskTemplates.defaultMethodKey, context: Context(actor: .user(admin)))
+            let session = try await app.session(for: admin)
+            let page = try await app.get("/w/acme/risk-method/\(draft.id)", session: session)
+            // Every field of the editor as the browser would send it.
+            var fields: [String: String] = [:]
+            let text = page.text
+            let inputs = try Regex(#"<input[^>]*name="([^"]+)"[^>]*value="([^"]*)""#)
+            for match in text.matches(of: inputs) { fields[String(match.output[1].substring ?? "")] = String(match.output[2].substring ?? "") }
+            let selects = try Regex(#"<select[^>]*name="([^"]+)"[\s\S]*?<option value="([^"]*)" selected"#)
+            for match in text.matches(of: selects) { fields[String(match.output[1].substring ?? "")] = String(match.output[2].substring ?? "") }
+            #expect(fields["acceptableUpTo"] != nil && fields["version"] != nil)
+            fields["name"] = ""
+            fields["acceptableUpTo"] = "八"
+            fields["_csrf"] = session.csrf
+            let response = try await app.post("/w/acme/risk-method/\(draft.id)", form: fields, session: session, extraHeaders: ["Accept-Language": "ja"])
+            #expect(response.status == .unprocessableEntity)
+            let links = response.text.matches(of: try Regex(##"<li><a href="#f-([A-Za-z]+)">"##)).map { String($0.output[1].substring ?? "") }
+            #expect(links.filter { $0 == "name" }.count == 1 && links.filter { $0 == "acceptableUpTo" }.count == 1, "\(links)")
+            #expect(response.text.contains("value=\"八\""))
+            let method = try await RiskMethods(app.services).load(access, draft.id)
+            #expect(method.name == draft.name && method.version == draft.version)
+        }
+    }
 }

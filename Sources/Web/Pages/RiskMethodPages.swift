@@ -103,7 +103,8 @@ struct RiskMethodPages {
 
     static let scales = ["ciaScale", "threatScale", "vulnerabilityScale", "likelihoodScale", "impactScale"]
 
-    func editor(_ req: Request, method: RiskMethod, input: RiskMethodInput, errors: [FieldError], conflict: Bool = false) async throws -> HTML {
+    /// `typed`: the fields as sent, so a value that could not be read is shown as typed (not as 0).
+    func editor(_ req: Request, method: RiskMethod, input: RiskMethodInput, errors: [FieldError], conflict: Bool = false, typed: [String: String] = [:]) async throws -> HTML {
         let c = try await PageContext.make(req)
         func scaleEditor(_ key: String, _ scale: RatingScale?) -> HTML {
             let levels = scale?.levels ?? []
@@ -157,7 +158,7 @@ struct RiskMethodPages {
         \(Form.text("name", c.t("field.name"), value: input.name, errors: errors, c, required: true))
         \(Form.select("formula", c.t("field.formula"), options: formulas, selected: input.formula.rawValue, errors: errors, c, hint: c.t("method.formulaHint")))
         \(Form.select("assetValueRule", c.t("field.assetValueRule"), options: rules, selected: input.assetValueRule.rawValue, errors: errors, c))
-        \(Form.text("acceptableUpTo", c.t("field.acceptableUpTo"), value: String(input.acceptableUpTo), errors: errors, c, hint: c.t("method.acceptableHint"), attributes: " inputmode=\"numeric\""))
+        \(Form.text("acceptableUpTo", c.t("field.acceptableUpTo"), value: typed["acceptableUpTo"] ?? String(input.acceptableUpTo), errors: errors, c, hint: c.t("method.acceptableHint"), attributes: " inputmode=\"numeric\""))
         </div>
         \(scaleEditor("ciaScale", input.ciaScale))
         \(scaleEditor("threatScale", input.threatScale))
@@ -208,8 +209,9 @@ struct RiskMethodPages {
         if formula == .matrix, let likelihood, let impact {
             matrix = (1...likelihood.count).map { l in (1...impact.count).map { i in number("matrix_\(l)_\(i)", "matrix") ?? 0 } }
         }
+        // One message per problem: blank is "required", 八 is "not a number" — never both.
         let acceptable = number("acceptableUpTo", "acceptableUpTo")
-        if acceptable == nil { v.add("acceptableUpTo", "error.required") }
+        if text("acceptableUpTo").isEmpty { v.add("acceptableUpTo", "error.required") }
         return RiskMethodInput(name: text("name"), formula: formula, ciaScale: scale("ciaScale") ?? RatingScale(levels: []),
                                assetValueRule: AssetValueRule(rawValue: text("assetValueRule")) ?? .max, threatScale: scale("threatScale"),
                                vulnerabilityScale: scale("vulnerabilityScale"), likelihoodScale: likelihood, impactScale: impact, matrix: matrix,
@@ -225,11 +227,12 @@ struct RiskMethodPages {
         var v = Validator()
         let input = Self.input(from: fields, into: &v)
         do {
-            try v.check()
-            _ = try await methods.update(access, id, input, expectedVersion: fields["version"].flatMap(Int.init), context: try req.context())
+            // Fields that could not be read go along, so the method's own rules are checked too
+            // and every problem is named at once.
+            _ = try await methods.update(access, id, input, expectedVersion: fields["version"].flatMap(Int.init), unreadable: v.errors, context: try req.context())
             return req.redirect(to: PageContext(request: req).w("/risk-method/\(id)"), flash: req.t("method.saved"))
         } catch DomainError.invalid(let errors) {
-            return try await PageResponse(status: .unprocessableEntity, html: editor(req, method: try await methods.load(access, id), input: input, errors: errors))
+            return try await PageResponse(status: .unprocessableEntity, html: editor(req, method: try await methods.load(access, id), input: input, errors: errors, typed: fields))
                 .encodeResponse(for: req)
         } catch DomainError.conflict {
             let current = try await methods.load(access, id)
