@@ -45,7 +45,9 @@ public struct Assets: Sendable {
         }
     }
 
-    public func create(_ access: WorkspaceAccess, _ input: AssetInput, context: Context) async throws -> Asset {
+    /// `unreadable`: fields the form could not read (an unknown e-mail); reported together with
+    /// everything the asset's rules find, so a person sees every problem at once.
+    public func create(_ access: WorkspaceAccess, _ input: AssetInput, unreadable: [FieldError] = [], context: Context) async throws -> Asset {
         try access.require(.assetsManage)
         let now = services.now
         let workspace = access.workspaceID
@@ -60,6 +62,7 @@ public struct Assets: Sendable {
             try await Self.checkPeople(input, workspace: workspace, tx: tx, into: &v)
             if !access.maySteward(asset.departmentID) { v.add("departmentId", "error.notYourDepartment") }
             if !asset.code.isEmpty, try await tx.assets.load(code: asset.code, in: workspace) != nil { v.add("code", "error.codeTaken", ["value": asset.code]) }
+            v.merge(unreadable)
             try v.check()
             try await tx.assets.insert(asset)
             try await tx.record(.change("asset", id: asset.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: asset), context, at: now)
@@ -67,7 +70,8 @@ public struct Assets: Sendable {
         }
     }
 
-    public func update(_ access: WorkspaceAccess, _ id: Asset.ID, _ input: AssetInput, expectedVersion: Int?, context: Context) async throws -> Asset {
+    public func update(_ access: WorkspaceAccess, _ id: Asset.ID, _ input: AssetInput, expectedVersion: Int?, unreadable: [FieldError] = [],
+                       context: Context) async throws -> Asset {
         try access.require(.assetsManage)
         guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
@@ -86,6 +90,7 @@ public struct Assets: Sendable {
             if after.code.lowercased() != before.code.lowercased(), let other = try await tx.assets.load(code: after.code, in: workspace), other.id != id {
                 v.add("code", "error.codeTaken", ["value": after.code])
             }
+            v.merge(unreadable)
             try v.check()
             var comparable = after
             comparable.updatedAt = before.updatedAt

@@ -235,7 +235,20 @@ public struct Risks: Sendable {
         return method
     }
 
-    public func create(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, _ input: RiskInput, context: Context) async throws -> Risk {
+    /// Runs the rules, then refuses with their problems and the form's unreadable fields together.
+    static func applyReporting(_ unreadable: [FieldError], _ apply: () async throws -> Void) async throws {
+        do {
+            try await apply()
+        } catch DomainError.invalid(let found) {
+            throw DomainError.invalid(unreadable + found.filter { f in !unreadable.contains { $0.field == f.field } })
+        }
+        if !unreadable.isEmpty { throw DomainError.invalid(unreadable) }
+    }
+
+    /// `unreadable`: fields the form could not read (a rating that is not a number, an unknown asset
+    /// code or e-mail); reported together with everything the risk's rules find.
+    public func create(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, _ input: RiskInput, unreadable: [FieldError] = [],
+                       context: Context) async throws -> Risk {
         try access.require(.risksManage)
         let now = services.now
         let catalog = services.catalog
@@ -247,7 +260,7 @@ public struct Risks: Sendable {
             var risk = Risk(workspaceID: workspace, assessmentID: assessmentID, code: "", createdAt: now, updatedAt: now)
             var withCode = input
             if Text.nonBlank(input.code) == nil { withCode.code = try await tx.risks.nextCode(in: assessmentID, workspace: access.workspaceID) }
-            try await Self.apply(withCode, to: &risk, method: method, access: access, catalog: catalog, tx: tx)
+            try await Self.applyReporting(unreadable) { try await Self.apply(withCode, to: &risk, method: method, access: access, catalog: catalog, tx: tx) }
             guard try await Self.maySteward(access, risk, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
             try await tx.risks.insert(risk)
             try await tx.record(.change("risk", id: risk.id.description, action: "create", workspace: workspace, before: nil as Risk?, after: risk), context, at: now)
@@ -255,7 +268,8 @@ public struct Risks: Sendable {
         }
     }
 
-    public func update(_ access: WorkspaceAccess, _ id: Risk.ID, _ input: RiskInput, expectedVersion: Int?, context: Context) async throws -> Risk {
+    public func update(_ access: WorkspaceAccess, _ id: Risk.ID, _ input: RiskInput, expectedVersion: Int?, unreadable: [FieldError] = [],
+                       context: Context) async throws -> Risk {
         try access.require(.risksManage)
         guard let expectedVersion else { throw DomainError.versionRequired }
         let now = services.now
@@ -269,7 +283,7 @@ public struct Risks: Sendable {
             guard try await Self.maySteward(access, before, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
             let method = try await Self.method(of: assessment, tx: tx)
             var after = before
-            try await Self.apply(input, to: &after, method: method, access: access, catalog: catalog, tx: tx)
+            try await Self.applyReporting(unreadable) { try await Self.apply(input, to: &after, method: method, access: access, catalog: catalog, tx: tx) }
             guard try await Self.maySteward(access, after, tx: tx) else { throw DomainError.forbiddenBecause("error.notYourDepartment") }
             var comparable = after
             comparable.updatedAt = before.updatedAt

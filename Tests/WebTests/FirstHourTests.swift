@@ -1,6 +1,7 @@
 import Domain
 import Features
 import Foundation
+import Storage
 import Testing
 import TestSupport
 import VaporTesting
@@ -156,6 +157,24 @@ import VaporTesting
             #expect(response.text.contains("value=\"八\""))
             let method = try await RiskMethods(app.services).load(access, draft.id)
             #expect(method.name == draft.name && method.version == draft.version)
+        }
+    }
+
+    /// The asset form names every problem at once: an unknown owner's e-mail together with the
+    /// missing name and a rating off the scale (it used to report the e-mail alone, then the rest).
+    @Test(arguments: TestEngine.available)
+    func theAssetFormNamesEveryProblemAtOnce(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let session = try await app.session(for: admin)
+            let response = try await app.post("/w/acme/assets/new", form: ["code": "A-001", "name": "", "kind": "information", "form": "electronic",
+                                                                           "owner": "nobody@example.co.jp", "confidentiality": "9", "_csrf": session.csrf],
+                                               session: session, extraHeaders: ["Accept-Language": "ja"])
+            #expect(response.status == .unprocessableEntity)
+            let links = Set(response.text.matches(of: try Regex(##"<li><a href="#f-([A-Za-z]+)">"##)).map { String($0.output[1].substring ?? "") })
+            #expect(links.isSuperset(of: ["name", "owner", "confidentiality"]), "\(links)")
+            #expect(try await app.services.store.read { try await $0.assets.count(in: try await app.access(admin, "acme").workspaceID, query: AssetQuery()) } == 0)
         }
     }
 }

@@ -159,8 +159,9 @@ struct AssetPages {
                       lastReviewedOn: a.lastReviewedOn?.description, notes: a.notes, version: a.version)
         }
 
-        /// The input, with people looked up by e-mail (an unknown address is a field error).
-        func input(people: [String: User.ID]) throws -> AssetInput {
+        /// The input, with people looked up by e-mail, and the fields that could not be read (an
+        /// unknown address), which the use case reports with its own findings.
+        func input(people: [String: User.ID]) -> (AssetInput, unreadable: [FieldError]) {
             var v = Validator()
             var input = AssetInput(code: code, name: name, kind: kind ?? "", form: form ?? "", location: location ?? "", classification: classification ?? "",
                                    confidentiality: confidentiality ?? "", integrity: integrity ?? "", availability: availability ?? "",
@@ -177,8 +178,7 @@ struct AssetPages {
             } else {
                 input.departmentID = .some(nil)
             }
-            try v.check()
-            return input
+            return (input, v.errors)
         }
     }
 
@@ -254,7 +254,8 @@ struct AssetPages {
         let form = try req.content.decode(AssetForm.self)
         let c = PageContext(request: req)
         do {
-            let asset = try await Assets(req.meguri).create(access, try form.input(people: try await Self.people(req, access)), context: try req.context())
+            let (input, unreadable) = form.input(people: try await Self.people(req, access))
+            let asset = try await Assets(req.meguri).create(access, input, unreadable: unreadable, context: try req.context())
             return req.redirect(to: c.w("/assets/\(asset.id)"), flash: req.t("assets.created", ["code": asset.code]))
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: formPage(req, title: c.t("assets.new"), action: c.w("/assets/new"), form: form,
@@ -327,7 +328,8 @@ struct AssetPages {
         let c = PageContext(request: req)
         let assets = Assets(req.meguri)
         do {
-            _ = try await assets.update(access, id, try form.input(people: try await Self.people(req, access)), expectedVersion: form.version, context: try req.context())
+            let (input, unreadable) = form.input(people: try await Self.people(req, access))
+            _ = try await assets.update(access, id, input, expectedVersion: form.version, unreadable: unreadable, context: try req.context())
             return req.redirect(to: c.w("/assets/\(id)"), flash: req.t("form.saved"))
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: formPage(req, title: c.t("form.edit"), action: c.w("/assets/\(id)"), form: form,

@@ -57,8 +57,9 @@ struct RiskPages {
             residualLikelihood = text(r.residual.likelihood); residualImpact = text(r.residual.impact)
         }
 
-        /// The input, with the asset found by its code and people by e-mail.
-        func input(_ req: Request, _ access: WorkspaceAccess) async throws -> RiskInput {
+        /// The input, with the asset found by its code and people by e-mail, and the fields that
+        /// could not be read (the use case reports them with its own findings).
+        func input(_ req: Request, _ access: WorkspaceAccess) async throws -> (RiskInput, unreadable: [FieldError]) {
             var v = Validator()
             func rating(_ field: String, _ raw: String?) -> Int? {
                 guard let text = Text.nonBlank(raw) else { return nil }
@@ -93,8 +94,7 @@ struct RiskPages {
             } else {
                 input.ownerID = .some(nil)
             }
-            try v.check()
-            return input
+            return (input, v.errors)
         }
     }
 
@@ -202,7 +202,8 @@ struct RiskPages {
         let assessment = try await RiskAssessments(req.meguri).load(access, try AssessmentPages().assessmentID(req))
         let base = c.w("/risk-assessments/\(assessment.id)")
         do {
-            let risk = try await Risks(req.meguri).create(access, assessment: assessment.id, try await form.input(req, access), context: try req.context())
+            let (input, unreadable) = try await form.input(req, access)
+            let risk = try await Risks(req.meguri).create(access, assessment: assessment.id, input, unreadable: unreadable, context: try req.context())
             return req.redirect(to: c.w("/risks/\(risk.id)"), flash: req.t("risk.created", ["code": risk.code]))
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: formPage(req, assessment: assessment, title: c.t("risk.new"), action: "\(base)/risks/new",
@@ -315,7 +316,8 @@ struct RiskPages {
         let assessment = try await RiskAssessments(req.meguri).load(access, current.assessmentID)
         let base = c.w("/risks/\(id)")
         do {
-            _ = try await risks.update(access, id, try await form.input(req, access), expectedVersion: form.version, context: try req.context())
+            let (input, unreadable) = try await form.input(req, access)
+            _ = try await risks.update(access, id, input, expectedVersion: form.version, unreadable: unreadable, context: try req.context())
             return req.redirect(to: base, flash: req.t("form.saved"))
         } catch DomainError.invalid(let errors) {
             return try await PageResponse(status: .unprocessableEntity, html: formPage(req, assessment: assessment, title: "\(current.code) — \(c.t("form.edit"))",
