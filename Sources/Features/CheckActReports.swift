@@ -137,7 +137,8 @@ public struct CheckActReports: Sendable {
                 + lines.map { o in
                     let latest = o.latestValue.map { "\(number($0)) \(esc(o.unit)) (\(o.latestOn?.description ?? ""))" } ?? "—"
                     let status = "\(t("objective.status.\(o.status.rawValue)"))\(o.overdue ? " · \(t("objective.overdue"))" : "")"
-                    return "<tr><td>\(esc(o.statement))\(o.control.map { " <span class=\"muted\">(\(esc($0.first?.isNumber == true ? "A." + $0 : $0)))</span>" } ?? "")</td><td>\(t("objective.comparator.\(o.comparator.rawValue)")) \(number(o.target)) \(esc(o.unit))</td><td>\(latest)</td><td class=\"\(o.status == .met ? "good" : o.status == .notMet ? "bad" : "muted")\">\(status)</td></tr>"
+                    let target: String = esc(ObjectiveText.target(o.comparator, o.target, unit: o.unit, language, l))
+                    return "<tr><td>\(esc(o.statement))\(o.control.map { " <span class=\"muted\">(\(esc($0.first?.isNumber == true ? "A." + $0 : $0)))</span>" } ?? "")</td><td>\(target)</td><td>\(latest)</td><td class=\"\(o.status == .met ? "good" : o.status == .notMet ? "bad" : "muted")\">\(status)</td></tr>"
                 }.joined() + "</tbody></table>"
         }
         let period = "\(i.periodStart?.description ?? t("review.periodBeginning")) – \(i.periodEnd)"

@@ -1,4 +1,5 @@
 import Domain
+import Localization
 import Foundation
 import Storage
 
@@ -200,5 +201,19 @@ struct MeasurementsDueSource: WorkItemSource {
             guard due <= access.today.adding(days: 7) else { return nil }
             return WorkItem(kind: .finish, titleKey: "work.measure", params: ["statement": o.statement], link: "/w/\(access.workspace.slug)/objectives/\(o.id)", due: due)
         }
+    }
+}
+
+/// How an objective's target reads: "95%以上" in Japanese, "at least 95%" in English (a symbol
+/// unit is written without a space).
+public enum ObjectiveText {
+    public static func target(_ o: Objective, _ language: Language, _ localizer: Localizer) -> String {
+        target(o.comparator, o.target, unit: o.unit, language, localizer)
+    }
+
+    public static func target(_ comparator: Objective.Comparator, _ value: Double, unit: String, _ language: Language, _ localizer: Localizer) -> String {
+        let symbol = ["%", "％", "‰"].contains(unit) || language == .ja
+        let amount = ObjectiveRules.display(value) + (unit.isEmpty ? "" : (symbol ? "" : " ") + unit)
+        return localizer.text("objective.targetPhrase.\(comparator.rawValue)", language, ["amount": amount])
     }
 }

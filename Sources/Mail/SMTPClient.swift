@@ -168,8 +168,10 @@ final class ReplyDecoder: ByteToMessageDecoder {
             return .needMoreData
         }
         let bytes = buffer.readBytes(length: newline - buffer.readerIndex + 1) ?? []
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.hasSuffix("\n") || line.hasSuffix("\r") { line.removeLast() }
+        // CR LF is one Character in Swift: trim by bytes, not with hasSuffix("\n").
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: "\n") || bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        let line = String(decoding: bytes[..<end], as: UTF8.self)
         guard line.count >= 3, let code = Int(line.prefix(3)) else { throw SMTPError(step: "reply", detail: "not an SMTP reply: \(line.prefix(80))") }
         let rest = line.dropFirst(3)
         lines.append(String(rest.dropFirst()))

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Notifications against real parts, on live servers:
 
+0. STARTTLS with AUTH and smtps against aiosmtpd with a certificate made here (openssl), trusted
+   through MEGURI_SMTP_CA_FILE; an untrusted certificate is refused.
 1. SQLite, one `meguri serve` with a real SMTP server (aiosmtpd) and a local webhook receiver:
    invalid mail settings stop the start with the setting named; a corrective action given to a
    member arrives as an e-mail with both parts, the Japanese subject decoded, a Message-ID and the
@@ -95,6 +97,49 @@ def wait_for(predicate, timeout, step=0.25):
 
 def text_part(message):
     return message.get_body(("plain",)).get_content()
+
+
+def part_tls():
+    """STARTTLS with AUTH on a submission port, and TLS from the first byte (smtps), against
+    aiosmtpd with a certificate made here and trusted through MEGURI_SMTP_CA_FILE."""
+    print("== TLS: STARTTLS with AUTH, and smtps", flush=True)
+    import ssl
+    from aiosmtpd.smtp import AuthResult
+    folder = os.path.join(workdir, "tls")
+    os.makedirs(folder, exist_ok=True)
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "2", "-keyout", key, "-out", cert], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = auth_data.login == b"isms" and auth_data.password == b"p@ss word"
+        encrypted = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        logins.append((mechanism, ok, encrypted))
+        return AuthResult(success=ok)
+
+    database = fresh_database("sqlite", workdir, "notify_tls")
+    # (aiosmtpd's auth_require_tls only knows STARTTLS; on smtps the connection is TLS from the
+    # start, which the authenticator checks on the transport.)
+    for label, scheme, options in [("STARTTLS", "smtp", dict(tls_context=context, require_starttls=True, auth_require_tls=True)),
+                                   ("smtps", "smtps", dict(ssl_context=context, auth_require_tls=False))]:
+        inbox, port = Inbox(), free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, **options)
+        controller.start()
+        try:
+            env = dict(os.environ, MEGURI_DATABASE_URL=database, MEGURI_LOG_LEVEL="error", MEGURI_MAIL_FROM=FROM, MEGURI_SMTP_CA_FILE=cert,
+                       MEGURI_SMTP_URL=f"{scheme}://isms:p%40ss%20word@localhost:{port}")
+            sent = subprocess.run([binary, "notify", "send-test", "--email", "tls@example.co.jp"], cwd=workdir, env=env, capture_output=True, text=True)
+            check(sent.returncode == 0 and inbox.count() == 1, f"{label}: the test message is delivered after AUTH over TLS ({sent.stdout.strip()} {sent.stderr.strip()})")
+            check(bool(logins) and logins[-1][1] and logins[-1][2], f"{label}: the login succeeded and was encrypted ({logins[-1] if logins else None})")
+            # An untrusted certificate is refused, not sent to.
+            env.pop("MEGURI_SMTP_CA_FILE")
+            refused = subprocess.run([binary, "notify", "send-test", "--email", "tls@example.co.jp"], cwd=workdir, env=env, capture_output=True, text=True)
+            check(refused.returncode != 0 and inbox.count() == 1, f"{label}: a certificate the system does not trust is refused")
+        finally:
+            controller.stop()
 
 
 def part_one():
@@ -248,6 +293,7 @@ def part_two():
         controller.stop()
 
 
+part_tls()
 part_one()
 if postgres:
     part_two()

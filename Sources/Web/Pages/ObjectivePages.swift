@@ -47,12 +47,7 @@ struct ObjectivePages {
 
     static func number(_ value: Double) -> String { ObjectiveRules.display(value) }
 
-    /// "95%以上" in Japanese, "at least 95%" in English (a symbol unit is written without a space).
-    static func target(_ o: Objective, _ c: PageContext) -> String {
-        let symbol = ["%", "％", "‰"].contains(o.unit) || c.language == .ja
-        let amount = number(o.target) + (o.unit.isEmpty ? "" : (symbol ? "" : " ") + o.unit)
-        return c.t("objective.targetPhrase.\(o.comparator.rawValue)", ["amount": amount])
-    }
+    static func target(_ o: Objective, _ c: PageContext) -> String { ObjectiveText.target(o, c.language, c.localizer) }
 
     @Sendable func list(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
