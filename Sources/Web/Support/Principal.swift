@@ -55,8 +55,8 @@ extension Request {
     /// The audit actor of this request.
     func context() throws -> Context {
         switch principal {
-        case .token(let token, let user): return Context(actor: .token(token.id, of: user), requestID: requestID, language: language)
-        default: return Context(actor: .user(try requireUser()), requestID: requestID, language: language)
+        case .token(let token, let user): return Context(actor: .token(token.id, of: user), requestID: requestID, language: statedLanguage)
+        default: return Context(actor: .user(try requireUser()), requestID: requestID, language: statedLanguage)
         }
     }
 
@@ -76,6 +76,13 @@ extension Request {
         if case .session(_, _, let user) = principal, let chosen = user.language { return chosen }
         if let cookie = cookies[Cookies.language]?.string, let language = Language(rawValue: cookie) { return language }
         return Language.negotiate(acceptLanguage: headers.first(name: .acceptLanguage))
+    }
+
+    /// The language only when the request says one (a choice, the cookie or an Accept-Language
+    /// header): a script calling the API without one expresses none.
+    var statedLanguage: Language? {
+        if principal.user?.language != nil || cookies[Cookies.language] != nil || headers.first(name: .acceptLanguage) != nil { return language }
+        return nil
     }
 
     func t(_ key: String, _ params: [String: String] = [:]) -> String { meguri.localizer.text(key, language, params) }
