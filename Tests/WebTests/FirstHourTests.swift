@@ -177,4 +177,24 @@ import VaporTesting
             #expect(try await app.services.store.read { try await $0.assets.count(in: try await app.access(admin, "acme").workspaceID, query: AssetQuery()) } == 0)
         }
     }
+
+    /// The audit trail reads as words: people by name (lists of them too), states by their labels,
+    /// nothing shown for an empty value — the stored event keeps its ids and codes.
+    @Test func theTrailShowsNamesAndLabels() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let boss = try await app.user("ceo@example.co.jp", name: "社長 一郎")
+            try await app.member(boss, in: "acme", roles: [RoleGrantInput(role: .topManagement)])
+            let access = try await app.access(admin, "acme")
+            let review = try await ManagementReviews(app.services).create(access, ReviewInput(title: "2026年度 マネジメントレビュー", heldOn: "2027-03-10",
+                                                                                             attendeeIDs: [boss.id]), context: Context(actor: .user(admin)))
+            let session = try await app.session(for: admin)
+            let page = try await app.get("/w/acme/history/management_review/\(review.id)", session: session, headers: ["Accept-Language": "ja"])
+            #expect(page.status == .ok)
+            let changes = page.text.components(separatedBy: "class=\"changes\"").dropFirst().joined()
+            #expect(changes.contains("社長 一郎") && !changes.contains(boss.id.description), "\(changes.prefix(1500))")
+            #expect(changes.contains("計画中") && !changes.contains(">planned<") && !changes.contains("{}"))
+        }
+    }
 }

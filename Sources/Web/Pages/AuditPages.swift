@@ -75,7 +75,7 @@ struct AuditPages {
         let typeOptions = [(value: "", label: c.t("form.all"))] + choices.entityTypes.map { (value: $0, label: c.t("entity.\($0)")) }
         let actionOptions = [(value: "", label: c.t("form.all"))] + choices.actions.map { (value: $0, label: c.t("action.\($0)")) }
         let csvQuery = query.parameters.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Components.encode($0.value))" }.joined(separator: "&")
-        let names = try await Self.names(req, access)
+        let names = try await Self.names(req, access, page.items)
         let html = Layout.page(c, title: c.t("nav.auditTrail"), wide: true, """
         \(Components.pageHeader(c.t("nav.auditTrail"), subtitle: c.t("audit.intro"),
                                 actions: "<a class=\"button\" href=\"\(c.w("/audit-trail.csv"))\(csvQuery.isEmpty ? "" : "?" + csvQuery)\" download>\(c.t("audit.exportCSV"))</a>"))
@@ -122,7 +122,7 @@ struct AuditPages {
         let id = req.parameters.get("entityID") ?? ""
         let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
         let events = try await AuditTrail(req.meguri).history(access, entityType: type, entityID: id, page: page)
-        let names = try await Self.names(req, access)
+        let names = try await Self.names(req, access, events.items)
         return Layout.page(c, title: c.t("audit.history"), wide: true, """
         \(Components.pageHeader(c.t("audit.historyOf", ["type": c.t("entity.\(type)")]), subtitle: id))
         \(Self.eventTable(c, events.items, showRecord: false, names: names))
@@ -135,11 +135,22 @@ struct AuditPages {
         { text in try await People(req.meguri).find(try req.access(), email: text)?.id }
     }
 
-    /// Names for the ids a change may mention (departments), so the trail reads as words.
-    static func names(_ req: Request, _ access: WorkspaceAccess) async throws -> [String: String] {
+    /// Names for the ids a change may mention (departments, and the people the shown events
+    /// name), so the trail reads as words.
+    static func names(_ req: Request, _ access: WorkspaceAccess, _ events: [AuditEvent]) async throws -> [String: String] {
         let departments = try await Departments(req.meguri).all(access)
-        return Dictionary(uniqueKeysWithValues: departments.map { ($0.id.description, $0.name) })
+        var names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id.description, $0.name) })
+        let uuid = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/
+        var ids = Set<String>()
+        for event in events { for text in [event.before, event.after].compactMap({ $0 }) { for match in text.matches(of: uuid) { ids.insert(String(match.output).lowercased()) } } }
+        let people = try await People(req.meguri).load(access, ids.compactMap(User.ID.init))
+        for (id, user) in people { names[id.description] = user.displayName }
+        return names
     }
+
+    /// Which message keys name a record's values (`nc.status.open`): the entity's prefix.
+    static let valuePrefixes = ["audit": "audit", "nonconformity": "nc", "management_review": "review", "treatment_action": "plan", "planned_activity": "annual",
+                                "risk_assessment": "assessment", "document": "document", "campaign": "campaign", "objective": "objective", "risk": "risk"]
 
     static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool, names: [String: String]) -> HTML {
         guard !events.isEmpty else { return Components.empty(c.t("audit.none")) }
@@ -160,8 +171,8 @@ struct AuditPages {
 
     /// The fields that differ between before and after, each with its old and new value.
     static func changes(_ c: PageContext, _ e: AuditEvent, names: [String: String]) -> HTML {
-        let before = e.before.flatMap { flatten($0, c, names) } ?? [:]
-        let after = e.after.flatMap { flatten($0, c, names) } ?? [:]
+        let before = e.before.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
+        let after = e.after.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
         let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !Self.bookkeeping.contains($0) }.sorted()
         guard !keys.isEmpty else { return .empty }
         let items: [HTML] = keys.map { key in
@@ -173,13 +184,27 @@ struct AuditPages {
     /// Keys every record has that say nothing about the change itself.
     static let bookkeeping: Set<String> = ["id", "createdAt", "updatedAt", "version", "workspaceID", "userID"]
 
-    /// Each field of a recorded JSON object as text: ids of known records as their names, roles
-    /// as their names in the reader's language.
-    static func flatten(_ json: String, _ c: PageContext, _ names: [String: String]) -> [String: String]? {
+    /// Each field of a recorded JSON object as text: ids of known records and people as their
+    /// names (lists of them too), states and kinds by their labels in the reader's language, roles
+    /// by their names, nothing for an empty value. The stored event stays as it is (it is hashed).
+    static func flatten(_ json: String, _ c: PageContext, _ names: [String: String], entity: String = "") -> [String: String]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
-        return object.mapValues { value in
+        return Dictionary(uniqueKeysWithValues: object.map { key, value -> (String, String) in
+            (key, text(key, value, c, names, entity: entity))
+        })
+    }
+
+    static func text(_ key: String, _ value: Any, _ c: PageContext, _ names: [String: String], entity: String) -> String {
             if value is NSNull { return "—" }
-            if let id = value as? String, let name = names[id] { return name }
+            if let id = value as? String, let name = names[id.lowercased()] { return name }
+            if let text = value as? String, let prefix = valuePrefixes[entity], c.localizer.has("\(prefix).\(key).\(text)") {
+                return c.t("\(prefix).\(key).\(text)")
+            }
+            if let list = value as? [Any], list.isEmpty { return "—" }
+            if let dictionary = value as? [String: Any], dictionary.isEmpty { return "—" }
+            if let ids = value as? [String], !ids.isEmpty, ids.allSatisfy({ names[$0.lowercased()] != nil }) {
+                return ids.map { names[$0.lowercased()]! }.joined(separator: "、")
+            }
             if let grants = value as? [[String: Any]], grants.allSatisfy({ $0["role"] is String }) {
                 return grants.map { grant -> String in
                     var text = (grant["role"] as? String).flatMap(Role.init(rawValue:)).map { c.localizer.role($0, c.language) } ?? "?"
@@ -193,6 +218,5 @@ struct AuditPages {
                 return text.hasPrefix("\"") && text.hasSuffix("\"") ? String(text.dropFirst().dropLast()) : text
             }
             return "\(value)"
-        }
     }
 }
