@@ -197,4 +197,20 @@ import VaporTesting
             #expect(changes.contains("計画中") && !changes.contains(">planned<") && !changes.contains("{}"))
         }
     }
+
+    /// A 190-character asset name is clamped in the register (whole on hover) and the short columns
+    /// beside it do not wrap, so names like 高橋 美咲 never break mid-word.
+    @Test func longNamesDoNotSqueezeTheRegister() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let access = try await app.access(admin, "acme")
+            let long = String(repeating: "顧客管理システムの運用記録", count: 15)
+            _ = try await Assets(app.services).create(access, AssetInput(code: "A-001", name: long, kind: "information"), context: Context(actor: .user(admin)))
+            let page = try await app.get("/w/acme/assets", session: try await app.session(for: admin), headers: ["Accept-Language": "ja"])
+            #expect(page.text.contains("<span class=\"long-text\" title=\"\(long)\">"))
+            let kind = app.services.localizer.text("asset.kind.information", .ja)
+            #expect(page.text.contains("<td class=\"nowrap\">\(kind)</td>"), "the short columns keep together")
+        }
+    }
 }

@@ -88,10 +88,10 @@ struct AssetPages {
         let rows: [HTML] = page.items.map { a in
             let stale = a.isStale(on: access.today)
             return """
-            <tr><td class="nowrap"><a href="\(c.w("/assets/\(a.id)"))">\(a.code)</a></td><td>\(a.name)\(HTML.when(a.isGroup, " <span class=\"badge\">\(c.t("asset.group"))</span>"))</td>
-            <td>\(c.t("asset.kind.\(a.kind.rawValue)"))</td><td>\(a.departmentID.flatMap { names[$0] } ?? "—")</td>
-            <td>\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
-            <td>\(a.classification.flatMap { key in labels.first { $0.key == key }?.label(c.language) } ?? "—")</td>
+            <tr><td class="nowrap"><a href="\(c.w("/assets/\(a.id)"))">\(a.code)</a></td><td>\(Components.long(a.name))\(HTML.when(a.isGroup, " <span class=\"badge\">\(c.t("asset.group"))</span>"))</td>
+            <td class="nowrap">\(c.t("asset.kind.\(a.kind.rawValue)"))</td><td class="nowrap">\(a.departmentID.flatMap { names[$0] } ?? "—")</td>
+            <td class="nowrap">\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
+            <td class="nowrap">\(a.classification.flatMap { key in labels.first { $0.key == key }?.label(c.language) } ?? "—")</td>
             <td class="num">\(a.confidentiality.map(String.init) ?? "–")/\(a.integrity.map(String.init) ?? "–")/\(a.availability.map(String.init) ?? "–")</td>
             <td class="num">\(a.value.map(String.init) ?? "—")</td>
             <td class="nowrap\(stale ? " stale" : "")">\(a.lastReviewedOn?.description ?? c.t("asset.neverReviewed"))\(HTML.when(a.status == .retired, " <span class=\"badge expired\">\(c.t("asset.status.retired"))</span>"))</td></tr>

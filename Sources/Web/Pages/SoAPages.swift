@@ -91,8 +91,8 @@ struct SoAPages {
             return """
             <tr><td class="nowrap">\(Self.controlLink(line.control, c))</td><td>\(line.control.title(c.language))</td>
             <td>\(Self.decisionBadge(e.decision, c))</td>
-            <td>\(e.decision == .applicable ? HTML("\(e.implementation.map { c.t("soa.implementation.\($0.rawValue)") } ?? "—")") : "—")</td>
-            <td>\(e.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
+            <td class="nowrap">\(e.decision == .applicable ? HTML("\(e.implementation.map { c.t("soa.implementation.\($0.rawValue)") } ?? "—")") : "—")</td>
+            <td class="nowrap">\(e.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
             <td class="num">\(line.facts.linkedRisks)</td><td class="num">\(line.facts.evidenceCount)</td>
             <td>\(Self.warningBadges(line.warnings, c, months: freshness.months))</td></tr>
             """

@@ -109,6 +109,10 @@ enum Form {
 }
 
 enum Components {
+    /// Long text in a table cell: at most two lines (the whole text on hover and on the record's
+    /// page), so it never squeezes the short columns beside it.
+    static func long(_ text: String) -> HTML { "<span class=\"long-text\" title=\"\(text)\">\(text)</span>" }
+
     static func pageHeader(_ title: String, subtitle: String? = nil, actions: HTML = .empty) -> HTML {
         """
         <div class="page-header"><div><h1>\(title)</h1>\(subtitle.map { HTML("<p class=\"subtitle\">\($0)</p>") })</div><div class="page-actions">\(actions)</div></div>
