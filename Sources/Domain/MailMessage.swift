@@ -140,22 +140,6 @@ public enum MailEncoding {
         let lines = text.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? "." + $0 : $0 }
         return lines.joined(separator: "\r\n") + ".\r\n"
     }
-
-    /// Minimal HTML escaping for text placed in the HTML part.
-    public static func escapeHTML(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
 }
 
 /// `MEGURI_SMTP_URL` read: `smtp://user:pass@host:587` (STARTTLS, required whenever credentials

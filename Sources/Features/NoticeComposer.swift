@@ -109,7 +109,11 @@ struct NoticeComposer {
         var body: [String: Any]
         switch format {
         case .slack:
-            body = ["text": "\(line)\n<\(link)|\(localizer.text("mail.open", language))>"]
+            // Slack's text format reserves &, < and >: the text is escaped, the link written as <url|label>.
+            func slack(_ text: String) -> String {
+                text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            }
+            body = ["text": "\(slack(line))\n<\(link)|\(slack(localizer.text("mail.open", language)))>"]
         case .teams:
             let card: [String: Any] = [
                 "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
@@ -130,5 +134,5 @@ struct NoticeComposer {
             + parts.joined(separator: "\n") + "</body></html>"
     }
 
-    func esc(_ text: String) -> String { MailEncoding.escapeHTML(text) }
+    func esc(_ text: String) -> String { Markdown.escape(text) }
 }

@@ -269,7 +269,9 @@ public struct Notifications: Sendable {
             var rows: [(AppNotification, key: String, shown: Bool)] = []
             var deliveries: [Delivery] = []
             let fresh = allCandidates.filter { !existing.contains($0.notice.key) }
-            let tokens = mail == nil ? [:] : try await tx.notifications.unsubscribeTokens(for: Array(Set(fresh.filter(\.shown).map(\.person.user.id))), at: now)
+            // Everyone who gets an e-mail gets the one-click unsubscribe (digests included).
+            let mailed = fresh.filter { $0.shown || $0.channel == .email }.map(\.person.user.id)
+            let tokens = mail == nil ? [:] : try await tx.notifications.unsubscribeTokens(for: Array(Set(mailed)), at: now)
             for c in fresh {
                 let n = AppNotification(workspaceID: workspace.id, userID: c.person.user.id, kind: c.notice.kind, titleKey: c.notice.item.titleKey,
                                         params: c.notice.item.params, link: c.notice.item.link, due: c.notice.item.due, createdAt: now)

@@ -211,6 +211,15 @@ import Web
             #expect(report.notices == 1 && report.emails == 0 && report.digests == 1)
             #expect(try await notifications.list(w.employee, page: PageRequest()).items.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.digest, .dueSoon])
 
+            // A daily e-mail digest carries the one-click unsubscribe of digests.
+            let secretary = try await notifications.savePreferences(w.secretary, digestApp: "none", digestEmail: "daily", emailKinds: [], context: w.context)
+            #expect(secretary.digestFrequency(.email) == .daily)
+            _ = try await notifications.scan(acme, force: true)
+            let mail = FakeMail()
+            _ = try await app.meguri.notificationWorker(mail: mail, webhooks: FakeHooks()).deliverBatch()
+            let digest = try #require(mail.sent.first { $0.to == "isms@example.co.jp" })
+            #expect(digest.message.contains("/digest>\r\n") && digest.message.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "\(digest.message.prefix(600))")
+
             // The one-click unsubscribe turns a kind off by the person's token; an unknown token is nil.
             let token = try #require(try await app.services.store.read { try await $0.notifications.preferences(of: w.employee.id).unsubscribeToken })
             #expect(try await notifications.unsubscribe(token: "nobody", kind: .overdue) == nil)
