@@ -146,6 +146,12 @@ import Testing
 
     init() throws { templates = try RiskTemplatesLoader.loadBundled() }
 
+    /// The glossary writes ぜい弱性 (as JIS Q 27001 does); our catalogs never mix in 脆弱性.
+    @Test func theCatalogsWriteTheGlossarysTerm() throws {
+        let texts = (templates.threats + templates.vulnerabilities).flatMap { [$0.nameJa, $0.descriptionJa] } + templates.methods.map(\.nameJa)
+        #expect(!texts.isEmpty && texts.allSatisfy { !$0.contains("脆弱性") }, "\(texts.filter { $0.contains("脆弱性") })")
+    }
+
     @Test func bothReadyMethodsAreValidAndTheDefaultIsThere() throws {
         #expect(templates.methods.count >= 2)
         #expect(templates.method(RiskTemplates.defaultMethodKey)?.formula == .assetThreatVulnerability)
