@@ -144,7 +144,7 @@ import TestSupport
             }
             // The verifier's my-work shows it until it is checked.
             let before = try await MyWork.items(for: auditorAccess, services: app.services)
-            #expect(before.contains { $0.titleKey == "work.checkEffectiveness" })
+            #expect(before.contains { $0.titleKey == "work.checkEffectiveness" && $0.kind == .verify }, "an effectiveness check is a check (確認), not an answer")
             nc = try await ncs.step(auditorAccess, ncID, .verify(effective: true, note: "翌月の新任者2名の記録を確認"), context: context)
             #expect(nc.status == .closed && nc.verification?.by == w.auditor.id)
             _ = try await audits.move(access, audit.id, to: .closed, context: context)

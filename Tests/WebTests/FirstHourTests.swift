@@ -102,8 +102,8 @@ import VaporTesting
     }
 
     /// Japanese as an auditor reads it: a target is "95%以上", a method made for a person reading
-    /// English is named in English only, an effectiveness check is a check (確認), not an answer
-    /// (the SoA version's 提出 heading is checked by the browser suite).
+    /// English is named in English only (an effectiveness check being a check, 確認, is checked in
+    /// CheckActTests; the SoA version's 提出 heading by the browser suite).
     @Test func wordsAsTheyAreRead() async throws {
         try await TestApp.with { app in
             let admin = try await app.user("admin@example.co.jp", admin: true)
@@ -123,7 +123,6 @@ import VaporTesting
             let method = try #require(try await app.services.store.read { db in try await db.riskMethods.current(in: try await app.access(admin, "intl").workspaceID) })
             #expect(method.name == "Asset value × threat × vulnerability (3 levels)")
 
-            #expect(WorkItem.Kind.allCases.contains(.verify))
             #expect(app.services.localizer.text("work.kind.verify", .ja) == "確認")
         }
     }

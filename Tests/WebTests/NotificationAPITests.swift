@@ -1,6 +1,7 @@
 import Domain
 import Features
 import Foundation
+import Storage
 import Testing
 import TestSupport
 import VaporTesting
@@ -168,5 +169,30 @@ import VaporTesting
             // Another site's address is never offered.
             #expect(!(try await send("https://evil.example/phish")).text.contains("evil.example"))
         }
+    }
+}
+
+/// The notification settings read from the environment: each refusal names its setting.
+@Suite struct NotificationConfiguration {
+    func problem(_ env: [String: String]) -> String? {
+        do { _ = try AppConfiguration.fromEnvironment(env); return nil } catch let error as ConfigurationError { return error.setting } catch { return "\(error)" }
+    }
+
+    @Test func settingsAreReadOrRefusedByName() throws {
+        let config = try AppConfiguration.fromEnvironment(["MEGURI_SMTP_URL": "smtp://isms:pw@mail.example.co.jp:587", "MEGURI_MAIL_FROM": "isms@example.co.jp",
+                                                          "MEGURI_NOTIFY_SCAN_SECONDS": " 60 ", "MEGURI_NOTIFY_LEASE_SECONDS": "30", "MEGURI_WEBHOOK_ALLOW_PRIVATE": "TRUE",
+                                                          "MEGURI_IDLE_TIMEOUT": "90"])
+        #expect(config.smtp?.security == .startTLS && config.notifyScanSeconds == 60 && config.notifyLeaseSeconds == 30 && config.webhookAllowPrivate
+                && config.idleTimeoutSeconds == 90)
+        let defaults = try AppConfiguration.fromEnvironment([:])
+        #expect(defaults.smtp == nil && defaults.notifyScanSeconds == 300 && defaults.notifyLeaseSeconds == 300 && !defaults.webhookAllowPrivate)
+        #expect(problem(["MEGURI_MAIL_FROM": "isms@example.co.jp"]) == "MEGURI_MAIL_FROM")
+        #expect(problem(["MEGURI_SMTP_URL": "smtp://mail.example.co.jp"]) == "MEGURI_MAIL_FROM")
+        #expect(problem(["MEGURI_SMTP_URL": "imap://mail.example.co.jp", "MEGURI_MAIL_FROM": "a@example.co.jp"]) == "MEGURI_SMTP_URL")
+        #expect(problem(["MEGURI_SMTP_CA_FILE": "/nonexistent/ca.pem"]) == "MEGURI_SMTP_CA_FILE")
+        #expect(problem(["MEGURI_NOTIFY_SCAN_SECONDS": "1"]) == "MEGURI_NOTIFY_SCAN_SECONDS")
+        #expect(problem(["MEGURI_NOTIFY_LEASE_SECONDS": "ten"]) == "MEGURI_NOTIFY_LEASE_SECONDS")
+        #expect(problem(["MEGURI_WEBHOOK_ALLOW_PRIVATE": "yes"]) == "MEGURI_WEBHOOK_ALLOW_PRIVATE")
+        #expect(problem(["MEGURI_MAX_REQUESTS": "7"]) == "MEGURI_MAX_REQUESTS")
     }
 }

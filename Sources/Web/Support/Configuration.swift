@@ -95,18 +95,8 @@ public struct AppConfiguration: Sendable {
             }
             config.trustedProxies = networks
         }
-        if let raw = value("MEGURI_MAX_REQUESTS") {
-            guard let number = Int(raw), (8...100_000).contains(number) else {
-                throw ConfigurationError(setting: "MEGURI_MAX_REQUESTS", reason: "must be a whole number from 8 to 100000 (default 512), not '\(raw)'")
-            }
-            config.maxConcurrentRequests = number
-        }
-        if let raw = value("MEGURI_IDLE_TIMEOUT") {
-            guard let number = Int(raw), (5...3600).contains(number) else {
-                throw ConfigurationError(setting: "MEGURI_IDLE_TIMEOUT", reason: "must be a whole number of seconds from 5 to 3600 (default 60), not '\(raw)'")
-            }
-            config.idleTimeoutSeconds = number
-        }
+        if let number = try wholeNumber("MEGURI_MAX_REQUESTS", 8...100_000, default: 512, env: env) { config.maxConcurrentRequests = number }
+        if let number = try wholeNumber("MEGURI_IDLE_TIMEOUT", 5...3600, default: 60, unit: "seconds", env: env) { config.idleTimeoutSeconds = number }
         if let url = value("MEGURI_SMTP_URL") {
             do {
                 config.smtp = try SMTPSettings.parse(url, from: value("MEGURI_MAIL_FROM"))
@@ -122,18 +112,8 @@ public struct AppConfiguration: Sendable {
             }
             config.smtpCAFile = file
         }
-        if let raw = value("MEGURI_NOTIFY_SCAN_SECONDS") {
-            guard let number = Int(raw), (5...86_400).contains(number) else {
-                throw ConfigurationError(setting: "MEGURI_NOTIFY_SCAN_SECONDS", reason: "must be a whole number of seconds from 5 to 86400 (default 300), not '\(raw)'")
-            }
-            config.notifyScanSeconds = number
-        }
-        if let raw = value("MEGURI_NOTIFY_LEASE_SECONDS") {
-            guard let number = Int(raw), (5...3600).contains(number) else {
-                throw ConfigurationError(setting: "MEGURI_NOTIFY_LEASE_SECONDS", reason: "must be a whole number of seconds from 5 to 3600 (default 300), not '\(raw)'")
-            }
-            config.notifyLeaseSeconds = number
-        }
+        if let number = try wholeNumber("MEGURI_NOTIFY_SCAN_SECONDS", 5...86_400, default: 300, unit: "seconds", env: env) { config.notifyScanSeconds = number }
+        if let number = try wholeNumber("MEGURI_NOTIFY_LEASE_SECONDS", 5...3600, default: 300, unit: "seconds", env: env) { config.notifyLeaseSeconds = number }
         if let raw = value("MEGURI_WEBHOOK_ALLOW_PRIVATE") {
             guard ["true", "false"].contains(raw.lowercased()) else {
                 throw ConfigurationError(setting: "MEGURI_WEBHOOK_ALLOW_PRIVATE", reason: "must be true or false, not '\(raw)'")
@@ -147,6 +127,17 @@ public struct AppConfiguration: Sendable {
             config.postgresPoolSize = parsed
         }
         return config
+    }
+
+    /// A whole-number setting within `range`, or nil when unset; anything else stops the start
+    /// naming the setting, its range and its default.
+    static func wholeNumber(_ setting: String, _ range: ClosedRange<Int>, default fallback: Int, unit: String? = nil,
+                            env: [String: String]) throws -> Int? {
+        guard let raw = env[setting]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let number = Int(raw), range.contains(number) else {
+            throw ConfigurationError(setting: setting, reason: "must be a whole number\(unit.map { " of \($0)" } ?? "") from \(range.lowerBound) to \(range.upperBound) (default \(fallback)), not '\(raw)'")
+        }
+        return number
     }
 
     public static func parsePort(_ raw: String, setting: String) throws -> Int {
