@@ -79,7 +79,7 @@ public struct AnnualPlan: Sendable {
             return day
         }
         let start = day(from, "from"), end = day(to, "to")
-        if let start, let end, end < start { v.add("to", "error.endBeforeStart") }
+        if let start, let end, end < start { v.add("to", "error.endBeforeStart", ["startField": "from"]) }
         if let start, let end, end.dayNumber - start.dayNumber > 400 { v.add("to", "error.planTooLong") }
         try v.check()
         return (start!, end!)

@@ -27,6 +27,13 @@ public struct Assets: Sendable {
         return asset
     }
 
+    /// Assets by id, for naming them where only their ids were recorded (the audit trail); nothing
+    /// for a person who may not see assets.
+    public func loadAll(_ access: WorkspaceAccess, _ ids: [Asset.ID]) async throws -> [Asset.ID: Asset] {
+        guard access.allows(.assetsRead), !ids.isEmpty else { return [:] }
+        return try await services.store.read { try await $0.assets.loadAll(ids, in: access.workspaceID) }
+    }
+
     /// The asset with this code, if any (codes are typed half- or full-width).
     public func find(_ access: WorkspaceAccess, code: String) async throws -> Asset? {
         try access.require(.assetsRead)

@@ -256,7 +256,7 @@ public struct Campaigns: Sendable {
         }
         if campaign.audience.isEmpty { v.add("audience", "error.audienceNeeded") }
         if campaign.dueOn == nil && campaign.dueDays == nil { v.add("dueOn", "error.dueNeeded") }
-        if let due = campaign.dueOn, due < campaign.startsOn { v.add("dueOn", "error.dueBeforeStart") }
+        if let due = campaign.dueOn, due < campaign.startsOn { v.add("dueOn", "error.endBeforeStart", ["startField": "startsOn"]) }
         try v.check()
     }
 

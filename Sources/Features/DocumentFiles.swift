@@ -89,7 +89,7 @@ public struct DocumentFiles: Sendable {
             TableColumn("reviewIntervalMonths", aliases: ["見直し周期", "見直し間隔（月）", "Review interval"], width: 10) { String($0.reviewIntervalMonths) },
             TableColumn("nextReviewOn", aliases: ["見直し期日", "次回見直し", "Next review"], width: 14) { $0.nextReviewOn?.description ?? "" },
             TableColumn("retentionYears", aliases: ["保存期間", "保存年数", "Retention"], width: 10) { $0.retentionYears.map(String.init) ?? "" },
-            TableColumn("references", aliases: ["関連する管理策", "関連条項", "管理策", "References"], width: 24) { $0.references.joined(separator: ", ") },
+            TableColumn("references", aliases: ["関連する管理策", "関連する条項・管理策", "関連条項", "管理策", "References"], width: 24) { $0.references.joined(separator: ", ") },
             TableColumn("status", aliases: ["状態", "Status"], width: 12) { self.l.text("document.status.\($0.status.rawValue)", .ja) },
             TableColumn("version", aliases: ["版", "Version"], width: 8) { $0.publishedLabel ?? "" },
             TableColumn("effectiveOn", aliases: ["施行日", "Effective"], width: 14) { $0.effectiveOn?.description ?? "" },

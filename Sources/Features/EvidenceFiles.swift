@@ -129,7 +129,7 @@ public struct EvidenceFiles: Sendable {
         if creating || input.title != nil { evidence.title = v.required(input.title, "title", maxLength: 200) }
         if evidence.kind == .link, creating || input.url != nil {
             let text = v.required(input.url, "url", maxLength: 1000)
-            if !text.isEmpty, !WebAddress.isValid(text) { v.add("url", "error.url") }
+            if !text.isEmpty, !WebAddress.isValid(text) { v.add("url", "error.url", ["value": text]) }
             evidence.url = text
         }
         if let raw = input.collectedOn {
@@ -146,7 +146,7 @@ public struct EvidenceFiles: Sendable {
                 evidence.validUntil = nil
             }
         }
-        if let until = evidence.validUntil, until < evidence.collectedOn { v.add("validUntil", "error.endBeforeStart") }
+        if let until = evidence.validUntil, until < evidence.collectedOn { v.add("validUntil", "error.endBeforeStart", ["startField": "collectedOn"]) }
         if let notes = input.notes { evidence.notes = v.optional(notes, "notes", maxLength: 2000) }
         if let person = input.collectedByID {
             if let user = person, try await tx.members.load(user: user, in: workspace) == nil { v.add("collectedById", "error.notAMember") }

@@ -201,7 +201,7 @@ public struct InternalAudits: Sendable {
         if creating || input.startsOn != nil { if let d = Self.date(input.startsOn, "startsOn", &v) { p.startsOn = d } }
         if creating || input.endsOn != nil { if let d = Self.date(input.endsOn, "endsOn", &v) { p.endsOn = d } }
         if let text = input.notes { p.notes = v.optional(text, "notes", maxLength: 4000) }
-        if v.isValid && p.endsOn < p.startsOn { v.add("endsOn", "error.endBeforeStart") }
+        if v.isValid && p.endsOn < p.startsOn { v.add("endsOn", "error.endBeforeStart", ["startField": "startsOn"]) }
         try v.check()
     }
 
@@ -302,7 +302,7 @@ public struct InternalAudits: Sendable {
         if let text = input.auditees { a.auditees = v.optional(text, "auditees", maxLength: 2000) }
         if let text = input.conclusion { a.conclusion = v.optional(text, "conclusion", maxLength: 8000) }
         if let text = input.independenceOverride { a.independenceOverride = v.optional(text, "independenceOverride", maxLength: 2000) }
-        if v.isValid && a.endsOn < a.startsOn { v.add("endsOn", "error.endBeforeStart") }
+        if v.isValid && a.endsOn < a.startsOn { v.add("endsOn", "error.endBeforeStart", ["startField": "startsOn"]) }
         if a.leadAuditorID == nil && !v.errors.contains(where: { $0.field == "leadAuditorId" }) { v.add("leadAuditorId", "error.required") }
         try v.check()
         if check { try await checkIndependence(a, workspace: workspace, tx: tx) }

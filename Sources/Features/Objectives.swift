@@ -166,7 +166,7 @@ public struct Objectives: Sendable {
             if !valueText.isEmpty { if let value = Text.decimal(valueText) { measurement.value = value } else { v.add("measurement", "error.number") } }
             measurement.note = v.optional(input.note, "note", maxLength: 2000)
             if let link = v.optional(input.evidenceLink, "evidenceLink", maxLength: 1000) {
-                if !WebAddress.isValid(link) { v.add("evidenceLink", "error.url") }
+                if !WebAddress.isValid(link) { v.add("evidenceLink", "error.url", ["value": link]) }
                 measurement.evidenceLink = link
             }
             try v.check()

@@ -24,7 +24,7 @@ public struct AssessmentInput: Sendable, Codable, Equatable {
                 assessment[keyPath: keyPath] = nil
             }
         }
-        if let start = assessment.startsOn, let end = assessment.endsOn, end < start { v.add("endsOn", "error.endBeforeStart") }
+        if let start = assessment.startsOn, let end = assessment.endsOn, end < start { v.add("endsOn", "error.endBeforeStart", ["startField": "startsOn"]) }
         try v.check()
     }
 }

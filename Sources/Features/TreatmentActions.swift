@@ -110,7 +110,7 @@ public struct TreatmentActions: Sendable {
         if let note = input.completionNote { action.completionNote = v.optional(note, "completionNote", maxLength: 2000) }
         if let link = input.evidenceLink {
             let text = v.optional(link, "evidenceLink", maxLength: 1000)
-            if let text, !WebAddress.isValid(text) { v.add("evidenceLink", "error.url") }
+            if let text, !WebAddress.isValid(text) { v.add("evidenceLink", "error.url", ["value": text]) }
             action.evidenceLink = text
         }
         if action.status == .done && Text.nonBlank(action.completionNote) == nil { v.add("completionNote", "error.completionNoteNeeded") }

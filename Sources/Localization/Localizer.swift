@@ -67,9 +67,13 @@ public struct Localizer: Sendable {
     }
 
     /// The message for a field error: the field's label (when the catalog has one) and the problem.
-    public func message(for error: FieldError, _ language: Language) -> String {
+    /// `label` names a field: the catalog's `field.*` label by default; a page passes the label it
+    /// shows. Parameters whose name ends in `Field` (`{startField}`) name another field the same way.
+    public func message(for error: FieldError, _ language: Language, label: ((String) -> String)? = nil) -> String {
+        let label = label ?? { self.fieldLabel($0, language) }
         var params = error.params
-        params["field"] = fieldLabel(error.field, language)
+        for (key, value) in params where key.hasSuffix("Field") { params[key] = label(value) }
+        params["field"] = label(error.field)
         let message = text(error.code, language, params)
         if let row = error.row {
             return text("error.atRow", language, ["row": String(row), "field": params["field"]!, "message": message])

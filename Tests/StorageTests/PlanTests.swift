@@ -89,7 +89,7 @@ import TestSupport
             #expect(throws: DomainError.invalid([FieldError(field: "from", code: "error.planOutsideWindow", params: ["from": "2025-04-01", "to": "2030-03-31"])])) {
                 try plan.check(secretariat, from: "2020-01-01", to: "2026-12-31")
             }
-            #expect(throws: DomainError.invalid([FieldError(field: "to", code: "error.endBeforeStart")])) { try plan.check(secretariat, from: "2026-12-31", to: "2026-12-01") }
+            #expect(throws: DomainError.invalid([FieldError(field: "to", code: "error.endBeforeStart", params: ["startField": "from"])])) { try plan.check(secretariat, from: "2026-12-31", to: "2026-12-01") }
             #expect(throws: DomainError.invalid([FieldError(field: "to", code: "error.planTooLong")])) { try plan.check(secretariat, from: "2026-01-01", to: "2027-12-31") }
 
             // "My work" tells the owner of the overdue meetings; an employee sees no plan.

@@ -242,8 +242,8 @@ public struct TestApp: Sendable {
     }
 
     /// A signed-in browser session: the cookie header value and the CSRF token of its forms.
-    public func session(for user: User) async throws -> (cookie: String, csrf: String) {
-        let result = try await Authentication(services).signIn(email: user.email, password: Self.password, address: "127.0.0.1", userAgent: "test",
+    public func session(for user: User, password: String = TestApp.password) async throws -> (cookie: String, csrf: String) {
+        let result = try await Authentication(services).signIn(email: user.email, password: password, address: "127.0.0.1", userAgent: "test",
                                                                requestID: nil)
         guard case .signedIn(let secret, let session, _) = result else { throw TestFailure("expected a full sign-in") }
         return ("meguri_session=\(secret)", session.csrfToken)

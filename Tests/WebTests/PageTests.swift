@@ -145,7 +145,7 @@ import VaporTesting
                                                                       "timeZone": "Asia/Tokyo", "fiscalYearStartMonth": "4"], session: session,
                                            extraHeaders: ["Accept-Language": "ja"])
             #expect(stale.status == .conflict)
-            #expect(stale.text.contains("先に保存した範囲") && stale.text.contains("別の人"))
+            #expect(stale.text.contains("先に保存した範囲") && stale.text.contains("ほかの人がこの記録を更新しました"))
             #expect(try await Workspaces(app.services).load(slug: "acme")?.scopeStatement == "先に保存した範囲")
         }
     }

@@ -145,12 +145,21 @@ struct AuditPages {
         for event in events { for text in [event.before, event.after].compactMap({ $0 }) { for match in text.matches(of: uuid) { ids.insert(String(match.output).lowercased()) } } }
         let people = try await People(req.meguri).load(access, ids.compactMap(User.ID.init))
         for (id, user) in people { names[id.description] = user.displayName }
+        for (id, asset) in try await Assets(req.meguri).loadAll(access, ids.compactMap(Asset.ID.init)) { names[id.description] = "\(asset.code) \(asset.name)" }
         return names
     }
 
     /// Which message keys name a record's values (`nc.status.open`): the entity's prefix.
     static let valuePrefixes = ["audit": "audit", "nonconformity": "nc", "management_review": "review", "treatment_action": "plan", "planned_activity": "annual",
-                                "risk_assessment": "assessment", "document": "document", "campaign": "campaign", "objective": "objective", "risk": "risk"]
+                                "risk_assessment": "assessment", "document": "document", "campaign": "training", "objective": "objective", "risk": "risk",
+                                "asset": "asset", "checklist_item": "checklist", "finding": "finding", "evidence": "evidence", "soa_entry": "soa",
+                                "soa_version": "soa.version", "risk_method": "method"]
+
+    /// Values whose labels sit under a key of their own rather than the entity's prefix
+    /// (`treatment.avoid`): entity and field → the prefix of the value's label.
+    static let valueKeys = ["risk.treatment": "treatment", "planned_activity.phase": "phase", "document.pending": "document.versionStatus",
+                            "document_version.status": "document.versionStatus", "risk_method.assetValueRule": "method.rule",
+                            "competence_requirement.role": "role", "notification_settings.webhookFormat": "webhook"]
 
     static func eventTable(_ c: PageContext, _ events: [AuditEvent], showRecord: Bool, names: [String: String]) -> HTML {
         guard !events.isEmpty else { return Components.empty(c.t("audit.none")) }
@@ -197,6 +206,9 @@ struct AuditPages {
     static func text(_ key: String, _ value: Any, _ c: PageContext, _ names: [String: String], entity: String) -> String {
             if value is NSNull { return "—" }
             if let id = value as? String, let name = names[id.lowercased()] { return name }
+            if let text = value as? String, let prefix = valueKeys["\(entity).\(key)"], c.localizer.has("\(prefix).\(text)") {
+                return c.t("\(prefix).\(text)")
+            }
             if let text = value as? String, let prefix = valuePrefixes[entity], c.localizer.has("\(prefix).\(key).\(text)") {
                 return c.t("\(prefix).\(key).\(text)")
             }
@@ -215,6 +227,7 @@ struct AuditPages {
             }
             if let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes]),
                let text = String(data: data, encoding: .utf8) {
+                if text == "true" || text == "false" { return c.t("audit.\(text)") }
                 return text.hasPrefix("\"") && text.hasSuffix("\"") ? String(text.dropFirst().dropLast()) : text
             }
             return "\(value)"

@@ -28,7 +28,7 @@ enum Form {
     /// The list of problems at the top of a form, each linking to its field.
     static func errorSummary(_ errors: [FieldError], _ c: PageContext) -> HTML {
         guard !errors.isEmpty else { return .empty }
-        let items: [HTML] = errors.map { "<li><a href=\"#f-\($0.field)\">\(c.message($0))</a></li>" }
+        let items: [HTML] = errors.map { "<li><a href=\"#f-\($0.field)\">\(c.namedMessage($0))</a></li>" }
         return """
         <div class="error-summary" role="alert" tabindex="-1">
         <h2>\(c.t("form.errorsTitle", ["count": String(errors.count)]))</h2>

@@ -5,7 +5,8 @@ import Foundation
 /// workspace, and the main content.
 enum Layout {
     static func page(_ c: PageContext, title: String, wide: Bool = false, _ content: HTML) -> HTML {
-        """
+        let content = HTML(raw: FieldLabels.resolve(content.rendered, c))
+        return """
         <!doctype html>
         <html lang="\(c.language.rawValue)">
         <head>

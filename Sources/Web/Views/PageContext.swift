@@ -52,7 +52,16 @@ struct PageContext {
 
     func t(_ key: String, _ params: [String: String] = [:]) -> String { localizer.text(key, language, params) }
 
-    func message(_ error: FieldError) -> String { localizer.message(for: error, language) }
+    /// The message for a field error, naming fields by the labels this page shows (see `FieldLabels`).
+    func message(_ error: FieldError) -> String { localizer.message(for: error, language, label: FieldLabels.marker) }
+
+    /// The message as an item of a form's list of problems: it names its field, by the label the
+    /// page shows, and where it does not say which field it is about, the label goes before it.
+    func namedMessage(_ error: FieldError) -> String {
+        let text = message(error)
+        guard error.row == nil, localizer.has("field.\(error.field)"), !text.contains(FieldLabels.marker(error.field)) else { return text }
+        return t("form.problemOf", ["field": FieldLabels.marker(error.field), "message": text])
+    }
 
     var workspace: Workspace? { access?.workspace }
 
