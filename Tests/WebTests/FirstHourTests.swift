@@ -212,4 +212,28 @@ import VaporTesting
             #expect(page.text.contains("<td class=\"nowrap\">\(kind)</td>"), "the short columns keep together")
         }
     }
+
+    /// Every field of every change on the demo's audit trail has a label in Japanese (no
+    /// `attendeeIDs`, `inherentLevel`), values of states are words, and yes/no is はい/いいえ.
+    @Test func theDemoTrailHasALabelForEveryField() async throws {
+        try await TestApp.with { app in
+            let seeded = try await Demo(app.services).seed(slug: "demo", scale: .small, context: Context(actor: .cli(operator: "test")))
+            let email = try #require(seeded.accounts.first { $0.role == .secretariat }?.email)
+            let secretary = try #require(try await app.services.store.read { try await $0.users.load(email: email) })
+            let session = try await app.session(for: secretary, password: Demo.password)
+            var path: String? = "/w/demo/audit-trail", keys = Set<String>(), pages = 0
+            while let next = path, pages < 10 {
+                let page = try await app.get(next, session: session, headers: ["Accept-Language": "ja"])
+                #expect(page.status == .ok)
+                for chunk in page.text.components(separatedBy: "<span class=\"key\">").dropFirst() { keys.insert(String(chunk.prefix { $0 != "<" })) }
+                #expect(!page.text.contains(">true<") && !page.text.contains(": <del>false"))
+                path = page.text.range(of: "rel=\"next\"").flatMap { _ in
+                    page.text.components(separatedBy: "<a href=\"").last { $0.contains("rel=\"next\"") }?.split(separator: "\"").first.map { String($0).replacingOccurrences(of: "&amp;", with: "&") }
+                }
+                pages += 1
+            }
+            let raw = keys.filter { $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } && $0 != "URL" && $0 != "SHA-256" }
+            #expect(keys.count > 10 && raw.isEmpty, "fields shown by their keys: \(raw.sorted())")
+        }
+    }
 }
