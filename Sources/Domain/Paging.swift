@@ -4,10 +4,13 @@ import Foundation
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var nextCursor: String?
+    /// How many items the whole list has, when the request asked (`PageRequest.counting`).
+    public var total: Int?
 
-    public init(items: [Item], nextCursor: String?) {
+    public init(items: [Item], nextCursor: String?, total: Int? = nil) {
         self.items = items
         self.nextCursor = nextCursor
+        self.total = total
     }
 }
 
@@ -18,11 +21,29 @@ public struct PageRequest: Sendable, Equatable {
 
     public var limit: Int
     public var cursor: String?
+    /// Items to skip when no cursor continues the list: the pages' "page N of M" (the API pages
+    /// by cursor only).
+    public var offset: Int
+    /// Whether the answer states the whole list's length (`Page.total`), which costs a count.
+    public var counting: Bool
 
-    public init(limit: Int = PageRequest.defaultLimit, cursor: String? = nil) {
+    public init(limit: Int = PageRequest.defaultLimit, cursor: String? = nil, offset: Int = 0, counting: Bool = false) {
         self.limit = limit
         self.cursor = cursor
+        self.offset = max(0, offset)
+        self.counting = counting
     }
+
+    /// The rows a query skips: the offset, unless a cursor says where the page starts.
+    public var skip: Int? { cursor == nil && offset > 0 ? offset : nil }
+
+    /// A numbered page (1-based) of `limit` items, with the whole list counted.
+    public static func numbered(_ number: Int, limit: Int = defaultLimit) -> PageRequest {
+        PageRequest(limit: limit, offset: (max(1, number) - 1) * limit, counting: true)
+    }
+
+    /// The page `offset` falls on (1-based).
+    public var number: Int { offset / max(1, limit) + 1 }
 
     /// Checks a `limit` and `cursor` from a query string.
     public static func parse(limit: String?, cursor: String?) throws -> PageRequest {

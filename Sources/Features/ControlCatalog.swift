@@ -17,10 +17,12 @@ public struct ControlCatalog: Sendable {
     public func list(_ access: WorkspaceAccess, query: ControlQuery, page: PageRequest) throws -> Page<AnnexAControl> {
         try access.require(.workspaceRead)
         var controls = catalog.controls(matching: query)
+        let total = controls.count
         if let cursor = page.cursor.flatMap(Cursor.decode) { controls = controls.filter { ControlOrder.less(cursor.key, $0.id) } }
+        if let skip = page.skip { controls = Array(controls.dropFirst(skip)) }
         let items = Array(controls.prefix(page.limit))
         let next = controls.count > page.limit ? items.last.map { Cursor(key: $0.id, id: Self.cursorID).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? total : nil)
     }
 
     /// Annex A then the workspace's own controls (which have no attributes, so any attribute
@@ -36,10 +38,12 @@ public struct ControlCatalog: Sendable {
             all += own.filter { o in needle.map { n in [o.code.lowercased(), o.titleJa.lowercased(), o.titleEn.lowercased()].contains { $0.contains(n) } } ?? true }
                 .map(SoAControl.own)
         }
+        let total = all.count
         if let cursor = page.cursor.flatMap(Cursor.decode), let index = all.firstIndex(where: { $0.id == cursor.key }) { all = Array(all[(index + 1)...]) }
+        if let skip = page.skip { all = Array(all.dropFirst(skip)) }
         let items = Array(all.prefix(page.limit))
         let next = all.count > page.limit ? items.last.map { Cursor(key: $0.id, id: Self.cursorID).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? total : nil)
     }
 
     public func count(_ access: WorkspaceAccess, query: ControlQuery) throws -> Int {

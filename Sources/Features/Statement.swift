@@ -165,10 +165,11 @@ public struct Statement: Sendable {
         if let cursor = page.cursor.flatMap(Cursor.decode), let index = lines.firstIndex(where: { $0.control.id == cursor.key }) {
             rest = lines[(index + 1)...]
         }
-        let matching = rest.filter(query.matches)
+        var matching = rest.filter(query.matches)
+        if let skip = page.skip { matching = Array(matching.dropFirst(skip)) }
         let items = Array(matching.prefix(page.limit))
         let next = matching.count > page.limit ? items.last.map { Cursor(key: $0.control.id, id: ControlCatalog.cursorID).encoded } : nil
-        return (Page(items: items, nextCursor: next), total)
+        return (Page(items: items, nextCursor: next, total: total), total)
     }
 
     /// A control of this workspace's statement by id (`8.5`, `A.8.5`) or own code.

@@ -211,7 +211,7 @@ public struct AssetStore: Sendable {
             }
         }
         let direction = descending ? SQLDirection.descending : SQLDirection.ascending
-        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).all(AssetRow.self)
+        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).offset(page.skip).all(AssetRow.self)
         let items = Array(rows.prefix(page.limit))
         var next: String? = nil
         if rows.count > page.limit, let last = items.last {
@@ -223,7 +223,7 @@ public struct AssetStore: Sendable {
             }
             next = Cursor(key: key, id: last.id.uuidString).encoded
         }
-        return Page(items: items.map(\.asset), nextCursor: next)
+        return Page(items: items.map(\.asset), nextCursor: next, total: page.counting ? try await count(in: workspace, query: query) : nil)
     }
 
     public func count(in workspace: Workspace.ID, query: AssetQuery) async throws -> Int {

@@ -74,10 +74,12 @@ public struct DepartmentStore: Sendable {
             query.where { $0.where(lowerLike("name", search)).orWhere(lowerLike("code", search)) }
         }
         var all = Department.ordered(try await query.all(DepartmentRow.self).map(\.department))
+        let total = all.count
         if let cursor = page.cursor.flatMap(Cursor.decode) { all = all.filter { $0.sortKey > cursor.key } }
+        if let skip = page.skip { all = Array(all.dropFirst(skip)) }
         let items = Array(all.prefix(page.limit))
         let next = all.count > page.limit ? items.last.map { Cursor(key: $0.sortKey, id: $0.id.description).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? total : nil)
     }
 
     public func count(in workspace: Workspace.ID) async throws -> Int {

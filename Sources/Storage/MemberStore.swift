@@ -183,16 +183,17 @@ public struct MemberStore: Sendable {
                     .where("workspace_id", .equal, workspace.uuid).select))
         }
         let sortKey = SQLColumn("sort_name", table: "members")
+        let listed = query.select
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
             query.where { group in
                 group.where(sortKey, .greaterThan, SQLBind(cursor.key))
                     .orWhere { $0.where(sortKey, .equal, SQLBind(cursor.key)).where(SQLColumn("id", table: "members"), .greaterThan, SQLBind(id)) }
             }
         }
-        let rows = try await query.orderBy(sortKey).orderBy(SQLColumn("id", table: "members")).limit(page.limit + 1).all(MemberJoinedRow.self)
+        let rows = try await query.orderBy(sortKey).orderBy(SQLColumn("id", table: "members")).limit(page.limit + 1).offset(page.skip).all(MemberJoinedRow.self)
         let items = try await withGrants(Array(rows.prefix(page.limit)))
         let next = rows.count > page.limit ? items.last.map { Cursor(key: Self.sortName($0.displayName, $0.email), id: $0.id.uuid.uuidString).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 
     /// Every member's e-mail and user id (imports name people by e-mail).

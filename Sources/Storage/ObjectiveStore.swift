@@ -124,14 +124,15 @@ public struct ObjectiveStore: Sendable {
         let builder = sql.select().column("*").from("objectives").where("workspace_id", .equal, workspace.uuid)
         if let kind = query.kind { builder.where("kind", .equal, kind.rawValue) }
         if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
+        let listed = builder.select
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id), let at = Double(cursor.key) {
             let date = Date(timeIntervalSince1970: at)
             builder.where { $0.where("created_at", .greaterThan, SQLBind(date)).orWhere { $0.where("created_at", .equal, SQLBind(date)).where("id", .greaterThan, SQLBind(id)) } }
         }
-        let rows = try await builder.orderBy("created_at").orderBy("id").limit(page.limit + 1).all(ObjectiveRow.self)
+        let rows = try await builder.orderBy("created_at").orderBy("id").limit(page.limit + 1).offset(page.skip).all(ObjectiveRow.self)
         let items = rows.prefix(page.limit).map(\.objective)
         let next = rows.count > page.limit ? items.last.map { Cursor(key: String($0.createdAt.timeIntervalSince1970), id: $0.id.uuid.uuidString).encoded } : nil
-        return Page(items: Array(items), nextCursor: next)
+        return Page(items: Array(items), nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 
     public func insert(_ measurement: ObjectiveMeasurement) async throws {

@@ -294,6 +294,7 @@ public struct RiskRecordStore: Sendable {
 
     public func list(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery, page: PageRequest) async throws -> Page<Risk> {
         let builder = filtered(query, assessment: assessment, workspace: workspace, sql.select().column("*").from("risks"))
+        let listed = builder.select
         let (column, numeric): (any SQLExpression, Bool) = switch query.sort {
         case .code: (SQLColumn("code"), false)
         case .inherentDescending: (SQLFunction("coalesce", args: SQLColumn("inherent_score"), SQLLiteral.numeric("0")), true)
@@ -308,7 +309,7 @@ public struct RiskRecordStore: Sendable {
             }
         }
         let direction = numeric ? SQLDirection.descending : SQLDirection.ascending
-        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).all(RiskRow.self)
+        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).offset(page.skip).all(RiskRow.self)
         let items = Array(rows.prefix(page.limit))
         var next: String? = nil
         if rows.count > page.limit, let last = items.last {
@@ -319,7 +320,7 @@ public struct RiskRecordStore: Sendable {
             }
             next = Cursor(key: key, id: last.id.uuidString).encoded
         }
-        return Page(items: items.map(\.risk), nextCursor: next)
+        return Page(items: items.map(\.risk), nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 
     public func count(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery) async throws -> Int {
@@ -533,6 +534,7 @@ public struct TreatmentActionStore: Sendable {
     /// Actions by due date (undated last), or by their highest risk and then due date.
     public func list(in workspace: Workspace.ID, query: ActionQuery, page: PageRequest) async throws -> Page<TreatmentAction> {
         let builder = filtered(query, in: workspace, sql.select().column("*").from("treatment_actions"))
+        let listed = builder.select
         let due = SQLFunction("coalesce", args: SQLColumn("due_on"), SQLLiteral.string("9999-12-31"))
         let riskScore = Self.riskScore(query.sort)
         if query.sort != .due { builder.column(riskScore, as: "risk_score") }
@@ -554,7 +556,7 @@ public struct TreatmentActionStore: Sendable {
             }
         }
         if query.sort != .due { builder.orderBy(riskScore, SQLDirection.descending as any SQLExpression) }
-        let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).all()
+        let rows = try await builder.orderBy(due).orderBy("id").limit(page.limit + 1).offset(page.skip).all()
         let decoded = try rows.map { try TreatmentActionRow(RowReader(row: $0)) }
         let items = try await withRisks(Array(decoded.prefix(page.limit)))
         var next: String? = nil
@@ -567,7 +569,7 @@ public struct TreatmentActionStore: Sendable {
                 next = Cursor(key: "\(score)|\(day)", id: last.id.uuid.uuidString).encoded
             }
         }
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 
     /// The status and due date of every action treating a risk of the assessment, in one query.

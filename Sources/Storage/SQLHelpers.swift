@@ -117,3 +117,19 @@ enum FastUUID {
                            bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 }
+
+extension SQLDatabase {
+    /// How many rows `select` matches, its columns, order and limits left out: the length of the
+    /// list a page is one page of. Pass the select as it stands before a cursor's condition.
+    func total(_ select: SQLSelect) async throws -> Int {
+        var count = select
+        count.columns = [SQLAlias(SQLFunction("count", args: SQLLiteral.all), as: SQLIdentifier("n"))]
+        count.orderBy = []
+        count.limit = nil
+        count.offset = nil
+        count.lockingClause = nil
+        let builder = SQLSelectBuilder(on: self)
+        builder.select = count
+        return try await builder.first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -451,16 +451,17 @@ public struct EvidenceStore: Sendable {
     /// Newest collected first.
     public func list(in workspace: Workspace.ID, query: EvidenceQuery, page: PageRequest) async throws -> Page<Evidence> {
         let builder = filtered(query, in: workspace, sql.select().column("*").from("evidence"))
+        let listed = builder.select
         if let cursor = page.cursor.flatMap(Cursor.decode), let id = UUID(uuidString: cursor.id) {
             builder.where { group in
                 group.where("collected_on", .lessThan, SQLBind(cursor.key))
                     .orWhere { $0.where("collected_on", .equal, SQLBind(cursor.key)).where("id", .lessThan, SQLBind(id)) }
             }
         }
-        let rows = try await builder.orderBy("collected_on", .descending).orderBy("id", .descending).limit(page.limit + 1).all(EvidenceRow.self)
+        let rows = try await builder.orderBy("collected_on", .descending).orderBy("id", .descending).limit(page.limit + 1).offset(page.skip).all(EvidenceRow.self)
         let items = try await withLinks(Array(rows.prefix(page.limit)))
         let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.collectedOn.description, id: $0.id.uuid.uuidString).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        return Page(items: items, nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 
     public func count(in workspace: Workspace.ID, query: EvidenceQuery) async throws -> Int {

@@ -131,11 +131,12 @@ public struct UserStore: Sendable {
         if let search = Text.nonBlank(search) {
             query.where { $0.where(lowerLike("email", search)).orWhere(lowerLike("display_name", search)) }
         }
+        let listed = query.select
         if let cursor = page.cursor.flatMap(Cursor.decode) { query.where("email", .greaterThan, cursor.key) }
-        let rows = try await query.orderBy("email").limit(page.limit + 1).all(UserRow.self)
+        let rows = try await query.orderBy("email").limit(page.limit + 1).offset(page.skip).all(UserRow.self)
         let items = rows.prefix(page.limit).map(\.user)
         let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.email, id: $0.id.description).encoded } : nil
-        return Page(items: Array(items), nextCursor: next)
+        return Page(items: Array(items), nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
     }
 }
 

@@ -236,4 +236,33 @@ import VaporTesting
             #expect(keys.count > 10 && raw.isEmpty, "fields shown by their keys: \(raw.sorted())")
         }
     }
+
+    /// A long list says how long it is and which page this is, and jumps to any page (typed
+    /// full-width too), keeping its filters; the API keeps its cursors.
+    @Test(arguments: TestEngine.available) func listsArePagesNOfMWithAJump(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let access = try await app.access(admin, "acme")
+            for n in 1...120 {
+                _ = try await Assets(app.services).create(access, AssetInput(code: String(format: "A-%03d", n), name: "資産 \(n)", kind: n % 2 == 0 ? "information" : "software"),
+                                                          context: Context(actor: .user(admin)))
+            }
+            let session = try await app.session(for: admin)
+            let ja: HTTPHeaders = ["Accept-Language": "ja"]
+            let first = try await app.get("/w/acme/assets", session: session, headers: ja).text
+            #expect(first.contains("全120件 · 1 / 3ページ") && first.contains("href=\"/w/acme/assets?page=2\" rel=\"next\"") && first.contains("name=\"page\" type=\"number\" min=\"1\" max=\"3\""))
+            let last = try await app.get("/w/acme/assets?page=%EF%BC%93", session: session, headers: ja).text
+            #expect(last.contains("全120件 · 3 / 3ページ") && last.contains("A-120") && !last.contains("A-100<") && !last.contains("rel=\"next\""))
+            #expect(last.contains("href=\"/w/acme/assets?page=2\" rel=\"prev\""))
+            // Filters stay in every link and in the jump.
+            let filtered = try await app.get("/w/acme/assets?type=software&page=2", session: session, headers: ja).text
+            #expect(filtered.contains("全60件 · 2 / 2ページ") && filtered.contains("href=\"/w/acme/assets?type=software\" rel=\"prev\"")
+                    && filtered.contains("<input type=\"hidden\" name=\"type\" value=\"software\">"))
+            let token = try await app.token(for: admin)
+            let api = try await app.api(.GET, "/api/v1/workspaces/acme/assets?page=3", token: token)
+            let body = try api.json()
+            #expect((body["items"] as? [Any])?.count == 50 && body["nextCursor"] is String)
+        }
+    }
 }

@@ -145,7 +145,9 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
 
     /// One page in a declared order, continued by the cursor of the page before.
     public func page(in workspace: Workspace.ID, _ filters: [Filter<Record>] = [], order: RecordOrder<Record>? = nil, page: PageRequest) async throws -> Page<Record> {
-        try await self.page(select(workspace, filters), order: order, page: page)
+        var result = try await self.page(select(workspace, filters), order: order, page: page)
+        if page.counting { result.total = try await count(in: workspace, filters) }
+        return result
     }
 
     func page(_ builder: SQLSelectBuilder, order: RecordOrder<Record>?, page: PageRequest) async throws -> Page<Record> {
@@ -157,7 +159,7 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
                     .orWhere { $0.where(SQLIdentifier(column), .equal, SQLBind(cursor.key)).where("id", .greaterThan, SQLBind(id)) }
             }
         }
-        let rows = try await builder.orderBy(SQLIdentifier(column)).orderBy("id").limit(page.limit + 1).all()
+        let rows = try await builder.orderBy(SQLIdentifier(column)).orderBy("id").limit(page.limit + 1).offset(page.skip).all()
         var items: [Record] = []
         var lastKey = ""
         for row in rows.prefix(page.limit) {
@@ -166,12 +168,6 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
         }
         let next = rows.count > page.limit ? items.last.map { Cursor(key: lastKey, id: $0.id.uuid.uuidString).encoded } : nil
         return Page(items: items, nextCursor: next)
-    }
-
-    /// An offset page for the pages' "page N of M" (the API keeps its cursors).
-    public func page(in workspace: Workspace.ID, _ filters: [Filter<Record>] = [], order: RecordOrder<Record>? = nil, offset: Int, limit: Int) async throws -> [Record] {
-        let column = schema.orderColumn(order)
-        return try await select(workspace, filters).orderBy(SQLIdentifier(column)).orderBy("id").limit(limit).offset(offset).all(BodyRow.self).map(decode)
     }
 
     public func count(in workspace: Workspace.ID, _ filters: [Filter<Record>] = []) async throws -> Int {

@@ -23,7 +23,7 @@ struct AdminPages {
     @Sendable func users(_ req: Request) async throws -> HTML {
         let c = try await PageContext.make(req)
         let search = req.query[String.self, at: "q"]
-        let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+        let page = try req.listPage()
         let result = try await Users(req.meguri).list(search: search, page: page)
         let rows: [HTML] = result.items.map { u in
             """
@@ -45,7 +45,7 @@ struct AdminPages {
         <table class="table"><thead><tr><th>\(c.t("field.displayName"))</th><th>\(c.t("field.email"))</th><th>\(c.t("field.status"))</th><th>\(c.t("field.createdAt"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: result.nextCursor, basePath: "/admin/users", query: ["q": search ?? ""]))
+        \(Components.pager(c, nextCursor: result.nextCursor, total: result.total, basePath: "/admin/users", query: ["q": search ?? ""]))
         """)
     }
 

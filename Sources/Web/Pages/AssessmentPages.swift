@@ -137,7 +137,7 @@ struct AssessmentPages {
         let risks = Risks(req.meguri)
         do {
             let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await risks.list(access, assessment: assessment.id, query: query, page: request)
             total = try await risks.count(access, assessment: assessment.id, query: query)
         } catch DomainError.invalid(let e) { errors = e }
@@ -205,7 +205,7 @@ struct AssessmentPages {
         <table class="table"><thead><tr><th>\(c.t("field.riskCode"))</th><th>\(c.t("risk.what"))</th><th>\(c.t("risk.inherent"))</th><th>\(c.t("risk.residual"))</th><th>\(c.t("field.treatment"))</th><th>\(c.t("field.riskOwner"))</th><th>\(c.t("field.status"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: base, query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: base, query: filters.parameters))
         </section>
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)

@@ -76,7 +76,7 @@ struct AssetPages {
         var total = 0
         do {
             let query = try filters.query(today: access.today, people: try await Self.people(req, access, owner: filters.owner))
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await assets.list(access, query: query, page: request)
             total = try await assets.count(access, query: query)
         } catch DomainError.invalid(let e) { errors = e }
@@ -130,7 +130,7 @@ struct AssetPages {
         <th>\(c.t("field.owner"))</th><th>\(c.t("field.classification"))</th><th>C/I/A</th><th>\(c.t("field.value"))</th><th>\(c.t("field.lastReviewedOn"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/assets"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/assets"), query: filters.parameters))
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
     }

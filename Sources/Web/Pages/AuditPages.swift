@@ -67,7 +67,7 @@ struct AuditPages {
         var page = Page<AuditEvent>(items: [], nextCursor: nil)
         do {
             let filter = try await query.filter(zone: access.workspace.zone, people: Self.person(req))
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await trail.list(access, filter: filter, page: request)
         } catch DomainError.invalid(let e) {
             errors = e
@@ -89,7 +89,7 @@ struct AuditPages {
         <button type="submit">\(c.t("form.filter"))</button>
         </form>
         \(Self.eventTable(c, page.items, showRecord: true, names: names))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/audit-trail"), query: query.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/audit-trail"), query: query.parameters))
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
     }
@@ -120,13 +120,13 @@ struct AuditPages {
         let c = try await PageContext.make(req)
         let type = req.parameters.get("entityType") ?? ""
         let id = req.parameters.get("entityID") ?? ""
-        let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+        let page = try req.listPage()
         let events = try await AuditTrail(req.meguri).history(access, entityType: type, entityID: id, page: page)
         let names = try await Self.names(req, access, events.items)
         return Layout.page(c, title: c.t("audit.history"), wide: true, """
         \(Components.pageHeader(c.t("audit.historyOf", ["type": c.t("entity.\(type)")]), subtitle: id))
         \(Self.eventTable(c, events.items, showRecord: false, names: names))
-        \(Components.pager(c, nextCursor: events.nextCursor, basePath: c.w("/history/\(type)/\(id)"), query: [:]))
+        \(Components.pager(c, nextCursor: events.nextCursor, total: events.total, basePath: c.w("/history/\(type)/\(id)"), query: [:]))
         """)
     }
 

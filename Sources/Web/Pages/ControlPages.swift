@@ -70,7 +70,7 @@ struct ControlPages {
         var total = 0
         do {
             let query = try filters.query()
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try catalog.list(access, query: query, page: request)
             total = try catalog.count(access, query: query)
         } catch DomainError.invalid(let e) { errors = e }
@@ -105,7 +105,7 @@ struct ControlPages {
         <th>\(c.t("control.type"))</th><th>\(c.t("control.property"))</th><th>\(c.t("control.from2013"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/controls"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/controls"), query: filters.parameters))
         """)
         return PageResponse(status: errors.isEmpty ? .ok : .unprocessableEntity, html: html)
     }

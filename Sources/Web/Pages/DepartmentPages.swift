@@ -32,7 +32,7 @@ struct DepartmentPages {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let search = req.query[String.self, at: "q"]
-        let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+        let page = try req.listPage()
         let result = try await Departments(req.meguri).list(access, search: search, page: page)
         let manage = access.allows(.membersManage)
         let rows: [HTML] = result.items.map { d in
@@ -49,7 +49,7 @@ struct DepartmentPages {
         <table class="table"><thead><tr><th>\(c.t("field.name"))</th><th>\(c.t("field.code"))</th><th>\(c.t("field.description"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: result.nextCursor, basePath: c.w("/departments"), query: ["q": search ?? ""]))
+        \(Components.pager(c, nextCursor: result.nextCursor, total: result.total, basePath: c.w("/departments"), query: ["q": search ?? ""]))
         \(HTML.when(manage, HTML("""
         <section class="card" id="new"><h2>\(c.t("departments.new"))</h2>
         \(Form.errorSummary(errors, c))

@@ -90,7 +90,7 @@ struct DocumentPages {
         var filters = Filters(req)
         var page = Page<ControlledDocument>(items: [], nextCursor: nil)
         do {
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             if filters.errors.isEmpty { page = try await Documents(req.meguri).list(access, query: filters.query, page: request) }
         } catch DomainError.invalid(let e) { filters.errors += e }
         let owners = try await People(req.meguri).load(access, page.items.compactMap(\.ownerID))
@@ -126,7 +126,7 @@ struct DocumentPages {
         <th>\(c.t("document.versionLabel"))</th><th>\(c.t("field.status"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("document.nextReviewOn"))</th></tr></thead>
         <tbody>\(rows)</tbody></table></div>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/documents"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/documents"), query: filters.parameters))
         \(HTML.when(manage, HTML("""
         <section class="card" id="new"><h2>\(c.t("document.new"))</h2><p class="hint">\(c.t("document.newHint"))</p>
         \(Form.errorSummary(errors, c))

@@ -80,7 +80,7 @@ struct EvidencePages {
         var total = 0
         do {
             let query = try store.query(access, search: filters.q, validity: filters.validity, control: filters.control, link: nil)
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await store.list(access, query: query, page: request)
             total = try await store.count(access, query: query)
         } catch DomainError.invalid(let e) { errors = e }
@@ -112,7 +112,7 @@ struct EvidencePages {
         <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("evidence.file"))</th><th>\(c.t("field.collectedOn"))</th><th>\(c.t("field.collectedBy"))</th>
         <th>\(c.t("field.validUntil"))</th><th>\(c.t("evidence.links"))</th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/evidence"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/evidence"), query: filters.parameters))
         \(HTML.when(access.allows(.evidenceManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("evidence.new"))</h2>
         <p class="hint">\(c.t("evidence.newHint", ["max": String(maxBytes / (1024 * 1024))]))</p>

@@ -43,8 +43,7 @@ struct InternalAuditPages {
     func processesPage(_ req: Request, form: ProcessForm, errors: [FieldError], editing: BusinessProcess.ID? = nil) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let page = try await InternalAudits(req.meguri).processes(access, page: try PageRequest.parse(limit: req.query[String.self, at: "limit"],
-                                                                                                       cursor: req.query[String.self, at: "cursor"]))
+        let page = try await InternalAudits(req.meguri).processes(access, page: try req.listPage())
         let departments = try await Departments(req.meguri).all(access)
         let owners = try await People(req.meguri).load(try req.access(), page.items.compactMap(\.ownerID))
         let manages = access.allows(.auditsManage)
@@ -71,7 +70,7 @@ struct InternalAuditPages {
         \(rows.isEmpty ? Components.empty(c.t("process.none")) : HTML("""
         <table class="table"><thead><tr><th>\(c.t("field.name"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.department"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/processes"), query: [:]))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/processes"), query: [:]))
         \(HTML.when(manages, HTML("""
         <section class="card" id="new"><h2>\(c.t("process.new"))</h2>
         \(HTML.when(editing == nil, Form.errorSummary(errors, c)))
@@ -150,7 +149,7 @@ struct InternalAuditPages {
         let access = try req.access()
         let c = try await PageContext.make(req)
         let audits = InternalAudits(req.meguri)
-        let page = try await audits.programmes(access, page: try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"]))
+        let page = try await audits.programmes(access, page: try req.listPage())
         let all = try await audits.audits(access, programme: nil)
         let open = try await Nonconformities(req.meguri).openPerAudit(access)
         let rows: [HTML] = page.items.map { p in
@@ -170,7 +169,7 @@ struct InternalAuditPages {
         <table class="table"><thead><tr><th>\(c.t("programme.title"))</th><th>\(c.t("programme.period"))</th><th>\(c.t("programme.audits"))</th>
         <th>\(c.t("audit.status.closed"))</th><th>\(c.t("audit.openNonconformities"))</th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/audit-programmes"), query: [:]))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/audit-programmes"), query: [:]))
         \(HTML.when(access.allows(.auditsManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("programme.new"))</h2>
         \(Form.errorSummary(errors, c))

@@ -26,7 +26,7 @@ struct MemberPages {
         let departmentRaw = req.query[String.self, at: "department"]
         let roleRaw = req.query[String.self, at: "role"]
         let filter = MemberFilter(search: search, departmentID: departmentRaw.flatMap(Department.ID.init), role: roleRaw.flatMap(Role.init(rawValue:)))
-        let page = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+        let page = try req.listPage()
         let result = try await Members(req.meguri).list(access, filter: filter, page: page)
         let departments = try await Departments(req.meguri).all(access)
         let names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
@@ -53,7 +53,7 @@ struct MemberPages {
         <table class="table"><thead><tr><th>\(c.t("field.displayName"))</th><th>\(c.t("field.email"))</th><th>\(c.t("field.homeDepartment"))</th><th>\(c.t("field.roles"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: result.nextCursor, basePath: c.w("/members"), query: ["q": search ?? "", "department": departmentRaw ?? "", "role": roleRaw ?? ""]))
+        \(Components.pager(c, nextCursor: result.nextCursor, total: result.total, basePath: c.w("/members"), query: ["q": search ?? "", "department": departmentRaw ?? "", "role": roleRaw ?? ""]))
         \(HTML.when(manage && req.meguri.notifier.mail == nil, HTML("""
         <section class="card" id="invitation-links"><h2>\(c.t("members.invitationLinks"))</h2><p class="hint">\(c.t("members.invitationLinksHint"))</p>
         \(Form.open(c.w("/members/invitation-links"), c))<button type="submit">\(c.t("members.invitationLinksDownload"))</button>\(Form.close())</section>

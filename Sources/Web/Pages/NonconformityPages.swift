@@ -62,7 +62,7 @@ struct NonconformityPages {
         var filters = Filters(req)
         var page = Page<Nonconformity>(items: [], nextCursor: nil)
         do {
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             if filters.errors.isEmpty { page = try await Nonconformities(req.meguri).list(access, query: filters.query, page: request) }
         } catch DomainError.invalid(let e) { filters.errors += e }
         let items = page.items
@@ -94,7 +94,7 @@ struct NonconformityPages {
         <table class="table"><thead><tr><th>\(c.t("nc.code"))</th><th>\(c.t("nc.description"))</th><th>\(c.t("nc.source"))</th><th>\(c.t("nc.reference"))</th>
         <th>\(c.t("field.status"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/nonconformities"), query: ["status": filters.status ?? "", "source": filters.source ?? "", "open": filters.open ?? "",
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/nonconformities"), query: ["status": filters.status ?? "", "source": filters.source ?? "", "open": filters.open ?? "",
                                                                                                   "owner": filters.owner ?? ""]))
         \(HTML.when(access.allows(.nonconformitiesManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("nc.new"))</h2>

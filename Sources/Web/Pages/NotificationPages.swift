@@ -50,7 +50,7 @@ struct NotificationPages {
         \(Components.pageHeader(c.t("notice.title"), subtitle: c.t("notice.subtitle"), actions: actions))
         \(filter)
         \(page.items.isEmpty ? Components.empty(c.t(unreadOnly ? "notice.noneUnread" : "notice.none")) : HTML("<ul class=\"notice-list\">\(rows)</ul>"))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: "/notifications", query: unreadOnly ? ["unread": "true"] : [:]))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: "/notifications", query: unreadOnly ? ["unread": "true"] : [:]))
         <p class="hint"><a href="/account#notifications">\(c.t("notice.preferencesLink"))</a></p>
         """)
     }

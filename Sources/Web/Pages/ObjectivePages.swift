@@ -62,7 +62,7 @@ struct ObjectivePages {
         if let kind { if let k = Objective.Kind(rawValue: kind) { query.kind = k } else { filterErrors.append(FieldError(field: "kind", code: "error.choice")) } }
         var page = Page<ObjectiveState>(items: [], nextCursor: nil)
         do {
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await Objectives(req.meguri).list(access, query: query, page: request)
         } catch DomainError.invalid(let e) { filterErrors += e }
         let ownerIDs = page.items.compactMap(\.objective.ownerID)
@@ -92,7 +92,7 @@ struct ObjectivePages {
         <th>\(c.t("objective.latest"))</th><th>\(c.t("field.status"))</th><th>\(c.t("objective.nextDue"))</th><th>\(c.t("field.owner"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/objectives"), query: ["kind": kind ?? ""]))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/objectives"), query: ["kind": kind ?? ""]))
         \(HTML.when(access.allows(.objectivesManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("objective.new"))</h2>
         \(Form.errorSummary(errors, c))

@@ -42,8 +42,7 @@ struct ReviewPages {
     func listPage(_ req: Request, form: ReviewForm, errors: [FieldError]) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let page = try await ManagementReviews(req.meguri).list(access, page: try PageRequest.parse(limit: req.query[String.self, at: "limit"],
-                                                                                                    cursor: req.query[String.self, at: "cursor"]))
+        let page = try await ManagementReviews(req.meguri).list(access, page: try req.listPage())
         let rows: [HTML] = page.items.map { r in
             """
             <tr><td class="nowrap">\(r.heldOn.description)</td><td><a href="\(c.w("/management-reviews/\(r.id)"))">\(r.title)</a></td>
@@ -56,7 +55,7 @@ struct ReviewPages {
         \(rows.isEmpty ? Components.empty(c.t("review.noneYet")) : HTML("""
         <table class="table"><thead><tr><th>\(c.t("review.heldOn"))</th><th>\(c.t("review.title"))</th><th>\(c.t("field.status"))</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/management-reviews"), query: [:]))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/management-reviews"), query: [:]))
         \(HTML.when(access.allows(.reviewsManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("review.new"))</h2>
         \(Form.errorSummary(errors, c))

@@ -80,7 +80,7 @@ struct SoAPages {
         var page = Page<SoALine>(items: [], nextCursor: nil)
         var total = 0
         do {
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"] ?? "100", cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage(limit: 100)
             (page, total) = Statement.page(lines, query: try filters.query(), page: request)
         } catch DomainError.invalid(let e) { errors = e }
         let ownerIDs = page.items.compactMap(\.entry.ownerID)
@@ -137,7 +137,7 @@ struct SoAPages {
         <th>\(c.t("soa.implementation"))</th><th>\(c.t("soa.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th><th>\(c.t("soa.warnings"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/soa"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/soa"), query: filters.parameters))
         \(HTML.when(manages, HTML("""
         <section class="card" id="settings"><h2>\(c.t("soa.settings"))</h2>
         \(Form.open(c.w("/soa/settings"), c))\(Form.version(freshness.version))

@@ -106,7 +106,7 @@ struct TreatmentPages {
         let actions = TreatmentActions(req.meguri)
         do {
             let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
-            let request = try PageRequest.parse(limit: req.query[String.self, at: "limit"], cursor: req.query[String.self, at: "cursor"])
+            let request = try req.listPage()
             page = try await actions.list(access, query: query, page: request)
         } catch DomainError.invalid(let e) { errors = e }
         let assessments = try await RiskAssessments(req.meguri).list(access)
@@ -155,7 +155,7 @@ struct TreatmentPages {
         <table class="table"><thead><tr><th>\(c.t("field.title"))</th><th>\(c.t("plan.risks"))</th><th>\(c.t("plan.inherentLevel"))</th><th>\(c.t("plan.residualLevel"))</th><th>\(c.t("field.controls"))</th><th>\(c.t("field.owner"))</th><th>\(c.t("field.dueOn"))</th><th>\(c.t("field.status"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, basePath: c.w("/treatment-plan"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/treatment-plan"), query: filters.parameters))
         \(HTML.when(access.allows(.risksManage), HTML("""
         <section class="card" id="new"><h2>\(c.t("plan.new"))</h2>
         \(Form.errorSummary(formErrors, c))

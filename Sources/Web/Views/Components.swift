@@ -123,16 +123,50 @@ enum Components {
         "<div class=\"empty\"><p>\(message)</p>\(action)</div>"
     }
 
-    /// "Next page" as a plain link keeping the filters; keyset pagination has no page numbers.
-    static func pager(_ c: PageContext, nextCursor: String?, basePath: String, query: [String: String]) -> HTML {
-        guard let nextCursor else { return .empty }
-        var items = query.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }
-        items.append("cursor=\(Self.encode(nextCursor))")
-        let first = query.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }.joined(separator: "&")
+    /// Where a list stands and how to move in it, keeping the filters: with the list's length known,
+    /// "N items · page n of m", previous and next, nearby page numbers and a jump to any page; without
+    /// it (the audit trail, notifications: keyset only), "first page" and "next page".
+    static func pager(_ c: PageContext, nextCursor: String?, total: Int? = nil, basePath: String, query: [String: String]) -> HTML {
+        var kept = query.filter { !$0.value.isEmpty }
+        if let limit = c.pageLimit { kept["limit"] = String(limit) }
+        func link(_ extra: [String: String]) -> String {
+            let items = kept.merging(extra) { $1 }.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.encode($0.value))" }
+            return basePath + (items.isEmpty ? "" : "?" + items.joined(separator: "&"))
+        }
+        guard let total, !c.path.contains("cursor=") else {
+            guard let nextCursor else { return .empty }
+            return """
+            <nav class="pager" aria-label="\(c.t("pager.label"))">
+            <a href="\(link([:]))">\(c.t("pager.first"))</a>
+            <a href="\(link(["cursor": nextCursor]))" rel="next">\(c.t("pager.next"))</a>
+            </nav>
+            """
+        }
+        let limit = max(1, c.pageLimit ?? PageRequest.defaultLimit)
+        let pages = max(1, (total + limit - 1) / limit), current = min(c.pageNumber, max(pages, c.pageNumber))
+        let count: HTML = "<span class=\"pager-count\">\(c.t("pager.count", ["total": Self.grouped(total), "page": String(current), "pages": String(pages)]))</span>"
+        guard pages > 1 || current > 1 else { return total == 0 ? .empty : "<nav class=\"pager\" aria-label=\"\(c.t("pager.label"))\">\(count)</nav>" }
+        func page(_ n: Int) -> String { link(["page": n == 1 ? "" : String(n)]) }
+        var numbers: [HTML] = []
+        var last = 0
+        let shown = Set([1, pages] + Array(max(1, current - 2)...max(1, min(pages, current + 2)))).sorted()
+        for n in shown {
+            if n > last + 1 { numbers.append("<span class=\"pager-gap\" aria-hidden=\"true\">…</span>") }
+            numbers.append(n == current ? "<span class=\"pager-current\" aria-current=\"page\">\(n)</span>" : "<a href=\"\(page(n))\">\(n)</a>")
+            last = n
+        }
+        let hidden: [HTML] = kept.sorted { $0.key < $1.key }.map { Form.hidden($0.key, $0.value) }
         return """
         <nav class="pager" aria-label="\(c.t("pager.label"))">
-        <a href="\(basePath)\(first.isEmpty ? "" : "?" + first)">\(c.t("pager.first"))</a>
-        <a href="\(basePath)?\(items.joined(separator: "&"))" rel="next">\(c.t("pager.next"))</a>
+        \(count)
+        \(HTML.when(current > 1, HTML("<a href=\"\(page(current - 1))\" rel=\"prev\">\(c.t("pager.previous"))</a>")))
+        <span class="pager-pages">\(numbers)</span>
+        \(HTML.when(current < pages, HTML("<a href=\"\(page(current + 1))\" rel=\"next\">\(c.t("pager.next"))</a>")))
+        <form method="get" action="\(basePath)" class="pager-jump">\(hidden)
+        <label for="pager-page">\(c.t("pager.jump"))</label>
+        <input id="pager-page" name="page" type="number" min="1" max="\(pages)" value="\(current)" inputmode="numeric">
+        <button type="submit">\(c.t("pager.go"))</button>
+        </form>
         </nav>
         """
     }
@@ -141,6 +175,17 @@ enum Components {
     static func swatch(_ colour: String) -> HTML {
         let safe = colour.count == 7 && colour.hasPrefix("#") && colour.dropFirst().allSatisfy(\.isHexDigit) ? colour : "#cccccc"
         return "<svg class=\"swatch\" width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\"><rect width=\"14\" height=\"14\" rx=\"3\" fill=\"\(safe)\"/></svg>"
+    }
+
+    /// 12,345: digits grouped in threes (the same in both languages).
+    static func grouped(_ number: Int) -> String {
+        let digits = Array(String(abs(number)))
+        var out = ""
+        for (i, d) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(d)
+        }
+        return (number < 0 ? "-" : "") + out
     }
 
     static func encode(_ value: String) -> String {

@@ -12,6 +12,9 @@ struct PageContext {
     let access: WorkspaceAccess?
     let csrfToken: String
     let path: String
+    /// The list page asked for (`?page=`) and its length (`?limit=`), for the pager.
+    let pageNumber: Int
+    let pageLimit: Int?
     var workspaces: [Workspace] = []
     var flash: String?
     /// The person's unread notices (the bell in the top bar).
@@ -26,6 +29,8 @@ struct PageContext {
         user = request.principal.user
         access = request.storage[AccessKey.self]
         path = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
+        pageNumber = max(1, Int(Text.halfWidth(Text.trimmed(request.query[String.self, at: "page"] ?? ""))) ?? 1)
+        pageLimit = request.query[String.self, at: "limit"].flatMap { Int($0) }
         switch request.principal {
         case .session(_, let record, _): csrfToken = record.csrfToken
         default: csrfToken = request.anonymousCSRFToken
@@ -76,6 +81,19 @@ struct PageContext {
 }
 
 struct FlashKey: StorageKey { typealias Value = String }
+
+extension Request {
+    /// The part of a list a page shows: page `page` (1-based, typed half- or full-width) of `limit`
+    /// items with the whole list counted, or — from an older link — the page after `cursor`.
+    func listPage(limit defaultLimit: Int = PageRequest.defaultLimit) throws -> PageRequest {
+        var request = try PageRequest.parse(limit: query[String.self, at: "limit"] ?? String(defaultLimit), cursor: query[String.self, at: "cursor"])
+        guard request.cursor == nil else { return request }
+        let number = Int(Text.halfWidth(Text.trimmed(query[String.self, at: "page"] ?? ""))) ?? 1
+        request.offset = (min(max(1, number), 1_000_000) - 1) * request.limit
+        request.counting = true
+        return request
+    }
+}
 
 extension Request {
     /// The CSRF token of a visitor not yet signed in, kept in a cookie (double submit).
