@@ -70,6 +70,17 @@ public enum RiskFormula: String, Sendable, Codable, CaseIterable {
     case likelihoodImpact
     /// An explicit matrix: the score of each (likelihood, impact) cell is written down.
     case matrix
+    /// The product of two or three factors the method chooses (`RiskMethod.factors`), e.g. asset
+    /// value × impact × likelihood (資産価値×影響度×発生可能性). The first two formulas are this
+    /// with fixed factors.
+    case product
+}
+
+/// A rating a product formula can multiply.
+public enum RiskFactor: String, Sendable, Codable, CaseIterable {
+    /// Taken from the asset's C, I and A (or entered for a scenario without an asset).
+    case assetValue
+    case threat, vulnerability, likelihood, impact
 }
 
 /// How an asset's value is derived from its C, I and A ratings.
@@ -102,6 +113,27 @@ public struct RiskRating: Sendable, Codable, Hashable {
         self.likelihood = likelihood
         self.impact = impact
     }
+
+    public subscript(factor: RiskFactor) -> Int? {
+        get {
+            switch factor {
+            case .assetValue: assetValue
+            case .threat: threat
+            case .vulnerability: vulnerability
+            case .likelihood: likelihood
+            case .impact: impact
+            }
+        }
+        set {
+            switch factor {
+            case .assetValue: assetValue = newValue
+            case .threat: threat = newValue
+            case .vulnerability: vulnerability = newValue
+            case .likelihood: likelihood = newValue
+            case .impact: impact = newValue
+            }
+        }
+    }
 }
 
 /// A workspace's risk method: scales, formula, bands and acceptance criterion (6.1.2 a–b). A
@@ -119,6 +151,8 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
     public var name: String
     public var status: Status
     public var formula: RiskFormula
+    /// For `.product`: the factors multiplied, two or three, in the order they are shown.
+    public var factors: [RiskFactor]?
     /// The C, I and A scale of assets, and how an asset's value follows from them.
     public var ciaScale: RatingScale
     public var assetValueRule: AssetValueRule
@@ -137,7 +171,7 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
     public var version: Int
 
     public init(id: ID = ID(), workspaceID: Workspace.ID, number: Int, name: String, status: Status = .draft, formula: RiskFormula,
-                ciaScale: RatingScale, assetValueRule: AssetValueRule, threatScale: RatingScale? = nil, vulnerabilityScale: RatingScale? = nil,
+                factors: [RiskFactor]? = nil, ciaScale: RatingScale, assetValueRule: AssetValueRule, threatScale: RatingScale? = nil, vulnerabilityScale: RatingScale? = nil,
                 likelihoodScale: RatingScale? = nil, impactScale: RatingScale? = nil, matrix: [[Int]]? = nil, bands: [RiskBand],
                 acceptableUpTo: Int, publishedAt: Date? = nil, createdAt: Date, updatedAt: Date, version: Int = 1) {
         self.id = id
@@ -146,6 +180,7 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
         self.name = name
         self.status = status
         self.formula = formula
+        self.factors = formula == .product ? factors : nil
         self.ciaScale = ciaScale
         self.assetValueRule = assetValueRule
         self.threatScale = threatScale
@@ -174,18 +209,47 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
         return values.sorted()
     }
 
+    /// The ratings the formula uses: the factors multiplied, or likelihood and impact for a matrix.
+    public var usedFactors: [RiskFactor] {
+        switch formula {
+        case .assetThreatVulnerability: [.assetValue, .threat, .vulnerability]
+        case .likelihoodImpact, .matrix: [.likelihood, .impact]
+        case .product: factors ?? []
+        }
+    }
+
+    /// Whether a risk's score starts from its asset's value.
+    public var usesAssetValue: Bool { usedFactors.contains(.assetValue) }
+
+    /// Whether a rating gives any factor besides the asset value (a residual rating has begun).
+    public func ratesBeyondAsset(_ r: RiskRating) -> Bool { usedFactors.contains { $0 != .assetValue && r[$0] != nil } }
+
+    /// The scale a factor is rated on (the asset value has none: it follows from C, I and A).
+    public func scale(_ factor: RiskFactor) -> RatingScale? {
+        switch factor {
+        case .assetValue: nil
+        case .threat: threatScale
+        case .vulnerability: vulnerabilityScale
+        case .likelihood: likelihoodScale
+        case .impact: impactScale
+        }
+    }
+
+    /// The values a factor can take.
+    public func possibleValues(_ factor: RiskFactor) -> [Int] {
+        factor == .assetValue ? possibleAssetValues : scale(factor).map { Array($0.values) } ?? []
+    }
+
     /// Every score the formula can produce, ascending.
     public var possibleScores: [Int] {
-        var scores = Set<Int>()
-        switch formula {
-        case .assetThreatVulnerability:
-            guard let threats = threatScale, let vulnerabilities = vulnerabilityScale else { return [] }
-            for value in possibleAssetValues { for t in threats.values { for v in vulnerabilities.values { scores.insert(value * t * v) } } }
-        case .likelihoodImpact:
-            guard let likelihood = likelihoodScale, let impact = impactScale else { return [] }
-            for l in likelihood.values { for i in impact.values { scores.insert(l * i) } }
-        case .matrix:
-            for row in matrix ?? [] { scores.formUnion(row) }
+        if formula == .matrix { return Set((matrix ?? []).flatMap { $0 }).sorted() }
+        let factors = usedFactors
+        guard !factors.isEmpty else { return [] }
+        var scores: Set<Int> = [1]
+        for factor in factors {
+            let values = possibleValues(factor)
+            guard !values.isEmpty else { return [] }
+            scores = Set(scores.flatMap { s in values.map { s * $0 } })
         }
         return scores.sorted()
     }
@@ -199,18 +263,19 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
 
     /// The score of a rating, or nil while a rating the formula needs is missing or off the scale.
     public func score(_ r: RiskRating) -> Int? {
-        switch formula {
-        case .assetThreatVulnerability:
-            guard let value = r.assetValue, let t = r.threat, let v = r.vulnerability,
-                  threatScale?.contains(t) == true, vulnerabilityScale?.contains(v) == true, value > 0 else { return nil }
-            return value * t * v
-        case .likelihoodImpact:
-            guard let l = r.likelihood, let i = r.impact, likelihoodScale?.contains(l) == true, impactScale?.contains(i) == true else { return nil }
-            return l * i
-        case .matrix:
+        if formula == .matrix {
             guard let l = r.likelihood, let i = r.impact, let matrix, l >= 1, i >= 1, l <= matrix.count, i <= matrix[l - 1].count else { return nil }
             return matrix[l - 1][i - 1]
         }
+        let factors = usedFactors
+        guard !factors.isEmpty else { return nil }
+        var score = 1
+        for factor in factors {
+            guard let value = r[factor] else { return nil }
+            if factor == .assetValue { guard value > 0 else { return nil } } else { guard scale(factor)?.contains(value) == true else { return nil } }
+            score *= value
+        }
+        return score
     }
 
     public func band(for score: Int) -> RiskBand? { bands.first { $0.contains(score) } }
@@ -236,10 +301,13 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
         if Text.nonBlank(name) == nil { v.add("name", "error.required") }
         ciaScale.validate("ciaScale", into: &v)
         switch formula {
-        case .assetThreatVulnerability:
-            guard let threatScale, let vulnerabilityScale else { v.add("formula", "error.formulaScales"); break }
-            threatScale.validate("threatScale", into: &v)
-            vulnerabilityScale.validate("vulnerabilityScale", into: &v)
+        case .assetThreatVulnerability, .product:
+            let factors = usedFactors
+            if formula == .product && (!(2...3).contains(factors.count) || Set(factors).count != factors.count) { v.add("factors", "error.formulaFactors") }
+            for factor in factors where factor != .assetValue {
+                guard let scale = scale(factor) else { v.add("formula", "error.formulaScales"); continue }
+                scale.validate("\(factor.rawValue)Scale", into: &v)
+            }
         case .likelihoodImpact, .matrix:
             guard let likelihoodScale, let impactScale else { v.add("formula", "error.formulaScales"); break }
             likelihoodScale.validate("likelihoodScale", into: &v)

@@ -17,6 +17,7 @@ public struct RiskTemplates: Sendable {
         public var nameJa: String
         public var nameEn: String
         public var formula: RiskFormula
+        public var factors: [RiskFactor]?
         public var ciaScale: RatingScale
         public var assetValueRule: AssetValueRule
         public var threatScale: RatingScale?
@@ -32,7 +33,7 @@ public struct RiskTemplates: Sendable {
         /// A draft method of a workspace made from this template, named in `language` (the method
         /// is the workspace's record, with one name its people may change).
         public func method(workspace: Workspace.ID, number: Int, now: Date, language: Language = .ja) -> RiskMethod {
-            RiskMethod(workspaceID: workspace, number: number, name: name(language), formula: formula, ciaScale: ciaScale, assetValueRule: assetValueRule,
+            RiskMethod(workspaceID: workspace, number: number, name: name(language), formula: formula, factors: factors, ciaScale: ciaScale, assetValueRule: assetValueRule,
                        threatScale: threatScale, vulnerabilityScale: vulnerabilityScale, likelihoodScale: likelihoodScale, impactScale: impactScale,
                        matrix: matrix, bands: bands, acceptableUpTo: acceptableUpTo, createdAt: now, updatedAt: now)
         }

@@ -116,11 +116,11 @@ public struct Assets: Sendable {
     static func rescoreRisks(of asset: Asset, tx: Writer, context: Context, now: Date) async throws {
         for before in try await tx.risks.inDrafts(asset: asset.id, workspace: asset.workspaceID) {
             guard let assessment = try await tx.assessments.load(before.assessmentID, in: asset.workspaceID),
-                  let method = try await tx.riskMethods.load(assessment.methodID, in: asset.workspaceID), method.formula == .assetThreatVulnerability else { continue }
+                  let method = try await tx.riskMethods.load(assessment.methodID, in: asset.workspaceID), method.usesAssetValue else { continue }
             var after = before
             let value = RiskRules.assetValue(of: asset, affecting: before, method: method)
             after.inherent.assetValue = value
-            if before.residual.threat != nil || before.residual.vulnerability != nil { after.residual.assetValue = value }
+            if method.ratesBeyondAsset(before.residual) { after.residual.assetValue = value }
             RiskRules.score(&after, method: method)
             guard after != before else { continue }
             after.updatedAt = now

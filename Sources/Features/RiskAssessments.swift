@@ -83,9 +83,9 @@ public struct RiskAssessments: Sendable {
                     risk.updatedAt = now
                     risk.version = 1
                     // Rated again under this year's method (and this year's asset values).
-                    if method.formula == .assetThreatVulnerability, let asset = risk.assetID.flatMap({ assets[$0] }) {
+                    if method.usesAssetValue, let asset = risk.assetID.flatMap({ assets[$0] }) {
                         risk.inherent.assetValue = RiskRules.assetValue(of: asset, affecting: risk, method: method)
-                        if risk.residual.threat != nil { risk.residual.assetValue = risk.inherent.assetValue }
+                        if method.ratesBeyondAsset(risk.residual) { risk.residual.assetValue = risk.inherent.assetValue }
                     }
                     RiskRules.score(&risk, method: method)
                     carried.append(risk)

@@ -6,6 +6,8 @@ import Storage
 public struct RiskMethodInput: Sendable, Codable, Equatable {
     public var name: String
     public var formula: RiskFormula
+    /// For `.product`: the two or three factors multiplied.
+    public var factors: [RiskFactor]?
     public var ciaScale: RatingScale
     public var assetValueRule: AssetValueRule
     public var threatScale: RatingScale?
@@ -16,11 +18,12 @@ public struct RiskMethodInput: Sendable, Codable, Equatable {
     public var bands: [RiskBand]
     public var acceptableUpTo: Int
 
-    public init(name: String, formula: RiskFormula, ciaScale: RatingScale, assetValueRule: AssetValueRule, threatScale: RatingScale? = nil,
+    public init(name: String, formula: RiskFormula, factors: [RiskFactor]? = nil, ciaScale: RatingScale, assetValueRule: AssetValueRule, threatScale: RatingScale? = nil,
                 vulnerabilityScale: RatingScale? = nil, likelihoodScale: RatingScale? = nil, impactScale: RatingScale? = nil, matrix: [[Int]]? = nil,
                 bands: [RiskBand], acceptableUpTo: Int) {
         self.name = name
         self.formula = formula
+        self.factors = factors
         self.ciaScale = ciaScale
         self.assetValueRule = assetValueRule
         self.threatScale = threatScale
@@ -33,7 +36,7 @@ public struct RiskMethodInput: Sendable, Codable, Equatable {
     }
 
     public init(_ m: RiskMethod) {
-        self.init(name: m.name, formula: m.formula, ciaScale: m.ciaScale, assetValueRule: m.assetValueRule, threatScale: m.threatScale,
+        self.init(name: m.name, formula: m.formula, factors: m.factors, ciaScale: m.ciaScale, assetValueRule: m.assetValueRule, threatScale: m.threatScale,
                   vulnerabilityScale: m.vulnerabilityScale, likelihoodScale: m.likelihoodScale, impactScale: m.impactScale, matrix: m.matrix,
                   bands: m.bands, acceptableUpTo: m.acceptableUpTo)
     }
@@ -41,13 +44,15 @@ public struct RiskMethodInput: Sendable, Codable, Equatable {
     func apply(to method: inout RiskMethod) {
         method.name = Text.trimmed(name)
         method.formula = formula
+        method.factors = formula == .product ? factors ?? [] : nil
         method.ciaScale = ciaScale
         method.assetValueRule = assetValueRule
         // Only the scales the formula uses are kept.
-        method.threatScale = formula == .assetThreatVulnerability ? threatScale : nil
-        method.vulnerabilityScale = formula == .assetThreatVulnerability ? vulnerabilityScale : nil
-        method.likelihoodScale = formula == .assetThreatVulnerability ? nil : likelihoodScale
-        method.impactScale = formula == .assetThreatVulnerability ? nil : impactScale
+        let used = Set(method.usedFactors)
+        method.threatScale = used.contains(.threat) ? threatScale : nil
+        method.vulnerabilityScale = used.contains(.vulnerability) ? vulnerabilityScale : nil
+        method.likelihoodScale = used.contains(.likelihood) ? likelihoodScale : nil
+        method.impactScale = used.contains(.impact) ? impactScale : nil
         method.matrix = formula == .matrix ? matrix : nil
         method.bands = bands.sorted { $0.minimum < $1.minimum }
         method.acceptableUpTo = acceptableUpTo

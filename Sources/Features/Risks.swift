@@ -166,15 +166,15 @@ public struct Risks: Sendable {
             guard let input else { continue }
             var rating = input.rating
             check(rating, field: field, method: method, into: &v)
-            if method.formula == .assetThreatVulnerability, let asset {
+            if method.usesAssetValue, let asset {
                 rating.assetValue = RiskRules.assetValue(of: asset, affecting: risk, method: method)
             }
             risk[keyPath: keyPath] = rating
         }
         // The asset's value follows the asset, also when only the asset or the C/I/A choice changed.
-        if method.formula == .assetThreatVulnerability, let asset {
+        if method.usesAssetValue, let asset {
             risk.inherent.assetValue = RiskRules.assetValue(of: asset, affecting: risk, method: method)
-            if risk.residual.threat != nil || risk.residual.vulnerability != nil { risk.residual.assetValue = risk.inherent.assetValue }
+            if method.ratesBeyondAsset(risk.residual) { risk.residual.assetValue = risk.inherent.assetValue }
         }
         try v.check()
         RiskRules.score(&risk, method: method)
@@ -194,14 +194,12 @@ public struct Risks: Sendable {
             guard let value else { return }
             if !(scale?.contains(value) ?? false) { v.add("\(field).\(name)", "error.rating", ["max": String(scale?.count ?? 0)]) }
         }
-        switch method.formula {
-        case .assetThreatVulnerability:
-            inScale(rating.threat, method.threatScale, "threat")
-            inScale(rating.vulnerability, method.vulnerabilityScale, "vulnerability")
-            if let value = rating.assetValue, !method.possibleAssetValues.contains(value) { v.add("\(field).assetValue", "error.assetValue") }
-        case .likelihoodImpact, .matrix:
-            inScale(rating.likelihood, method.likelihoodScale, "likelihood")
-            inScale(rating.impact, method.impactScale, "impact")
+        for factor in method.usedFactors {
+            if factor == .assetValue {
+                if let value = rating.assetValue, !method.possibleAssetValues.contains(value) { v.add("\(field).assetValue", "error.assetValue") }
+            } else {
+                inScale(rating[factor], method.scale(factor), factor.rawValue)
+            }
         }
     }
 

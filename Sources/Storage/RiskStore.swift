@@ -19,6 +19,8 @@ struct RiskMethodRow: Encodable, RowDecodable {
 
     /// The parts of a method stored as one JSON document.
     struct Definition: Codable {
+        /// Only for `.product` (absent from every older method, so their stored text is unchanged).
+        var factors: [RiskFactor]?
         var ciaScale: RatingScale
         var assetValueRule: AssetValueRule
         var threatScale: RatingScale?
@@ -39,7 +41,7 @@ struct RiskMethodRow: Encodable, RowDecodable {
         formula = m.formula.rawValue
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        definition = String(data: try! encoder.encode(Definition(ciaScale: m.ciaScale, assetValueRule: m.assetValueRule, threatScale: m.threatScale,
+        definition = String(data: try! encoder.encode(Definition(factors: m.factors, ciaScale: m.ciaScale, assetValueRule: m.assetValueRule, threatScale: m.threatScale,
                                                                   vulnerabilityScale: m.vulnerabilityScale, likelihoodScale: m.likelihoodScale,
                                                                   impactScale: m.impactScale, matrix: m.matrix, bands: m.bands,
                                                                   acceptableUpTo: m.acceptableUpTo)), encoding: .utf8)!
@@ -52,7 +54,7 @@ struct RiskMethodRow: Encodable, RowDecodable {
     var method: RiskMethod? {
         guard let d = try? JSONDecoder().decode(Definition.self, from: Data(definition.utf8)), let formula = RiskFormula(rawValue: formula) else { return nil }
         return RiskMethod(id: RiskMethod.ID(id), workspaceID: Workspace.ID(workspaceId), number: number, name: name,
-                          status: RiskMethod.Status(rawValue: status) ?? .draft, formula: formula, ciaScale: d.ciaScale, assetValueRule: d.assetValueRule,
+                          status: RiskMethod.Status(rawValue: status) ?? .draft, formula: formula, factors: d.factors, ciaScale: d.ciaScale, assetValueRule: d.assetValueRule,
                           threatScale: d.threatScale, vulnerabilityScale: d.vulnerabilityScale, likelihoodScale: d.likelihoodScale,
                           impactScale: d.impactScale, matrix: d.matrix, bands: d.bands, acceptableUpTo: d.acceptableUpTo, publishedAt: publishedAt,
                           createdAt: createdAt, updatedAt: updatedAt, version: version)

@@ -39,6 +39,52 @@ import Testing
         #expect(Self.errors(Self.likelihoodImpact(matrix: [[1, 2, 3], [2, 4, 6], [3, 6, 9]])).isEmpty)
     }
 
+    /// The ISMS Guide's register: 資産価値 × 影響度 × 発生可能性, each 1–3, bands 1–7 低, 8–17 中, 18–27 高.
+    static func product(_ factors: [RiskFactor] = [.assetValue, .impact, .likelihood]) -> RiskMethod {
+        RiskMethod(workspaceID: workspace, number: 1, name: "資産価値×影響度×発生可能性", formula: .product, factors: factors, ciaScale: scale(3), assetValueRule: .max,
+                   threatScale: scale(3), likelihoodScale: scale(3), impactScale: scale(3),
+                   bands: [RiskBand(key: "low", labelJa: "低", labelEn: "Low", minimum: 1, maximum: 7, colour: "#4caf50"),
+                           RiskBand(key: "medium", labelJa: "中", labelEn: "Medium", minimum: 8, maximum: 17, colour: "#f2c14e"),
+                           RiskBand(key: "high", labelJa: "高", labelEn: "High", minimum: 18, maximum: 27, colour: "#d9534f")],
+                   acceptableUpTo: 7, createdAt: now, updatedAt: now)
+    }
+
+    @Test func aProductOfChosenFactorsScoresAndValidatesOverEveryPossibleScore() {
+        let method = Self.product()
+        #expect(Self.errors(method).isEmpty)
+        #expect(method.usedFactors == [.assetValue, .impact, .likelihood] && method.usesAssetValue)
+        #expect(method.possibleScores == [1, 2, 3, 4, 6, 8, 9, 12, 18, 27])
+        #expect(method.score(RiskRating(assetValue: 3, likelihood: 2, impact: 3)) == 18)
+        #expect(method.band(for: 18)?.key == "high" && method.band(for: 8)?.key == "medium" && method.band(for: 6)?.key == "low")
+        // A threat rating is not one of its factors; a missing factor leaves the risk unscored.
+        #expect(method.score(RiskRating(assetValue: 3, threat: 3, likelihood: 2)) == nil)
+        #expect(method.score(RiskRating(assetValue: 3, likelihood: 4, impact: 3)) == nil, "off the scale")
+        // Two factors without the asset: likelihood × impact as a product.
+        var two = Self.product([.likelihood, .impact])
+        two.bands = [RiskBand(key: "low", labelJa: "低", labelEn: "Low", minimum: 1, maximum: 3, colour: "#4caf50"),
+                     RiskBand(key: "high", labelJa: "高", labelEn: "High", minimum: 4, maximum: 9, colour: "#d9534f")]
+        two.acceptableUpTo = 3
+        #expect(Self.errors(two).isEmpty && two.possibleScores == [1, 2, 3, 4, 6, 9] && !two.usesAssetValue)
+        // One factor, four, or the same twice: refused, named.
+        for bad: [RiskFactor] in [[.impact], [.assetValue, .impact, .likelihood, .threat], [.impact, .impact]] {
+            #expect(Self.errors(Self.product(bad)).contains { $0.field == "factors" && $0.code == "error.formulaFactors" }, "\(bad)")
+        }
+        // A factor whose scale is missing is named; bands are still checked over every score.
+        var noScale = Self.product()
+        noScale.impactScale = nil
+        #expect(Self.errors(noScale).map(\.code) == ["error.formulaScales"])
+        var gappy = Self.product()
+        gappy.bands[1].maximum = 11
+        #expect(Self.errors(gappy) == [FieldError(field: "bands", code: "error.bandGaps", params: ["scores": "12"])])
+        // The presets are products with fixed factors, unchanged.
+        #expect(Self.atv().usedFactors == [.assetValue, .threat, .vulnerability] && Self.atv().factors == nil)
+        #expect(Self.likelihoodImpact().usedFactors == [.likelihood, .impact])
+        // The heat map: asset value up the side, impact × likelihood along the bottom.
+        let map = HeatMap(method: method, counts: [(RiskRating(assetValue: 3, likelihood: 2, impact: 3), 2), (RiskRating(assetValue: 1), 1)], residual: false)
+        #expect(map.yFactor == .assetValue && map.xFactors == [.impact, .likelihood] && map.xValues == [1, 2, 3, 4, 6, 9] && map.yValues == [1, 2, 3])
+        #expect(map.cells.first { $0.x == 6 && $0.y == 3 }?.count == 2 && map.unrated == 1 && map.cells.first { $0.x == 6 && $0.y == 3 }?.band?.key == "high")
+    }
+
     @Test func possibleScoresFollowTheFormula() {
         #expect(Self.atv().possibleScores == [1, 2, 3, 4, 6, 8, 9, 12, 18, 27])
         #expect(Self.atv(rule: .sum).possibleAssetValues == Array(1...9))

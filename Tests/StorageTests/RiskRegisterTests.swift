@@ -158,6 +158,49 @@ import TestSupport
         }
     }
 
+    /// The ISMS Guide's method (資産価値 × 影響度 × 発生可能性) from our template: published, used by an
+    /// assessment, the asset's value in the product, the heat map's cell lists its risk; the
+    /// workspace's earlier method keeps its stored shape.
+    @Test(arguments: TestEngine.available)
+    func aProductMethodOfChosenFactorsScoresRisks(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let w = try await world(app)
+            let methods = RiskMethods(app.services)
+            try await RiskSetup.ensure(w.access, services: app.services, context: w.context)
+            let earlier = try #require(try await methods.current(w.access))
+            #expect(earlier.formula == .assetThreatVulnerability && earlier.factors == nil)
+            let draft = try await methods.createDraft(w.access, copying: nil, template: "jp-asset-impact-likelihood", context: w.context)
+            #expect(draft.formula == .product && draft.factors == [.assetValue, .impact, .likelihood] && draft.threatScale == nil)
+            // Changing the factors keeps only the scales they use.
+            var input = RiskMethodInput(draft)
+            input.factors = [.impact, .impact]
+            do { _ = try await methods.update(w.access, draft.id, input, expectedVersion: draft.version, context: w.context); Issue.record("the same factor twice") }
+            catch DomainError.invalid(let errors) { #expect(errors.map(\.field) == ["factors"]) }
+            let published = try await methods.publish(w.access, draft.id, expectedVersion: draft.version, context: w.context)
+            #expect(try await methods.load(w.access, earlier.id).factors == nil)
+
+            let ledger = try await asset(w, "A-001", department: w.sales.id, c: 3, i: 1, a: 2)
+            let assessments = RiskAssessments(app.services)
+            let assessment = try await assessments.create(w.access, AssessmentInput(name: "2026年度"), carryForwardFrom: nil, context: w.context)
+            #expect(assessment.methodID == published.id)
+            let risks = Risks(app.services)
+            let risk = try await risks.create(w.access, assessment: assessment.id,
+                                              RiskInput(assetID: .some(ledger.id), scenario: "顧客台帳の持ち出し", inherent: RatingInput(likelihood: 2, impact: 3)),
+                                              context: w.context)
+            #expect(risk.inherent.assetValue == 3 && risk.inherentScore == 18 && risk.inherentLevel == "high")
+            do {
+                _ = try await risks.create(w.access, assessment: assessment.id, RiskInput(scenario: "x", inherent: RatingInput(likelihood: 4)), context: w.context)
+                Issue.record("a rating off the scale was saved")
+            } catch DomainError.invalid(let errors) { #expect(errors.map(\.field) == ["inherent.likelihood"], "\(errors)") }
+            let map = try await assessments.heatMap(w.access, assessment, residual: false)
+            #expect(map.cells.first { $0.x == 6 && $0.y == 3 }?.count == 1)
+            let (x, y) = HeatMap.axes(published)
+            let inCell = try await risks.list(w.access, assessment: assessment.id,
+                                              query: RiskQuery(cell: .init(residual: false, x: 6, y: 3, xFactors: x, yFactor: y)), page: PageRequest())
+            #expect(inCell.items.map(\.code) == [risk.code])
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func aRiskIsScoredFromItsAssetAndFollowsItWhileTheAssessmentIsADraft(engine: TestEngine) async throws {
         try await TestApp.with(engine) { app in

@@ -265,4 +265,56 @@ import VaporTesting
             #expect((body["items"] as? [Any])?.count == 50 && body["nextCursor"] is String)
         }
     }
+
+    /// The ISMS Guide's 資産価値 × 影響度 × 発生可能性 on the pages: chosen in the editor (every
+    /// input kept), named by its factors, and the risk form asks for exactly those ratings.
+    @Test func aProductMethodOnThePages() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let access = try await app.access(admin, "acme")
+            let context = Context(actor: .user(admin))
+            try await RiskSetup.ensure(access, services: app.services, context: context)
+            let methods = RiskMethods(app.services)
+            let draft = try await methods.createDraft(access, copying: nil, template: "jp-asset-impact-likelihood", context: context)
+            let session = try await app.session(for: admin)
+            let ja: HTTPHeaders = ["Accept-Language": "ja"]
+            let editor = try await app.get("/w/acme/risk-method/\(draft.id)", session: session, headers: ja).text
+            #expect(editor.contains("<option value=\"product\" selected>") && editor.contains("<option value=\"impact\" selected>")
+                    && editor.contains("資産価値 × 影響度 × 発生可能性"))
+            // The same factor twice is refused on the form, named by its label, the other fields kept.
+            var fields = Self.inputs(editor)
+            fields["factor3"] = "impact"
+            let refused = try await app.post("/w/acme/risk-method/\(draft.id)", form: fields, session: session, extraHeaders: ja)
+            #expect(refused.status == .unprocessableEntity && refused.text.contains("「掛け合わせる要素」は、異なるものを2つか3つ"))
+            fields["factor3"] = "likelihood"
+            let saved = try await app.post("/w/acme/risk-method/\(draft.id)", form: fields, session: session, extraHeaders: ja)
+            #expect(saved.status == .seeOther)
+            let published = try await methods.publish(access, draft.id, expectedVersion: try await methods.load(access, draft.id).version, context: context)
+            let overview = try await app.get("/w/acme/risk-method", session: session, headers: ja).text
+            #expect(overview.contains("資産価値 × 影響度 × 発生可能性"))
+            let assessment = try await RiskAssessments(app.services).create(access, AssessmentInput(name: "2026年度"), carryForwardFrom: nil, context: context)
+            #expect(assessment.methodID == published.id)
+            let form = try await app.get("/w/acme/risk-assessments/\(assessment.id)/risks/new", session: session, headers: ja).text
+            #expect(form.contains("name=\"inherentImpact\"") && form.contains("name=\"inherentLikelihood\"") && !form.contains("name=\"inherentThreat\""))
+        }
+    }
+
+    /// Every named input, select and textarea of a page with the value it shows.
+    static func inputs(_ html: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for chunk in html.components(separatedBy: "<input ").dropFirst() {
+            let tag = " " + String(chunk.prefix { $0 != ">" })
+            guard let name = FormLabelWalk.attribute("name", in: tag) else { continue }
+            if FormLabelWalk.attribute("type", in: tag) == "checkbox" && !tag.contains(" checked") { continue }
+            fields[name] = (FormLabelWalk.attribute("value", in: tag) ?? "").replacingOccurrences(of: "&amp;", with: "&")
+        }
+        for chunk in html.components(separatedBy: "<select ").dropFirst() {
+            let body = chunk.components(separatedBy: "</select>")[0]
+            guard let name = FormLabelWalk.attribute("name", in: " " + String(body.prefix { $0 != ">" })) else { continue }
+            let selected = body.components(separatedBy: "<option ").dropFirst().first { $0.contains(" selected>") }
+            fields[name] = selected.flatMap { FormLabelWalk.attribute("value", in: " " + $0) } ?? ""
+        }
+        return fields
+    }
 }

@@ -93,7 +93,7 @@ import VaporTesting
                   let action = attribute("action", in: String(tag))?.replacingOccurrences(of: "&amp;", with: "&") else { return nil }
             var hidden: [String: String] = [:], visible: [String] = []
             for input in body.components(separatedBy: "<input ").dropFirst() {
-                let tag = String(input.prefix { $0 != ">" })
+                let tag = " " + String(input.prefix { $0 != ">" })
                 guard let name = attribute("name", in: tag) else { continue }
                 let type = attribute("type", in: tag) ?? "text"
                 if type == "hidden" { hidden[name] = attribute("value", in: tag) ?? "" }
@@ -101,7 +101,7 @@ import VaporTesting
             }
             for element in ["<textarea ", "<select "] {
                 for chunk in body.components(separatedBy: element).dropFirst() {
-                    if let name = attribute("name", in: String(chunk.prefix { $0 != ">" })) { visible.append(name) }
+                    if let name = attribute("name", in: " " + String(chunk.prefix { $0 != ">" })) { visible.append(name) }
                 }
             }
             return visible.isEmpty ? nil : PostForm(action: action, hidden: hidden, visible: visible)

@@ -88,7 +88,10 @@ struct RiskMethodResource: JSONWritable {
     func write(_ w: inout JSONWriter) {
         w.object { w in
             w.field("id", m.id.description); w.field("number", m.number); w.field("name", m.name); w.field("status", m.status.rawValue)
-            w.field("formula", m.formula.rawValue); w.field("ciaScale", ScaleResource(s: m.ciaScale)); w.field("assetValueRule", m.assetValueRule.rawValue)
+            w.field("formula", m.formula.rawValue)
+            w.key("factors")
+            if let factors = m.factors { w.array(factors) { w, f in w.string(f.rawValue) } } else { w.string(nil) }
+            w.field("ciaScale", ScaleResource(s: m.ciaScale)); w.field("assetValueRule", m.assetValueRule.rawValue)
             for (name, scale) in [("threatScale", m.threatScale), ("vulnerabilityScale", m.vulnerabilityScale), ("likelihoodScale", m.likelihoodScale),
                                   ("impactScale", m.impactScale)] {
                 w.key(name)

@@ -67,7 +67,10 @@ enum RiskSchemas {
 
     static let method: [(String, JSON)] = [
         ("id", uuid), ("number", .integer(minimum: 1)), ("name", .string()), ("status", .string(enumValues: RiskMethod.Status.allCases.map(\.rawValue))),
-        ("formula", .string(enumValues: RiskFormula.allCases.map(\.rawValue))), ("ciaScale", scale),
+        ("formula", .string(enumValues: RiskFormula.allCases.map(\.rawValue))),
+        ("factors", ["oneOf": [.array(of: .string(enumValues: RiskFactor.allCases.map(\.rawValue))), ["type": "null"]],
+                     "description": "For formula \"product\": the two or three factors multiplied, e.g. [\"assetValue\", \"impact\", \"likelihood\"]"]),
+        ("ciaScale", scale),
         ("assetValueRule", .string(enumValues: AssetValueRule.allCases.map(\.rawValue))), ("threatScale", nullableScale),
         ("vulnerabilityScale", nullableScale), ("likelihoodScale", nullableScale), ("impactScale", nullableScale),
         ("matrix", ["oneOf": [.array(of: .array(of: .integer())), ["type": "null"]]]),

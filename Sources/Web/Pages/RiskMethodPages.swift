@@ -27,7 +27,7 @@ struct RiskMethodPages {
         let manage = access.allows(.riskMethodManage)
         let rows: [HTML] = methods.map { m in
             """
-            <tr><td class="num">\(m.number)</td><td><a href="\(c.w("/risk-method/\(m.id)"))">\(m.name)</a></td><td>\(c.t("method.formula.\(m.formula.rawValue)"))</td>
+            <tr><td class="num">\(m.number)</td><td><a href="\(c.w("/risk-method/\(m.id)"))">\(m.name)</a></td><td>\(Self.formulaName(c, m))</td>
             <td><span class="badge\(m.status == .draft ? " pending" : "")">\(c.t("method.status.\(m.status.rawValue)"))</span>\(HTML.when(m.id == current?.id, " <span class=\"badge ok\">\(c.t("method.current"))</span>"))</td>
             <td>\(m.publishedAt.map(c.date) ?? "—")</td></tr>
             """
@@ -65,7 +65,7 @@ struct RiskMethodPages {
         }
         return """
         <section class="card method"><h2>\(m.name) <span class="muted">#\(m.number)</span></h2>
-        <dl class="facts"><dt>\(c.t("field.formula"))</dt><dd>\(c.t("method.formula.\(m.formula.rawValue)"))</dd>
+        <dl class="facts"><dt>\(c.t("field.formula"))</dt><dd>\(Self.formulaName(c, m))</dd>
         <dt>\(c.t("field.assetValueRule"))</dt><dd>\(c.t("method.rule.\(m.assetValueRule.rawValue)"))</dd>
         <dt>\(c.t("field.acceptableUpTo"))</dt><dd>\(c.t("method.acceptable", ["score": String(m.acceptableUpTo)]))</dd>
         <dt>\(c.t("method.possibleScores"))</dt><dd>\(RiskMethod.describe(m.possibleScores))</dd></dl>
@@ -74,6 +74,12 @@ struct RiskMethodPages {
         \(m.matrix.map { matrix in HTML("<h3>\(c.t("field.matrix"))</h3><table class=\"table compact\"><tbody>\(matrix.enumerated().map { l, row in HTML("<tr><th>\(l + 1)</th>\(row.map { HTML("<td class=\"num\">\($0)</td>") })</tr>") })</tbody></table>") })
         </section>
         """
+    }
+
+    /// The formula as words: a product names its factors (資産価値 × 影響度 × 発生可能性).
+    static func formulaName(_ c: PageContext, _ m: RiskMethod) -> String {
+        guard m.formula == .product, let factors = m.factors, !factors.isEmpty else { return c.t("method.formula.\(m.formula.rawValue)") }
+        return factors.map { c.t("field.\($0.rawValue)") }.joined(separator: " × ")
     }
 
     func methodID(_ req: Request) throws -> RiskMethod.ID { try req.id("methodID", RiskMethod.ID.self, entity: "risk_method") }
@@ -145,6 +151,12 @@ struct RiskMethodPages {
             return "<tr><th>\(l)</th>\(cells)</tr>"
         }
         let formulas = RiskFormula.allCases.map { (value: $0.rawValue, label: c.t("method.formula.\($0.rawValue)")) }
+        let factorOptions = [(value: "", label: c.t("form.none"))] + RiskFactor.allCases.map { (value: $0.rawValue, label: c.t("field.\($0.rawValue)")) }
+        let chosen = input.factors ?? []
+        let (_, factorMessage) = Form.fieldErrors("factors", errors, c)
+        let factorSelects: [HTML] = (1...3).map { n in
+            Form.select("factor\(n)", c.t("method.factorN", ["n": String(n)]), options: factorOptions, selected: typed["factor\(n)"] ?? (n <= chosen.count ? chosen[n - 1].rawValue : ""), errors: [], c)
+        }
         let rules = AssetValueRule.allCases.map { (value: $0.rawValue, label: c.t("method.rule.\($0.rawValue)")) }
         let (_, bandMessage) = Form.fieldErrors("bands", errors, c)
         let (_, matrixMessage) = Form.fieldErrors("matrix", errors, c)
@@ -160,6 +172,8 @@ struct RiskMethodPages {
         \(Form.select("assetValueRule", c.t("field.assetValueRule"), options: rules, selected: input.assetValueRule.rawValue, errors: errors, c))
         \(Form.text("acceptableUpTo", c.t("field.acceptableUpTo"), value: typed["acceptableUpTo"] ?? String(input.acceptableUpTo), errors: errors, c, hint: c.t("method.acceptableHint"), attributes: " inputmode=\"numeric\""))
         </div>
+        <fieldset id="f-factors" class="\(errors.contains { $0.field == "factors" } ? "has-error" : "")"><legend>\(c.t("field.factors"))</legend>\(factorMessage)
+        <p class="hint">\(c.t("method.factorsHint"))</p><div class="row">\(factorSelects)</div></fieldset>
         \(scaleEditor("ciaScale", input.ciaScale))
         \(scaleEditor("threatScale", input.threatScale))
         \(scaleEditor("vulnerabilityScale", input.vulnerabilityScale))
@@ -204,6 +218,15 @@ struct RiskMethodPages {
                             minimum: number("band_\(index)_minimum", "bands") ?? 0, maximum: number("band_\(index)_maximum", "bands") ?? 0,
                             colour: text("band_\(index)_colour").lowercased())
         }
+        var factors: [RiskFactor]? = nil
+        if formula == .product {
+            factors = (1...3).compactMap { n in
+                let raw = text("factor\(n)")
+                guard !raw.isEmpty else { return nil }
+                guard let factor = RiskFactor(rawValue: raw) else { v.add("factors", "error.choice"); return nil }
+                return factor
+            }
+        }
         let likelihood = scale("likelihoodScale"), impact = scale("impactScale")
         var matrix: [[Int]]? = nil
         if formula == .matrix, let likelihood, let impact {
@@ -212,7 +235,7 @@ struct RiskMethodPages {
         // One message per problem: blank is "required", 八 is "not a number" — never both.
         let acceptable = number("acceptableUpTo", "acceptableUpTo")
         if text("acceptableUpTo").isEmpty { v.add("acceptableUpTo", "error.required") }
-        return RiskMethodInput(name: text("name"), formula: formula, ciaScale: scale("ciaScale") ?? RatingScale(levels: []),
+        return RiskMethodInput(name: text("name"), formula: formula, factors: factors, ciaScale: scale("ciaScale") ?? RatingScale(levels: []),
                                assetValueRule: AssetValueRule(rawValue: text("assetValueRule")) ?? .max, threatScale: scale("threatScale"),
                                vulnerabilityScale: scale("vulnerabilityScale"), likelihoodScale: likelihood, impactScale: impact, matrix: matrix,
                                bands: bands, acceptableUpTo: acceptable ?? 0)

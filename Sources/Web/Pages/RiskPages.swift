@@ -121,23 +121,21 @@ struct RiskPages {
         func scaleOptions(_ scale: RatingScale?) -> [(value: String, label: String)] {
             [(value: "", label: c.t("risk.unrated"))] + (scale?.levels ?? []).map { (value: String($0.value), label: "\($0.value) \($0.label(c.language))") }
         }
+        /// One choice per factor the method rates (the asset value comes from the asset).
         func ratings(_ prefix: String, _ values: (String?, String?, String?, String?)) -> HTML {
-            switch method.formula {
-            case .assetThreatVulnerability:
-                return """
-                <div class="row">
-                \(Form.select("\(prefix)Threat", c.t("field.threat"), options: scaleOptions(method.threatScale), selected: values.0, errors: errors, c))
-                \(Form.select("\(prefix)Vulnerability", c.t("field.vulnerability"), options: scaleOptions(method.vulnerabilityScale), selected: values.1, errors: errors, c))
-                </div>
-                """
-            case .likelihoodImpact, .matrix:
-                return """
-                <div class="row">
-                \(Form.select("\(prefix)Likelihood", c.t("field.likelihood"), options: scaleOptions(method.likelihoodScale), selected: values.2, errors: errors, c))
-                \(Form.select("\(prefix)Impact", c.t("field.impact"), options: scaleOptions(method.impactScale), selected: values.3, errors: errors, c))
-                </div>
-                """
+            let selects: [HTML] = method.usedFactors.compactMap { factor in
+                let selected: String?
+                switch factor {
+                case .assetValue: return nil
+                case .threat: selected = values.0
+                case .vulnerability: selected = values.1
+                case .likelihood: selected = values.2
+                case .impact: selected = values.3
+                }
+                let name = prefix + factor.rawValue.prefix(1).uppercased() + factor.rawValue.dropFirst()
+                return Form.select(name, c.t("field.\(factor.rawValue)"), options: scaleOptions(method.scale(factor)), selected: selected, errors: errors, c)
             }
+            return "<div class=\"row\">\(selects)</div>"
         }
         let treatmentOptions = [(value: "", label: c.t("risk.undecided"))] + RiskTreatment.allCases.map { (value: $0.rawValue, label: c.t("treatment.\($0.rawValue)")) }
         let affectsError = Form.fieldErrors("affects", errors, c)
@@ -165,7 +163,7 @@ struct RiskPages {
         </fieldset>
         </fieldset>
         <fieldset><legend>\(c.t("risk.inherent"))</legend>
-        <p class="hint">\(c.t(method.formula == .assetThreatVulnerability ? "risk.inherentHintATV" : "risk.inherentHintLI"))</p>
+        <p class="hint">\(c.t(method.usesAssetValue ? "risk.inherentHintATV" : "risk.inherentHintLI"))</p>
         \(ratings("inherent", (form.inherentThreat, form.inherentVulnerability, form.inherentLikelihood, form.inherentImpact)))
         </fieldset>
         <fieldset><legend>\(c.t("risk.treatmentSection"))</legend>
@@ -235,12 +233,7 @@ struct RiskPages {
         let actionOwners = try await People(req.meguri).load(try req.access(), actions.compactMap(\.ownerID))
         func row(_ key: String, _ value: HTML?) -> HTML { "<dt>\(c.t(key))</dt><dd>\(value ?? "—")</dd>" }
         func rating(_ r: RiskRating) -> HTML {
-            switch method.formula {
-            case .assetThreatVulnerability:
-                return "\(c.t("risk.ratingATV", ["a": r.assetValue.map(String.init) ?? "–", "t": r.threat.map(String.init) ?? "–", "v": r.vulnerability.map(String.init) ?? "–"]))"
-            case .likelihoodImpact, .matrix:
-                return "\(c.t("risk.ratingLI", ["l": r.likelihood.map(String.init) ?? "–", "i": r.impact.map(String.init) ?? "–"]))"
-            }
+            "\(method.usedFactors.map { "\(c.t("field.\($0.rawValue)")) \(r[$0].map(String.init) ?? "–")" }.joined(separator: " × "))"
         }
         let affects = [(risk.affectsConfidentiality, "field.confidentiality"), (risk.affectsIntegrity, "field.integrity"), (risk.affectsAvailability, "field.availability")]
             .filter(\.0).map { c.t($0.1) }.joined(separator: "・")

@@ -23,8 +23,7 @@ enum HeatMapView {
         for (column, x) in map.xValues.enumerated() {
             parts.append("<text x=\"\(left + column * cell + cell / 2 - 1)\" y=\"\(top + map.yValues.count * cell + 16)\" text-anchor=\"middle\" class=\"axis\">\(x)</text>")
         }
-        let (xLabel, yLabel) = map.formula == .assetThreatVulnerability ? (c.t("heat.threatTimesVulnerability"), c.t("field.assetValue"))
-            : (c.t("field.likelihood"), c.t("field.impact"))
+        let xLabel = map.xFactors.map { c.t("field.\($0.rawValue)") }.joined(separator: " × "), yLabel = c.t("field.\(map.yFactor.rawValue)")
         parts.append("<text x=\"\(left + map.xValues.count * cell / 2)\" y=\"\(height - 4)\" text-anchor=\"middle\" class=\"axis-title\">\(xLabel) →</text>")
         parts.append("<text x=\"12\" y=\"\(top + map.yValues.count * cell / 2)\" text-anchor=\"middle\" class=\"axis-title\" transform=\"rotate(-90 12 \(top + map.yValues.count * cell / 2))\">\(yLabel) →</text>")
         return """
