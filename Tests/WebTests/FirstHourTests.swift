@@ -317,4 +317,26 @@ import VaporTesting
         }
         return fields
     }
+
+    /// The trend chart's last date ends at its point instead of running off the chart; long text in
+    /// the other registers' lists is clamped, with the whole on hover.
+    @Test func theTrendKeepsItsLastDateAndListsClampLongText() async throws {
+        let workspace = Workspace.ID(), now = Date()
+        let objective = Objective(workspaceID: workspace, statement: "訓練の受講率", metric: "受講率", unit: "%", target: 95, createdOn: CalendarDate("2026-04-01")!,
+                                  createdAt: now, updatedAt: now)
+        let measurements = ["2026-04-30", "2026-12-31"].map { ObjectiveMeasurement(objectiveID: objective.id, workspaceID: workspace, measuredOn: CalendarDate($0)!, value: 90, createdAt: now) }
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let session = try await app.session(for: admin)
+            let req = Request(application: app.meguri.app, on: app.meguri.app.eventLoopGroup.next())
+            let svg = TrendChart.svg(objective, measurements, PageContext(request: req)).rendered
+            #expect(svg.contains("text-anchor=\"end\">2026-12-31</text>") && svg.contains("text-anchor=\"start\">2026-04-30</text>"))
+            let access = try await app.access(admin, "acme")
+            let long = String(repeating: "委託先の契約に秘密保持条項がなく、", count: 12)
+            _ = try await Nonconformities(app.services).raise(access, NonconformityInput(source: "other", description: long), context: Context(actor: .user(admin)))
+            let list = try await app.get("/w/acme/nonconformities", session: session).text
+            #expect(list.contains("<span class=\"long-text\" title=\"\(long)\">\(long)</span>"))
+        }
+    }
 }

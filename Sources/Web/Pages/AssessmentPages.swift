@@ -155,9 +155,9 @@ struct AssessmentPages {
             let what = [asset.map { "\($0.code) \($0.name)" }, r.threatID.flatMap { entries[$0]?.name(c.language) }, r.vulnerabilityID.flatMap { entries[$0]?.name(c.language) }]
                 .compactMap { $0 }.joined(separator: " / ")
             return """
-            <tr><td class="nowrap"><a href="\(c.w("/risks/\(r.id)"))">\(r.code)</a></td><td>\(what.isEmpty ? (r.scenario ?? "") : what)</td>
+            <tr><td class="nowrap"><a href="\(c.w("/risks/\(r.id)"))">\(r.code)</a></td><td>\(Components.long(what.isEmpty ? (r.scenario ?? "") : what))</td>
             <td>\(RiskPages.levelBadge(c, method, r.inherentLevel, r.inherentScore))</td><td>\(RiskPages.levelBadge(c, method, r.residualLevel ?? r.inherentLevel, r.residualScore ?? r.inherentScore))</td>
-            <td>\(r.treatment.map { c.t("treatment.\($0.rawValue)") } ?? "—")</td><td>\(r.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
+            <td>\(r.treatment.map { c.t("treatment.\($0.rawValue)") } ?? "—")</td><td class="nowrap">\(r.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
             <td><span class="badge review-\(r.review.rawValue)">\(c.t("risk.review.\(r.review.rawValue)"))</span>\(HTML.when(r.isAccepted, " <span class=\"badge ok\">\(c.t("risk.accepted"))</span>"))</td></tr>
             """
         }

@@ -88,9 +88,9 @@ struct EvidencePages {
         let people = try await People(req.meguri).load(try req.access(), collectors)
         let rows: [HTML] = page.items.map { e in
             """
-            <tr><td><a href="\(c.w("/evidence/\(e.id)"))">\(e.title)</a></td>
+            <tr><td><a href="\(c.w("/evidence/\(e.id)"))">\(Components.long(e.title))</a></td>
             <td>\(e.kind == .file ? HTML("\(e.fileName ?? "") <span class=\"muted small\">\(EvidenceViews.size(e.size ?? 0))</span>") : HTML("<span class=\"muted\">\(c.t("evidence.kind.link"))</span>"))</td>
-            <td class="nowrap">\(e.collectedOn.description)</td><td>\(e.collectedBy.flatMap { people[$0]?.displayName } ?? "—")</td>
+            <td class="nowrap">\(e.collectedOn.description)</td><td class="nowrap">\(e.collectedBy.flatMap { people[$0]?.displayName } ?? "—")</td>
             <td class="nowrap">\(EvidenceViews.validity(e, today: access.today, c))</td>
             <td>\(EvidenceViews.links(e.links, c))</td></tr>
             """

@@ -32,8 +32,8 @@ struct MemberPages {
         let names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
         let rows: [HTML] = result.items.map { m in
             """
-            <tr><td><a href="\(c.w("/members/\(m.id)"))">\(m.displayName.isEmpty ? m.email : m.displayName)</a>\(HTML.when(!m.isActivated, " <span class=\"badge pending\">\(c.t("member.invited"))</span>"))</td>
-            <td>\(m.email)</td><td>\(m.homeDepartmentID.flatMap { names[$0] } ?? "—")</td><td>\(Components.roleBadges(m.grants, departments: names, c))</td></tr>
+            <tr><td class="nowrap"><a href="\(c.w("/members/\(m.id)"))">\(m.displayName.isEmpty ? m.email : m.displayName)</a>\(HTML.when(!m.isActivated, " <span class=\"badge pending\">\(c.t("member.invited"))</span>"))</td>
+            <td>\(m.email)</td><td class="nowrap">\(m.homeDepartmentID.flatMap { names[$0] } ?? "—")</td><td>\(Components.roleBadges(m.grants, departments: names, c))</td></tr>
             """
         }
         let manage = access.allows(.membersManage)

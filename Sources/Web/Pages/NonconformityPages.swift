@@ -70,9 +70,9 @@ struct NonconformityPages {
         let rows: [HTML] = items.map { n in
             let overdue = n.isOverdue(on: access.today)
             return """
-            <tr><td class="nowrap"><a href="\(c.w("/nonconformities/\(n.id)"))">\(n.code)</a></td><td>\(String(n.description.prefix(120)))</td>
-            <td>\(c.t("nc.source.\(n.source.rawValue)"))\(n.severity.map { HTML(" <span class=\"tag\">\(c.t("nc.severity.\($0.rawValue)"))</span>") })</td>
-            <td class="nowrap">\(n.reference ?? "—")</td><td>\(CheckActViews.ncStatus(n.status, c))</td>
+            <tr><td class="nowrap"><a href="\(c.w("/nonconformities/\(n.id)"))">\(n.code)</a></td><td>\(Components.long(n.description))</td>
+            <td class="nowrap">\(c.t("nc.source.\(n.source.rawValue)"))\(n.severity.map { HTML(" <span class=\"tag\">\(c.t("nc.severity.\($0.rawValue)"))</span>") })</td>
+            <td class="nowrap">\(n.reference ?? "—")</td><td class="nowrap">\(CheckActViews.ncStatus(n.status, c))</td>
             <td class="nowrap">\(n.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
             <td class="nowrap\(overdue ? " stale" : "")">\(n.dueOn?.description ?? "—")\(HTML.when(overdue, HTML(" <span class=\"badge pending\">\(c.t("nc.overdue"))</span>")))</td></tr>
             """

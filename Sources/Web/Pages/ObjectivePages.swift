@@ -71,12 +71,12 @@ struct ObjectivePages {
             let o = s.objective
             let latest = ObjectiveRules.latest(s.measurements)
             return """
-            <tr><td><a href="\(c.w("/objectives/\(o.id)"))">\(o.statement)</a>\(o.control.map { HTML(" <span class=\"tag\">\($0.first?.isNumber == true ? "A." + $0 : $0)</span>") })</td>
-            <td>\(c.t("objective.kind.\(o.kind.rawValue)"))</td><td class="nowrap">\(Self.target(o, c))</td>
+            <tr><td><a href="\(c.w("/objectives/\(o.id)"))">\(Components.long(o.statement))</a>\(o.control.map { HTML(" <span class=\"tag\">\($0.first?.isNumber == true ? "A." + $0 : $0)</span>") })</td>
+            <td class="nowrap">\(c.t("objective.kind.\(o.kind.rawValue)"))</td><td class="nowrap">\(Self.target(o, c))</td>
             <td class="nowrap">\(latest.map { "\(Self.number($0.value)) \(o.unit) (\($0.measuredOn.description))" } ?? "—")</td>
-            <td>\(Self.statusBadge(s.status, c))</td>
+            <td class="nowrap">\(Self.statusBadge(s.status, c))</td>
             <td class="nowrap\(s.overdue ? " stale" : "")">\(s.nextDue.description)\(HTML.when(s.overdue, HTML(" <span class=\"badge expired\">\(c.t("objective.overdue"))</span>")))</td>
-            <td>\(o.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td></tr>
+            <td class="nowrap">\(o.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td></tr>
             """
         }
         let kinds = [(value: "", label: c.t("form.all"))] + Objective.Kind.allCases.map { (value: $0.rawValue, label: c.t("objective.kind.\($0.rawValue)")) }
@@ -299,8 +299,11 @@ enum TrendChart {
             return "<circle cx=\"\(f(x(m.measuredOn.dayNumber)))\" cy=\"\(f(y(m.value)))\" r=\"4\" fill=\"\(fill)\"><title>\(m.measuredOn): \(ObjectivePages.number(m.value)) \(HTML.escape(o.unit))</title></circle>"
         }.joined()
         let targetY = y(o.target)
-        let labels = [measurements.first!, measurements.last!].map { m in
-            "<text x=\"\(f(x(m.measuredOn.dayNumber)))\" y=\"\(f(height - 12))\" font-size=\"11\" text-anchor=\"middle\">\(m.measuredOn)</text>"
+        // The first date starts at its point and the last ends at its point, so neither is cut off
+        // at the chart's edge (one measurement: centred).
+        let ends = measurements.count == 1 ? [(measurements[0], "middle")] : [(measurements.first!, "start"), (measurements.last!, "end")]
+        let labels = ends.map { m, anchor in
+            "<text x=\"\(f(x(m.measuredOn.dayNumber)))\" y=\"\(f(height - 12))\" font-size=\"11\" text-anchor=\"\(anchor)\">\(m.measuredOn)</text>"
         }.joined()
         let svg = """
         <svg class="trend" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="\(HTML.escape(c.t("objective.trend")))" xmlns="http://www.w3.org/2000/svg">

@@ -126,10 +126,10 @@ struct TreatmentPages {
             let residual: HTML = highestResidual.flatMap { r in methods[r.assessmentID].map { RiskPages.levelBadge(c, $0, r.residualLevel, r.residualScore) } } ?? "—"
             let linked: [HTML] = a.riskIDs.compactMap { risks[$0] }.sorted { $0.code < $1.code }.map { "<a href=\"\(c.w("/risks/\($0.id)"))\">\($0.code)</a>" }
             return """
-            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(a.title)</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td><td class="nowrap">\(inherent)</td><td class="nowrap">\(residual)</td>
-            <td>\(a.controls.isEmpty ? "—" : a.controls.map { "A.\($0)" }.joined(separator: ", "))</td><td>\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
+            <tr><td><a href="\(c.w("/treatment-actions/\(a.id)"))">\(Components.long(a.title))</a></td><td>\(linked.isEmpty ? HTML("—") : HTML(raw: linked.map(\.rendered).joined(separator: ", ")))</td><td class="nowrap">\(inherent)</td><td class="nowrap">\(residual)</td>
+            <td>\(a.controls.isEmpty ? "—" : a.controls.map { "A.\($0)" }.joined(separator: ", "))</td><td class="nowrap">\(a.ownerID.flatMap { users[$0]?.displayName } ?? "—")</td>
             <td class="nowrap\(overdue ? " stale" : "")">\(a.dueOn?.description ?? "—")\(HTML.when(overdue, " <span class=\"badge expired\">\(c.t("plan.overdue"))</span>"))</td>
-            <td><span class="badge action-\(a.status.rawValue)">\(c.t("plan.status.\(a.status.rawValue)"))</span></td></tr>
+            <td class="nowrap"><span class="badge action-\(a.status.rawValue)">\(c.t("plan.status.\(a.status.rawValue)"))</span></td></tr>
             """
         }
         let statusOptions = [(value: "", label: c.t("form.all"))] + TreatmentAction.Status.allCases.map { (value: $0.rawValue, label: c.t("plan.status.\($0.rawValue)")) }
