@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // The ISO/IEC 27001:2022 reference catalog, bundled as versioned resources.
-        .target(name: "Catalog", dependencies: ["Domain"], resources: [.copy("iso27001-2022"), .copy("risk"), .copy("training")], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["Domain"], resources: [.copy("iso27001-2022"), .copy("risk"), .copy("training"), .copy("starters")], swiftSettings: strict),
         // Message catalogs (ja/en) shared by the web surfaces and the CLI.
         .target(name: "Localization", dependencies: ["Domain"], resources: [.copy("messages.json")], swiftSettings: strict),
         // Tables, migrations and queries for SQLite and PostgreSQL.
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "CatalogTests", dependencies: ["Catalog"], swiftSettings: strict),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Corpus"],
                     swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport", .product(name: "FluentKit", package: "fluent-kit")], exclude: ["Golden"],
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Features", "TestSupport", .product(name: "FluentKit", package: "fluent-kit")], exclude: ["Golden", "Snapshots"],
                     swiftSettings: strict),
         .testTarget(name: "WebTests", dependencies: ["Web", "Features", "Storage", "Domain", "Localization", "TestSupport", .product(name: "VaporTesting", package: "vapor")], swiftSettings: strict),
     ]

@@ -74,6 +74,8 @@ public struct ControlledDocument: Sendable, Codable, Hashable, Identifiable {
     public var audience: Audience?
     /// The state of the version being written, reviewed or awaiting publication (nil when none is).
     public var pending: DocumentVersion.Status?
+    /// For a starter document: the data it was written from (nil for every other document).
+    public var starter: StarterOrigin?
     public var createdAt: Date
     public var updatedAt: Date
     public var version: Int

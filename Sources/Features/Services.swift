@@ -52,6 +52,8 @@ public struct AppServices: Sendable {
     public let riskTemplates: RiskTemplates
     /// Our ready-made courses, copied into each workspace.
     public let courseTemplates: [CourseTemplate]
+    /// Our starter documents, written from each workspace's data on request.
+    public let starterTemplates: [StarterTemplate]
     public let localizer: Localizer
     public let security: SecuritySettings
     public let workItemSources: [any WorkItemSource]
@@ -62,8 +64,9 @@ public struct AppServices: Sendable {
 
     public init(store: Store, clock: Clock = .system, passwords: any PasswordHashing, catalog: ReferenceCatalog, riskTemplates: RiskTemplates, localizer: Localizer,
                 security: SecuritySettings = SecuritySettings(), workItemSources: [any WorkItemSource] = MyWork.foundationSources,
-                courseTemplates: [CourseTemplate] = [], notifier: NotifierSettings = NotifierSettings()) {
+                courseTemplates: [CourseTemplate] = [], starterTemplates: [StarterTemplate] = [], notifier: NotifierSettings = NotifierSettings()) {
         self.courseTemplates = courseTemplates
+        self.starterTemplates = starterTemplates
         self.notifier = notifier
         self.store = store
         self.clock = clock

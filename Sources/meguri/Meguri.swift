@@ -16,7 +16,7 @@ struct MeguriCommand: AsyncParsableCommand {
         MEGURI_ADMIN_EMAIL + MEGURI_ADMIN_PASSWORD, MEGURI_SMTP_URL + MEGURI_MAIL_FROM (e-mail).
         """,
         subcommands: [Serve.self, Migrate.self, UserCommands.self, WorkspaceCommands.self, MemberCommands.self, TokenCommands.self,
-                      ImportCommand.self, ExportCommand.self, AssessmentCommands.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self, NotifyCommands.self],
+                      ImportCommand.self, ExportCommand.self, AssessmentCommands.self, AuditCommands.self, DemoCommands.self, BackupCommand.self, RestoreCommand.self, NotifyCommands.self, DocumentCommands.self],
         defaultSubcommand: Serve.self)
 }
 

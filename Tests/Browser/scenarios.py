@@ -4,6 +4,7 @@ import email, os, re, tempfile, threading, time, urllib.request, json
 from email import policy
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from harness import Browser, totp
@@ -917,6 +918,72 @@ def documents_and_reading(b, server, state):
     assert "2.0" in b.find(".print-header").text
 
 
+def starter_documents(b, server, state):
+    """The starter set written from the workspace's data; the policy edited, approved and published; then a new risk method
+    with another acceptance criterion flags the risk procedure, whose draft is brought up to date."""
+    ja = b.language == "ja"
+    b.open(server.base + "/w/acme/documents").check()
+    boxes = b.finds("#starters-form input[type=checkbox]")
+    assert len(boxes) == 8, f"{len(boxes)} starter documents offered"
+    b.click("#starters-form button.primary")
+    b.check()
+    codes = [cell.text for cell in b.finds("table.table tbody td.nowrap a")]
+    assert all(f"ISMS-0{n}" in codes for n in range(1, 9)), codes
+    assert not b.finds("#starters-form input[type=checkbox]"), "written documents are offered again"
+
+    # The policy: its draft names the organization; edited, approved by top management, published.
+    b.click(b.driver.find_element(By.LINK_TEXT, "ISMS-02"))
+    b.check()
+    policy = b.driver.current_url
+    b.find("#draft-form").find_element(By.XPATH, "..").find_element(By.TAG_NAME, "summary").click()
+    body = b.find("#draft-form #f-body")
+    text = body.get_attribute("value")
+    assert "{{" not in text and text.startswith("# "), text[:200]
+    body.send_keys(Keys.CONTROL, Keys.END)
+    body.send_keys("\n\n" + ("以上" if ja else "End of policy."))
+    b.click("#draft-form button.primary")
+    b.check()
+    b.click("#submit-form button.primary")
+    b.check()
+    boss = Browser(b.language, b.artifacts, b.name + "-starter-approver")
+    try:
+        sign_in(boss, server, {}, "ceo@example.co.jp", "the boss has a long passphrase")
+        boss.open(policy).check()
+        boss.click("#approve-form button.primary")
+        boss.check()
+    finally:
+        boss.quit()
+    b.open(policy).check()
+    b.click("#publish-form button.primary")
+    b.check()
+    assert not b.finds("#open-version"), "the policy was not published"
+
+    # A new risk method version accepts up to another score: the risk procedure says its data changed.
+    b.open(server.base + "/w/acme/risk-method").check()
+    b.click(b.find("form[action='/w/acme/risk-method/new'] input[name=source]").find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "button.primary"))
+    b.check()
+    draft = b.driver.current_url.replace(server.base, "")
+    acceptable = b.find("#f-acceptableUpTo")
+    before = acceptable.get_attribute("value")
+    acceptable.clear()
+    acceptable.send_keys(str(int(before) + 1))
+    b.click(f"form[action='{draft}'] button.primary")
+    b.check()
+    b.click(f"form[action='{draft}/publish'] button.primary")
+    b.check()
+    b.open(server.base + "/w/acme/documents").check()
+    flagged = [row.text for row in b.finds("table.table tbody tr") if row.find_elements(By.CSS_SELECTOR, ".badge.pending") and "ISMS-03" in row.text]
+    assert flagged, "the risk procedure is not flagged"
+    b.click(b.driver.find_element(By.LINK_TEXT, "ISMS-03"))
+    b.check()
+    changes = b.find("#starter-changes").text
+    assert str(int(before) + 1) in changes, changes
+    b.screenshot("starter-data-changed")
+    b.click("#starter-changes button.primary")
+    b.check()
+    assert not b.finds("#starter-changes"), "the document still says its data changed"
+
+
 def _course_key(key):
     """Which choices are right in our ready-made course, read from the bundled file (the page never says before you answer)."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Sources", "Catalog", "training", "courses.json")
@@ -1096,6 +1163,7 @@ SCENARIOS = [
     ("objectives measured against their target", objectives_and_measurements),
     ("an internal audit through corrective action to the management review", internal_audit_to_management_review),
     ("a policy through approval and publication, read and acknowledged on a phone", documents_and_reading),
+    ("the starter set: written, the policy published, a method change flags the risk procedure", starter_documents),
     ("the yearly training campaign: fail, explanations, retake, pass; a drill and its follow-up", training_campaign),
     ("the annual plan: the typical year, the monthly committee, a meeting done with evidence, one overdue", annual_plan),
     ("notifications: an invitation by e-mail, a corrective action in the list and the mailbox, a choice kept", notifications),

@@ -133,4 +133,42 @@ import VaporTesting
             #expect(printed.status == .ok && printed.text.contains("<h3>目的</h3>"))
         }
     }
+
+    /// The starter set through the API: written in English as asked, listed with its state, a
+    /// second request writes nothing, unknown keys are a problem naming the field, an employee may
+    /// not write them; the SoA's control lines list them.
+    @Test(arguments: TestEngine.available)
+    func theStarterSetThroughTheAPI(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let secretary = try await app.user("isms@example.co.jp", name: "事務局 花子")
+            try await app.member(secretary, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
+            let employee = try await app.user("staff@example.co.jp", name: "鈴木 一郎")
+            try await app.member(employee, in: "acme", roles: [RoleGrantInput(role: .employee)])
+            let sec = try await app.token(for: secretary), emp = try await app.token(for: employee)
+            let w = "/api/v1/workspaces/acme"
+            let unknown = try await app.api(.POST, w + "/documents/starters", token: sec, json: #"{"keys":["handbook"]}"#)
+            #expect(unknown.status == .unprocessableEntity && unknown.text.contains("\"keys\""), "\(unknown.text)")
+            let forbidden = try await app.api(.POST, w + "/documents/starters", token: emp, json: "{}")
+            #expect(forbidden.status == .forbidden)
+            let some = try await app.api(.POST, w + "/documents/starters", token: sec, json: #"{"keys":["policy","risk"],"language":"en"}"#)
+            #expect(some.status == .created, "\(some.text)")
+            let items = try some.json()["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["code"] as? String } == ["ISMS-02", "ISMS-03"] && items.first?["title"] as? String == "Information security policy")
+            let rest = try await app.api(.POST, w + "/documents/starters", token: sec, json: nil)
+            let restItems = try rest.json()["items"] as? [Any]
+            #expect(rest.status == .created && restItems?.count == 6, "\(rest.text)")
+            let again = try await app.api(.POST, w + "/documents/starters", token: sec, json: "{}")
+            let againItems = try again.json()["items"] as? [Any]
+            #expect(againItems?.isEmpty == true)
+            let list = try await app.api(.GET, w + "/documents/starters", token: sec)
+            let statuses = try list.json()["items"] as? [[String: Any]] ?? []
+            #expect(statuses.count == 8 && statuses.allSatisfy { $0["documentId"] is String && ($0["changes"] as? [Any])?.isEmpty == true })
+            #expect(statuses.first { $0["key"] as? String == "policy" }?["language"] as? String == "en")
+            // The SoA line of A.5.24 lists the incident procedure.
+            let soa = try await app.api(.GET, w + "/soa/entries/A.5.24", token: sec)
+            #expect(soa.text.contains("ISMS-07"), "\(soa.text.prefix(800))")
+        }
+    }
 }

@@ -27,6 +27,17 @@ struct DocumentAPI {
                                  parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
                                  body: "", media: "text/csv", [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRegister)
+        routes.api(.GET, Self.w + ["documents", "starters"], access: .workspace(.documentsRead), registry: registry,
+                   operation: op("listStarterDocuments", "The starter set: each document written or not, and the facts that changed under a written one",
+                                 [(200, "The eight starter documents", "StarterDocumentList", false)]), use: starters)
+        routes.api(.POST, Self.w + ["documents", "starters"], access: .workspace(.documentsManage), registry: registry,
+                   operation: op("createStarterDocuments", "Write starter documents not yet in the register as drafts, from the workspace's data (never published by themselves)",
+                                 body: "StarterDocumentsCreate", [(201, "The documents written (empty when all were already written)", "StarterDocumentsCreated", false)]),
+                   use: createStarters)
+        routes.api(.POST, Self.one + ["starter-draft"], access: .workspace(.documentsRead), registry: registry,
+                   operation: op("redraftStarterDocument", "A new draft version of a starter document whose data changed: the changed paragraphs brought up to date",
+                                 [(201, "Created as a draft", "DocumentVersionDetail", true), (422, "Nothing changed, or a version is in progress", "Problem", false)]),
+                   use: redraftStarter)
         documents.register(routes, registry: registry)
         routes.api(.POST, Self.one + ["retire"], access: .workspace(.documentsManage), registry: registry,
                    operation: op("retireDocument", "Retire a document: nobody is asked to read it any more; its history stays",
@@ -155,6 +166,33 @@ struct DocumentAPI {
             try v.check()
             return input
         }
+    }
+
+    @Sendable func starters(_ req: Request) async throws -> Response {
+        let statuses = try await StarterDocuments(req.meguri).statuses(try req.access())
+        return try await json(ItemsResource(items: statuses.map(DocumentShapes.starter.resource)), for: req)
+    }
+
+    @Sendable func createStarters(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        struct Body: Decodable { var keys: [String]?; var language: String? }
+        let body = req.body.data == nil ? Body() : try req.content.decode(Body.self)
+        var language = req.language
+        if let raw = body.language {
+            guard let chosen = Language(rawValue: raw) else { throw DomainError.invalid(field: "language", code: "error.choice") }
+            language = chosen
+        }
+        let created = try await StarterDocuments(req.meguri).generate(access, keys: body.keys, language: language, context: try req.context())
+        return try await json(ItemsResource(items: created.map(DocumentShapes.document.resource)), status: .created, for: req)
+    }
+
+    @Sendable func redraftStarter(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        let id = try Self.documentID(req)
+        let version = try await StarterDocuments(req.meguri).redraft(access, id, context: try req.context())
+        let view = try await Documents(req.meguri).version(access, id, number: version.number)
+        return try await json(DocumentShapes.versionDetail.resource(view), status: .created, etag: view.version.version,
+                              location: "/api/v1/workspaces/\(access.workspace.slug)/documents/\(id)/versions/\(version.number)", for: req)
     }
 
     @Sendable func retire(_ req: Request) async throws -> Response {

@@ -123,11 +123,27 @@ enum DocumentShapes {
                                               ("departmentIds", uuids), ("memberIds", uuids)], required: [],
                                              description: "{\"everyone\": true} or {\"roles\": [...], \"departmentIds\": [...], \"memberIds\": [...]}")
 
+    static let factChange = ResourceShape<StarterFactChange>("StarterFactChange", description: "A fact the document states whose data changed since it was written", [
+        F.text("fact", \.name), F.text("before", \.before), F.text("after", \.after),
+    ])
+    static let starter = ResourceShape<StarterStatus>("StarterDocument", description: "One of the starter set: written (its register entry) or not, and what changed under it", [
+        F.text("key", \.template.key), F.text("code", \.template.code), F.choice("kind", \.template.kind), F.text("titleJa", \.template.titleJa),
+        F.text("titleEn", \.template.titleEn), F.texts("references", \.template.references), F.id("documentId", \.document?.id),
+        F.custom("language", schema: .string(nullable: true, enumValues: ["ja", "en"])) { w, s in w.string(s.document?.starter?.language.rawValue) },
+        F.list("changes", factChange, \.changes),
+    ])
+
     static let all: [(String, JSON)] = [
         (audience.name, audience.schema), (document.name, document.schema), document.listSchema, (comment.name, comment.schema), (file.name, file.schema),
         (version.name, version.schema), (detail.name, detail.schema), (acknowledgement.name, acknowledgement.schema), (versionDetail.name, versionDetail.schema),
         (reader.name, reader.schema), (departmentLine.name, departmentLine.schema), (completion.name, completion.schema), (reading.name, reading.schema),
         ("ReadingList", APISchemas.list(reading.name)), (comparison.name, comparison.schema),
+        (factChange.name, factChange.schema), (starter.name, starter.schema),
+        ("StarterDocumentList", .object([("items", .array(of: ["$ref": "#/components/schemas/StarterDocument"]))], required: ["items"])),
+        ("StarterDocumentsCreate", .object([("keys", .array(of: .string(description: "manual, policy, risk, documents, audit, corrective, incident, acceptableUse"))),
+                                            ("language", .string(enumValues: ["ja", "en"]))], required: [],
+                                           description: "keys: the starter documents to write (all not yet written when absent); language: of the drafts (the request's by default)")),
+        ("StarterDocumentsCreated", .object([("items", .array(of: ["$ref": "#/components/schemas/Document"]))], required: ["items"])),
         ("DocumentWrite", .object([("code", .string()), ("title", .string()), ("kind", .string(enumValues: ControlledDocument.Kind.allCases.map(\.rawValue))),
                                    ("ownerId", .string(format: "uuid", nullable: true)),
                                    ("approver", .string(description: "topManagement, role:<role> or member:<user id> (the policy: topManagement)")),

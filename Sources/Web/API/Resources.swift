@@ -240,3 +240,10 @@ struct ImportReportResource: JSONWritable {
     var dryRun: Bool
     var rows: [Row]
 }
+
+/// `{items}`: a whole, short list (no cursor).
+struct ItemsResource<Item: JSONWritable>: JSONWritable {
+    var items: [Item]
+
+    func write(_ w: inout JSONWriter) { w.object { w in w.field("items", items) } }
+}

@@ -190,8 +190,9 @@ struct AuditPages {
         return "<ul class=\"changes\">\(items)</ul>"
     }
 
-    /// Keys every record has that say nothing about the change itself.
-    static let bookkeeping: Set<String> = ["id", "createdAt", "updatedAt", "version", "workspaceID", "userID"]
+    /// Keys every record has that say nothing about the change itself (and a starter document's
+    /// remembered facts: long, and the version's summary names what changed).
+    static let bookkeeping: Set<String> = ["id", "createdAt", "updatedAt", "version", "workspaceID", "userID", "starter"]
 
     /// Each field of a recorded JSON object as text: ids of known records and people as their
     /// names (lists of them too), states and kinds by their labels in the reader's language, roles

@@ -16,6 +16,8 @@ struct DocumentPages {
         routes.endpoint(.GET, "w", ":slug", "documents", "export", access: .workspace(.documentsRead), use: exportRegister)
         routes.endpoint(.GET, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), body: .collect(maxSize: "25mb"), use: importFile)
+        routes.endpoint(.POST, "w", ":slug", "documents", "starters", access: .workspace(.documentsManage), use: generateStarters)
+        routes.endpoint(.POST, "w", ":slug", "documents", ":documentID", "starter-draft", access: .workspace(.documentsRead), use: redraftStarter)
         routes.endpoint(.GET, "w", ":slug", "reading", access: .workspace(.workspaceRead), use: reading)
         routes.endpoint(.GET, "w", ":slug", "documents", ":documentID", access: .workspace(.workspaceRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "documents", ":documentID", access: .workspace(.documentsManage), use: update)
@@ -94,11 +96,13 @@ struct DocumentPages {
             if filters.errors.isEmpty { page = try await Documents(req.meguri).list(access, query: filters.query, page: request) }
         } catch DomainError.invalid(let e) { filters.errors += e }
         let owners = try await People(req.meguri).load(access, page.items.compactMap(\.ownerID))
+        let starters = try await StarterDocuments(req.meguri).statuses(access)
+        let changed = Set(starters.filter { !$0.changes.isEmpty }.compactMap { $0.document?.id })
         let rows: [HTML] = page.items.map { d in
             let due = d.reviewIsDue(on: access.today)
             return """
             <tr><td class="nowrap"><a href="\(c.w("/documents/\(d.id)"))">\(d.code)</a></td>
-            <td><a href="\(c.w("/documents/\(d.id)"))" class="clip" title="\(d.title)">\(d.title)</a></td>
+            <td><a href="\(c.w("/documents/\(d.id)"))" class="clip" title="\(d.title)">\(d.title)</a>\(HTML.when(changed.contains(d.id), HTML(" <span class=\"badge pending\">\(c.t("starter.changedBadge"))</span>")))</td>
             <td class="nowrap">\(c.t("document.kind.\(d.kind.rawValue)"))</td><td class="nowrap">\(d.publishedLabel ?? "—")</td>
             <td class="nowrap">\(Self.status(d.status, c))</td><td class="nowrap">\(d.ownerID.flatMap { owners[$0]?.displayName } ?? "—")</td>
             <td class="nowrap\(due ? " stale" : "")">\(d.nextReviewOn?.description ?? "—")\(HTML.when(due, HTML(" <span class=\"badge pending\">\(c.t("document.reviewDue"))</span>")))</td></tr>
@@ -127,6 +131,7 @@ struct DocumentPages {
         <tbody>\(rows)</tbody></table></div>
         """))
         \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/documents"), query: filters.parameters))
+        \(HTML.when(manage, Self.startersCard(c, starters)))
         \(HTML.when(manage, HTML("""
         <section class="card" id="new"><h2>\(c.t("document.new"))</h2><p class="hint">\(c.t("document.newHint"))</p>
         \(Form.errorSummary(errors, c))
@@ -174,6 +179,63 @@ struct DocumentPages {
     }
 
     // MARK: A document
+
+    /// The starter set: which are written (and whether their data changed), and a form writing the
+    /// others as drafts in a chosen language.
+    static func startersCard(_ c: PageContext, _ starters: [StarterStatus]) -> HTML {
+        let missing = starters.filter { $0.document == nil }
+        let items: [HTML] = starters.map { s in
+            if let d = s.document {
+                let flag: HTML = s.changes.isEmpty ? .empty : " <span class=\"badge pending\">\(c.t("starter.changedBadge"))</span>"
+                return "<li><a href=\"\(c.w("/documents/\(d.id)"))\">\(d.code) \(d.title)</a> \(Self.status(d.status, c))\(flag)</li>"
+            }
+            return "<li>\(Form.checkbox("keys[]", s.template.title(c.language), checked: true, value: s.template.key))</li>"
+        }
+        let languages = [(value: "ja", label: "日本語"), (value: "en", label: "English")]
+        return """
+        <section class="card" id="starters"><h2>\(c.t("starter.title"))</h2><p class="hint">\(c.t("starter.intro"))</p>
+        \(Form.open(c.w("/documents/starters"), c, id: "starters-form"))
+        <ul class="plain starters">\(items)</ul>
+        \(HTML.when(!missing.isEmpty, HTML("""
+        \(Form.select("language", c.t("starter.language"), options: languages, selected: c.language.rawValue, errors: [], c, id: "starter-language"))
+        \(Form.submit(c.t("starter.generate")))
+        """)))
+        \(Form.close())
+        </section>
+        """
+    }
+
+    @Sendable func generateStarters(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        struct Body: Content { var keys: [String]?; var language: String? }
+        let body = try req.content.decode(Body.self)
+        let language = body.language.flatMap(Language.init(rawValue:)) ?? req.language
+        let created = try await StarterDocuments(req.meguri).generate(access, keys: body.keys ?? [], language: language, context: try req.context())
+        let c = PageContext(request: req)
+        return req.redirect(to: c.w("/documents#starters"), flash: req.t(created.isEmpty ? "starter.noneChosen" : "starter.generated", ["count": String(created.count)]))
+    }
+
+    @Sendable func redraftStarter(_ req: Request) async throws -> Response {
+        let access = try req.access()
+        let id = try documentID(req)
+        let version = try await StarterDocuments(req.meguri).redraft(access, id, context: try req.context())
+        return req.redirect(to: PageContext(request: req).w("/documents/\(id)/compare?to=\(version.number)"), flash: req.t("starter.redrafted", ["label": version.label]))
+    }
+
+    /// "The data behind this document changed": each changed fact, before and after, and a new draft.
+    static func starterChanges(_ c: PageContext, _ d: ControlledDocument, _ changes: [StarterFactChange], writes: Bool, open: Bool) -> HTML {
+        guard !changes.isEmpty else { return .empty }
+        let rows: [HTML] = changes.map { change in
+            "<tr><th scope=\"row\">\(c.t("starter.fact.label.\(change.name)"))</th><td class=\"prose\"><del>\(change.before)</del></td><td class=\"prose\"><ins>\(change.after)</ins></td></tr>"
+        }
+        return """
+        <section class="card warning" id="starter-changes"><h2>\(c.t("starter.changedTitle"))</h2><p>\(c.t("starter.changedIntro"))</p>
+        <div class="table-scroll"><table class="table"><thead><tr><th>\(c.t("starter.fact"))</th><th>\(c.t("starter.before"))</th><th>\(c.t("starter.after"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
+        \(HTML.when(writes && !open, HTML("\(Form.open(c.w("/documents/\(d.id)/starter-draft"), c))\(Form.submit(c.t("starter.redraft")))\(Form.close())")))
+        \(HTML.when(writes && open, HTML("<p class=\"hint\">\(c.t("starter.finishOpenFirst"))</p>")))
+        </section>
+        """
+    }
 
     @Sendable func show(_ req: Request) async throws -> PageResponse {
         PageResponse(status: .ok, html: try await detail(req, form: nil, versionForm: nil, errors: []))
@@ -237,6 +299,7 @@ struct DocumentPages {
         \(HTML.when(access.allows(.auditTrailRead), "<a class=\"button\" href=\"\(c.w("/history/document/\(d.id)"))\">\(c.t("audit.history"))</a>"))
         """)))
         \(Form.errorSummary(errors, c))
+        \(Self.starterChanges(c, d, try await StarterDocuments(req.meguri).changes(access, d), writes: writes, open: state.open != nil))
         <section class="card"><dl class="facts">
         \(row("field.status", Self.status(d.status, c)))
         \(row("document.versionLabel", d.publishedLabel.map { HTML("\($0)") }))

@@ -61,7 +61,8 @@ public struct Meguri: Sendable {
             notifier.allowPrivateWebhooks = configuration.webhookAllowPrivate
             let services = AppServices(store: store, clock: clock, passwords: try BcryptHasher(cost: configuration.bcryptCost, pool: app.threadPool),
                                        catalog: catalog, riskTemplates: try RiskTemplatesLoader.loadBundled(), localizer: localizer, security: security,
-                                       courseTemplates: try TrainingTemplatesLoader.loadBundled(), notifier: notifier)
+                                       courseTemplates: try TrainingTemplatesLoader.loadBundled(),
+                                       starterTemplates: try StarterTemplatesLoader.loadBundled(catalog: catalog), notifier: notifier)
             app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
             app.storage[ServicesKey.self] = services
             app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
