@@ -353,6 +353,14 @@ def main():
         everyone = api(base, token, f"{w}/campaigns/{new_campaign}/completion")["total"]
         first_completion_ms = (time.perf_counter() - started) * 1000
         print(f"starting a campaign for {everyone} people: {start_ms:.0f} ms (its first completion: {first_completion_ms:.0f} ms)", flush=True)
+        # The starter set: all eight drafts written from the workspace's data in one request.
+        started = time.perf_counter()
+        request = urllib.request.Request(base + f"{w}/documents/starters", method="POST", data=b'{"language":"ja"}',
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            starters_written = len(json.load(response)["items"])
+        starters_ms = (time.perf_counter() - started) * 1000
+        print(f"writing the starter set ({starters_written} drafts): {starters_ms:.0f} ms", flush=True)
         attempt_script = WRITE_SCRIPT.replace(
             """local body = '{"name":"bench-' .. started .. '-' .. id .. '-' .. counter .. '"}'""",
             "local body = '" + json.dumps({"courseId": annual["id"], "answers": right}).replace("'", "\\'") + "'")
@@ -418,6 +426,7 @@ def main():
             ("API: management review with inputs", f"{w}/management-reviews/{review}", bearer, ""),
             ("page: review minutes (print)", f"/w/{SLUG}/management-reviews/{review}/minutes", page, ""),
             ("page: documents register", f"/w/{SLUG}/documents", page, ""),
+            ("API: starter documents and what changed", f"{w}/documents/starters", bearer, ""),
             ("page: documents search 暗号", f"/w/{SLUG}/documents?q={q_document}", page, ""),
             ("API: documents search 暗号", f"{w}/documents?q={q_document}&limit=50", bearer, ""),
             ("page: to read (reading list)", f"/w/{SLUG}/reading", page, ""),
@@ -460,6 +469,7 @@ def main():
         process.send_signal(signal.SIGTERM)
         process.wait()
     extra = [f"Starting a campaign for {everyone} people (POST /campaigns): {start_ms:.0f} ms; its first completion: {first_completion_ms:.0f} ms.", "",
+             f"Writing the starter set (POST /documents/starters, {starters_written} drafts): {starters_ms:.0f} ms.", "",
              *scans, ""]
     lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
              f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "", *extra,

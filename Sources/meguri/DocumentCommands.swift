@@ -25,7 +25,8 @@ struct DocumentCommands: AsyncParsableCommand {
                 let wanted = keys.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
                 let started = ContinuousClock.now
                 let created = try await starters.generate(access, keys: wanted, language: language, context: operatorContext())
-                printOut("\(created.count) draft(s) written in \(started.duration(to: .now))")
+                let elapsed = started.duration(to: .now).components
+                printOut("\(created.count) draft(s) written in \(elapsed.seconds * 1000 + elapsed.attoseconds / 1_000_000_000_000_000) ms")
                 for status in try await starters.statuses(access) {
                     let state = status.document.map { "\($0.code)\t\($0.status.rawValue)" + (status.changes.isEmpty ? "" : "\tdata changed: " + status.changes.map(\.name).joined(separator: ", ")) }
                     printOut("\(status.template.key)\t\(state ?? "not written")")

@@ -219,7 +219,9 @@ struct DocumentPages {
         let access = try req.access()
         let id = try documentID(req)
         let version = try await StarterDocuments(req.meguri).redraft(access, id, context: try req.context())
-        return req.redirect(to: PageContext(request: req).w("/documents/\(id)/compare?to=\(version.number)"), flash: req.t("starter.redrafted", ["label": version.label]))
+        // With an earlier version to compare with, the changed passages are shown marked.
+        let target = version.number > 1 ? "/documents/\(id)/compare?to=\(version.number)" : "/documents/\(id)"
+        return req.redirect(to: PageContext(request: req).w(target), flash: req.t(version.number > 1 ? "starter.redrafted" : "starter.redraftedFirst", ["label": version.label]))
     }
 
     /// "The data behind this document changed": each changed fact, before and after, and a new draft.
@@ -299,7 +301,7 @@ struct DocumentPages {
         \(HTML.when(access.allows(.auditTrailRead), "<a class=\"button\" href=\"\(c.w("/history/document/\(d.id)"))\">\(c.t("audit.history"))</a>"))
         """)))
         \(Form.errorSummary(errors, c))
-        \(Self.starterChanges(c, d, try await StarterDocuments(req.meguri).changes(access, d), writes: writes, open: state.open != nil))
+        \(Self.starterChanges(c, d, try await StarterDocuments(req.meguri).changes(access, d), writes: writes, open: state.open.map { $0.status != .draft } ?? false))
         <section class="card"><dl class="facts">
         \(row("field.status", Self.status(d.status, c)))
         \(row("document.versionLabel", d.publishedLabel.map { HTML("\($0)") }))
