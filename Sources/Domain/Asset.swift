@@ -149,22 +149,30 @@ public struct ChoiceNames<Value: RawRepresentable & CaseIterable & Hashable & Se
 
     public init(_ names: [Value: [String]]) { self.names = names }
 
+    /// The value a person wrote, by its key or one of its names, full- or half-width, any case.
     public func parse(_ raw: String) -> Value? {
-        let cleaned = Text.trimmed(raw).lowercased()
+        let cleaned = Text.trimmed(raw).precomposedStringWithCompatibilityMapping.lowercased()
         for value in Value.allCases {
-            if value.rawValue.lowercased() == cleaned || (names[value] ?? []).contains(where: { $0.lowercased() == cleaned }) { return value }
+            if value.rawValue.lowercased() == cleaned
+                || (names[value] ?? []).contains(where: { $0.precomposedStringWithCompatibilityMapping.lowercased() == cleaned }) { return value }
         }
         return nil
+    }
+
+    /// These names and `more` (a page's labels for the same choices, so whatever a page shows is read back).
+    public func adding(_ more: [Value: [String]]) -> ChoiceNames {
+        ChoiceNames(names.merging(more) { $0 + $1 })
     }
 }
 
 public enum AssetRules {
     public static let kindNames = ChoiceNames<Asset.Kind>([
-        .information: ["情報", "Information"], .software: ["ソフトウェア", "Software"], .physical: ["物理", "Physical", "ハードウェア"],
+        .information: ["情報", "Information", "情報資産"], .software: ["ソフトウェア", "Software", "ソフトウェア資産"],
+        .physical: ["物理", "物理的資産", "Physical", "ハードウェア", "物理的"],
         .service: ["サービス", "Service"], .people: ["人", "People", "人的資産"], .facility: ["施設", "Facility"],
     ])
     public static let formNames = ChoiceNames<Asset.Form>([.electronic: ["電子", "Electronic", "電子データ"], .paper: ["紙", "Paper"], .other: ["その他", "Other"]])
-    public static let statusNames = ChoiceNames<Asset.Status>([.active: ["使用中", "Active", "有効"], .retired: ["廃棄", "Retired", "廃止"]])
+    public static let statusNames = ChoiceNames<Asset.Status>([.active: ["使用中", "In use", "Active", "有効"], .retired: ["廃棄", "廃棄済み", "Retired", "廃止"]])
 
     /// Codes like `I-001`: letters, digits, `-`, `_` and `.`, up to 30 characters.
     public static func validCode(_ code: String) -> Bool {

@@ -44,9 +44,34 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
         }
         let normalized = Text.halfWidth(text.trimmingCharacters(in: .whitespaces))
         let parts = normalized.split(whereSeparator: { $0 == "-" || $0 == "/" })
-        guard parts.count == 3, parts[0].count == 4,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        if parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) {
+            self.init(year: y, month: m, day: d)
+            return
+        }
+        guard let (y, m, d) = Self.japanese(normalized) else { return nil }
         self.init(year: y, month: m, day: d)
+    }
+
+    /// The eras a Japanese spreadsheet dates by, with the Gregorian year before their first.
+    static let eras: [(names: [String], before: Int)] = [(["令和", "R"], 2018), (["平成", "H"], 1988), (["昭和", "S"], 1925)]
+
+    /// `2026年4月1日`, `令和8年4月1日`, `令和元年5月1日`, `R8.4.1`, `R8/4/1`, `H31.4.30`.
+    static func japanese(_ text: String) -> (Int, Int, Int)? {
+        var rest = Substring(text.uppercased())
+        var offset: Int? = nil
+        for era in eras {
+            if let name = era.names.first(where: { rest.hasPrefix($0) }) {
+                offset = era.before
+                rest = rest.dropFirst(name.count)
+                break
+            }
+        }
+        if offset != nil, rest.hasPrefix("元") { rest = "1" + rest.dropFirst() }
+        let numbers = rest.split(whereSeparator: { "年月日./-".contains($0) }).map(String.init)
+        guard numbers.count == 3, let a = Int(numbers[0]), let m = Int(numbers[1]), let d = Int(numbers[2]) else { return nil }
+        if let offset { return a >= 1 && a <= 99 ? (offset + a, m, d) : nil }
+        // Without an era only the kanji form with a four-digit year (2026年4月1日).
+        return numbers[0].count == 4 && text.contains("年") ? (a, m, d) : nil
     }
 
     /// The calendar day of `date` as seen in `timeZone` (the zone's offset at that instant, then day

@@ -121,12 +121,12 @@ public enum SoARules {
 
     public static let decisionNames = ChoiceNames<SoAEntry.Decision>([
         .undecided: ["未決定", "未定", "Undecided", "-", "?"],
-        .applicable: ["適用", "適用する", "Applicable", "Yes", "Y", "○", "〇", "◯", "対象"],
-        .excluded: ["除外", "適用除外", "適用しない", "Excluded", "No", "N", "×", "✕", "非適用", "対象外"],
+        .applicable: ["適用", "適用する", "Applicable", "Yes", "Y", "○", "〇", "◯", "O", "✓", "✔", "はい", "有", "対象"],
+        .excluded: ["除外", "適用除外", "適用しない", "Excluded", "No", "N", "×", "✕", "X", "いいえ", "無", "非適用", "対象外"],
     ])
     public static let implementationNames = ChoiceNames<SoAEntry.Implementation>([
-        .notStarted: ["未着手", "Not started"], .planned: ["計画中", "予定", "Planned"],
-        .partial: ["一部実施", "一部導入", "Partially implemented", "Partial"], .implemented: ["実施済", "実施済み", "導入済", "Implemented"],
+        .notStarted: ["未着手", "未実施", "Not started"], .planned: ["計画中", "予定", "Planned"],
+        .partial: ["一部実施", "一部導入", "一部", "△", "Partially implemented", "Partial", "P"], .implemented: ["実施済", "実施済み", "導入済", "○", "Implemented"],
     ])
 
     /// The page's warnings for one entry.

@@ -32,6 +32,23 @@ public enum Text {
         text.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\u{3000}")))
     }
 
+    /// A column header or a choice as spreadsheets vary it, for comparing only: full-width folded
+    /// (NFKC), lower case, without spaces and punctuation — `適用/除外の理由` and `適用・除外の理由`,
+    /// `No.` and `ｎｏ` are the same key.
+    public static func looseKey(_ text: String) -> String {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        return String(String.UnicodeScalarView(folded.unicodeScalars.filter { scalar in
+            !CharacterSet.whitespacesAndNewlines.contains(scalar) && !CharacterSet.punctuationCharacters.contains(scalar)
+                && !"・／/()（）「」『』【】[]_-－—―‐.:：,、。'\"".unicodeScalars.contains(scalar)
+        }))
+    }
+
+    /// The marks people put in a cell to say "nothing here": －, -, —, ―, /, n/a, N/A, 該当なし, なし.
+    public static func isEmptyMark(_ text: String) -> Bool {
+        let key = trimmed(text.precomposedStringWithCompatibilityMapping).lowercased()
+        return ["-", "—", "―", "‐", "/", "n/a", "na", "該当なし", "なし", "ー"].contains(key)
+    }
+
     /// `nil` for an empty or blank value, the trimmed value otherwise.
     public static func nonBlank(_ text: String?) -> String? {
         guard let text else { return nil }

@@ -11,19 +11,27 @@ public struct AssetTransfer: Sendable {
 
     /// Column keys in order, with the headers accepted for each.
     public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("code", ["code", "管理番号"], true), ("name", ["name", "資産名"], true), ("type", ["type", "種別"], false), ("form", ["form", "形態"], false),
-        ("owner", ["owner", "所有者"], false), ("custodian", ["custodian", "管理者"], false), ("department", ["department", "部門"], false),
-        ("location", ["location", "保管場所"], false), ("classification", ["classification", "機密区分"], false),
+        ("code", ["code", "管理番号", "資産番号", "資産ID", "No", "No."], true), ("name", ["name", "資産名", "名称", "情報資産名", "Asset name"], true),
+        ("type", ["type", "種別", "分類", "資産の種類", "Kind"], false), ("form", ["form", "形態", "媒体"], false),
+        ("owner", ["owner", "所有者", "オーナー", "資産所有者"], false), ("custodian", ["custodian", "管理者", "管理責任者"], false),
+        ("department", ["department", "部門", "部署", "所属部門", "管理部門"], false),
+        ("location", ["location", "保管場所", "保存場所", "設置場所"], false), ("classification", ["classification", "機密区分", "分類", "格付け", "情報分類"], false),
         ("confidentiality", ["confidentiality", "機密性"], false), ("integrity", ["integrity", "完全性"], false),
         ("availability", ["availability", "可用性"], false), ("status", ["status", "状態"], false), ("notes", ["notes", "備考"], false),
     ]
+
+    /// Columns Meguri computes: read past, never imported (the value follows from C, I and A).
+    static let computed: Set<String> = ["資産価値", "value", "Asset value", "重要度"]
+
+    /// 分類 is the asset type when its values name types (情報, ソフトウェア), the classification otherwise.
+    static let decide: [String: @Sendable (String) -> Bool] = ["type": { AssetRules.kindNames.parse($0) != nil }]
 
     /// Form fields as the import names them (its column keys).
     static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
 
     public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportResult {
         try access.require(.assetsManage)
-        let table = try Tabular.read(data, columns: Self.columns)
+        let table = try Tabular.read(data, columns: Self.columns, ignoring: Self.computed, decide: Self.decide)
         if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
         let workspace = access.workspaceID
         let now = services.now

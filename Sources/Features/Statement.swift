@@ -443,17 +443,28 @@ public struct Statement: Sendable {
     // MARK: Import
 
     public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("id", ["id", "control", "管理策", "管理策番号", "番号", "管理目的・管理策番号", "附属書a"], true),
+        ("id", ["id", "control", "管理策", "管理策番号", "番号", "No", "No.", "№", "項番", "管理目的・管理策番号", "附属書a"], true),
         ("applicable", ["applicable", "decision", "適用", "適用可否", "適用有無", "採否"], true),
         ("justification", ["justification", "reason", "理由", "適用理由", "除外理由", "適用・除外の理由", "根拠"], false),
         ("status", ["status", "implementation", "実施状況", "導入状況", "実装状況"], false),
         ("description", ["description", "実施内容", "実装方法", "管理策の実施内容"], false),
         ("owner", ["owner", "責任者", "担当者"], false),
-        ("title", ["title", "管理策名", "タイトル", "名称"], false),
+        ("title", ["title", "管理策", "管理策名", "タイトル", "名称"], false),
         ("theme", ["theme", "分類", "テーマ"], false),
         ("risks", ["risks", "リスク", "関連リスク"], false),
         ("evidence", ["evidence", "証跡", "証跡数", "エビデンス"], false),
-        ("documents", ["documents", "文書", "関連文書"], false),
+        ("documents", ["documents", "文書", "関連文書", "実装文書", "関連規程", "根拠文書"], false),
+    ]
+
+    /// A header that names both the control and its title (管理策) is the control when its values
+    /// are control ids (5.1, A.5.1, ５．１), the title otherwise.
+    static let decide: [String: @Sendable (String) -> Bool] = [
+        "id": { value in
+            let text = Text.halfWidth(Text.trimmed(value)).uppercased()
+            let bare = text.hasPrefix("A.") ? String(text.dropFirst(2)) : text
+            let parts = bare.split(separator: ".")
+            return (2...3).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+        },
     ]
 
     /// What an import did or would do, with the entries a person must now decide.
@@ -468,7 +479,7 @@ public struct Statement: Sendable {
     /// all or nothing. Entries that do not carry over one-to-one land on the review list.
     public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportOutcome {
         try access.require(.soaManage)
-        let table = try Tabular.read(data, columns: Self.columns)
+        let table = try Tabular.read(data, columns: Self.columns, decide: Self.decide)
         if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
         let workspace = access.workspaceID
         let (own, people, existing, documents) = try await services.store.read { db in

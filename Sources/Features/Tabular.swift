@@ -9,11 +9,12 @@ public enum Tabular {
 
     public static func format(of data: Data) -> Format { data.starts(with: [0x50, 0x4B, 0x03, 0x04]) ? .xlsx : .csv }
 
-    public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = []) throws -> CSVTable {
+    public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = [],
+                            decide: [String: @Sendable (String) -> Bool] = [:]) throws -> CSVTable {
         switch format(of: data) {
-        case .csv: return try CSVTable.read(data, columns: columns, ignoring: ignoring)
+        case .csv: return try CSVTable.read(data, columns: columns, ignoring: ignoring, decide: decide)
         case .xlsx:
-            return try CSVTable.make(rows: readWorkbook(data), columns: columns, ignoring: ignoring)
+            return try CSVTable.make(rows: readWorkbook(data), columns: columns, ignoring: ignoring, decide: decide)
         }
     }
 

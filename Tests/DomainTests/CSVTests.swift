@@ -39,4 +39,38 @@ import Testing
             try CSVTable.read(Data("部署,code\nx,y\n".utf8), columns: columns)
         }
     }
+
+    /// Issue 14: the header row found under title rows, headers compared loosely, a header that
+    /// could name two columns settled by its values, and the marks people use for "nothing".
+    @Test func theHeaderIsFoundUnderTitleRowsAndMatchedLoosely() throws {
+        let columns: [(key: String, names: Set<String>, required: Bool)] = [
+            ("id", ["id", "管理策", "No."], true), ("title", ["title", "管理策"], false), ("reason", ["適用・除外の理由"], false)]
+        let rows = [["適用宣言書（2026年度）", "", ""], ["", "", ""], ["Ｎｏ．", "管理策", "適用/除外の理由"], ["5.1", "情報セキュリティのための方針群", "－"], ["5.2", "役割及び責任", "規程で定める"]]
+        let isControl: @Sendable (String) -> Bool = { $0.first?.isNumber == true || $0.hasPrefix("A.") }
+        let table = try CSVTable.make(rows: rows, columns: columns, decide: ["id": isControl])
+        #expect(Set(table.columns) == ["id", "title", "reason"])
+        #expect(table.rows.map(\.number) == [4, 5], "rows keep the numbers the spreadsheet shows")
+        #expect(table.rows[0].value("id") == "5.1" && table.rows[0].value("title") == "情報セキュリティのための方針群")
+        #expect(table.rows[0].value("reason") == nil, "－ is nothing")
+        // The same header holding ids is the control, whatever its place.
+        let alone = try CSVTable.make(rows: [["管理策"], ["A.5.1"]], columns: columns, decide: ["id": isControl])
+        #expect(alone.rows[0].value("id") == "A.5.1")
+        #expect(Text.looseKey("適用/除外の理由") == Text.looseKey("適用・除外の理由") && Text.looseKey("Ｎｏ．") == "no")
+        for mark in ["－", "-", "—", "n/a", "N/A", "該当なし", "／"] { #expect(Text.isEmptyMark(mark), "\(mark)") }
+        #expect(!Text.isEmptyMark("0") && !Text.isEmptyMark("未定"))
+    }
+
+    @Test(arguments: [("令和8年4月1日", "2026-04-01"), ("令和元年5月1日", "2019-05-01"), ("R8.4.1", "2026-04-01"), ("r8/4/1", "2026-04-01"),
+                      ("H31.4.30", "2019-04-30"), ("平成31年4月30日", "2019-04-30"), ("2026年4月1日", "2026-04-01"), ("2026/4/1", "2026-04-01"),
+                      ("２０２６／４／１", "2026-04-01")])
+    func japaneseDatesAreRead(text: String, date: String) {
+        #expect(CalendarDate(text)?.description == date)
+    }
+
+    @Test func marksAreChoices() {
+        #expect(SoARules.decisionNames.parse("O") == .applicable && SoARules.decisionNames.parse("Ｏ") == .applicable && SoARules.decisionNames.parse("○") == .applicable)
+        #expect(SoARules.decisionNames.parse("X") == .excluded && SoARules.decisionNames.parse("×") == .excluded && SoARules.decisionNames.parse("いいえ") == .excluded)
+        #expect(SoARules.implementationNames.parse("△") == .partial)
+        #expect(AssetRules.kindNames.parse("物理的資産") == .physical && AssetRules.statusNames.parse("廃棄済み") == .retired)
+    }
 }

@@ -478,4 +478,23 @@ import TestSupport
             #expect(page.text.contains("固有リスク") && page.text.contains("残留リスク") && page.text.contains("固有リスクの高い順"))
         }
     }
+
+    /// Issue 14: an asset register with a title row, 分類 holding the classification (社外秘) and
+    /// 種別 the page's own labels (物理的資産), 資産価値 computed by the file: imports as it is.
+    @Test func anAssetRegisterWithATitleRowAndItsOwnHeadersImports() async throws {
+        try await TestApp.with { app in
+            let w = try await world(app)
+            let csv = """
+            情報資産管理台帳（2026年4月1日現在）,,,,,,,
+            資産番号,情報資産名,種別,分類,所有者,機密性,完全性,可用性,資産価値
+            A-001,顧客台帳,情報,社外秘,owner@example.co.jp,3,2,2,3
+            A-002,サーバー室の鍵,物理的資産,社外秘,,2,1,1,2
+
+            """
+            let done = try await AssetTransfer(app.services).importFile(w.access, data: Data(csv.utf8), dryRun: false, context: w.context)
+            #expect(done.created == 2, "\(done.rows)")
+            let key = try #require(try await Assets(app.services).find(w.access, code: "A-002"))
+            #expect(key.kind == .physical && key.classification == "internal" && key.value == 2, "社外秘 is the label of the classification internal")
+        }
+    }
 }

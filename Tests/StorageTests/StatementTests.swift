@@ -334,4 +334,26 @@ import TestSupport
             #expect(try await EvidenceFiles(app.services).load(w.access, evidence.id).links.isEmpty)
         }
     }
+
+    /// Issue 14: a SoA kept in a common Japanese template — title rows, `No.`/`管理策`/`適用`/
+    /// `適用/除外の理由`/`実施状況`/`実装文書`, O and X for applicability, － where a control is
+    /// excluded — saved from Excel as Shift_JIS CSV, imports as it is.
+    @Test func aCommonJapaneseTemplateImportsWithoutEditing() async throws {
+        try await TestApp.with { app in
+            let w = try await world(app)
+            let statement = Statement(app.services)
+            var csv = "適用宣言書,,,,,\r\n株式会社アクメ　2026年度版,,,,,\r\nNo.,管理策,適用,適用/除外の理由,実施状況,実装文書\r\n"
+            for (index, control) in app.services.catalog.controls.prefix(10).enumerated() {
+                csv += index < 7 ? "\(control.id),\(control.titleJa),O,リスク対応のため,実施済み,情報セキュリティ規程\r\n" : "\(control.id),\(control.titleJa),X,該当する業務がない,－,－\r\n"
+            }
+            let data = try #require(csv.data(using: .shiftJIS))
+            let done = try await statement.importFile(w.access, data: data, dryRun: false, context: w.context)
+            #expect(done.result.rows.count == 10, "\(done.result.rows)")
+            let lines = try await statement.lines(w.access)
+            let first = try #require(lines.first { $0.control.id == app.services.catalog.controls[0].id }).entry
+            #expect(first.decision == .applicable && first.implementation == .implemented && first.documents == "情報セキュリティ規程")
+            let excluded = try #require(lines.first { $0.control.id == app.services.catalog.controls[8].id }).entry
+            #expect(excluded.decision == .excluded && excluded.justification == "該当する業務がない" && excluded.documents == nil)
+        }
+    }
 }
