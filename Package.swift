@@ -62,7 +62,7 @@ let package = Package(
             .product(name: "Fluent", package: "fluent"),
         ], resources: [.copy("Public")], swiftSettings: strict),
         .executableTarget(name: "meguri", dependencies: [
-            "Web", "Features", "Storage", "Domain",
+            "Web", "Features", "Storage", "Domain", "Localization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .target(name: "TestSupport", dependencies: ["Web", "Features", "Storage", "Domain",

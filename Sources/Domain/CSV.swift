@@ -240,10 +240,53 @@ extension CSV.ReadError {
 }
 
 extension FieldError {
+    /// Problems that differ only in their row, as one problem naming the rows (`2–91, 95` in the
+    /// `rows` parameter), in the order each was first found.
+    public static func grouped(_ errors: [FieldError]) -> [FieldError] {
+        struct Key: Hashable { var field: String; var code: String; var params: [String: String] }
+        func key(_ error: FieldError) -> Key? {
+            error.row == nil || error.params["rows"] != nil ? nil : Key(field: error.field, code: error.code, params: error.params)
+        }
+        var rows: [Key: [Int]] = [:]
+        for error in errors { if let k = key(error), let row = error.row { rows[k, default: []].append(row) } }
+        guard rows.values.contains(where: { $0.count > 1 }) else { return errors }
+        var result: [FieldError] = []
+        var emitted = Set<Key>()
+        for error in errors {
+            guard let k = key(error), let all = rows[k] else { result.append(error); continue }
+            guard emitted.insert(k).inserted else { continue }
+            guard all.count > 1 else { result.append(error); continue }
+            var merged = error
+            merged.row = nil
+            merged.params["rows"] = RowRanges.describe(all)
+            result.append(merged)
+        }
+        return result
+    }
+
     /// At most `limit` problems, then one more line saying how many were left out: a file with
     /// thousands of bad rows is answered with a readable list, not with all of them.
+    /// The same problem on several rows (`"O" is not a choice` in column 適用 of rows 2 to 91) is
+    /// grouped first, so the cap counts problems rather than rows.
     public static func capped(_ errors: [FieldError], limit: Int = 100) -> [FieldError] {
+        let errors = grouped(errors)
         guard errors.count > limit else { return errors }
         return Array(errors.prefix(limit)) + [FieldError(field: "file", code: "error.moreErrors", params: ["count": String(errors.count - limit)])]
+    }
+}
+
+/// `2–4, 7`: row numbers as ranges.
+public enum RowRanges {
+    public static func describe(_ rows: [Int]) -> String {
+        let sorted = Array(Set(rows)).sorted()
+        var parts: [String] = []
+        var start = sorted.first ?? 0, previous = start
+        for row in sorted.dropFirst() + [Int.min] {
+            if row == previous + 1 { previous = row; continue }
+            parts.append(start == previous ? "\(start)" : "\(start)–\(previous)")
+            start = row
+            previous = row
+        }
+        return parts.joined(separator: ", ")
     }
 }

@@ -78,7 +78,27 @@ public struct Localizer: Sendable {
         if let row = error.row {
             return text("error.atRow", language, ["row": String(row), "field": params["field"]!, "message": message])
         }
+        if let rows = error.params["rows"] {
+            return text("error.atRows", language, ["rows": rows, "field": params["field"]!, "message": message])
+        }
         return message
+    }
+
+    /// A problem of an imported file as its report shows it beside the row number: the column by
+    /// the file's header for it in `register` (`csv.<register>.<key>`), without the row.
+    public func importMessage(for error: FieldError, register: String, _ language: Language) -> String {
+        var bare = error
+        bare.row = nil
+        bare.params["rows"] = nil
+        return message(for: bare, language) { self.importColumn($0, register: register, language) }
+    }
+
+    /// The column of an imported file's problem, by its header in `register`.
+    /// (English files use the keys as headers: there the field's label reads better.)
+    public func importColumn(_ field: String, register: String, _ language: Language) -> String {
+        guard has("csv.\(register).\(field)") else { return fieldLabel(field, language) }
+        let header = text("csv.\(register).\(field)", language)
+        return header.lowercased() == field.lowercased() && has("field.\(field)") ? fieldLabel(field, language) : header
     }
 
     public func fieldLabel(_ field: String, _ language: Language) -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Features
 import Foundation
+import Localization
 import Storage
 import Web
 
@@ -25,35 +26,49 @@ struct ImportCommand: AsyncParsableCommand {
             throw fail(ValidationError("cannot read \(file)"))
         }
         try await withMeguri(common) { meguri in
+            do { try await importFile(meguri, data) } catch DomainError.invalid(let errors) {
+                // One line per problem, the column by the file's header, in the operator's language.
+                let l = meguri.services.localizer, language = operatorLanguage, name = register == .phishingDrill ? "drill" : register.rawValue
+                for e in errors {
+                    let line = l.message(for: e, language) { l.importColumn($0, register: name, language) }
+                    FileHandle.standardError.write(Data("meguri: \(line)\n".utf8))
+                }
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    func importFile(_ meguri: Meguri, _ data: Data) async throws {
+        do {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {
             case .departments:
-                report(try await Departments(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext()))
+                report(meguri.services.localizer, try await Departments(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext()))
             case .members:
-                let report = try await Members(meguri.services).importCSV(access, data: data, dryRun: dryRun, context: operatorContext())
-                for row in report.rows {
+                let members = try await Members(meguri.services).importCSV(access, data: data, dryRun: dryRun, context: operatorContext())
+                for row in members.rows {
                     printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.email)\(row.invitationSecret.map { "\t\(meguri.configuration.baseURL)/invitation/\($0)" } ?? "")")
                 }
-                printOut("\(dryRun ? "Would import" : "Imported") \(report.rows.count) rows.")
+                printOut("\(dryRun ? "Would import" : "Imported") \(members.rows.count) rows.")
             case .assets:
                 let result = try await AssetTransfer(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
-                report(result)
+                report(meguri.services.localizer, result)
             case .risks:
                 let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: true)
                 let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, dryRun: dryRun, context: operatorContext())
-                report(result)
+                report(meguri.services.localizer, result)
             case .documents:
-                report(try await DocumentFiles(meguri.services).importRegister(access, data: data, dryRun: dryRun, context: operatorContext()))
+                report(meguri.services.localizer, try await DocumentFiles(meguri.services).importRegister(access, data: data, dryRun: dryRun, context: operatorContext()))
             case .phishingDrill:
                 let outcome = try await PhishingDrills(meguri.services).importFile(access, title: title ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
                                                                                    sentOn: sentOn ?? access.today.description, data: data, dryRun: dryRun,
                                                                                    context: operatorContext())
-                report(outcome.result)
+                report(meguri.services.localizer, outcome.result)
                 let rates = outcome.drill.rates
                 printOut("\(rates.sent) members: clicked \(rates.clicked) (\(rates.clickRate)%), reported \(rates.reported) (\(rates.reportRate)%); \(outcome.drill.unmatched) addresses of no member.")
             case .soa:
                 let outcome = try await Statement(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
-                report(outcome.result)
+                report(meguri.services.localizer, outcome.result)
                 for proposal in outcome.review {
                     let reason = proposal.review.map { meguri.services.localizer.text($0.code, .en, $0.params) } ?? ""
                     printOut("review\t\(proposal.controlID)\t\(reason)")
@@ -65,11 +80,14 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    func report(_ result: ImportResult) {
+    /// Each row's outcome and the totals, in the operator's language.
+    func report(_ l: Localizer, _ result: ImportResult) {
+        let language = operatorLanguage
         for row in result.rows {
-            printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.label)\(row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", "))")
+            printOut("\(l.text("cli.row", language, ["row": String(row.number)]))\t\(l.text("import.outcome.\(row.outcome.rawValue)", language))\t\(row.label)\(row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", "))")
         }
-        printOut("\(dryRun ? "Would import" : "Imported") \(result.rows.count) rows: \(result.created) new, \(result.updated) changed.")
+        printOut(l.text(dryRun ? "cli.wouldImport" : "cli.imported", language,
+                        ["rows": String(result.rows.count), "created": String(result.created), "updated": String(result.updated)]))
     }
 }
 

@@ -52,7 +52,18 @@ func withMeguri<T>(_ options: CommonOptions, _ body: (Meguri) async throws -> T)
     }
 }
 
-/// Prints the reason on one line to standard error and turns it into exit code 1.
+/// The operator's language for what the CLI says: `MEGURI_LANG`, else the locale (`LC_ALL`,
+/// `LC_MESSAGES`, `LANG`) — Japanese when it starts with `ja`, English otherwise. An export's
+/// `--lang` still means the file's language.
+var operatorLanguage: Language {
+    let environment = ProcessInfo.processInfo.environment
+    if let chosen = environment["MEGURI_LANG"].flatMap({ Language(rawValue: $0.lowercased()) }) { return chosen }
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty } ?? ""
+    return locale.lowercased().hasPrefix("ja") ? .ja : .en
+}
+
+/// Prints the reason to standard error (one line per problem, in the operator's language) and
+/// turns it into exit code 1.
 func fail(_ error: any Error, localizer services: AppServices? = nil) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let message: String
@@ -61,8 +72,8 @@ func fail(_ error: any Error, localizer services: AppServices? = nil) -> ExitCod
     case let error as DomainError:
         if let services {
             switch error {
-            case .invalid(let errors): message = errors.map { services.localizer.message(for: $0, .en) }.joined(separator: "; ")
-            case .rule(let code, let params): message = services.localizer.text(code, .en, params)
+            case .invalid(let errors): message = errors.map { services.localizer.message(for: $0, operatorLanguage) }.joined(separator: "\nmeguri: ")
+            case .rule(let code, let params): message = services.localizer.text(code, operatorLanguage, params)
             case .notFound(let entity): message = "\(entity.replacingOccurrences(of: "_", with: " ")) not found"
             default: message = "\(error)"
             }

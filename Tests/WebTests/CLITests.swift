@@ -17,11 +17,14 @@ import TestSupport
         var lastLine: String { output.split(separator: "\n").last.map(String.init) ?? "" }
     }
 
-    static func run(_ arguments: [String], database: String, stdin: String? = nil) throws -> Run {
+    /// `environment`: more settings (by default the operator speaks English: `MEGURI_LANG=en`).
+    static func run(_ arguments: [String], database: String, stdin: String? = nil, environment extra: [String: String] = ["MEGURI_LANG": "en"]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "MEGURI_LANG")
+        environment.merge(extra) { $1 }
         environment["MEGURI_DATABASE_URL"] = database
         environment["MEGURI_BCRYPT_COST"] = "4"
         environment.removeValue(forKey: "MEGURI_ADMIN_EMAIL")
@@ -103,6 +106,13 @@ import TestSupport
         try "管理番号,資産名,種別,機密性,完全性,可用性\nA-001,顧客台帳,情報,3,2,2\nA-002,基幹システム,ソフトウェア,2,3,3\n".write(to: assets, atomically: true, encoding: .utf8)
         let dry = try Self.run(["import", "assets", assets.path, "--workspace", "sample", "--dry-run"], database: database)
         #expect(dry.status == 0 && dry.output.contains("Would import 2 rows: 2 new"), "\(dry.output) \(dry.error)")
+        // Under a Japanese locale the operator is answered in Japanese, every problem on a line of
+        // its own with the file's column; the same problem on several rows is one line.
+        try "管理番号,資産名,種別,機密性,完全性,可用性\nA-001,顧客台帳,宝物,3,2,2\nA-002,基幹システム,宝物,2,3,3\nA-003,鍵,宝物,1,1,1\n".write(to: assets, atomically: true, encoding: .utf8)
+        let japanese = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database,
+                                    environment: ["LANG": "ja_JP.UTF-8", "LC_ALL": ""])
+        #expect(japanese.status != 0 && japanese.error.contains("2–4行目「種別」") && japanese.error.split(separator: "\n").count == 1, "\(japanese.error)")
+        try "管理番号,資産名,種別,機密性,完全性,可用性\nA-001,顧客台帳,情報,3,2,2\nA-002,基幹システム,ソフトウェア,2,3,3\n".write(to: assets, atomically: true, encoding: .utf8)
         let imported = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)
         #expect(imported.status == 0 && imported.output.contains("Imported 2 rows: 2 new"), "\(imported.error)")
         let again = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)

@@ -339,4 +339,22 @@ import VaporTesting
             #expect(list.contains("<span class=\"long-text\" title=\"\(long)\">\(long)</span>"))
         }
     }
+
+    /// Issue 14: an import page names each problem's column as the file does, fills every
+    /// placeholder, and lists a problem repeated on many rows once, with the rows.
+    @Test func theImportPageGroupsRepeatedProblemsAndNamesTheColumn() async throws {
+        try await TestApp.with { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let session = try await app.session(for: admin)
+            var csv = "管理番号,資産名,種別\n"
+            for n in 1...90 { csv += "A-\(n),資産\(n),宝物\n" }
+            csv += "A-91,,情報\n"
+            let page = try await app.postMultipart("/w/acme/assets/import", fields: [:], file: (field: "file", name: "assets.csv", data: Data(csv.utf8)),
+                                                   session: session, extraHeaders: ["Accept-Language": "ja"])
+            let text = page.text
+            #expect(text.contains("2–91") && text.contains("「宝物」") && text.contains("<td>種別</td>"), "\(text.components(separatedBy: "error-summary").dropFirst().first?.prefix(1200) ?? "")")
+            #expect(text.contains("92") && text.contains("「資産名」を入力してください") && !text.contains("{field}") && !text.contains("<td>name</td>"))
+        }
+    }
 }

@@ -24,8 +24,12 @@ enum ImportViews {
     static func limit(_ kind: String) -> Int { ["departments", "members"].contains(kind) ? 5 * 1_048_576 : 25 * 1_048_576 }
 
     static func page(_ c: PageContext, kind: String, action: String, back: String, result: Result?, errors: [FieldError]) -> HTML {
+        let register = kind
         let errorRows: [HTML] = errors.sorted { ($0.row ?? 0, $0.field) < ($1.row ?? 0, $1.field) }.map { e in
-            "<tr><td>\(e.row.map(String.init) ?? "—")</td><td>\(c.localizer.fieldLabel(e.field, c.language))</td><td>\(c.localizer.text(e.code, c.language, e.params))</td></tr>"
+            """
+            <tr><td class="nowrap">\(e.row.map(String.init) ?? e.params["rows"] ?? "—")</td><td>\(c.localizer.importColumn(e.field, register: register, c.language))</td>
+            <td>\(c.localizer.importMessage(for: e, register: register, c.language))</td></tr>
+            """
         }
         let resultBlock: HTML
         if let result {
