@@ -386,6 +386,7 @@ def main():
             ("API: member detail", f"/api/v1/workspaces/{SLUG}/members/{member}", bearer, ""),
             ("API: department detail", f"/api/v1/workspaces/{SLUG}/departments/{department}", bearer, ""),
             ("page: asset inventory", f"/w/{SLUG}/assets", page, ""),
+            ("page: asset inventory, page 500 (offset 24,950)", f"/w/{SLUG}/assets?page=500", page, ""),
             ("page: assets filtered (software, by value)", f"/w/{SLUG}/assets?type=software&sort=valueDescending", page, ""),
             ("page: assets search 顧客", f"/w/{SLUG}/assets?q={q_asset}", page, ""),
             ("page: assets not reviewed for a year", f"/w/{SLUG}/assets?stale=1", page, ""),

@@ -145,6 +145,8 @@ public struct CSVTable: Sendable {
 
         /// The cell's text; nothing for a blank cell or a mark meaning "nothing here" (－, n/a, 該当なし).
         public func value(_ column: String) -> String? { Text.nonBlank(cells[column]).flatMap { Text.isEmptyMark($0) ? nil : $0 } }
+        /// The cell's text as written, marks included (a choice column reads N/A as a choice first).
+        public func text(_ column: String) -> String? { Text.nonBlank(cells[column]) }
     }
 
     public var columns: [String]

@@ -128,7 +128,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = CalendarDate(text) else {
+        // JSON (stored records, the API) carries dates as YYYY-MM-DD: the spreadsheet forms
+        // (令和8年4月1日, R8.4.1) are for what people type and import.
+        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "/") }), let value = CalendarDate(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "Expected a date as YYYY-MM-DD"))
         }
         self = value

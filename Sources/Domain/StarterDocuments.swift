@@ -57,6 +57,8 @@ public struct StarterMerge: Sendable, Hashable {
     public var updated: Int
     /// The regenerated text of each paragraph not applied (its old text was edited by hand).
     public var notApplied: [String]
+    /// Their places among the template's paragraphs.
+    public var notAppliedIndexes: [Int] = []
 }
 
 public enum StarterRules {
@@ -129,17 +131,24 @@ public enum StarterRules {
     public static func merge(current: String, base: String, regenerated: String) -> StarterMerge {
         let old = paragraphs(base), new = paragraphs(regenerated)
         var text = paragraphs(current)
-        guard old.count == new.count else { return StarterMerge(text: regenerated, updated: new.count, notApplied: []) }
+        // Paragraphs that do not line up (a template changed under the document): nothing is
+        // replaced; every new paragraph is named for a person to bring in.
+        guard old.count == new.count else {
+            return StarterMerge(text: current, updated: 0, notApplied: new.filter { !old.contains($0) }, notAppliedIndexes: Array(new.indices))
+        }
         var updated = 0
-        var notApplied: [String] = []
-        for (before, after) in zip(old, new) where before != after {
-            if let index = text.firstIndex(of: before) {
-                text[index] = after
+        var merge = StarterMerge(text: "", updated: 0, notApplied: [])
+        for (index, (before, after)) in zip(old, new).enumerated() where before != after {
+            if let place = text.firstIndex(of: before) {
+                text[place] = after
                 updated += 1
             } else {
-                notApplied.append(after)
+                merge.notApplied.append(after)
+                merge.notAppliedIndexes.append(index)
             }
         }
-        return StarterMerge(text: text.joined(separator: "\n\n"), updated: updated, notApplied: notApplied)
+        merge.text = text.joined(separator: "\n\n")
+        merge.updated = updated
+        return merge
     }
 }

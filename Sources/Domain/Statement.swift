@@ -122,7 +122,7 @@ public enum SoARules {
     public static let decisionNames = ChoiceNames<SoAEntry.Decision>([
         .undecided: ["未決定", "未定", "Undecided", "-", "?"],
         .applicable: ["適用", "適用する", "Applicable", "Yes", "Y", "○", "〇", "◯", "O", "✓", "✔", "はい", "有", "対象"],
-        .excluded: ["除外", "適用除外", "適用しない", "Excluded", "No", "N", "×", "✕", "X", "いいえ", "無", "非適用", "対象外"],
+        .excluded: ["除外", "適用除外", "適用しない", "Excluded", "No", "N", "×", "✕", "X", "いいえ", "無", "なし", "非適用", "対象外", "該当なし", "N/A", "NA"],
     ])
     public static let implementationNames = ChoiceNames<SoAEntry.Implementation>([
         .notStarted: ["未着手", "未実施", "Not started"], .planned: ["計画中", "予定", "Planned"],

@@ -50,7 +50,7 @@ public struct Objectives: Sendable {
         return try await services.store.read { db in
             let page = try await db.objectives.list(in: workspace, query: query, page: page)
             let measurements = try await db.objectives.measurements(of: page.items.map(\.id), in: workspace)
-            return Page(items: page.items.map { state($0, measurements[$0.id] ?? [], today: access.today) }, nextCursor: page.nextCursor)
+            return Page(items: page.items.map { state($0, measurements[$0.id] ?? [], today: access.today) }, nextCursor: page.nextCursor, total: page.total)
         }
     }
 

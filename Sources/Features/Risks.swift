@@ -81,12 +81,26 @@ public struct Risks: Sendable {
 
     public func list(_ access: WorkspaceAccess, assessment: RiskAssessment.ID, query: RiskQuery, page: PageRequest) async throws -> Page<Risk> {
         try access.require(.risksRead)
-        return try await services.store.read { try await $0.risks.list(in: assessment, workspace: access.workspaceID, query: query, page: page) }
+        return try await services.store.read { db in
+            try await db.risks.list(in: assessment, workspace: access.workspaceID, query: try await Self.withAxes(query, assessment, access, db), page: page)
+        }
     }
 
     public func count(_ access: WorkspaceAccess, assessment: RiskAssessment.ID, query: RiskQuery) async throws -> Int {
         try access.require(.risksRead)
-        return try await services.store.read { try await $0.risks.count(in: assessment, workspace: access.workspaceID, query: query) }
+        return try await services.store.read { db in
+            try await db.risks.count(in: assessment, workspace: access.workspaceID, query: try await Self.withAxes(query, assessment, access, db))
+        }
+    }
+
+    /// A heat-map cell means the axes of the assessment's method (a product of chosen factors has its own).
+    static func withAxes(_ query: RiskQuery, _ assessment: RiskAssessment.ID, _ access: WorkspaceAccess, _ db: Reader) async throws -> RiskQuery {
+        guard var cell = query.cell, cell.xFactors == nil, let found = try await db.assessments.load(assessment, in: access.workspaceID),
+              let method = try await db.riskMethods.load(found.methodID, in: access.workspaceID) else { return query }
+        (cell.xFactors, cell.yFactor) = HeatMap.axes(method)
+        var query = query
+        query.cell = cell
+        return query
     }
 
     public func load(_ access: WorkspaceAccess, _ id: Risk.ID) async throws -> Risk {

@@ -92,7 +92,8 @@ public struct StarterDocuments: Sendable {
             for key in ["methodName", "formula", "assetValueRule", "scales", "bands", "acceptance"] { facts[key] = t("methodMissing.\(key)") }
         }
 
-        let objectives = try await db.objectives.list(in: id, query: ObjectiveQuery(), page: PageRequest(limit: 50)).items
+        // Information security objectives only (6.2), not the measures of control effectiveness.
+        let objectives = try await db.objectives.list(in: id, query: ObjectiveQuery(kind: .objective), page: PageRequest(limit: PageRequest.maximumLimit)).items
         facts["objectives"] = list(objectives.map { o in
             ja ? "\(o.statement)（目標：\(ObjectiveText.target(o, language, l))）" : "\(o.statement) (target: \(ObjectiveText.target(o, language, l)))"
         }, none: "objectivesMissing")
@@ -172,8 +173,15 @@ public struct StarterDocuments: Sendable {
                                                   kind: template.kind, ownerID: ownerIsMember ? access.user.id : nil, references: template.references,
                                                   createdAt: now, updatedAt: now)
                 // The organization's own code wins: ours steps aside to the register's numbering.
-                if try await tx.documents.entries.all(in: access.workspaceID, [.equal(\.codeKey, document.codeKey)]).first != nil {
-                    document.code = Numbering.code("DOC-", number)
+                func taken(_ code: String) async throws -> Bool {
+                    let key = Text.halfWidth(code).precomposedStringWithCompatibilityMapping.lowercased()
+                    return try await tx.documents.entries.all(in: access.workspaceID, [.equal(\.codeKey, key)]).first != nil
+                }
+                if try await taken(document.code) {
+                    var candidate = number
+                    while try await taken(Numbering.code("DOC-", candidate)) { candidate = try await tx.sequences.next(Numbering.document, in: access.workspaceID) }
+                    document.number = candidate
+                    document.code = Numbering.code("DOC-", candidate)
                 }
                 let used = template.facts(language)
                 document.starter = StarterOrigin(key: template.key, language: language, facts: facts.filter { used.contains($0.key) }, generatedAt: now)
@@ -208,6 +216,10 @@ public struct StarterDocuments: Sendable {
             let versions = try await tx.documents.versions.all(in: access.workspaceID, [.equal(\.documentID, id)])
             let open = versions.first(where: \.isOpen)
             if let open, open.status != .draft { throw DomainError.rule(code: "error.versionOpen", params: ["label": open.label]) }
+            // A version kept as a file (PDF, Word) has no text to bring up to date.
+            if let newest = open ?? versions.max(by: { $0.number < $1.number }), newest.body == nil {
+                throw DomainError.rule(code: "error.starterFileVersion", params: ["label": newest.label])
+            }
             let facts = try await Self.facts(tx.read, access: access, language: origin.language, localizer: services.localizer)
             let changes = StarterRules.changes(of: origin, template: template, current: facts)
             guard !changes.isEmpty else { throw DomainError.rule(code: "error.starterUnchanged") }
@@ -236,12 +248,17 @@ public struct StarterDocuments: Sendable {
                                           summary: note, body: merge.text, sha256: sha, createdBy: access.user.id, createdAt: now, updatedAt: now)
                 try await tx.create(tx.documents.versions, version, context: context, at: now)
             }
-            let used = template.facts(language)
+            // Facts whose paragraphs were rewritten by hand stay as they were, so the document keeps
+            // saying they changed until a person brings them in.
+            let templateParagraphs = StarterRules.paragraphs(template.body(language))
+            let pending = Set(merge.notAppliedIndexes.filter(templateParagraphs.indices.contains).flatMap { StarterRules.placeholders(templateParagraphs[$0]) })
+            var remembered = facts.filter { template.facts(language).contains($0.key) }
+            for name in pending { remembered[name] = origin.facts[name] }
             try await tx.change(tx.documents.entries, id, in: access.workspaceID, expectedVersion: nil, versionRequired: false, action: "version", context: context, at: now) {
                 $0.latestVersion = max($0.latestVersion, version.number)
                 $0.pending = .draft
                 $0.status = DocumentRules.status(retired: false, published: $0.publishedVersion != nil, latest: .draft)
-                $0.starter = StarterOrigin(key: origin.key, language: language, facts: facts.filter { used.contains($0.key) }, generatedAt: now)
+                $0.starter = StarterOrigin(key: origin.key, language: language, facts: remembered, generatedAt: now)
             }
             return version
         }

@@ -498,8 +498,9 @@ public struct Statement: Sendable {
                 continue
             }
             var decision = SoAEntry.Decision.undecided
-            if let raw = row.value("applicable") {
-                if let parsed = SoARules.decisionNames.parse(raw) { decision = parsed } else {
+            // Read as written first: N/A, 該当なし in this column mean "excluded", not "nothing".
+            if let raw = row.text("applicable") {
+                if let parsed = SoARules.decisionNames.parse(raw) { decision = parsed } else if !Text.isEmptyMark(raw) {
                     errors.append(FieldError(field: "applicable", code: "error.choiceValue", params: ["value": raw], row: row.number))
                 }
             }

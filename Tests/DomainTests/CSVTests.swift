@@ -71,6 +71,7 @@ import Testing
         #expect(SoARules.decisionNames.parse("O") == .applicable && SoARules.decisionNames.parse("Ｏ") == .applicable && SoARules.decisionNames.parse("○") == .applicable)
         #expect(SoARules.decisionNames.parse("X") == .excluded && SoARules.decisionNames.parse("×") == .excluded && SoARules.decisionNames.parse("いいえ") == .excluded)
         #expect(SoARules.implementationNames.parse("△") == .partial)
+        #expect(SoARules.decisionNames.parse("N/A") == .excluded && SoARules.decisionNames.parse("該当なし") == .excluded, "in the 適用 column N/A means excluded")
         #expect(AssetRules.kindNames.parse("物理的資産") == .physical && AssetRules.statusNames.parse("廃棄済み") == .retired)
     }
 }

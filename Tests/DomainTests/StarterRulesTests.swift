@@ -37,6 +37,9 @@ import Testing
         let edited = "# 手順\n\n受容は4以下。\n\n| 低 | 1–4（当社基準） |\n\n当社の補足。\n\n附則。"
         let merged = StarterRules.merge(current: edited, base: base, regenerated: regenerated)
         #expect(merged.text == "# 手順\n\n受容は6以下。\n\n| 低 | 1–4（当社基準） |\n\n当社の補足。\n\n附則。")
-        #expect(merged.updated == 1 && merged.notApplied == ["| 低 | 1–6 |"])
+        #expect(merged.updated == 1 && merged.notApplied == ["| 低 | 1–6 |"] && merged.notAppliedIndexes == [2])
+        // Paragraphs that do not line up replace nothing: the text stays, the new paragraphs are named.
+        let misaligned = StarterRules.merge(current: edited, base: base, regenerated: regenerated + "\n\n新しい段落。")
+        #expect(misaligned.text == edited && misaligned.updated == 0 && misaligned.notApplied.contains("新しい段落。"))
     }
 }

@@ -198,6 +198,9 @@ import TestSupport
             let inCell = try await risks.list(w.access, assessment: assessment.id,
                                               query: RiskQuery(cell: .init(residual: false, x: 6, y: 3, xFactors: x, yFactor: y)), page: PageRequest())
             #expect(inCell.items.map(\.code) == [risk.code])
+            // Without axes (the API's ?cell=) the method's own are used.
+            let viaAPI = try await risks.list(w.access, assessment: assessment.id, query: RiskQuery(cell: .init(residual: false, x: 6, y: 3)), page: PageRequest())
+            #expect(viaAPI.items.map(\.code) == [risk.code])
         }
     }
 

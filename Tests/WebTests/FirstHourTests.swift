@@ -259,6 +259,14 @@ import VaporTesting
             let filtered = try await app.get("/w/acme/assets?type=software&page=2", session: session, headers: ja).text
             #expect(filtered.contains("全60件 · 2 / 2ページ") && filtered.contains("href=\"/w/acme/assets?type=software\" rel=\"prev\"")
                     && filtered.contains("<input type=\"hidden\" name=\"type\" value=\"software\">"))
+            // Past the end, or absurdly far: the last pages are offered, nothing breaks.
+            for far in ["999", "9223372036854775807", "-3", "x"] {
+                let page = try await app.get("/w/acme/assets?page=\(far)", session: session, headers: ja)
+                #expect(page.status == .ok && page.text.contains("全120件"), "page=\(far)")
+            }
+            // The SoA reads 100 lines a page: 93 controls are one page.
+            let soa = try await app.get("/w/acme/soa", session: session, headers: ja).text
+            #expect(soa.contains("全93件") && !soa.contains("rel=\"next\""))
             let token = try await app.token(for: admin)
             let api = try await app.api(.GET, "/api/v1/workspaces/acme/assets?page=3", token: token)
             let body = try api.json()

@@ -27,7 +27,7 @@ struct DocumentAPI {
                                  parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
                                  body: "", media: "text/csv", [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRegister)
-        routes.api(.GET, Self.w + ["documents", "starters"], access: .workspace(.documentsRead), registry: registry,
+        routes.api(.GET, Self.w + ["documents", "starters"], access: .workspace(.documentsManage), registry: registry,
                    operation: op("listStarterDocuments", "The starter set: each document written or not, and the facts that changed under a written one",
                                  [(200, "The eight starter documents", "StarterDocumentList", false)]), use: starters)
         routes.api(.POST, Self.w + ["documents", "starters"], access: .workspace(.documentsManage), registry: registry,

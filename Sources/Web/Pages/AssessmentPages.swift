@@ -136,8 +136,7 @@ struct AssessmentPages {
         var total = 0
         let risks = Risks(req.meguri)
         do {
-            var query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
-            if var cell = query.cell { (cell.xFactors, cell.yFactor) = HeatMap.axes(method); query.cell = cell }
+            let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
             let request = try req.listPage()
             page = try await risks.list(access, assessment: assessment.id, query: query, page: request)
             total = try await risks.count(access, assessment: assessment.id, query: query)

@@ -96,7 +96,8 @@ struct DocumentPages {
             if filters.errors.isEmpty { page = try await Documents(req.meguri).list(access, query: filters.query, page: request) }
         } catch DomainError.invalid(let e) { filters.errors += e }
         let owners = try await People(req.meguri).load(access, page.items.compactMap(\.ownerID))
-        let starters = try await StarterDocuments(req.meguri).statuses(access)
+        // The secretariat's view: drafts and what changed under them (external auditors see published documents only).
+        let starters = access.allows(.documentsManage) ? try await StarterDocuments(req.meguri).statuses(access) : []
         let changed = Set(starters.filter { !$0.changes.isEmpty }.compactMap { $0.document?.id })
         let rows: [HTML] = page.items.map { d in
             let due = d.reviewIsDue(on: access.today)

@@ -137,7 +137,7 @@ struct SoAPages {
         <th>\(c.t("soa.implementation"))</th><th>\(c.t("soa.owner"))</th><th>\(c.t("soa.risks"))</th><th>\(c.t("cap.evidence"))</th><th>\(c.t("soa.warnings"))</th></tr></thead>
         <tbody>\(rows)</tbody></table>
         """))
-        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, basePath: c.w("/soa"), query: filters.parameters))
+        \(Components.pager(c, nextCursor: page.nextCursor, total: page.total, limit: 100, basePath: c.w("/soa"), query: filters.parameters))
         \(HTML.when(manages, HTML("""
         <section class="card" id="settings"><h2>\(c.t("soa.settings"))</h2>
         \(Form.open(c.w("/soa/settings"), c))\(Form.version(freshness.version))

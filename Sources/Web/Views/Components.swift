@@ -126,7 +126,8 @@ enum Components {
     /// Where a list stands and how to move in it, keeping the filters: with the list's length known,
     /// "N items · page n of m", previous and next, nearby page numbers and a jump to any page; without
     /// it (the audit trail, notifications: keyset only), "first page" and "next page".
-    static func pager(_ c: PageContext, nextCursor: String?, total: Int? = nil, basePath: String, query: [String: String]) -> HTML {
+    /// `limit`: the page length the list was read with when it is not the default (the SoA's 100).
+    static func pager(_ c: PageContext, nextCursor: String?, total: Int? = nil, limit: Int? = nil, basePath: String, query: [String: String]) -> HTML {
         var kept = query.filter { !$0.value.isEmpty }
         if let limit = c.pageLimit { kept["limit"] = String(limit) }
         func link(_ extra: [String: String]) -> String {
@@ -142,14 +143,16 @@ enum Components {
             </nav>
             """
         }
-        let limit = max(1, c.pageLimit ?? PageRequest.defaultLimit)
-        let pages = max(1, (total + limit - 1) / limit), current = min(c.pageNumber, max(pages, c.pageNumber))
+        let limit = max(1, c.pageLimit ?? limit ?? PageRequest.defaultLimit)
+        let pages = max(1, (total + limit - 1) / limit), current = min(max(1, c.pageNumber), 1_000_000)
         let count: HTML = "<span class=\"pager-count\">\(c.t("pager.count", ["total": Self.grouped(total), "page": String(current), "pages": String(pages)]))</span>"
         guard pages > 1 || current > 1 else { return total == 0 ? .empty : "<nav class=\"pager\" aria-label=\"\(c.t("pager.label"))\">\(count)</nav>" }
         func page(_ n: Int) -> String { link(["page": n == 1 ? "" : String(n)]) }
         var numbers: [HTML] = []
         var last = 0
-        let shown = Set([1, pages] + Array(max(1, current - 2)...max(1, min(pages, current + 2)))).sorted()
+        // Pages near the one asked for (past the end: near the last), never an empty range.
+        let near = min(current, pages), low = max(1, near - 2), high = max(low, min(pages, near + 2))
+        let shown = Set([1, pages] + Array(low...high)).sorted()
         for n in shown {
             if n > last + 1 { numbers.append("<span class=\"pager-gap\" aria-hidden=\"true\">…</span>") }
             numbers.append(n == current ? "<span class=\"pager-current\" aria-current=\"page\">\(n)</span>" : "<a href=\"\(page(n))\">\(n)</a>")
@@ -159,12 +162,12 @@ enum Components {
         return """
         <nav class="pager" aria-label="\(c.t("pager.label"))">
         \(count)
-        \(HTML.when(current > 1, HTML("<a href=\"\(page(current - 1))\" rel=\"prev\">\(c.t("pager.previous"))</a>")))
+        \(HTML.when(current > 1, HTML("<a href=\"\(page(min(current - 1, pages)))\" rel=\"prev\">\(c.t("pager.previous"))</a>")))
         <span class="pager-pages">\(numbers)</span>
         \(HTML.when(current < pages, HTML("<a href=\"\(page(current + 1))\" rel=\"next\">\(c.t("pager.next"))</a>")))
         <form method="get" action="\(basePath)" class="pager-jump">\(hidden)
         <label for="pager-page">\(c.t("pager.jump"))</label>
-        <input id="pager-page" name="page" type="number" min="1" max="\(pages)" value="\(current)" inputmode="numeric">
+        <input id="pager-page" name="page" type="number" min="1" max="\(pages)" value="\(min(current, pages))" inputmode="numeric">
         <button type="submit">\(c.t("pager.go"))</button>
         </form>
         </nav>

@@ -18,14 +18,25 @@ enum FieldLabels {
         var out = ""
         out.reserveCapacity(html.utf8.count)
         var rest = Substring(html)
-        while let start = rest.range(of: open), let end = rest[start.upperBound...].range(of: close) {
+        while let start = rest.range(of: open) {
             out += rest[..<start.lowerBound]
+            // A marker holds a field name; the same private-use character in someone's text (a
+            // CP932 外字) is left as it is.
+            guard let end = rest[start.upperBound...].range(of: close), Self.isFieldName(rest[start.upperBound..<end.lowerBound]) else {
+                out += open
+                rest = rest[start.upperBound...]
+                continue
+            }
             let field = String(rest[start.upperBound..<end.lowerBound])
             out += labels[field] ?? HTML.escape(c.localizer.fieldLabel(field, c.language))
             rest = rest[end.upperBound...]
         }
         out += rest
         return out
+    }
+
+    static func isFieldName(_ text: Substring) -> Bool {
+        (1...80).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-[]".contains($0)) }
     }
 
     /// The text of each `<label for="f-…">` in `html` (markup and the required mark removed), by field.

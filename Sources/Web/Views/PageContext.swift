@@ -29,7 +29,7 @@ struct PageContext {
         user = request.principal.user
         access = request.storage[AccessKey.self]
         path = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
-        pageNumber = max(1, Int(Text.halfWidth(Text.trimmed(request.query[String.self, at: "page"] ?? ""))) ?? 1)
+        pageNumber = min(max(1, Int(Text.halfWidth(Text.trimmed(request.query[String.self, at: "page"] ?? ""))) ?? 1), 1_000_000)
         pageLimit = request.query[String.self, at: "limit"].flatMap { Int($0) }
         switch request.principal {
         case .session(_, let record, _): csrfToken = record.csrfToken
