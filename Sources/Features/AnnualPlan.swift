@@ -105,7 +105,7 @@ public struct AnnualPlan: Sendable {
         // What the sources show depends on the window, the day and two permissions; nothing else of the person.
         let key = "\(access.workspaceID)|\(query.from)|\(query.to)|\(access.today)|\(access.allows(.assetsRead))|\(access.allows(.membersRead))"
         let generation = services.store.writes.current
-        if let whole = services.planCache.items(key, generation: generation, now: services.now) { return whole.filter(query.keeps) }
+        if let whole = services.planCache.value(key, generation: generation, now: services.now) { return whole.filter(query.keeps) }
         if query.kind != nil { return try await gather(kind: query.kind, owner: query.ownerID).filter(query.keeps) }
         let whole = try await gather(kind: nil, owner: nil)
         services.planCache.store(whole, for: key, generation: generation, now: services.now)
@@ -355,16 +355,16 @@ public struct AnnualPlan: Sendable {
     }
 }
 
-/// The plan's items of a window for half a minute: the plan is read far more often than the records
-/// under it change. An entry is forgotten at once when this process commits a write (the store's
-/// write counter, as `ReadCache` does, ADR 0004); another instance's write is seen within `lifetime`
-/// (ADR 0012).
-public final class PlanCache: Sendable {
-    static let lifetime: TimeInterval = 30
-    static let capacity = 200
+/// Reads kept for half a minute because they are read far more often than the records under them
+/// change: the plan's items of a window, the starter set's state. An entry is forgotten at once
+/// when this process commits a write (the store's write counter, as `ReadCache` does, ADR 0004);
+/// another instance's write is seen within `lifetime` (ADR 0012).
+public final class GenerationCache<Value: Sendable>: Sendable {
+    static var lifetime: TimeInterval { 30 }
+    static var capacity: Int { 200 }
 
     struct Entry: Sendable {
-        var items: [PlanItem]
+        var value: Value
         var generation: Int
         var expires: Date
     }
@@ -373,17 +373,19 @@ public final class PlanCache: Sendable {
 
     public init() {}
 
-    func items(_ key: String, generation: Int, now: Date) -> [PlanItem]? {
+    func value(_ key: String, generation: Int, now: Date) -> Value? {
         entries.withLock { entries in
             guard let entry = entries[key], entry.generation == generation, entry.expires > now else { return nil }
-            return entry.items
+            return entry.value
         }
     }
 
-    func store(_ items: [PlanItem], for key: String, generation: Int, now: Date) {
+    func store(_ value: Value, for key: String, generation: Int, now: Date) {
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll() }
-            entries[key] = Entry(items: items, generation: generation, expires: now.addingTimeInterval(Self.lifetime))
+            entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(Self.lifetime))
         }
     }
 }
+
+public typealias PlanCache = GenerationCache<[PlanItem]>

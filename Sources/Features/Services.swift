@@ -59,6 +59,8 @@ public struct AppServices: Sendable {
     public let workItemSources: [any WorkItemSource]
     /// The annual plan's items of a window, for a few seconds.
     public let planCache = PlanCache()
+    /// The starter set's state per workspace, for the register page (see `StarterDocuments.statuses`).
+    public let starterCache = GenerationCache<[StarterStatus]>()
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 

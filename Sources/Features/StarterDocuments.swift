@@ -114,7 +114,10 @@ public struct StarterDocuments: Sendable {
     /// (measured in the language it was written in).
     public func statuses(_ access: WorkspaceAccess) async throws -> [StarterStatus] {
         try access.require(.documentsRead)
-        return try await services.store.read { db in
+        // Read on every view of the register: kept until this process writes anything (ADR 0012's cache).
+        let key = "\(access.workspaceID)|\(access.today)", generation = services.store.writes.current
+        if let cached = services.starterCache.value(key, generation: generation, now: services.now) { return cached }
+        let result = try await services.store.read { db in
             let written = try await Self.written(db, in: access.workspaceID)
             var facts: [Language: [String: String]] = [:]
             var result: [StarterStatus] = []
@@ -131,13 +134,14 @@ public struct StarterDocuments: Sendable {
             }
             return result
         }
+        services.starterCache.store(result, for: key, generation: generation, now: services.now)
+        return result
     }
 
     /// What changed under one document (nothing for a document that is not a starter).
     public func changes(_ access: WorkspaceAccess, _ document: ControlledDocument) async throws -> [StarterFactChange] {
-        guard let origin = document.starter, let template = templates.first(where: { $0.key == origin.key }), document.status != .retired else { return [] }
-        let current = try await facts(access, language: origin.language)
-        return StarterRules.changes(of: origin, template: template, current: current)
+        guard document.starter != nil, document.status != .retired else { return [] }
+        return try await statuses(access).first { $0.document?.id == document.id }?.changes ?? []
     }
 
     /// The workspace's starter documents that are not retired, by key.

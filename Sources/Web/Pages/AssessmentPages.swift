@@ -139,7 +139,8 @@ struct AssessmentPages {
             let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
             let request = try req.listPage()
             page = try await risks.list(access, assessment: assessment.id, query: query, page: request)
-            total = try await risks.count(access, assessment: assessment.id, query: query)
+            // Counted with the page (a numbered page knows its total).
+            if let counted = page.total { total = counted } else { total = try await risks.count(access, assessment: assessment.id, query: query) }
         } catch DomainError.invalid(let e) { errors = e }
         let difference = try await assessments.difference(access, assessment)
         let inherentMap = try await assessments.heatMap(access, assessment, residual: false)

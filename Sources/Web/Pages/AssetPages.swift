@@ -78,7 +78,8 @@ struct AssetPages {
             let query = try filters.query(today: access.today, people: try await Self.people(req, access, owner: filters.owner))
             let request = try req.listPage()
             page = try await assets.list(access, query: query, page: request)
-            total = try await assets.count(access, query: query)
+            // Counted with the page (a numbered page knows its total).
+            if let counted = page.total { total = counted } else { total = try await assets.count(access, query: query) }
         } catch DomainError.invalid(let e) { errors = e }
         let departments = try await Departments(req.meguri).all(access)
         let labels = try await assets.classifications(access)

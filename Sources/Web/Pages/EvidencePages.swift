@@ -82,7 +82,8 @@ struct EvidencePages {
             let query = try store.query(access, search: filters.q, validity: filters.validity, control: filters.control, link: nil)
             let request = try req.listPage()
             page = try await store.list(access, query: query, page: request)
-            total = try await store.count(access, query: query)
+            // Counted with the page (a numbered page knows its total).
+            if let counted = page.total { total = counted } else { total = try await store.count(access, query: query) }
         } catch DomainError.invalid(let e) { errors = e }
         let collectors = page.items.compactMap(\.collectedBy)
         let people = try await People(req.meguri).load(try req.access(), collectors)
