@@ -158,11 +158,6 @@ public struct ChoiceNames<Value: RawRepresentable & CaseIterable & Hashable & Se
         }
         return nil
     }
-
-    /// These names and `more` (a page's labels for the same choices, so whatever a page shows is read back).
-    public func adding(_ more: [Value: [String]]) -> ChoiceNames {
-        ChoiceNames(names.merging(more) { $0 + $1 })
-    }
 }
 
 public enum AssetRules {

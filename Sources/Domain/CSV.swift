@@ -260,7 +260,7 @@ extension FieldError {
             guard all.count > 1 else { result.append(error); continue }
             var merged = error
             merged.row = nil
-            merged.params["rows"] = RowRanges.describe(all)
+            merged.params["rows"] = RiskMethod.describe(Array(Set(all)).sorted())
             result.append(merged)
         }
         return result
@@ -277,18 +277,3 @@ extension FieldError {
     }
 }
 
-/// `2–4, 7`: row numbers as ranges.
-public enum RowRanges {
-    public static func describe(_ rows: [Int]) -> String {
-        let sorted = Array(Set(rows)).sorted()
-        var parts: [String] = []
-        var start = sorted.first ?? 0, previous = start
-        for row in sorted.dropFirst() + [Int.min] {
-            if row == previous + 1 { previous = row; continue }
-            parts.append(start == previous ? "\(start)" : "\(start)–\(previous)")
-            start = row
-            previous = row
-        }
-        return parts.joined(separator: ", ")
-    }
-}

@@ -95,7 +95,8 @@ public struct ControlledDocument: Sendable, Codable, Hashable, Identifiable {
     public var isPublished: Bool { publishedVersion != nil && status != .retired }
 
     /// Codes are unique in a workspace regardless of case and width (ＤＯＣ-１ is DOC-1).
-    public var codeKey: String { Text.halfWidth(code).precomposedStringWithCompatibilityMapping.lowercased() }
+    public var codeKey: String { Self.codeKey(code) }
+    public static func codeKey(_ code: String) -> String { Text.halfWidth(code).precomposedStringWithCompatibilityMapping.lowercased() }
 
     /// Its review is due (a published document past its review date).
     public func reviewIsDue(on today: CalendarDate) -> Bool { status == .published && (nextReviewOn.map { $0 <= today } ?? false) }

@@ -338,7 +338,7 @@ public struct RiskMethod: Sendable, Codable, Hashable, Identifiable {
         text.count == 7 && text.hasPrefix("#") && text.dropFirst().allSatisfy { $0.isHexDigit }
     }
 
-    /// `1–3, 5, 8` for a sorted list of scores.
+    /// `1–3, 5, 8` for a sorted list of numbers (scores; also the rows an import problem repeats on).
     public static func describe(_ scores: [Int]) -> String {
         var parts: [String] = []
         var start: Int? = nil, previous: Int? = nil

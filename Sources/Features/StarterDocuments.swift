@@ -178,8 +178,7 @@ public struct StarterDocuments: Sendable {
                                                   createdAt: now, updatedAt: now)
                 // The organization's own code wins: ours steps aside to the register's numbering.
                 func taken(_ code: String) async throws -> Bool {
-                    let key = Text.halfWidth(code).precomposedStringWithCompatibilityMapping.lowercased()
-                    return try await tx.documents.entries.all(in: access.workspaceID, [.equal(\.codeKey, key)]).first != nil
+                    try await tx.documents.entries.all(in: access.workspaceID, [.equal(\.codeKey, ControlledDocument.codeKey(code))]).first != nil
                 }
                 if try await taken(document.code) {
                     var candidate = number

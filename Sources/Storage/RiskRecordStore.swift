@@ -108,8 +108,7 @@ public struct RiskQuery: Sendable, Equatable {
         public var x: Int
         public var y: Int
         /// The heat map's axes (`HeatMap.axes`): x is the product of `xFactors`, y is `yFactor`.
-        /// Without them, either of the presets' axes (likelihood × impact, or threat ×
-        /// vulnerability against asset value).
+        /// `Risks` sets the assessment's method's axes; without them, likelihood × impact.
         public var xFactors: [RiskFactor]?
         public var yFactor: RiskFactor?
         public init(residual: Bool, x: Int, y: Int, xFactors: [RiskFactor]? = nil, yFactor: RiskFactor? = nil) {
@@ -290,16 +289,9 @@ public struct RiskRecordStore: Sendable {
         if let cell = query.cell {
             let c = { (factor: RiskFactor) in Self.rating(factor == .assetValue ? "asset_value" : factor.rawValue, residual: cell.residual) }
             // x = the product of the x factors (likelihood; threat × vulnerability…), y = the y factor: see HeatMap.
-            if let across = cell.xFactors, let first = across.first, let up = cell.yFactor {
-                let x = across.dropFirst().reduce(c(first)) { SQLBinaryExpression($0, .multiply, c($1)) }
-                builder.where(x, .equal, SQLBind(cell.x)).where(c(up), .equal, SQLBind(cell.y))
-            } else {
-                builder.where { group in
-                    group.where { $0.where(c(.likelihood), .equal, SQLBind(cell.x)).where(c(.impact), .equal, SQLBind(cell.y)) }
-                        .orWhere { $0.where(SQLBinaryExpression(c(.threat), .multiply, c(.vulnerability)), .equal, SQLBind(cell.x))
-                            .where(c(.assetValue), .equal, SQLBind(cell.y)) }
-                }
-            }
+            let across = cell.xFactors.flatMap { $0.isEmpty ? nil : $0 } ?? [.likelihood]
+            let x = across.dropFirst().reduce(c(across[0])) { SQLBinaryExpression($0, .multiply, c($1)) }
+            builder.where(x, .equal, SQLBind(cell.x)).where(c(cell.yFactor ?? .impact), .equal, SQLBind(cell.y))
         }
         return builder
     }

@@ -29,7 +29,7 @@ struct PageContext {
         user = request.principal.user
         access = request.storage[AccessKey.self]
         path = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
-        pageNumber = min(max(1, Int(Text.halfWidth(Text.trimmed(request.query[String.self, at: "page"] ?? ""))) ?? 1), 1_000_000)
+        pageNumber = request.pageNumber
         pageLimit = request.query[String.self, at: "limit"].flatMap { Int($0) }
         switch request.principal {
         case .session(_, let record, _): csrfToken = record.csrfToken
@@ -83,13 +83,15 @@ struct PageContext {
 struct FlashKey: StorageKey { typealias Value = String }
 
 extension Request {
+    /// The page of a list asked for (`?page=`, half- or full-width; 1 when absent or unreadable, at most 1,000,000).
+    var pageNumber: Int { min(max(1, Int(Text.halfWidth(Text.trimmed(query[String.self, at: "page"] ?? ""))) ?? 1), 1_000_000) }
+
     /// The part of a list a page shows: page `page` (1-based, typed half- or full-width) of `limit`
     /// items with the whole list counted, or — from an older link — the page after `cursor`.
     func listPage(limit defaultLimit: Int = PageRequest.defaultLimit) throws -> PageRequest {
         var request = try PageRequest.parse(limit: query[String.self, at: "limit"] ?? String(defaultLimit), cursor: query[String.self, at: "cursor"])
         guard request.cursor == nil else { return request }
-        let number = Int(Text.halfWidth(Text.trimmed(query[String.self, at: "page"] ?? ""))) ?? 1
-        request.offset = (min(max(1, number), 1_000_000) - 1) * request.limit
+        request.offset = (pageNumber - 1) * request.limit
         request.counting = true
         return request
     }
