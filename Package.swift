@@ -30,7 +30,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // The ISO/IEC 27001:2022 reference catalog, bundled as versioned resources.
-        .target(name: "Catalog", dependencies: ["Domain"], resources: [.copy("iso27001-2022"), .copy("risk"), .copy("training"), .copy("starters")], swiftSettings: strict),
+        .target(name: "Catalog", dependencies: ["Domain"], resources: [.copy("iso27001-2022"), .copy("risk"), .copy("training"), .copy("starters"), .copy("imports")], swiftSettings: strict),
         // Message catalogs (ja/en) shared by the web surfaces and the CLI.
         .target(name: "Localization", dependencies: ["Domain"], resources: [.copy("messages.json")], swiftSettings: strict),
         // Tables, migrations and queries for SQLite and PostgreSQL.

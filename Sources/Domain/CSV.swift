@@ -147,13 +147,27 @@ public struct CSVTable: Sendable {
         public func value(_ column: String) -> String? { Text.nonBlank(cells[column]).flatMap { Text.isEmptyMark($0) ? nil : $0 } }
         /// The cell's text as written, marks included (a choice column reads N/A as a choice first).
         public func text(_ column: String) -> String? { Text.nonBlank(cells[column]) }
+        /// The cell as a field's input: nil when the file has no such column (the field is left as
+        /// it is), empty for a blank cell or a "nothing here" mark (the field is cleared).
+        public func field(_ column: String) -> String? {
+            guard let cell = cells[column] else { return nil }
+            return Text.isEmptyMark(cell) ? "" : cell
+        }
     }
 
     public var columns: [String]
     public var rows: [Row]
+    /// Which file column fed which field (nil for a table made in code).
+    public var mapping: ColumnMapping?
 
-    /// Reads `data` and maps header cells onto `columns` (key → accepted header names).
-    /// Unknown headers and missing required columns are reported as field errors on row 1.
+    public init(columns: [String], rows: [Row], mapping: ColumnMapping? = nil) {
+        self.columns = columns
+        self.rows = rows
+        self.mapping = mapping
+    }
+
+    /// Reads `data` and maps header cells onto `columns` (key → accepted header names). Unknown
+    /// headers are ignored (the mapping says so); missing required columns are reported.
     public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = [],
                             decide: [String: @Sendable (String) -> Bool] = [:]) throws -> CSVTable {
         let text: String
@@ -163,67 +177,12 @@ public struct CSVTable: Sendable {
         return try make(rows: raw, columns: columns, ignoring: ignoring, decide: decide)
     }
 
-    /// Maps already-read rows (from CSV or a spreadsheet) onto named columns, as `read` does.
-    /// Headers in `ignoring` are known columns of no interest (another tool's extras, columns
-    /// Meguri computes). The header row is the one of the first ten that names the most columns,
-    /// so title rows above it are passed over. Headers are compared loosely (`Text.looseKey`). A
-    /// header naming several columns goes to the first whose `decide` test most of its values pass
-    /// (分類 holding 情報 is the asset type, holding 社外秘 the classification; 管理策 holding 5.1 is
-    /// the control, holding titles the title), else to the first not yet taken.
+    /// Maps already-read rows (from CSV or a spreadsheet) onto named columns, as `read` does:
+    /// the mapping is proposed (`propose`) and, when every column is settled, applied (`make`).
     public static func make(rows raw: [[String]], columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = [],
                             decide: [String: @Sendable (String) -> Bool] = [:]) throws -> CSVTable {
-        let keyed = columns.map { column in (column, Set(column.names.map(Text.looseKey))) }
-        let ignored = Set(ignoring.map(Text.looseKey))
-        func candidates(_ header: String) -> [(key: String, names: Set<String>, required: Bool)] {
-            let key = Text.looseKey(header)
-            return key.isEmpty ? [] : keyed.filter { $0.1.contains(key) }.map(\.0)
-        }
-        var headerIndex = 0, best = 0
-        for (index, row) in raw.prefix(10).enumerated() {
-            let named = row.filter { !candidates($0).isEmpty }.count
-            if named > best { best = named; headerIndex = index }
-        }
-        guard raw.indices.contains(headerIndex), !(raw[headerIndex].allSatisfy { Text.trimmed($0).isEmpty }) else {
-            throw DomainError.invalid(field: "file", code: "error.csvEmpty")
-        }
-        let header = raw[headerIndex], body = raw.dropFirst(headerIndex + 1)
-        var v = Validator(row: headerIndex + 1)
-        var mapping: [Int: String] = [:]
-        for (index, name) in header.enumerated() {
-            let key = Text.looseKey(name)
-            if key.isEmpty || ignored.contains(key) { continue }
-            let options = candidates(name)
-            guard !options.isEmpty else { v.add(name, "error.csvUnknownColumn"); continue }
-            var chosen = options[0].key
-            if options.count > 1 {
-                let values = body.compactMap { index < $0.count ? Text.nonBlank($0[index]) : nil }.filter { !Text.isEmptyMark($0) }.prefix(200)
-                let free = options.filter { !mapping.values.contains($0.key) }
-                if let fitting = free.first(where: { option in
-                    guard let test = decide[option.key], !values.isEmpty else { return false }
-                    return Double(values.filter(test).count) >= Double(values.count) * 0.8
-                }) {
-                    chosen = fitting.key
-                } else if let first = free.first(where: { decide[$0.key] == nil }) ?? free.first {
-                    chosen = first.key
-                }
-            }
-            if mapping.values.contains(chosen) { v.add(name, "error.csvDuplicateColumn") }
-            mapping[index] = chosen
-        }
-        for column in columns where column.required && !mapping.values.contains(column.key) {
-            v.add(column.key, "error.csvMissingColumn")
-        }
-        if !v.isValid { throw DomainError.invalid(FieldError.capped(v.errors)) }
-        var rows: [Row] = []
-        for (offset, cells) in body.enumerated() {
-            if cells.allSatisfy({ Text.trimmed($0).isEmpty }) { continue }
-            var named: [String: String] = [:]
-            for (index, cell) in cells.enumerated() {
-                if let key = mapping[index] { named[key] = cell }
-            }
-            rows.append(Row(number: headerIndex + offset + 2, cells: named))
-        }
-        return CSVTable(columns: Array(mapping.values), rows: rows)
+        let spec = ImportSpec(columns: columns, computed: ignoring, decide: decide)
+        return try make(rows: raw, spec: spec, mapping: propose(rows: raw, spec: spec))
     }
 }
 

@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Localization
@@ -10,18 +11,10 @@ public struct AssetTransfer: Sendable {
     public init(_ services: AppServices) { self.services = services }
 
     /// Column keys in order, with the headers accepted for each.
-    public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("code", ["code", "管理番号", "資産番号", "資産ID", "No", "No."], true), ("name", ["name", "資産名", "名称", "情報資産名", "Asset name"], true),
-        ("type", ["type", "種別", "分類", "資産の種類", "Kind"], false), ("form", ["form", "形態", "媒体"], false),
-        ("owner", ["owner", "所有者", "オーナー", "資産所有者"], false), ("custodian", ["custodian", "管理者", "管理責任者"], false),
-        ("department", ["department", "部門", "部署", "所属部門", "管理部門"], false),
-        ("location", ["location", "保管場所", "保存場所", "設置場所"], false), ("classification", ["classification", "機密区分", "分類", "格付け", "情報分類"], false),
-        ("confidentiality", ["confidentiality", "機密性"], false), ("integrity", ["integrity", "完全性"], false),
-        ("availability", ["availability", "可用性"], false), ("status", ["status", "状態"], false), ("notes", ["notes", "備考"], false),
-    ]
+    public static let columns = ImportVocabulary.bundled.columns("assets", required: ["code", "name"])
 
     /// Columns Meguri computes: read past, never imported (the value follows from C, I and A).
-    static let computed: Set<String> = ["資産価値", "value", "Asset value", "重要度"]
+    static let computed = ImportVocabulary.bundled.computed("assets")
 
     /// 分類 is the asset type when its values name types (情報, ソフトウェア), the classification otherwise.
     static let decide: [String: @Sendable (String) -> Bool] = ["type": { AssetRules.kindNames.parse($0) != nil }]
@@ -29,10 +22,12 @@ public struct AssetTransfer: Sendable {
     /// Form fields as the import names them (its column keys).
     static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
 
-    public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportResult {
+    public static let spec = ImportSpec(columns: columns, computed: computed, decide: decide)
+
+    public func importFile(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
+                           context: Context) async throws -> ImportResult {
         try access.require(.assetsManage)
-        let table = try Tabular.read(data, columns: Self.columns, ignoring: Self.computed, decide: Self.decide)
-        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
+        let table = try await ImportSteps(services).table(access, register: "assets", data: data, spec: Self.spec, options: options)
         let workspace = access.workspaceID
         let now = services.now
         let (method, labels, departments, people, existing) = try await services.store.read { db in
@@ -56,10 +51,10 @@ public struct AssetTransfer: Sendable {
                 continue
             }
             seen[key] = row.number
-            var input = AssetInput(code: row.cells["code"] ?? "", name: row.cells["name"] ?? "", kind: row.cells["type"], form: row.cells["form"],
-                                   location: row.cells["location"], classification: row.cells["classification"],
-                                   confidentiality: row.cells["confidentiality"], integrity: row.cells["integrity"], availability: row.cells["availability"],
-                                   status: row.cells["status"], notes: row.cells["notes"])
+            var input = AssetInput(code: row.cells["code"] ?? "", name: row.cells["name"] ?? "", kind: row.field("type"), form: row.field("form"),
+                                   location: row.field("location"), classification: row.field("classification"),
+                                   confidentiality: row.field("confidentiality"), integrity: row.field("integrity"), availability: row.field("availability"),
+                                   status: row.field("status"), notes: row.field("notes"))
             for (column, keyPath) in [("owner", \AssetInput.ownerID), ("custodian", \AssetInput.custodianID)] where row.cells[column] != nil {
                 if let email = row.value(column) {
                     if let user = people[email.lowercased()] { input[keyPath: keyPath] = .some(user) } else { v.add(column, "error.unknownMemberEmail", ["value": email]) }
@@ -77,7 +72,6 @@ public struct AssetTransfer: Sendable {
             let before = existing[key]
             var asset = before ?? Asset(workspaceID: workspace, code: "", name: "", kind: .information, form: .electronic, createdAt: now, updatedAt: now)
             AssetRules.apply(input, to: &asset, creating: before == nil, method: method, labels: labels, into: &v)
-            if before == nil, asset.lastReviewedOn == nil { asset.lastReviewedOn = access.today }
             if let before, !access.maySteward(before.departmentID) { v.add("department", "error.notYourDepartment") }
             if !access.maySteward(asset.departmentID) { v.add("department", "error.notYourDepartment") }
             if !v.isValid {
@@ -100,8 +94,8 @@ public struct AssetTransfer: Sendable {
                 rows.append(ImportRow(number: row.number, label: asset.code, outcome: .create))
             }
         }
-        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
-        if dryRun { return ImportResult(rows: rows, dryRun: true) }
+        if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
+        if dryRun { return ImportResult(rows: rows, dryRun: true, mapping: table.mapping) }
         let toCreate = creates, toUpdate = updates
         try await services.store.write { tx in
             // The codes were free when checked; checking again inside the transaction keeps a race from slipping in.
@@ -123,8 +117,9 @@ public struct AssetTransfer: Sendable {
             events += toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after),
                                       context.actor, now) }
             try await tx.audit.appendBatch(events, chain: .workspace(workspace))
+            try await ImportSteps.remember(table, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
-        return ImportResult(rows: rows, dryRun: false)
+        return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)
     }
 
     /// The inventory (filtered as asked) in the import's columns: choices as Japanese names or English keys.

@@ -69,9 +69,9 @@ public struct Departments: Sendable {
 
     /// The department file's columns: what the export writes and the import reads.
     public static let table = RegisterTable<Department>("departments", [
-        TableColumn("name", aliases: ["部門名", "部門", "部署", "部署名"], required: true, width: 24) { $0.name },
-        TableColumn("code", aliases: ["部門コード", "コード"], width: 12) { $0.code ?? "" },
-        TableColumn("description", aliases: ["説明", "備考"], width: 40) { $0.description ?? "" },
+        TableColumn("name", required: true, width: 24) { $0.name },
+        TableColumn("code", width: 12) { $0.code ?? "" },
+        TableColumn("description", width: 40) { $0.description ?? "" },
     ])
 
     /// Every department as CSV or Excel, in the import's columns.
@@ -81,12 +81,14 @@ public struct Departments: Sendable {
 
     /// Imports departments from CSV or Excel, all or nothing: a department of the same name is
     /// updated, a new name is created. Every rejected row is reported with its number; nothing is written then.
-    public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportResult {
+    public func importFile(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
+                           context: Context) async throws -> ImportResult {
         try access.require(.membersManage)
-        let table = try Self.table.read(data, localizer: services.localizer)
+        let table = try await ImportSteps(services).table(access, register: Self.table.name, data: data, spec: Self.table.spec(services.localizer), options: options)
         let now = services.now
         let workspace = access.workspaceID
-        return try await RegisterImport.run(table, dryRun: dryRun, store: services.store) { row, tx, run in
+        return try await RegisterImport.run(table, dryRun: dryRun, store: services.store, register: Self.table.name, options: options,
+                                            access: access, context: context, now: now) { row, tx, run in
             try run.checkRepeat(row.cells["name"] ?? nil, field: "name", row: row.number)
             let input = DepartmentInput(name: row.cells["name"], code: row.cells["code"] ?? nil, description: row.cells["description"] ?? nil)
             if let existing = try await tx.departments.load(named: Text.trimmed(row.cells["name"] ?? ""), in: workspace) {

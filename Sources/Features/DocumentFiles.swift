@@ -81,18 +81,18 @@ public struct DocumentFiles: Sendable {
 
     func table(_ people: [User.ID: User]) -> RegisterTable<ControlledDocument> {
         RegisterTable("documents", [
-            TableColumn("code", aliases: ["文書番号", "管理番号", "No.", "No"], required: true, width: 12) { $0.code },
-            TableColumn("title", aliases: ["文書名", "名称", "タイトル", "Document"], required: true, width: 36) { $0.title },
-            TableColumn("kind", aliases: ["種別", "文書種別", "区分", "Type"], width: 16) { self.l.text("document.kind.\($0.kind.rawValue)", .ja) },
-            TableColumn("owner", aliases: ["所有者", "作成者", "責任者", "担当者", "Owner"], width: 28) { $0.ownerID.flatMap { people[$0]?.email } ?? "" },
-            TableColumn("classification", aliases: ["分類", "機密区分", "Classification"], width: 12) { $0.classification ?? "" },
-            TableColumn("reviewIntervalMonths", aliases: ["見直し周期", "見直し間隔（月）", "Review interval"], width: 10) { String($0.reviewIntervalMonths) },
-            TableColumn("nextReviewOn", aliases: ["見直し期日", "次回見直し", "Next review"], width: 14) { $0.nextReviewOn?.description ?? "" },
-            TableColumn("retentionYears", aliases: ["保存期間", "保存年数", "Retention"], width: 10) { $0.retentionYears.map(String.init) ?? "" },
-            TableColumn("references", aliases: ["関連する管理策", "関連する条項・管理策", "関連条項", "管理策", "References"], width: 24) { $0.references.joined(separator: ", ") },
-            TableColumn("status", aliases: ["状態", "Status"], width: 12) { self.l.text("document.status.\($0.status.rawValue)", .ja) },
-            TableColumn("version", aliases: ["版", "Version"], width: 8) { $0.publishedLabel ?? "" },
-            TableColumn("effectiveOn", aliases: ["施行日", "Effective"], width: 14) { $0.effectiveOn?.description ?? "" },
+            TableColumn("code", required: true, width: 12) { $0.code },
+            TableColumn("title", required: true, width: 36) { $0.title },
+            TableColumn("kind", width: 16) { self.l.text("document.kind.\($0.kind.rawValue)", .ja) },
+            TableColumn("owner", width: 28) { $0.ownerID.flatMap { people[$0]?.email } ?? "" },
+            TableColumn("classification", width: 12) { $0.classification ?? "" },
+            TableColumn("reviewIntervalMonths", width: 10) { String($0.reviewIntervalMonths) },
+            TableColumn("nextReviewOn", width: 14) { $0.nextReviewOn?.description ?? "" },
+            TableColumn("retentionYears", width: 10) { $0.retentionYears.map(String.init) ?? "" },
+            TableColumn("references", width: 24) { $0.references.joined(separator: ", ") },
+            TableColumn("status", width: 12) { self.l.text("document.status.\($0.status.rawValue)", .ja) },
+            TableColumn("version", width: 8) { $0.publishedLabel ?? "" },
+            TableColumn("effectiveOn", width: 14) { $0.effectiveOn?.description ?? "" },
         ])
     }
 
@@ -136,12 +136,18 @@ public struct DocumentFiles: Sendable {
 
     /// Imports the register kept in Excel: a known code is updated, a new one added as a document
     /// without versions (its text is written or uploaded in Meguri). All or nothing.
-    public func importRegister(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportResult {
+    /// What the register's import reads.
+    public var importSpec: ImportSpec { table([:]).spec(l) }
+
+    public func importRegister(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
+                               context: Context) async throws -> ImportResult {
         try access.require(.documentsManage)
-        let table = try table([:]).read(data, localizer: l)
+        let register = table([:])
+        let table = try await ImportSteps(services).table(access, register: register.name, data: data, spec: register.spec(l), options: options)
         let now = services.now
         let documents = Documents(services)
-        return try await RegisterImport.run(table, dryRun: dryRun, store: services.store, columnOf: ["ownerId": "owner"]) { row, tx, run in
+        return try await RegisterImport.run(table, dryRun: dryRun, store: services.store, columnOf: ["ownerId": "owner"], register: register.name,
+                                            options: options, access: access, context: context, now: now) { row, tx, run in
             try run.checkRepeat(row.cells["code"] ?? nil, field: "code", row: row.number)
             var owner: User.ID?? = nil
             if let email = row.value("owner") {

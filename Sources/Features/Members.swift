@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Localization
@@ -236,13 +237,7 @@ public struct Members: Sendable {
 
     // MARK: Import
 
-    public static let csvColumns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("email", ["email", "e-mail", "メールアドレス", "メール"], true),
-        ("name", ["name", "displayname", "氏名", "名前"], false),
-        ("department", ["department", "部門", "所属部門"], false),
-        ("roles", ["roles", "role", "役割", "ロール"], true),
-        ("expires", ["expires", "expireson", "有効期限"], false),
-    ]
+    public static let csvColumns = ImportVocabulary.bundled.columns("members", required: ["email", "roles"])
 
     public struct ImportReport: Sendable {
         public struct Row: Sendable {
@@ -255,6 +250,8 @@ public struct Members: Sendable {
         }
         public var rows: [Row]
         public var dryRun: Bool
+        /// How the file's columns were read.
+        public var mapping: ColumnMapping?
     }
 
     /// Splits a CSV roles cell: `secretariat; employee`, `事務局、従業員`, `a|b`.
@@ -264,10 +261,12 @@ public struct Members: Sendable {
 
     /// Imports members from CSV, all or nothing. An existing member gets the department and roles of
     /// the row; an existing account joins; a new address gets an account and an invitation link.
-    public func importCSV(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportReport {
+    public static let spec = ImportSpec(columns: csvColumns)
+
+    public func importCSV(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
+                          context: Context) async throws -> ImportReport {
         try access.require(.membersManage)
-        let table = try CSVTable.read(data, columns: Self.csvColumns)
-        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
+        let table = try await ImportSteps(services).table(access, register: "members", data: data, spec: Self.spec, options: options)
         let now = services.now
         let workspace = access.workspaceID
         let today = access.today
@@ -276,7 +275,7 @@ public struct Members: Sendable {
             return try await services.store.write { tx in
                 let departments = try await tx.departments.all(in: workspace)
                 var errors: [FieldError] = []
-                var report = ImportReport(rows: [], dryRun: dryRun)
+                var report = ImportReport(rows: [], dryRun: dryRun, mapping: table.mapping)
                 var seen: [String: Int] = [:]
                 for row in table.rows {
                     let email = Text.trimmed(row.cells["email"] ?? "").lowercased()
@@ -318,8 +317,9 @@ public struct Members: Sendable {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = columns[e.field] ?? e.field; return e }
                     }
                 }
-                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
+                if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
                 if dryRun { throw DryRunRollback(report: report) }
+                try await ImportSteps.remember(table, register: "members", options: options, tx: tx, workspace: workspace, context: context, at: now)
                 return report
             }
         } catch let rollback as DryRunRollback<ImportReport> {

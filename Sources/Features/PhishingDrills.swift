@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Storage
@@ -24,18 +25,9 @@ public struct PhishingDrills: Sendable {
     public init(_ services: AppServices) { self.services = services }
 
     /// The columns of our template and the names common drill tools give them.
-    static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("email", ["email", "e-mail", "mail", "email address", "メールアドレス", "メール", "宛先", "recipient", "target email"], true),
-        ("status", ["status", "ステータス", "結果", "result"], false),
-        ("sent", ["sent", "送信", "配信", "email sent", "send_date", "送信日時"], false),
-        ("opened", ["opened", "開封", "email opened", "開封日時"], false),
-        ("clicked", ["clicked", "クリック", "clicked link", "link clicked", "クリック日時"], false),
-        ("submitted", ["submitted", "submitted data", "情報入力", "入力", "data submitted", "入力日時"], false),
-        ("reported", ["reported", "報告", "email reported", "報告日時"], false),
-    ]
+    static let columns = ImportVocabulary.bundled.columns("drill", required: ["email"])
     /// Columns drill tools add that say nothing about the result.
-    static let ignored: Set<String> = ["id", "first_name", "last_name", "first name", "last name", "position", "ip", "latitude", "longitude", "modified_date",
-                                       "氏名", "名前", "name", "部署", "department", "部門", "campaign", "キャンペーン", "user agent", "os", "browser"]
+    static let ignored = ImportVocabulary.bundled.computed("drill")
 
     public func list(_ access: WorkspaceAccess) async throws -> [PhishingDrill] {
         try access.require(.trainingRead)

@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Localization
@@ -41,7 +42,7 @@ public struct RegisterTable<Record>: @unchecked Sendable {
     public func readColumns(_ localizer: Localizer) -> [(key: String, names: Set<String>, required: Bool)] {
         columns.map { column in
             let names: Set<String> = [column.key, localizer.text("csv.\(name).\(column.key)", .ja), localizer.text("csv.\(name).\(column.key)", .en)]
-            return (column.key, names.union(column.aliases), column.required)
+            return (column.key, names.union(column.aliases).union(ImportVocabulary.bundled.synonyms(name, column.key)), column.required)
         }
     }
 
@@ -56,12 +57,8 @@ public struct RegisterTable<Record>: @unchecked Sendable {
                           rows: records.map { record in columns.map { $0.value(record) } }, widths: columns.map(\.width), format: format, encoding: encoding)
     }
 
-    /// Reads a CSV or Excel file into rows by column key (header matching as `readColumns`).
-    public func read(_ data: Data, localizer: Localizer) throws -> CSVTable {
-        let table = try Tabular.read(data, columns: readColumns(localizer))
-        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
-        return table
-    }
+    /// What the import reads: the columns with the headers `readColumns` accepts.
+    public func spec(_ localizer: Localizer) -> ImportSpec { ImportSpec(columns: readColumns(localizer)) }
 }
 
 /// An import of a register's file, all or nothing, in one transaction: every row is handed to
@@ -70,23 +67,26 @@ public struct RegisterTable<Record>: @unchecked Sendable {
 /// run, nothing is written.
 public enum RegisterImport {
     /// `columnOf` maps a use case's field names to the file's column keys (`displayName` → `name`).
-    public static func run(_ table: CSVTable, dryRun: Bool, store: Store, columnOf: [String: String] = [:],
+    /// A committed file read through a mapping the person gave is remembered for `register`.
+    public static func run(_ table: CSVTable, dryRun: Bool, store: Store, columnOf: [String: String] = [:], register: String, options: ImportOptions,
+                           access: WorkspaceAccess, context: Context, now: Date,
                            apply: @escaping @Sendable (CSVTable.Row, Writer, ImportContext) async throws -> ImportRow) async throws -> ImportResult {
         do {
             return try await store.write { tx in
                 var errors: [FieldError] = []
                 var rows: [ImportRow] = []
-                let context = ImportContext()
+                let memory = ImportContext()
                 for row in table.rows {
                     do {
-                        rows.append(try await apply(row, tx, context))
+                        rows.append(try await apply(row, tx, memory))
                     } catch DomainError.invalid(let rowErrors) {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = columnOf[e.field] ?? e.field; return e }
                     }
                 }
-                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
-                let result = ImportResult(rows: rows, dryRun: dryRun)
+                if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
+                let result = ImportResult(rows: rows, dryRun: dryRun, mapping: table.mapping)
                 if dryRun { throw DryRunRollback(report: result) }
+                try await ImportSteps.remember(table, register: register, options: options, tx: tx, workspace: access.workspaceID, context: context, at: now)
                 return result
             }
         } catch let rollback as DryRunRollback<ImportResult> {

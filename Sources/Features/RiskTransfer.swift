@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Localization
@@ -10,17 +11,7 @@ public struct RiskTransfer: Sendable {
     let services: AppServices
     public init(_ services: AppServices) { self.services = services }
 
-    public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("code", ["code", "リスク番号"], false), ("asset", ["asset", "資産", "資産管理番号"], false), ("threat", ["threat", "脅威"], false),
-        ("vulnerability", ["vulnerability", "ぜい弱性", "脆弱性"], false), ("scenario", ["scenario", "リスクシナリオ", "シナリオ"], false),
-        ("affects", ["affects", "影響する特性", "CIA"], false),
-        ("threatLevel", ["threatlevel", "脅威の大きさ", "脅威レベル"], false), ("vulnerabilityLevel", ["vulnerabilitylevel", "ぜい弱性の大きさ", "脆弱性の大きさ"], false),
-        ("likelihood", ["likelihood", "発生可能性"], false), ("impact", ["impact", "影響度"], false),
-        ("owner", ["owner", "リスク所有者"], false), ("treatment", ["treatment", "リスク対応"], false),
-        ("treatmentReason", ["treatmentreason", "対応の理由"], false), ("controls", ["controls", "管理策"], false),
-        ("residualThreatLevel", ["residualthreatlevel", "対応後の脅威"], false), ("residualVulnerabilityLevel", ["residualvulnerabilitylevel", "対応後のぜい弱性"], false),
-        ("residualLikelihood", ["residuallikelihood", "対応後の発生可能性"], false), ("residualImpact", ["residualimpact", "対応後の影響度"], false),
-    ]
+    public static let columns = ImportVocabulary.bundled.columns("risks")
 
     static let fieldToColumn = ["assetId": "asset", "threatId": "threat", "vulnerabilityId": "vulnerability", "ownerId": "owner",
                                 "inherent.threat": "threatLevel", "inherent.vulnerability": "vulnerabilityLevel", "inherent.likelihood": "likelihood",
@@ -29,13 +20,16 @@ public struct RiskTransfer: Sendable {
 
     /// Imports into a draft assessment, all or nothing. A threat or vulnerability not in the
     /// workspace's catalog yet is added to it (noted on the row).
-    public func importFile(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, data: Data, dryRun: Bool,
-                           context: Context) async throws -> ImportResult {
+    /// Columns Meguri computes from the levels: read past.
+    static let computed = ImportVocabulary.bundled.computed("risks")
+    public static let spec = ImportSpec(columns: columns, computed: computed)
+
+    public func importFile(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, data: Data, options: ImportOptions = .proposed,
+                           dryRun: Bool, context: Context) async throws -> ImportResult {
         try access.require(.risksManage)
         // An unknown assessment is "not found" before the file is read.
         _ = try await RiskAssessments(services).load(access, assessmentID)
-        let table = try Tabular.read(data, columns: Self.columns)
-        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
+        let table = try await ImportSteps(services).table(access, register: "risks", data: data, spec: Self.spec, options: options)
         let now = services.now
         let workspace = access.workspaceID
         let catalog = services.catalog
@@ -148,9 +142,10 @@ public struct RiskTransfer: Sendable {
                 }
                 // The codes numbered here are spent: a later risk never gets one of them again.
                 if let lastNumbered { try await tx.risks.noteCodes(upTo: lastNumbered, in: assessmentID, workspace: workspace) }
-                if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
-                if dryRun { throw DryRunRollback(report: ImportResult(rows: rows, dryRun: true)) }
-                return ImportResult(rows: rows, dryRun: false)
+                if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
+                if dryRun { throw DryRunRollback(report: ImportResult(rows: rows, dryRun: true, mapping: table.mapping)) }
+                try await ImportSteps.remember(table, register: "risks", options: options, tx: tx, workspace: workspace, context: context, at: now)
+                return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)
             }
         } catch let rollback as DryRunRollback<ImportResult> {
             return rollback.report

@@ -1,3 +1,4 @@
+import Catalog
 import Domain
 import Foundation
 import Localization
@@ -442,19 +443,7 @@ public struct Statement: Sendable {
 
     // MARK: Import
 
-    public static let columns: [(key: String, names: Set<String>, required: Bool)] = [
-        ("id", ["id", "control", "管理策", "管理策番号", "番号", "No", "No.", "№", "項番", "管理目的・管理策番号", "附属書a"], true),
-        ("applicable", ["applicable", "decision", "適用", "適用可否", "適用有無", "採否"], true),
-        ("justification", ["justification", "reason", "理由", "適用理由", "除外理由", "適用・除外の理由", "根拠"], false),
-        ("status", ["status", "implementation", "実施状況", "導入状況", "実装状況"], false),
-        ("description", ["description", "実施内容", "実装方法", "管理策の実施内容"], false),
-        ("owner", ["owner", "責任者", "担当者"], false),
-        ("title", ["title", "管理策", "管理策名", "タイトル", "名称"], false),
-        ("theme", ["theme", "分類", "テーマ"], false),
-        ("risks", ["risks", "リスク", "関連リスク"], false),
-        ("evidence", ["evidence", "証跡", "証跡数", "エビデンス"], false),
-        ("documents", ["documents", "文書", "関連文書", "実装文書", "関連規程", "根拠文書"], false),
-    ]
+    public static let columns = ImportVocabulary.bundled.columns("soa", required: ["id", "applicable"])
 
     /// A header that names both the control and its title (管理策) is the control when its values
     /// are control ids (5.1, A.5.1, ５．１), the title otherwise.
@@ -477,10 +466,12 @@ public struct Statement: Sendable {
 
     /// Reads an SoA (2022 ids, own codes, or 2013 ids mapped through the correspondence table);
     /// all or nothing. Entries that do not carry over one-to-one land on the review list.
-    public func importFile(_ access: WorkspaceAccess, data: Data, dryRun: Bool, context: Context) async throws -> ImportOutcome {
+    public static let spec = ImportSpec(columns: columns, decide: decide)
+
+    public func importFile(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
+                           context: Context) async throws -> ImportOutcome {
         try access.require(.soaManage)
-        let table = try Tabular.read(data, columns: Self.columns, decide: Self.decide)
-        if table.rows.isEmpty { throw DomainError.invalid(field: "file", code: "error.csvNoRows") }
+        let table = try await ImportSteps(services).table(access, register: "soa", data: data, spec: Self.spec, options: options)
         let workspace = access.workspaceID
         let (own, people, existing, documents) = try await services.store.read { db in
             (try await db.ownControls.all(in: workspace), try await db.members.emails(in: workspace), try await db.soa.entries(in: workspace),
@@ -523,7 +514,7 @@ public struct Statement: Sendable {
                                          description: row.value("description"), ownerEmail: row.value("owner").flatMap { $0.contains("@") ? $0.lowercased() : nil },
                                          documents: row.value("documents")))
         }
-        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
+        if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
         var proposals = try SoAMigration.plan(rows, catalog: catalog, ownCodes: Set(own.map(\.code)))
         let byControl = Dictionary(existing.map { ($0.controlID, $0) }, uniquingKeysWith: { a, _ in a })
         let now = services.now
@@ -579,8 +570,8 @@ public struct Statement: Sendable {
             report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: before == nil ? .create : .update, notes: notes))
             changes.append((before, after))
         }
-        if !errors.isEmpty { throw DomainError.invalid(FieldError.capped(errors)) }
-        let outcome = ImportOutcome(result: ImportResult(rows: report, dryRun: dryRun), proposals: proposals)
+        if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
+        let outcome = ImportOutcome(result: ImportResult(rows: report, dryRun: dryRun, mapping: table.mapping), proposals: proposals)
         if dryRun { return outcome }
         let batch = changes
         let documentLinks = links
@@ -601,6 +592,7 @@ public struct Statement: Sendable {
                 events.append((.change("soa_entry", id: saved.controlID, action: "import", workspace: workspace, before: change.before, after: saved), context.actor, now))
             }
             if !events.isEmpty { try await tx.audit.appendBatch(events, chain: .workspace(workspace)) }
+            try await ImportSteps.remember(table, register: "soa", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
         return outcome
     }

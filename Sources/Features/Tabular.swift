@@ -78,6 +78,14 @@ public struct ImportRow: Sendable, Equatable {
 public struct ImportResult: Sendable {
     public var rows: [ImportRow]
     public var dryRun: Bool
+    /// How the file's columns were read (the ignored ones included).
+    public var mapping: ColumnMapping?
+
+    public init(rows: [ImportRow], dryRun: Bool, mapping: ColumnMapping? = nil) {
+        self.rows = rows
+        self.dryRun = dryRun
+        self.mapping = mapping
+    }
     public var created: Int { rows.filter { $0.outcome == .create }.count }
     public var updated: Int { rows.filter { $0.outcome == .update }.count }
 }

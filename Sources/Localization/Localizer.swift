@@ -86,11 +86,37 @@ public struct Localizer: Sendable {
 
     /// A problem of an imported file as its report shows it beside the row number: the column by
     /// the file's header for it in `register` (`csv.<register>.<key>`), without the row.
+    /// The file's own header names the column where the mapping knows it (`header`); a list of
+    /// fields (`options`, keys separated by commas) is written out by their headers.
     public func importMessage(for error: FieldError, register: String, _ language: Language) -> String {
         var bare = error
         bare.row = nil
         bare.params["rows"] = nil
-        return message(for: bare, language) { self.importColumn($0, register: register, language) }
+        bare.params["cell"] = nil
+        if let options = error.params["options"] {
+            let (open, close, separator) = language == .ja ? ("「", "」", "、") : ("\"", "\"", ", ")
+            bare.params["options"] = options.split(separator: ",").map { open + importColumn(String($0), register: register, language) + close }
+                .joined(separator: separator)
+        }
+        return message(for: bare, language) { self.importColumnName(of: error, field: $0, register: register, language) }
+    }
+
+    /// The column a problem of an imported file is in: the file's header for it when known.
+    public func importColumnName(of error: FieldError, field: String? = nil, register: String, _ language: Language) -> String {
+        let field = field ?? error.field
+        if field == error.field, let header = error.params["header"], !header.isEmpty { return header }
+        return importColumn(field, register: register, language)
+    }
+
+    /// Where a problem of an imported file is, as a spreadsheet names it: `D2`, or the rows and
+    /// the column letter for a problem grouped over rows; the row number when no column is known.
+    public func importPlace(of error: FieldError, _ language: Language) -> String {
+        let rows = error.row.map(String.init) ?? error.params["rows"]
+        guard let cell = error.params["cell"], !cell.isEmpty else { return rows ?? "—" }
+        if cell.last?.isNumber == true { return cell }
+        if let row = error.row { return cell + String(row) }
+        guard let rows else { return text("import.cellColumn", language, ["cell": cell]) }
+        return text("import.cellRows", language, ["cell": cell, "rows": rows])
     }
 
     /// The column of an imported file's problem, by its header in `register`.

@@ -104,7 +104,11 @@ extension XLSX {
         var shared = SharedStrings()
         _ = try events("xl/sharedStrings.xml", limit: limits.sharedStringsBytes, wanted: ["si", "rPh"], textIn: ["t"]) { shared.handle($0) }
 
+        var styles = DateStyles()
+        _ = try events("xl/styles.xml", limit: limits.smallPartBytes, wanted: ["numFmt", "cellXfs", "xf"]) { styles.handle($0) }
+
         var sheet = SheetCells(shared: shared.strings, limits: limits)
+        sheet.dateStyles = styles.dateStyles
         guard try events(sheetPath, limit: limits.sheetBytes, wanted: ["row", "c", "rPh", "sheetData"], textIn: ["v", "t"], { try sheet.handle($0) }) else { throw ReadError.noSheet }
         return sheet.rows
     }
@@ -130,6 +134,65 @@ extension XLSX {
         guard !digits.isEmpty, digits.count <= 7, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }), let row = Int(String(decoding: digits, as: UTF8.self)),
               row >= 1, row <= maxRow else { return nil }
         return row
+    }
+}
+
+/// Which cell styles show a number as a date: Excel keeps a date as the days since 1899-12-30
+/// and only its style says so. Built-in formats 14–17, 22, 27–36 and 50–58 are dates; a custom
+/// format is one when its code has a year or a day outside quotes and brackets (`yyyy/m/d`,
+/// `[$-ja-JP]ggge年m月d日`); `General` and `0.00E+00` are not.
+struct DateStyles {
+    var custom: [Int: Bool] = [:]
+    var inCellXfs = false
+    var xfs: [Int] = []
+
+    static let builtin: Set<Int> = Set([14, 15, 16, 17, 22]).union(27...36).union(50...58)
+
+    static func isDate(code: String) -> Bool {
+        var plain = "", quoted = false, bracket = false, escaped = false
+        for c in code {
+            if escaped { escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "\"": quoted.toggle()
+            case "[" where !quoted: bracket = true
+            case "]" where !quoted: bracket = false
+            default: if !quoted && !bracket { plain.append(c) }
+            }
+        }
+        let lower = plain.lowercased()
+        return lower != "general" && lower.contains { $0 == "y" || $0 == "d" }
+    }
+
+    mutating func handle(_ event: XMLStream.Event) {
+        switch event {
+        case .start("numFmt", let attributes, _):
+            if let id = attributes["numFmtId"].flatMap({ Int($0) }), let code = attributes["formatCode"] { custom[id] = Self.isDate(code: code) }
+        case .start("cellXfs", _, let selfClosing): inCellXfs = !selfClosing
+        case .end("cellXfs"): inCellXfs = false
+        case .start("xf", let attributes, _) where inCellXfs: xfs.append(attributes["numFmtId"].flatMap { Int($0) } ?? 0)
+        default: break
+        }
+    }
+
+    var dateStyles: Set<Int> {
+        Set(xfs.indices.filter { custom[xfs[$0]] ?? Self.builtin.contains(xfs[$0]) })
+    }
+
+    /// `2026-04-01` for the serial 46113 (the time of day, a fraction, is dropped).
+    static func isoDate(serial: Double) -> String? {
+        guard serial >= 1, serial < 2_958_466 else { return nil }
+        // Days since 1970-01-01, then the civil date (Howard Hinnant's algorithm).
+        let z = Int(serial.rounded(.down)) - 25_569 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return String(format: "%04d-%02d-%02d", year, month, day)
     }
 }
 
@@ -177,6 +240,8 @@ private struct SheetCells {
     var inPhonetic = false
     var nextColumn = 0
     var current: [Int: String] = [:]
+    var dateStyles: Set<Int> = []
+    var style = 0
 
     init(shared: [String], limits: XLSX.ReadLimits) {
         self.shared = shared
@@ -233,6 +298,7 @@ private struct SheetCells {
                 if column >= limits.columns { throw XLSX.ReadError.tooManyColumns(reference: reference, limit: limits.columns) }
                 nextColumn = column + 1
                 type = attributes["t"] ?? "n"
+                style = attributes["s"].flatMap { Int($0) } ?? 0
                 value = ""
             case "v", "t": inValue = !selfClosing
             case "rPh": inPhonetic = !selfClosing
@@ -251,6 +317,8 @@ private struct SheetCells {
                     text = shared[index]
                 }
                 if type == "b" { text = value == "1" ? "TRUE" : "FALSE" }
+                // A number in a date style is a date: written as one, so the register reads it like typed dates.
+                if type == "n", dateStyles.contains(style), let serial = Double(value), let date = DateStyles.isoDate(serial: serial) { text = date }
                 if !text.isEmpty { current[column] = text }
             case "row": try closeRow()
             case "sheetData": try closeRow()

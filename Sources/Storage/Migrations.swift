@@ -25,6 +25,7 @@ public enum Migrations {
         CreateAnnualPlan(),
         AddUnacceptedAtSubmission(),
         CreateNotifications(),
+        CreateImportSteps(),
     ]
 }
 

@@ -19,6 +19,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(help: "phishing-drill: the drill's name") var title: String?
     @Option(help: "phishing-drill: the day the mails went out, YYYY-MM-DD (default: today)") var sentOn: String?
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
+    @Option(help: "Which column feeds which field, e.g. \"No.=id, 適用=applicable, 備考=-\" (columns by header or letter, fields by key or header; - leaves a column out). Without it the mapping is proposed from the headers and the workspace's remembered one, and printed.")
+    var map: String?
 
     func run() async throws {
         let data: Data
@@ -30,7 +32,12 @@ struct ImportCommand: AsyncParsableCommand {
                 // One line per problem, the column by the file's header, in the operator's language.
                 let l = meguri.services.localizer, language = operatorLanguage, name = register == .phishingDrill ? "drill" : register.rawValue
                 for e in errors {
-                    let line = l.message(for: e, language) { l.importColumn($0, register: name, language) }
+                    let place = e.params["cell"] != nil ? l.importPlace(of: e, language) : e.row.map { l.text("cli.row", language, ["row": String($0)]) }
+                    let column = e.field == "file" || e.field == "map" ? nil : l.importColumnName(of: e, register: name, language)
+                    let ja = language == .ja
+                    let head = [place, column.map { ja ? "「\($0)」" : $0 }].compactMap { $0 }.joined(separator: ja ? "" : ", ")
+                    let message = l.importMessage(for: e, register: name, language)
+                    let line = head.isEmpty ? message : head + (ja ? "：" : ": ") + message
                     FileHandle.standardError.write(Data("meguri: \(line)\n".utf8))
                 }
                 throw ExitCode.failure
@@ -39,26 +46,28 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func importFile(_ meguri: Meguri, _ data: Data) async throws {
+        let options = ImportOptions(map: try map.map(GivenMapping.parse))
         do {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {
             case .departments:
-                report(meguri.services.localizer, try await Departments(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext()))
+                report(meguri.services.localizer, try await Departments(meguri.services).importFile(access, data: data, options: options, dryRun: dryRun, context: operatorContext()))
             case .members:
-                let members = try await Members(meguri.services).importCSV(access, data: data, dryRun: dryRun, context: operatorContext())
+                let members = try await Members(meguri.services).importCSV(access, data: data, options: options, dryRun: dryRun, context: operatorContext())
+                printMapping(meguri.services.localizer, members.mapping)
                 for row in members.rows {
                     printOut("row \(row.number)\t\(row.outcome.rawValue)\t\(row.email)\(row.invitationSecret.map { "\t\(meguri.configuration.baseURL)/invitation/\($0)" } ?? "")")
                 }
                 printOut("\(dryRun ? "Would import" : "Imported") \(members.rows.count) rows.")
             case .assets:
-                let result = try await AssetTransfer(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
+                let result = try await AssetTransfer(meguri.services).importFile(access, data: data, options: options, dryRun: dryRun, context: operatorContext())
                 report(meguri.services.localizer, result)
             case .risks:
                 let target = try await AssessmentChoice.find(assessment, access: access, services: meguri.services, draftOnly: true)
-                let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, dryRun: dryRun, context: operatorContext())
+                let result = try await RiskTransfer(meguri.services).importFile(access, assessment: target.id, data: data, options: options, dryRun: dryRun, context: operatorContext())
                 report(meguri.services.localizer, result)
             case .documents:
-                report(meguri.services.localizer, try await DocumentFiles(meguri.services).importRegister(access, data: data, dryRun: dryRun, context: operatorContext()))
+                report(meguri.services.localizer, try await DocumentFiles(meguri.services).importRegister(access, data: data, options: options, dryRun: dryRun, context: operatorContext()))
             case .phishingDrill:
                 let outcome = try await PhishingDrills(meguri.services).importFile(access, title: title ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
                                                                                    sentOn: sentOn ?? access.today.description, data: data, dryRun: dryRun,
@@ -67,7 +76,7 @@ struct ImportCommand: AsyncParsableCommand {
                 let rates = outcome.drill.rates
                 printOut("\(rates.sent) members: clicked \(rates.clicked) (\(rates.clickRate)%), reported \(rates.reported) (\(rates.reportRate)%); \(outcome.drill.unmatched) addresses of no member.")
             case .soa:
-                let outcome = try await Statement(meguri.services).importFile(access, data: data, dryRun: dryRun, context: operatorContext())
+                let outcome = try await Statement(meguri.services).importFile(access, data: data, options: options, dryRun: dryRun, context: operatorContext())
                 report(meguri.services.localizer, outcome.result)
                 for proposal in outcome.review {
                     let reason = proposal.review.map { meguri.services.localizer.text($0.code, .en, $0.params) } ?? ""
@@ -80,9 +89,21 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
+    /// The columns as read (`--map` takes the same form) and those left out.
+    func printMapping(_ l: Localizer, _ mapping: ColumnMapping?) {
+        guard let mapping else { return }
+        let language = operatorLanguage
+        printOut(l.text("cli.mapping", language, ["map": mapping.summary]))
+        let ignored = mapping.ignored
+        if !ignored.isEmpty {
+            printOut(l.text("cli.ignoredColumns", language, ["columns": ignored.map { "\($0.header) (\($0.letter))" }.joined(separator: ", ")]))
+        }
+    }
+
     /// Each row's outcome and the totals, in the operator's language.
     func report(_ l: Localizer, _ result: ImportResult) {
         let language = operatorLanguage
+        printMapping(l, result.mapping)
         for row in result.rows {
             printOut("\(l.text("cli.row", language, ["row": String(row.number)]))\t\(l.text("import.outcome.\(row.outcome.rawValue)", language))\t\(row.label)\(row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", "))")
         }

@@ -33,11 +33,57 @@ import Testing
         #expect(table.rows[1].value("code") == nil)
     }
 
-    @Test func unknownAndMissingHeadersAreReportedOnRowOne() {
-        #expect(throws: DomainError.invalid([FieldError(field: "部署", code: "error.csvUnknownColumn", row: 1),
-                                             FieldError(field: "name", code: "error.csvMissingColumn", row: 1)])) {
+    @Test func unknownHeadersAreIgnoredAndMissingOnesReported() throws {
+        #expect(throws: DomainError.invalid([FieldError(field: "name", code: "error.csvMissingColumn", row: 1)])) {
             try CSVTable.read(Data("部署,code\nx,y\n".utf8), columns: columns)
         }
+        let table = try CSVTable.read(Data("部門名,部署\n営業部,x\n".utf8), columns: columns)
+        #expect(table.mapping?.ignored.map(\.header) == ["部署"] && table.mapping?.ignored.first?.reason == .unknown)
+    }
+
+    /// Issue 14: how each header is proposed, table-driven: by name, by its values, by the only
+    /// candidate without a test, or left for the person.
+    @Test(arguments: [
+        // headers, first data row, expected keys (nil: not imported), reasons
+        (["分類", "名称"], ["情報", "顧客台帳"], ["type", "name"], ["decided", "named"]),
+        (["分類", "名称"], ["社外秘", "顧客台帳"], ["classification", "name"], ["decided", "named"]),
+        (["種別", "分類"], ["情報", "社外秘"], ["type", "classification"], ["named", "named"]),
+        (["区分", "名称"], ["A", "顧客台帳"], [nil, "name"], ["ambiguous", "named"]),
+        (["資産価値", "名称", "メモ"], ["3", "顧客台帳", "x"], [nil, "name", nil], ["computed", "named", "unknown"]),
+        (["No.", "管理番号", "名称"], ["1", "A-1", "顧客台帳"], [nil, "code", "name"], ["duplicate", "named", "named"]),
+    ] as [([String], [String], [String?], [String])])
+    func headersAreProposed(headers: [String], row: [String], keys: [String?], reasons: [String]) throws {
+        let spec = ImportSpec([.init("code", names: ["管理番号", "No."], required: true), .init("name", names: ["名称"]),
+                               .init("type", names: ["種別", "分類", "区分"]), .init("classification", names: ["分類", "区分"]),
+                               .init("form", names: ["区分"])],
+                              computed: ["資産価値"],
+                              decide: ["type": { ["情報", "ソフトウェア"].contains($0) }, "code": { $0.contains("-") }])
+        let mapping = try CSVTable.propose(rows: [headers, row], spec: spec)
+        #expect(mapping.columns.map(\.key) == keys)
+        #expect(mapping.columns.map(\.reason.rawValue) == reasons)
+        if reasons.contains("ambiguous") {
+            #expect(throws: DomainError.self) { try CSVTable.make(rows: [headers, row], spec: spec, mapping: mapping) }
+            // The person settles it by header or by letter; the letter of a header named C is the header.
+            let given = try CSVTable.propose(rows: [headers, row], spec: spec, given: try GivenMapping.parse("A=form"))
+            #expect(given.columns[0].key == "form" && given.columns[0].reason == .given && given.isSettled)
+        }
+    }
+
+    @Test func mappingsAreWrittenAndReadAsPeopleTypeThem() throws {
+        #expect(ColumnMapping.letter(0) == "A" && ColumnMapping.letter(25) == "Z" && ColumnMapping.letter(26) == "AA" && ColumnMapping.letter(701) == "ZZ")
+        #expect(ColumnMapping.index(ofLetter: "ｄ") == 3 && ColumnMapping.index(ofLetter: "AA") == 26 && ColumnMapping.index(ofLetter: "機密性") == nil)
+        let given = try GivenMapping.parse("No.=control，適用＝decision; 備考=-\n")
+        #expect(given.entries.map(\.column) == ["No.", "適用", "備考"] && given.entries.map(\.target) == ["control", "decision", "-"])
+        #expect(throws: DomainError.invalid(field: "map", code: "error.mapPair", params: ["value": "No. control"])) { try GivenMapping.parse("No. control") }
+        // A header that reads like a letter is the header.
+        let spec = ImportSpec([.init("c", names: ["C"]), .init("name", names: ["名称"])])
+        let mapping = try CSVTable.propose(rows: [["名称", "C"], ["x", "3"]], spec: spec, given: try GivenMapping.parse("C=-"))
+        #expect(mapping.columns[1].key == nil && mapping.columns[0].key == "name")
+        #expect(mapping.summary == "名称=name, C=-")
+        // Problems are placed where a spreadsheet shows them.
+        let table = try CSVTable.make(rows: [["名称", "C"], ["x", "3"]], spec: spec, mapping: mapping)
+        let located = table.locate([FieldError(field: "name", code: "error.required", row: 2), FieldError(field: "name", code: "error.required", params: ["rows": "2–5"])])
+        #expect(located.map { $0.params["cell"] } == ["A2", "A"] && located[0].params["header"] == "名称")
     }
 
     /// Issue 14: the header row found under title rows, headers compared loosely, a header that

@@ -31,3 +31,17 @@ import Testing
         #expect(back[2000] == ["I-2000", "2000"])
     }
 }
+
+/// Issue 14: a number in a date style is a date (Excel keeps dates as days since 1899-12-30).
+@Suite struct XLSXDateCells {
+    @Test(arguments: [(46113.0, "2026-04-01"), (46113.75, "2026-04-01"), (61.0, "1900-03-01"), (45000.0, "2023-03-15"), (2_958_465.0, "9999-12-31")])
+    func serialsAreDays(serial: Double, date: String) {
+        #expect(DateStyles.isoDate(serial: serial) == date)
+    }
+
+    @Test func dateFormatsAreToldFromOthers() {
+        for code in ["yyyy/m/d", "[$-ja-JP]ggge\"年\"m\"月\"d\"日\"", "m/d/yy", "yyyy-mm-dd h:mm:ss", "d-mmm"] { #expect(DateStyles.isDate(code: code), "\(code)") }
+        for code in ["General", "0.00E+00", "#,##0", "\"day\"0", "[Red]0.0", "h:mm"] { #expect(!DateStyles.isDate(code: code), "\(code)") }
+        #expect(DateStyles.isoDate(serial: 0) == nil && DateStyles.isoDate(serial: 3_000_000) == nil)
+    }
+}

@@ -82,7 +82,7 @@ public struct TestApp: Sendable {
         do {
             // A clean schema, whatever an earlier test left (tables a test made itself included).
             if engine == .postgres, let sql = try meguri.services.store.fluent() as? any SQLDatabase {
-                try await sql.raw("DROP SCHEMA public CASCADE").run()
+                try await sql.raw("DROP SCHEMA IF EXISTS public CASCADE").run()
                 try await sql.raw("CREATE SCHEMA public").run()
             }
             try await meguri.migrate()

@@ -132,7 +132,13 @@ enum APISchemas {
                 ("row", .integer(minimum: 2)), ("record", .string()), ("outcome", .string(enumValues: ["create", "invite", "update", "unchanged"])),
                 ("invitationUrl", .string(nullable: true)),
             ], required: ["row", "record", "outcome", "invitationUrl"]))),
-        ], required: ["dryRun", "rows"])),
+            ("headerRow", .integer(minimum: 1)),
+            ("columns", .array(of: .object([
+                ("column", .string()), ("header", .string()), ("field", .string(nullable: true)),
+                ("reason", .string(enumValues: ["named", "decided", "remembered", "given", "computed", "unknown", "ambiguous", "duplicate"])),
+            ], required: ["column", "header", "field", "reason"]))),
+            ("map", .string()),
+        ], required: ["dryRun", "rows", "headerRow", "columns", "map"])),
         ("Health", .object([("status", .string())], required: ["status"])),
     ] + RiskSchemas.all + CatalogSchemas.all + SoASchemas.all + ObjectiveSchemas.all + CheckActSchemas.all + DocumentShapes.all + TrainingShapes.all + PlanShapes.all + NotificationShapes.all)
 

@@ -42,6 +42,17 @@ extension Parameters {
     static func query(_ name: String, _ description: String, schema: JSON = .string()) -> APIOperation.Parameter {
         APIOperation.Parameter(name: name, location: .query, schema: schema, required: false, description: description)
     }
+
+    /// An import's column mapping, as `--map` takes it.
+    static let importMap = query("map", "Which column feeds which field: `No.=id, 適用=applicable, 備考=-` (columns by header or letter, fields by key or header, - leaves a column out). Without it the mapping is proposed from the headers and the workspace's remembered mapping; an ambiguous header is refused, naming it. The report's `map` shows the mapping used.")
+}
+
+extension Request {
+    /// The import's mapping from `?map=`.
+    func importOptions() throws -> ImportOptions {
+        guard let raw = query[String.self, at: "map"], !Text.trimmed(raw).isEmpty else { return .proposed }
+        return ImportOptions(map: try GivenMapping.parse(raw))
+    }
 }
 
 enum Query {

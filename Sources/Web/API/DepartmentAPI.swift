@@ -18,7 +18,7 @@ struct DepartmentAPI {
                                     responses: [(201, "Created", "Department", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.membersManage), registry: registry,
                    operation: .init(id: "importDepartments", summary: "Import departments from CSV (all or nothing)", tag: "Departments",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "5mb"), use: importCSV)
         routes.api(.GET, base + [":departmentId"], access: .workspace(.workspaceRead), registry: registry,
@@ -72,7 +72,8 @@ struct DepartmentAPI {
     @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let result = try await Departments(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        let result = try await Departments(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
+                                                                   context: try req.context())
         return JSONBody(value: ImportReportResource(dryRun: result.dryRun, rows: result.rows.map { .init(row: $0.number, record: $0.label, outcome: $0.outcome.rawValue) }))
     }
 }

@@ -24,7 +24,7 @@ struct DocumentAPI {
                                  [(200, "The file", "Table", false)]), use: exportRegister)
         routes.api(.POST, Self.w + ["documents", "import"], access: .workspace(.documentsManage), registry: registry,
                    operation: op("importDocuments", "Import the register from CSV or Excel (all or nothing; a known code is updated)",
-                                 parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                 parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                  body: "", media: "text/csv", [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRegister)
         routes.api(.GET, Self.w + ["documents", "starters"], access: .workspace(.documentsManage), registry: registry,
@@ -337,7 +337,8 @@ struct DocumentAPI {
     @Sendable func importRegister(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let result = try await DocumentFiles(req.meguri).importRegister(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        let result = try await DocumentFiles(req.meguri).importRegister(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
+                                                                         context: try req.context())
         return JSONBody(value: TableDownloads.report(result))
     }
 }

@@ -22,7 +22,7 @@ struct MemberAPI {
                                     body: ("MemberCreate", "application/json"), responses: [(201, "Added", "Member", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.membersManage), registry: registry,
                    operation: .init(id: "importMembers", summary: "Import members from CSV (all or nothing)", tag: "Members",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "5mb"), use: importCSV)
         routes.api(.GET, base + [":memberId"], access: .workspace(.membersRead), registry: registry,
@@ -97,11 +97,12 @@ struct MemberAPI {
     @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let report = try await Members(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        let report = try await Members(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
+                                                              context: try req.context())
         let base = PageContext(request: req).baseURL
         return JSONBody(value: ImportReportResource(dryRun: report.dryRun, rows: report.rows.map {
             .init(row: $0.number, record: $0.email, outcome: $0.outcome.rawValue, invitationUrl: $0.invitationSecret.map { "\(base)/invitation/\($0)" })
-        }))
+        }, mapping: report.mapping))
     }
 
     @Sendable func auditEvents(_ req: Request) async throws -> JSONBody<ListResource<AuditEventResource>> {

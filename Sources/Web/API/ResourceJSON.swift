@@ -87,6 +87,14 @@ extension ImportReportResource.Row {
 
 extension ImportReportResource {
     func write(_ w: inout JSONWriter) {
-        w.object { w in w.field("dryRun", dryRun); w.field("rows", rows) }
+        w.object { w in
+            w.field("dryRun", dryRun); w.field("rows", rows)
+            w.field("headerRow", mapping?.headerRow ?? 1)
+            w.key("columns")
+            w.array(mapping?.columns ?? []) { w, c in
+                w.object { w in w.field("column", c.letter); w.field("header", c.header); w.field("field", c.key); w.field("reason", c.reason.rawValue) }
+            }
+            w.field("map", mapping?.summary ?? "")
+        }
     }
 }

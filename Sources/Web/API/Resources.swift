@@ -239,6 +239,8 @@ struct ImportReportResource: JSONWritable {
     }
     var dryRun: Bool
     var rows: [Row]
+    /// How the file's columns were read (every column of the header row, the ignored ones with a null field).
+    var mapping: ColumnMapping?
 }
 
 /// `{items}`: a whole, short list (no cursor).

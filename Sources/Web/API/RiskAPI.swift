@@ -18,7 +18,7 @@ struct AssetAPI {
                                     responses: [(201, "Created", "Asset", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.assetsManage), registry: registry,
                    operation: .init(id: "importAssets", summary: "Import assets from CSV or Excel (all or nothing; an existing code is updated)", tag: "Assets",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importFile)
         routes.api(.GET, base + ["export"], access: .workspace(.assetsRead), registry: registry,
@@ -93,7 +93,8 @@ struct AssetAPI {
     @Sendable func importFile(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let result = try await AssetTransfer(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        let result = try await AssetTransfer(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
+                                                                    context: try req.context())
         return JSONBody(value: TableDownloads.report(result))
     }
 
@@ -116,7 +117,7 @@ enum TableDownloads {
     static func report(_ result: ImportResult) -> ImportReportResource {
         ImportReportResource(dryRun: result.dryRun, rows: result.rows.map {
             .init(row: $0.number, record: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"), outcome: $0.outcome.rawValue, invitationUrl: nil)
-        })
+        }, mapping: result.mapping)
     }
 }
 
@@ -166,7 +167,7 @@ struct RiskAPI {
                                     responses: [(201, "Created", "Risk", true)]), use: createRisk)
         routes.api(.POST, assessments + [":assessmentId", "risks", "import"], access: .workspace(.risksManage), registry: registry,
                    operation: .init(id: "importRisks", summary: "Import risks from CSV or Excel into a draft (all or nothing; an existing code is updated)", tag: "Risks",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRisks)
         routes.api(.GET, assessments + [":assessmentId", "risks", "export"], access: .workspace(.risksRead), registry: registry,
@@ -325,7 +326,7 @@ struct RiskAPI {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let result = try await RiskTransfer(req.meguri).importFile(try req.access(), assessment: try assessmentID(req), data: Data(buffer: buffer),
-                                                                   dryRun: dryRun, context: try req.context())
+                                                                   options: try req.importOptions(), dryRun: dryRun, context: try req.context())
         return JSONBody(value: TableDownloads.report(result))
     }
 

@@ -52,7 +52,7 @@ struct SoAAPI {
                                     responses: [(200, "The file", "Table", false)]), use: export)
         routes.api(.POST, soa + ["import"], access: .workspace(.soaManage), registry: registry,
                    operation: .init(id: "importSoa", summary: "Import an SoA from CSV or Excel (2022 ids, own codes, or 2013 ids mapped; all or nothing)", tag: "SoA",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"])],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done, and the review list", "SoAImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importFile)
         routes.api(.GET, own, access: .workspace(.soaRead), registry: registry,
@@ -163,7 +163,8 @@ struct SoAAPI {
     @Sendable func importFile(_ req: Request) async throws -> JSONBody<SoAImportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
-        let outcome = try await Statement(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), dryRun: dryRun, context: try req.context())
+        let outcome = try await Statement(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
+                                                                   context: try req.context())
         return JSONBody(value: SoAImportResource(report: TableDownloads.report(outcome.result), review: outcome.review))
     }
 

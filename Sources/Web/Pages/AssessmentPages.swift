@@ -20,6 +20,8 @@ struct AssessmentPages {
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "export", access: .workspace(.risksRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "import", access: .workspace(.risksManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "import", access: .workspace(.risksManage), body: .collect(maxSize: "25mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "import", ":pendingID", access: .workspace(.risksManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "import", ":pendingID", access: .workspace(.risksManage), use: importStep)
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "risks", "new", access: .workspace(.risksManage), use: RiskPages().newForm)
         routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "risks", "new", access: .workspace(.risksManage), use: RiskPages().create)
     }
@@ -328,16 +330,22 @@ struct AssessmentPages {
         return ImportViews.page(c, kind: "risks", action: "\(base)/import", back: base, result: nil, errors: [])
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let id = try await RiskAssessments(req.meguri).load(access, try assessmentID(req)).id
-        let base = try await PageContext.make(req).w("/risk-assessments/\(id)")
-        return try await ImportViews.respond(req, kind: "risks", action: "\(base)/import", back: base) { data, dryRun, _ in
-            let result = try await RiskTransfer(req.meguri).importFile(access, assessment: id, data: data, dryRun: dryRun, context: try req.context())
-            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"),
-                                                     outcome: $0.outcome.rawValue, link: nil) }
+        let base = PageContext(request: req).w("/risk-assessments/\(id)")
+        let context = try req.context()
+        return ImportViews.Flow(kind: "risks", action: "\(base)/import", back: base, target: id.description, spec: RiskTransfer.spec) { data, options, dryRun, _ in
+            let result = try await RiskTransfer(req.meguri).importFile(access, assessment: id, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"),
+                                                                 outcome: $0.outcome.rawValue, link: nil) }, mapping: result.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 
     /// The printable risk assessment report (A4): method, heat maps, the whole register, approval.
     @Sendable func report(_ req: Request) async throws -> HTML {

@@ -12,6 +12,8 @@ struct AssetPages {
         routes.endpoint(.POST, "w", ":slug", "assets", "new", access: .workspace(.assetsManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "assets", "import", access: .workspace(.assetsManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "assets", "import", access: .workspace(.assetsManage), body: .collect(maxSize: "25mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "assets", "import", ":pendingID", access: .workspace(.assetsManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "assets", "import", ":pendingID", access: .workspace(.assetsManage), use: importStep)
         routes.endpoint(.GET, "w", ":slug", "assets", "export", access: .workspace(.assetsRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "assets", ":assetID", access: .workspace(.assetsRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "assets", ":assetID", access: .workspace(.assetsManage), use: update)
@@ -371,14 +373,21 @@ struct AssetPages {
         return ImportViews.page(c, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"), result: nil, errors: [])
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
-        let c = try await PageContext.make(req)
-        return try await ImportViews.respond(req, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets")) { data, dryRun, _ in
-            let result = try await AssetTransfer(req.meguri).importFile(access, data: data, dryRun: dryRun, context: try req.context())
-            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
+        let c = PageContext(request: req)
+        let context = try req.context()
+        return ImportViews.Flow(kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"), spec: AssetTransfer.spec) { data, options, dryRun, _ in
+            let result = try await AssetTransfer(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+                         mapping: result.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 
     @Sendable func export(_ req: Request) async throws -> Response {
         let access = try req.access()

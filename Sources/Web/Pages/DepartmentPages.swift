@@ -11,6 +11,8 @@ struct DepartmentPages {
         routes.endpoint(.POST, "w", ":slug", "departments", access: .workspace(.membersManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "departments", "import", access: .workspace(.membersManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "departments", "import", access: .workspace(.membersManage), body: .collect(maxSize: "5mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "departments", "import", ":pendingID", access: .workspace(.membersManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "departments", "import", ":pendingID", access: .workspace(.membersManage), use: importStep)
         routes.endpoint(.GET, "w", ":slug", "departments", ":departmentID", access: .workspace(.workspaceRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "departments", ":departmentID", access: .workspace(.membersManage), use: update)
         routes.endpoint(.POST, "w", ":slug", "departments", ":departmentID", "delete", access: .workspace(.membersManage), use: delete)
@@ -170,12 +172,20 @@ struct DepartmentPages {
         }
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
-        let c = try await PageContext.make(req)
-        return try await ImportViews.respond(req, kind: "departments", action: c.w("/departments/import"), back: c.w("/departments")) { data, dryRun, _ in
-            let result = try await Departments(req.meguri).importFile(access, data: data, dryRun: dryRun, context: try req.context())
-            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
+        let c = PageContext(request: req)
+        let context = try req.context()
+        return ImportViews.Flow(kind: "departments", action: c.w("/departments/import"), back: c.w("/departments"),
+                                spec: Departments.table.spec(req.meguri.localizer)) { data, options, dryRun, _ in
+            let result = try await Departments(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+                         mapping: result.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 }

@@ -16,6 +16,8 @@ struct DocumentPages {
         routes.endpoint(.GET, "w", ":slug", "documents", "export", access: .workspace(.documentsRead), use: exportRegister)
         routes.endpoint(.GET, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), body: .collect(maxSize: "25mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "documents", "import", ":pendingID", access: .workspace(.documentsManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "documents", "import", ":pendingID", access: .workspace(.documentsManage), use: importStep)
         routes.endpoint(.POST, "w", ":slug", "documents", "starters", access: .workspace(.documentsManage), use: generateStarters)
         routes.endpoint(.POST, "w", ":slug", "documents", ":documentID", "starter-draft", access: .workspace(.documentsRead), use: redraftStarter)
         routes.endpoint(.GET, "w", ":slug", "reading", access: .workspace(.workspaceRead), use: reading)
@@ -625,12 +627,20 @@ struct DocumentPages {
         return ImportViews.page(c, kind: "documents", action: c.w("/documents/import"), back: c.w("/documents"), result: nil, errors: [])
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
-        let c = try await PageContext.make(req)
-        return try await ImportViews.respond(req, kind: "documents", action: c.w("/documents/import"), back: c.w("/documents")) { data, dryRun, _ in
-            let result = try await DocumentFiles(req.meguri).importRegister(access, data: data, dryRun: dryRun, context: try req.context())
-            return result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) }
+        let c = PageContext(request: req)
+        let context = try req.context()
+        return ImportViews.Flow(kind: "documents", action: c.w("/documents/import"), back: c.w("/documents"),
+                                spec: DocumentFiles(req.meguri).importSpec) { data, options, dryRun, _ in
+            let result = try await DocumentFiles(req.meguri).importRegister(access, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+                         mapping: result.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 }

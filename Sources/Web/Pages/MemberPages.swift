@@ -13,6 +13,8 @@ struct MemberPages {
         routes.endpoint(.POST, "w", ":slug", "members", "new", access: .workspace(.membersManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "members", "import", access: .workspace(.membersManage), use: importForm)
         routes.endpoint(.POST, "w", ":slug", "members", "import", access: .workspace(.membersManage), body: .collect(maxSize: "5mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "members", "import", ":pendingID", access: .workspace(.membersManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "members", "import", ":pendingID", access: .workspace(.membersManage), use: importStep)
         routes.endpoint(.GET, "w", ":slug", "members", ":memberID", access: .workspace(.membersRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "members", ":memberID", access: .workspace(.membersManage), use: update)
         routes.endpoint(.POST, "w", ":slug", "members", ":memberID", "remove", access: .workspace(.membersManage), use: remove)
@@ -287,15 +289,21 @@ struct MemberPages {
         return ImportViews.page(c, kind: "members", action: c.w("/members/import"), back: c.w("/members"), result: nil, errors: [])
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
-        let c = try await PageContext.make(req)
-        return try await ImportViews.respond(req, kind: "members", action: c.w("/members/import"), back: c.w("/members")) { data, dryRun, c in
-            let report = try await Members(req.meguri).importCSV(access, data: data, dryRun: dryRun, context: try req.context())
-            return report.rows.map { row in
+        let c = PageContext(request: req)
+        let context = try req.context()
+        return ImportViews.Flow(kind: "members", action: c.w("/members/import"), back: c.w("/members"), spec: Members.spec) { data, options, dryRun, c in
+            let report = try await Members(req.meguri).importCSV(access, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: report.rows.map { row in
                 ImportViews.Row(number: row.number, label: row.email, outcome: row.outcome.rawValue,
                                 link: row.invitationSecret.map { "\(c.baseURL)/invitation/\($0)" })
-            }
+            }, mapping: report.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 }

@@ -14,6 +14,8 @@ struct SoAPages {
         routes.endpoint(.GET, "w", ":slug", "soa", "print", access: .workspace(.soaRead), use: printable)
         routes.endpoint(.GET, "w", ":slug", "soa", "import", access: .workspace(.soaManage), use: importPage)
         routes.endpoint(.POST, "w", ":slug", "soa", "import", access: .workspace(.soaManage), body: .collect(maxSize: "25mb"), use: importFile)
+        routes.endpoint(.GET, "w", ":slug", "soa", "import", ":pendingID", access: .workspace(.soaManage), use: importMapping)
+        routes.endpoint(.POST, "w", ":slug", "soa", "import", ":pendingID", access: .workspace(.soaManage), use: importStep)
         routes.endpoint(.POST, "w", ":slug", "soa", "settings", access: .workspace(.soaManage), use: settings)
         routes.endpoint(.GET, "w", ":slug", "soa", "versions", access: .workspace(.soaRead), use: versions)
         routes.endpoint(.POST, "w", ":slug", "soa", "versions", access: .workspace(.soaManage), use: submit)
@@ -363,18 +365,24 @@ struct SoAPages {
         return ImportViews.page(c, kind: "soa", action: c.w("/soa/import"), back: c.w("/soa"), result: nil, errors: [])
     }
 
-    @Sendable func importFile(_ req: Request) async throws -> PageResponse {
+    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
-        return try await ImportViews.respond(req, kind: "soa", action: c.w("/soa/import"), back: c.w("/soa")) { data, dryRun, c in
-            let outcome = try await Statement(req.meguri).importFile(access, data: data, dryRun: dryRun, context: try req.context())
-            return zip(outcome.result.rows, outcome.proposals).map { row, proposal in
+        let context = try req.context()
+        return ImportViews.Flow(kind: "soa", action: c.w("/soa/import"), back: c.w("/soa"), spec: Statement.spec) { data, options, dryRun, c in
+            let outcome = try await Statement(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
+            return .init(rows: zip(outcome.result.rows, outcome.proposals).map { row, proposal in
                 let review = proposal.review.map { " — " + c.t("soa.warning.reviewNeeded") + ": " + c.t($0.code, $0.params) } ?? ""
                 return ImportViews.Row(number: row.number, label: row.label + (row.notes.isEmpty ? "" : " (+\(row.notes.joined(separator: ", ")))") + review,
                                        outcome: row.outcome.rawValue, link: nil)
-            }
+            }, mapping: outcome.result.mapping)
         }
     }
+
+    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
+    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
+    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
+
 
     // MARK: Versions
 

@@ -1,9 +1,14 @@
 import Domain
+import Features
 import Foundation
+import Localization
+import Storage
 import Vapor
 
-/// The CSV import page: upload, a dry run listing every row's outcome (or every rejected row with
-/// its number, column and reason), then the same file imported for real.
+/// The import page every register shares (ADR 0015): upload; the columns matched to fields, a
+/// step the person confirms or corrects when the file's headers are not Meguri's own or last
+/// time's; a dry run listing every row's outcome (or every problem with its cell); then the same
+/// file, kept as a pending import, imported for real.
 enum ImportViews {
     struct Row {
         var number: Int
@@ -13,24 +18,71 @@ enum ImportViews {
         var link: String?
     }
 
+    /// What a run of a register's import gives the page.
+    struct Outcome {
+        var rows: [Row]
+        var mapping: ColumnMapping?
+    }
+
     struct Result {
         var rows: [Row]
         var dryRun: Bool
-        /// The file of a successful dry run, carried to the confirm button so it need not be chosen again.
-        var fileData: Data?
+        var mapping: ColumnMapping?
+        /// The pending file a successful dry run is committed from, with the person's choices.
+        var pending: UUID?
+        var choices: [Int: String] = [:]
     }
+
+    typealias Run = @Sendable (_ data: Data, _ options: ImportOptions, _ dryRun: Bool, _ c: PageContext) async throws -> Outcome
+
+    /// One register's import on the page: where it lives, what it reads, how it runs.
+    struct Flow: Sendable {
+        /// The register (`assets`): message keys `import.title.<kind>`, `csv.<kind>.<column>`.
+        var kind: String
+        /// The upload's address (`…/assets/import`); a pending file's steps are under it.
+        var action: String
+        var back: String
+        /// What the register imports into besides the workspace (a risk assessment's id).
+        var target: String = ""
+        var spec: ImportSpec
+        var run: Run
+    }
+
+    static func clamp(_ text: String, _ length: Int) -> String { text.count > length ? String(text.prefix(length - 1)) + "…" : text }
 
     /// Imports of departments and members accept 5 MB, the others 25 MB (the routes' body limits).
     static func limit(_ kind: String) -> Int { ["departments", "members"].contains(kind) ? 5 * 1_048_576 : 25 * 1_048_576 }
 
-    static func page(_ c: PageContext, kind: String, action: String, back: String, result: Result?, errors: [FieldError]) -> HTML {
-        let register = kind
-        let errorRows: [HTML] = errors.sorted { ($0.row ?? 0, $0.field) < ($1.row ?? 0, $1.field) }.map { e in
+    static func errorTable(_ c: PageContext, kind: String, _ errors: [FieldError]) -> HTML {
+        guard !errors.isEmpty else { return .empty }
+        let rows: [HTML] = errors.sorted { ($0.row ?? 0, $0.field) < ($1.row ?? 0, $1.field) }.map { e in
             """
-            <tr><td class="nowrap">\(e.row.map(String.init) ?? e.params["rows"] ?? "—")</td><td>\(c.localizer.importColumn(e.field, register: register, c.language))</td>
-            <td>\(c.localizer.importMessage(for: e, register: register, c.language))</td></tr>
+            <tr><td class="nowrap">\(c.localizer.importPlace(of: e, c.language))</td><td>\(c.localizer.importColumnName(of: e, register: kind, c.language))</td>
+            <td>\(c.localizer.importMessage(for: e, register: kind, c.language))</td></tr>
             """
         }
+        return """
+        <div class="error-summary" role="alert"><h2>\(c.t("import.rejected", ["count": String(errors.count)]))</h2>
+        <table class="table"><thead><tr><th>\(c.t("import.place"))</th><th>\(c.t("import.column"))</th><th>\(c.t("import.reason"))</th></tr></thead><tbody>\(rows)</tbody></table></div>
+        """
+    }
+
+    /// Which file column fed which field, and the columns left out.
+    static func mappingSummary(_ c: PageContext, kind: String, _ mapping: ColumnMapping?) -> HTML {
+        guard let mapping else { return .empty }
+        let read = mapping.columns.filter { $0.key != nil }.map { column -> String in
+            "\(c.localizer.importColumn(column.key!, register: kind, c.language)) ← \(column.header.isEmpty ? column.letter : column.header) (\(column.letter))"
+        }
+        let ignored = mapping.ignored.map { "\($0.header) (\($0.letter))" }
+        return """
+        <dl class="import-mapping">
+        <dt>\(c.t("import.readColumns"))</dt><dd>\(read.joined(separator: c.language == .ja ? "、" : ", "))</dd>
+        \(HTML.when(!ignored.isEmpty, HTML("<dt>\(c.t("import.ignoredColumns"))</dt><dd>\(ignored.joined(separator: c.language == .ja ? "、" : ", "))</dd>")))
+        </dl>
+        """
+    }
+
+    static func page(_ c: PageContext, kind: String, action: String, back: String, result: Result?, errors: [FieldError]) -> HTML {
         let resultBlock: HTML
         if let result {
             let rows: [HTML] = result.rows.map { r in
@@ -40,16 +92,18 @@ enum ImportViews {
             resultBlock = """
             <section class="card" aria-live="polite">
             <h2>\(c.t(result.dryRun ? "import.dryRunTitle" : "import.doneTitle", ["count": String(result.rows.count)]))</h2>
+            \(mappingSummary(c, kind: kind, result.mapping))
             \(HTML.when(hasLinks, "<p>\(c.t("import.linksIntro"))</p>"))
             <table class="table"><thead><tr><th>\(c.t("import.row"))</th><th>\(c.t("import.record"))</th><th>\(c.t("import.outcome"))</th>\(HTML.when(hasLinks, "<th>\(c.t("admin.linkTitle"))</th>"))</tr></thead>
             <tbody>\(rows)</tbody></table>
-            \(result.fileData.map { data in HTML("""
-            <form method="post" action="\(action)" enctype="multipart/form-data" class="confirm-import">
+            \(result.pending.map { id in HTML("""
+            <form method="post" action="\(action)/\(id.uuidString.lowercased())" class="confirm-import">
             <input type="hidden" name="_csrf" value="\(c.csrfToken)">
-            <input type="hidden" name="commit" value="true">
-            <input type="hidden" name="fileBase64" value="\(data.base64EncodedString())">
+            <input type="hidden" name="step" value="commit">
+            \(result.choices.sorted { $0.key < $1.key }.map { HTML("<input type=\"hidden\" name=\"map.\($0.key)\" value=\"\($0.value)\">") })
             <p>\(c.t("import.confirmIntro"))</p>
-            <div class="actions"><button type="submit" class="primary">\(c.t("import.commit"))</button></div>
+            <div class="actions"><button type="submit" class="primary">\(c.t("import.commit"))</button>
+            <a class="button" href="\(action)/\(id.uuidString.lowercased())">\(c.t("import.changeMapping"))</a></div>
             </form>
             """) })
             </section>
@@ -59,10 +113,7 @@ enum ImportViews {
         }
         return Layout.page(c, title: c.t("import.title.\(kind)"), """
         \(Components.pageHeader(c.t("import.title.\(kind)"), subtitle: c.t("import.intro")))
-        \(HTML.when(!errors.isEmpty, HTML("""
-        <div class="error-summary" role="alert"><h2>\(c.t("import.rejected", ["count": String(errors.count)]))</h2>
-        <table class="table"><thead><tr><th>\(c.t("import.row"))</th><th>\(c.t("import.column"))</th><th>\(c.t("import.reason"))</th></tr></thead><tbody>\(errorRows)</tbody></table></div>
-        """)))
+        \(errorTable(c, kind: kind, errors))
         \(resultBlock)
         <section class="card">
         <h2>\(c.t("import.upload"))</h2>
@@ -74,24 +125,186 @@ enum ImportViews {
         </section>
         """)
     }
+
+    /// The mapping step: each file column with sample values and a choice of field, then the
+    /// first rows as they will be read.
+    static func mappingPage(_ c: PageContext, flow: Flow, pending: PendingImport, rows raw: [[String]], mapping: ColumnMapping,
+                            errors: [FieldError]) -> HTML {
+        let kind = flow.kind
+        let body = raw.dropFirst(mapping.headerRow)
+        func label(_ key: String) -> String { c.localizer.importColumn(key, register: kind, c.language) }
+        let required = Set(flow.spec.columns.filter(\.required).map(\.key))
+        let lines: [HTML] = mapping.columns.map { column in
+            let samples = body.lazy.compactMap { column.index < $0.count ? Text.nonBlank($0[column.index]) : nil }.prefix(3).map { clamp($0, 24) }
+            let options: [HTML] = [HTML("<option value=\"-\"\(column.key == nil ? " selected" : "")>\(c.t("import.ignore"))</option>")]
+                + flow.spec.columns.map { field in
+                    HTML("<option value=\"\(field.key)\"\(column.key == field.key ? " selected" : "")>\(label(field.key))\(required.contains(field.key) ? c.t("import.required") : "")</option>")
+                }
+            let note: String
+            switch column.reason {
+            case .ambiguous: note = c.t("import.reason.ambiguous", ["options": column.candidates.map(label).joined(separator: c.language == .ja ? "、" : ", ")])
+            default: note = c.t("import.reason.\(column.reason.rawValue)")
+            }
+            return """
+            <tr\(column.reason == .ambiguous ? HTML(" class=\"attention\"") : .empty)><td>\(column.letter)</td><td>\(column.header.isEmpty ? "—" : column.header)</td>
+            <td class="samples">\(samples.joined(separator: " / "))</td>
+            <td><select id="f-map-\(column.index)" name="map.\(column.index)" aria-label="\(c.t("import.fieldFor", ["column": column.header.isEmpty ? column.letter : column.header]))">\(options)</select></td>
+            <td>\(note)</td></tr>
+            """
+        }
+        let keys = mapping.columns.compactMap(\.key)
+        let previewRows: [HTML] = body.filter { !$0.allSatisfy { Text.trimmed($0).isEmpty } }.prefix(5).map { cells in
+            let tds: [HTML] = mapping.columns.filter { $0.key != nil }.map { column in
+                HTML("<td>\(column.index < cells.count ? clamp(cells[column.index], 40) : "")</td>")
+            }
+            return "<tr>\(tds)</tr>"
+        }
+        let action = "\(flow.action)/\(pending.id.uuidString.lowercased())"
+        return Layout.page(c, title: c.t("import.mapTitle"), """
+        \(Components.pageHeader(c.t("import.mapTitle"), subtitle: c.t("import.title.\(kind)")))
+        \(errorTable(c, kind: kind, errors))
+        <section class="card">
+        <p>\(c.t("import.mapIntro", ["file": pending.fileName.isEmpty ? "—" : pending.fileName, "row": String(mapping.headerRow)]))</p>
+        \(Form.open(action, c))
+        <input type="hidden" name="step" value="check">
+        <div class="table-scroll"><table class="table import-map"><thead><tr><th>\(c.t("import.column"))</th><th>\(c.t("import.header"))</th><th>\(c.t("import.samples"))</th>
+        <th>\(c.t("import.field"))</th><th>\(c.t("import.note"))</th></tr></thead><tbody>\(lines)</tbody></table></div>
+        <h3>\(c.t("import.preview", ["count": String(previewRows.count)]))</h3>
+        <div class="table-scroll"><table class="table import-preview"><thead><tr>\(keys.map { HTML("<th>\(label($0))</th>") })</tr></thead><tbody>\(previewRows)</tbody></table></div>
+        <div class="actions"><button type="submit" class="primary">\(c.t("import.checkMapping"))</button><a class="button" href="\(flow.action)">\(c.t("import.otherFile"))</a></div>
+        </form>
+        </section>
+        """)
+    }
 }
 
 extension ImportViews {
-    /// The upload posted from an import page: the whole flow every register shares. `run` imports
-    /// (or, on a dry run, only checks) the file and returns a row per record; invalid files come
-    /// back with every rejected row and nothing written.
-    static func respond(_ req: Request, kind: String, action: String, back: String,
-                        run: (_ data: Data, _ dryRun: Bool, _ c: PageContext) async throws -> [Row]) async throws -> PageResponse {
+    /// Whether the person should see the mapping before the dry run: some header is not Meguri's
+    /// own (in either language), nor last time's, nor settled by the person.
+    static func needsConfirmation(_ mapping: ColumnMapping, flow: Flow, localizer: Localizer) -> Bool {
+        let own = Set(flow.spec.keys.flatMap { key in
+            [key] + Language.allCases.map { localizer.text("csv.\(flow.kind).\(key)", $0) }
+        }.map(Text.looseKey))
+        return mapping.columns.contains { column in
+            switch column.reason {
+            case .given, .remembered, .computed: return false
+            case .named: return !own.contains(Text.looseKey(column.header))
+            case .unknown: return !Text.trimmed(column.header).isEmpty
+            case .decided, .ambiguous, .duplicate: return true
+            }
+        }
+    }
+
+    /// The upload posted from an import page. The file is kept as a pending import; when its
+    /// columns need the person, the mapping step comes next, otherwise the dry run. A post that
+    /// says `commit` imports the file at once (scripts that post the file twice).
+    static func upload(_ req: Request, _ flow: Flow) async throws -> Response {
         let form = try req.content.decode(DepartmentPages.ImportForm.self)
         let c = try await PageContext.make(req)
-        let dryRun = form.commit == nil
+        let access = try req.access()
         do {
             guard let data = form.data, !data.isEmpty else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-            let rows = try await run(data, dryRun, c)
-            return PageResponse(status: .ok, html: page(c, kind: kind, action: action, back: back,
-                                                        result: .init(rows: rows, dryRun: dryRun, fileData: dryRun ? data : nil), errors: []))
+            if form.commit != nil {
+                let outcome = try await flow.run(data, .proposed, false, c)
+                return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back,
+                                                   result: .init(rows: outcome.rows, dryRun: false, mapping: outcome.mapping), errors: []))
+            }
+            let steps = ImportSteps(req.meguri)
+            let (_, mapping) = try await steps.propose(access, register: flow.kind, data: data, spec: flow.spec)
+            let id = try await steps.stash(access, register: flow.kind, target: flow.target, fileName: form.file?.filename ?? "", data: data)
+            if needsConfirmation(mapping, flow: flow, localizer: c.localizer) {
+                return req.redirect(to: "\(flow.action)/\(id.uuidString.lowercased())")
+            }
+            return try await check(req, c, flow, id: id, data: data, choices: [:])
         } catch DomainError.invalid(let errors) {
-            return PageResponse(status: .unprocessableEntity, html: page(c, kind: kind, action: action, back: back, result: nil, errors: errors))
+            return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back, result: nil, errors: errors), status: .unprocessableEntity)
         }
+    }
+
+    /// The mapping step of a pending file.
+    static func mapping(_ req: Request, _ flow: Flow) async throws -> Response {
+        let c = try await PageContext.make(req)
+        let access = try req.access()
+        let steps = ImportSteps(req.meguri)
+        let pending = try await steps.pending(access, try pendingID(req), register: flow.kind, target: flow.target)
+        do {
+            let (rows, mapping) = try await steps.propose(access, register: flow.kind, data: pending.content, spec: flow.spec)
+            return try await respond(req, mappingPage(c, flow: flow, pending: pending, rows: rows, mapping: mapping, errors: []))
+        } catch DomainError.invalid(let errors) {
+            return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back, result: nil, errors: errors), status: .unprocessableEntity)
+        }
+    }
+
+    struct StepForm: Content {
+        var step: String?
+    }
+
+    /// The mapping confirmed (`step=check`: the dry run) or the dry run confirmed (`step=commit`).
+    static func submit(_ req: Request, _ flow: Flow) async throws -> Response {
+        let c = try await PageContext.make(req)
+        let access = try req.access()
+        let steps = ImportSteps(req.meguri)
+        let id = try pendingID(req)
+        let pending = try await steps.pending(access, id, register: flow.kind, target: flow.target)
+        let fields = (try? req.content.decode([String: String].self)) ?? [:]
+        var choices: [Int: String] = [:]
+        for (name, value) in fields where name.hasPrefix("map.") {
+            if let index = Int(name.dropFirst(4)), index >= 0, index < 1_024 { choices[index] = Text.trimmed(value).isEmpty ? "-" : Text.trimmed(value) }
+        }
+        if fields["step"] == "commit" {
+            do {
+                let outcome = try await flow.run(pending.content, options(choices), false, c)
+                try await steps.discard(access, id)
+                return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back,
+                                                   result: .init(rows: outcome.rows, dryRun: false, mapping: outcome.mapping), errors: []))
+            } catch DomainError.invalid(let errors) {
+                return try await remap(req, c, flow, pending, choices: choices, errors: errors)
+            }
+        }
+        return try await check(req, c, flow, id: id, data: pending.content, choices: choices, pending: pending)
+    }
+
+    static func options(_ choices: [Int: String]) -> ImportOptions {
+        ImportOptions(map: choices.isEmpty ? nil : GivenMapping(byIndex: choices))
+    }
+
+    /// The dry run of a pending file; its problems are shown on the mapping step, where a wrong
+    /// column is put right.
+    static func check(_ req: Request, _ c: PageContext, _ flow: Flow, id: UUID, data: Data, choices: [Int: String],
+                      pending: PendingImport? = nil) async throws -> Response {
+        do {
+            let outcome = try await flow.run(data, options(choices), true, c)
+            return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back,
+                                               result: .init(rows: outcome.rows, dryRun: true, mapping: outcome.mapping, pending: id, choices: choices),
+                                               errors: []))
+        } catch DomainError.invalid(let errors) {
+            let steps = ImportSteps(req.meguri)
+            let file: PendingImport
+            if let pending { file = pending } else { file = try await steps.pending(try req.access(), id, register: flow.kind, target: flow.target) }
+            return try await remap(req, c, flow, file, choices: choices, errors: errors)
+        }
+    }
+
+    static func remap(_ req: Request, _ c: PageContext, _ flow: Flow, _ pending: PendingImport, choices: [Int: String],
+                      errors: [FieldError]) async throws -> Response {
+        let steps = ImportSteps(req.meguri)
+        do {
+            let (rows, mapping) = try await steps.propose(try req.access(), register: flow.kind, data: pending.content, spec: flow.spec,
+                                                          options: options(choices))
+            return try await respond(req, mappingPage(c, flow: flow, pending: pending, rows: rows, mapping: mapping, errors: errors),
+                                     status: .unprocessableEntity)
+        } catch DomainError.invalid(let more) {
+            return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back, result: nil, errors: errors + more),
+                                     status: .unprocessableEntity)
+        }
+    }
+
+    static func pendingID(_ req: Request) throws -> UUID {
+        guard let raw = req.parameters.get("pendingID"), let id = UUID(uuidString: raw) else { throw DomainError.notFound(entity: "pending_import") }
+        return id
+    }
+
+    static func respond(_ req: Request, _ html: HTML, status: HTTPResponseStatus = .ok) async throws -> Response {
+        try await PageResponse(status: status, html: html).encodeResponse(for: req)
     }
 }
