@@ -54,7 +54,7 @@ public struct AssetTransfer: Sendable {
             var input = AssetInput(code: row.cells["code"] ?? "", name: row.cells["name"] ?? "", kind: row.field("type"), form: row.field("form"),
                                    location: row.field("location"), classification: row.field("classification"),
                                    confidentiality: row.field("confidentiality"), integrity: row.field("integrity"), availability: row.field("availability"),
-                                   status: row.field("status"), notes: row.field("notes"))
+                                   status: row.field("status"), lastReviewedOn: row.field("lastReviewedOn"), notes: row.field("notes"))
             for (column, keyPath) in [("owner", \AssetInput.ownerID), ("custodian", \AssetInput.custodianID)] where row.cells[column] != nil {
                 if let email = row.value(column) {
                     if let user = people[email.lowercased()] { input[keyPath: keyPath] = .some(user) } else { v.add(column, "error.unknownMemberEmail", ["value": email]) }
@@ -78,20 +78,29 @@ public struct AssetTransfer: Sendable {
                 errors += v.errors.map { var e = $0; e.field = Self.fieldToColumn[e.field] ?? e.field; return e }
                 continue
             }
+            let l = services.localizer
+            var readings = [ImportReading.choice("type", row, key: row.cells["type"] == nil ? nil : asset.kind.rawValue, label: "asset.kind.\(asset.kind.rawValue)", localizer: l),
+                            ImportReading.choice("form", row, key: row.cells["form"] == nil ? nil : asset.form.rawValue, label: "asset.form.\(asset.form.rawValue)", localizer: l),
+                            ImportReading.choice("status", row, key: row.cells["status"] == nil ? nil : asset.status.rawValue,
+                                                 label: "asset.status.\(asset.status.rawValue)", localizer: l)].compactMap { $0 }
+            readings += ImportReading.dates(row, ["lastReviewedOn"])
+            for (column, level) in [("confidentiality", asset.confidentiality), ("integrity", asset.integrity), ("availability", asset.availability)] {
+                if let written = row.value(column), Int(Text.halfWidth(written)) == nil, let level { readings.append(ImportReading(column: column, written: written, value: String(level))) }
+            }
             if let before {
                 var comparable = asset
                 comparable.updatedAt = before.updatedAt
                 if comparable == before {
-                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .unchanged))
+                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .unchanged, readings: readings))
                 } else {
                     asset.updatedAt = now
                     asset.version = before.version + 1
                     updates.append((before, asset))
-                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .update))
+                    rows.append(ImportRow(number: row.number, label: asset.code, outcome: .update, readings: readings))
                 }
             } else {
                 creates.append(asset)
-                rows.append(ImportRow(number: row.number, label: asset.code, outcome: .create))
+                rows.append(ImportRow(number: row.number, label: asset.code, outcome: .create, readings: readings))
             }
         }
         if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
@@ -133,17 +142,19 @@ public struct AssetTransfer: Sendable {
         }
         let l = services.localizer
         let departmentNames = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
-        let header = Self.columns.map { l.text("csv.assets.\($0.key)", language) }
+        // The import's columns, with the asset value Meguri computes (read past on import) beside C, I and A.
+        let keys = Self.columns.map(\.key).flatMap { $0 == "availability" ? [$0, "value"] : [$0] }
+        let header = keys.map { l.text("csv.assets.\($0)", language) }
         let rows: [[String]] = assets.map { a in
             [a.code, a.name, choice("asset.kind", a.kind.rawValue, language), choice("asset.form", a.form.rawValue, language),
              a.ownerID.flatMap { users[$0]?.email } ?? "", a.custodianID.flatMap { users[$0]?.email } ?? "",
              a.departmentID.flatMap { departmentNames[$0] } ?? "", a.location ?? "",
              a.classification.flatMap { key in labels.first { $0.key == key }?.label(language) } ?? "",
-             a.confidentiality.map(String.init) ?? "", a.integrity.map(String.init) ?? "", a.availability.map(String.init) ?? "",
-             choice("asset.status", a.status.rawValue, language), a.notes ?? ""]
+             a.confidentiality.map(String.init) ?? "", a.integrity.map(String.init) ?? "", a.availability.map(String.init) ?? "", a.value.map(String.init) ?? "",
+             choice("asset.status", a.status.rawValue, language), a.lastReviewedOn?.description ?? "", a.notes ?? ""]
         }
         return try Tabular.write(sheet: l.text("cap.assets", language), header: header, rows: rows,
-                                 widths: [10, 30, 12, 10, 26, 26, 16, 18, 10, 8, 8, 8, 8, 30], format: format, encoding: encoding)
+                                 widths: [10, 30, 12, 10, 26, 26, 16, 18, 10, 8, 8, 8, 8, 8, 12, 30], format: format, encoding: encoding)
     }
 
     func choice(_ prefix: String, _ key: String, _ language: Language) -> String {

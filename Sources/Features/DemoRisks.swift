@@ -120,6 +120,8 @@ struct DemoRisks {
             case 8:
                 risk.review = .changed
                 risk.residual.threat = 1
+                // As the risk form would: a residual rating carries the asset's value.
+                if method.usesAssetValue { risk.residual.assetValue = risk.inherent.assetValue }
                 RiskRules.score(&risk, method: method)
             default: risk.review = .closed
             }

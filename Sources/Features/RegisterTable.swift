@@ -78,7 +78,9 @@ public enum RegisterImport {
                 let memory = ImportContext()
                 for row in table.rows {
                     do {
-                        rows.append(try await apply(row, tx, memory))
+                        var done = try await apply(row, tx, memory)
+                        done.readings += ImportReading.dates(row, table.columns)
+                        rows.append(done)
                     } catch DomainError.invalid(let rowErrors) {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = columnOf[e.field] ?? e.field; return e }
                     }

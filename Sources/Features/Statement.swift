@@ -483,6 +483,7 @@ public struct Statement: Sendable {
         var errors: [FieldError] = []
         var rows: [SoAMigration.Row] = []
         var owners: [String: User.ID] = [:]
+        var readings: [Int: [ImportReading]] = [:]
         for row in table.rows {
             guard let id = row.value("id") else {
                 if row.cells.values.contains(where: { Text.nonBlank($0) != nil }) { errors.append(FieldError(field: "id", code: "error.required", row: row.number)) }
@@ -510,6 +511,10 @@ public struct Statement: Sendable {
             for (key, limit) in [("justification", 4000), ("description", 8000)] where (row.value(key)?.count ?? 0) > limit {
                 errors.append(FieldError(field: key, code: "error.tooLong", params: ["max": String(limit)], row: row.number))
             }
+            readings[row.number] = [ImportReading.choice("applicable", row, key: row.text("applicable") == nil ? nil : decision.rawValue,
+                                                         label: "soa.decision.\(decision.rawValue)", localizer: services.localizer),
+                                    ImportReading.choice("status", row, key: implementation?.rawValue,
+                                                         label: "soa.implementation.\(implementation?.rawValue ?? "")", localizer: services.localizer)].compactMap { $0 }
             rows.append(SoAMigration.Row(number: row.number, id: id, decision: decision, justification: row.value("justification"), implementation: implementation,
                                          description: row.value("description"), ownerEmail: row.value("owner").flatMap { $0.contains("@") ? $0.lowercased() : nil },
                                          documents: row.value("documents")))
@@ -563,11 +568,13 @@ public struct Statement: Sendable {
             let blank = before == nil && after.decision == .undecided && after.justification == nil && after.description == nil && after.documents == nil
                 && after.ownerID == nil && after.reviewReason == nil
             if blank || before.map({ comparable == $0 }) == true {
-                report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: linked.isEmpty ? .unchanged : .update, notes: notes))
+                report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: linked.isEmpty ? .unchanged : .update, notes: notes,
+                                        readings: readings[proposal.rows.first ?? 0] ?? []))
                 continue
             }
             after.updatedAt = now
-            report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: before == nil ? .create : .update, notes: notes))
+            report.append(ImportRow(number: proposal.rows.first ?? 0, label: label, outcome: before == nil ? .create : .update, notes: notes,
+                                    readings: readings[proposal.rows.first ?? 0] ?? []))
             changes.append((before, after))
         }
         if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Localization
 import Spreadsheet
 
 /// A register file as a person uploads it: CSV (UTF-8, BOM or Shift_JIS) or an Excel workbook,
@@ -59,6 +60,38 @@ public enum Tabular {
     }
 }
 
+/// How a cell was read where it was not written as Meguri writes it: `○` read as applicable,
+/// `令和8年4月1日` as 2026-04-01. `value` is shown as is, or through the message `label` when set.
+public struct ImportReading: Sendable, Equatable {
+    public var column: String
+    public var written: String
+    public var value: String
+    public var label: String?
+
+    public init(column: String, written: String, value: String, label: String? = nil) {
+        self.column = column
+        self.written = written
+        self.value = value
+        self.label = label
+    }
+
+    /// Dates written otherwise than `2026-04-01` (令和8年4月1日, 2026/4/1, R8.4.1), in `columns` of the row.
+    public static func dates(_ row: CSVTable.Row, _ columns: [String]) -> [ImportReading] {
+        columns.compactMap { column in
+            guard let written = row.value(column), let date = CalendarDate(Text.halfWidth(written)), date.description != written else { return nil }
+            return ImportReading(column: column, written: written, value: date.description)
+        }
+    }
+
+    /// A choice written otherwise than by its key or its label in either language (O, ○, 一部).
+    public static func choice(_ column: String, _ row: CSVTable.Row, key: String?, label: String, localizer: Localizer) -> ImportReading? {
+        guard let key, let written = row.text(column) else { return nil }
+        let plain = Set([key.lowercased()] + Language.allCases.map { localizer.text(label, $0).lowercased() })
+        guard !plain.contains(written.lowercased()) else { return nil }
+        return ImportReading(column: column, written: written, value: key, label: label)
+    }
+}
+
 /// The outcome of one imported row.
 public struct ImportRow: Sendable, Equatable {
     public enum Outcome: String, Sendable { case create, update, unchanged }
@@ -66,12 +99,15 @@ public struct ImportRow: Sendable, Equatable {
     public var label: String
     public var outcome: Outcome
     public var notes: [String]
+    /// How the row's cells were read, where that is worth showing.
+    public var readings: [ImportReading]
 
-    public init(number: Int, label: String, outcome: Outcome, notes: [String] = []) {
+    public init(number: Int, label: String, outcome: Outcome, notes: [String] = [], readings: [ImportReading] = []) {
         self.number = number
         self.label = label
         self.outcome = outcome
         self.notes = notes
+        self.readings = readings
     }
 }
 

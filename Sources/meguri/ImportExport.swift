@@ -105,7 +105,11 @@ struct ImportCommand: AsyncParsableCommand {
         let language = operatorLanguage
         printMapping(l, result.mapping)
         for row in result.rows {
-            printOut("\(l.text("cli.row", language, ["row": String(row.number)]))\t\(l.text("import.outcome.\(row.outcome.rawValue)", language))\t\(row.label)\(row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", "))")
+            let readings = row.readings.map { r in
+                "\(result.mapping?.column(for: r.column)?.header ?? r.column): \(r.written) → \(r.label.map { l.text($0, language) } ?? r.value)"
+            }
+            printOut("\(l.text("cli.row", language, ["row": String(row.number)]))\t\(l.text("import.outcome.\(row.outcome.rawValue)", language))\t\(row.label)"
+                     + (row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", ")) + (readings.isEmpty ? "" : "\t" + readings.joined(separator: "; ")))
         }
         printOut(l.text(dryRun ? "cli.wouldImport" : "cli.imported", language,
                         ["rows": String(result.rows.count), "created": String(result.created), "updated": String(result.updated)]))

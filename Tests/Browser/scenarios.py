@@ -1132,6 +1132,77 @@ def annual_plan(b, server, state):
     assert any(title in item.text for item in b.finds("li, tr")), "the overdue meeting is not on my work"
 
 
+def spreadsheets_mapped(b, server, state):
+    """Issue 14: an asset register and a SoA kept in other people's layouts (title rows, No.,
+    名称, 分類, CIA-C, O/X) are mapped on the page, imported, and next year's file goes straight to
+    the dry run with the remembered mapping."""
+    from openpyxl import Workbook
+    from urllib.parse import urlparse
+    folder = tempfile.mkdtemp()
+
+    def asset_book(rows, name):
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["情報資産管理台帳" if b.language == "ja" else "Information asset register"])
+        sheet.append(["No.", "名称", "分類", "CIA-C", "CIA-I", "CIA-A", "確認メモ"])
+        for row in rows:
+            sheet.append(row)
+        path = os.path.join(folder, name)
+        book.save(path)
+        return path
+
+    def upload(action, path):
+        b.open(server.base + action).check()
+        b.find("#f-file").send_keys(path)
+        b.submit(action)
+        b.check()
+
+    first = asset_book([["M-001", "顧客アンケート", "情報", 2, 2, 1, "棚卸済"], ["M-002", "勤怠システム", "ソフトウェア", 2, 3, 3, ""]], "台帳2026.xlsx")
+    upload("/w/acme/assets/import", first)
+    assert b.finds("table.import-map"), "the mapping step is not shown for foreign headers"
+    step = urlparse(b.driver.current_url).path
+    # 分類 was read as the type from its values; CIA-C/I/A are new to Meguri and mapped by hand.
+    assert Select(b.find("#f-map-2")).first_selected_option.get_attribute("value") == "type"
+    for index, field in [(3, "confidentiality"), (4, "integrity"), (5, "availability")]:
+        Select(b.find(f"#f-map-{index}")).select_by_value(field)
+    b.submit(step)
+    b.check()
+    assert len(b.finds(".badge.outcome-create")) == 2, "the dry run does not list two new assets"
+    assert "確認メモ" in b.find("dl.import-mapping").text, "the column left out is not named"
+    b.click("form.confirm-import button.primary")
+    b.check()
+    b.open(server.base + "/w/acme/assets?q=M-00").check()
+    assert {c.text for c in b.finds("table.table tbody td:first-child")} >= {"M-001", "M-002"}
+    # Next year: the same layout imports in one step, read as last time.
+    second = asset_book([["M-003", "採用応募書類", "情報", 3, 2, 1, ""]], "台帳2027.xlsx")
+    upload("/w/acme/assets/import", second)
+    assert not b.finds("table.import-map") and len(b.finds(".badge.outcome-create")) == 1, "the remembered mapping was not used"
+    b.click("form.confirm-import button.primary")
+    b.check()
+
+    # A consultant's SoA: title rows, No./管理策/適用 with O and X, － where excluded.
+    here = os.path.dirname(os.path.abspath(__file__))
+    import csv as csvmodule
+    soa = os.path.join(folder, "適用宣言書.csv")
+    with open(os.path.join(here, "..", "..", "Sources", "Catalog", "iso27001-2022", "controls-2022.csv"), encoding="utf-8") as source, \
+            open(soa, "w", encoding="cp932", newline="") as out:
+        writer = csvmodule.writer(out, lineterminator="\r\n")
+        writer.writerow(["適用宣言書", "", "", ""])
+        writer.writerow(["No.", "管理策", "適用", "適用/除外の理由"])
+        for row in csvmodule.DictReader(source):
+            writer.writerow([row["id"], row["title_ja"], "O", "リスク対応のため"])
+    upload("/w/acme/soa/import", soa)
+    assert b.finds("table.import-map"), "the SoA's mapping step is not shown"
+    assert Select(b.find("#f-map-0")).first_selected_option.get_attribute("value") == "id"
+    b.submit(urlparse(b.driver.current_url).path)
+    b.check()
+    assert b.finds("form.confirm-import"), "the SoA's dry run has no confirm button"
+    b.click("form.confirm-import button.primary")
+    b.check()
+    upload("/w/acme/soa/import", soa)
+    assert not b.finds("table.import-map") and b.finds("form.confirm-import"), "the SoA's remembered mapping was not used"
+
+
 SCENARIOS = [
     ("first-run setup", first_run_setup),
     ("a wrong password is refused", wrong_password_is_refused),
@@ -1160,6 +1231,7 @@ SCENARIOS = [
     ("the yearly training campaign: fail, explanations, retake, pass; a drill and its follow-up", training_campaign),
     ("the annual plan: the typical year, the monthly committee, a meeting done with evidence, one overdue", annual_plan),
     ("notifications: an invitation by e-mail, a corrective action in the list and the mailbox, a choice kept", notifications),
+    ("spreadsheets in other layouts: columns mapped on the page, next year's file in one step", spreadsheets_mapped),
     ("the PDCA phase pages", pdca_pages),
     ("switch the language", language_switch),
 ]

@@ -54,6 +54,10 @@ import TestSupport
             #expect(mapping.ignored.map(\.header) == ["備考"] && mapping.ignored.first?.letter == "G")
             let lines = try await statement.lines(w.access)
             #expect(lines.filter { $0.entry.decision == .applicable }.count == 83 && lines.filter { $0.entry.decision == .excluded }.count == 10)
+            // The dry run and the report say how each mark was read.
+            let first = try #require(soa.result.rows.first { $0.label == "A.5.1" })
+            #expect(first.readings.contains(ImportReading(column: "applicable", written: "O", value: "applicable", label: "soa.decision.applicable")), "\(first.readings)")
+            #expect(first.readings.contains { $0.column == "status" && $0.written == "一部" && $0.value == "partial" })
 
             // Another template: a running number in No. beside 管理策番号 (the values settle which is
             // the control), ○ × △, UTF-8 with a byte-order mark.
@@ -90,6 +94,9 @@ import TestSupport
             for file in ["documents-openpyxl.xlsx", "documents-libreoffice.xlsx"] {
                 let result = try await DocumentFiles(app.services).importRegister(w.access, data: try Self.fixture(file), dryRun: file.contains("libre"), context: w.context)
                 #expect(result.rows.count == 3, "\(file): \(result.rows)")
+                let readings = result.rows.flatMap(\.readings)
+                #expect(readings.contains(ImportReading(column: "nextReviewOn", written: "令和9年4月1日", value: "2027-04-01")), "\(file): \(readings)")
+                #expect(!readings.contains { $0.value == "2027-03-31" }, "a date cell is a date, nothing to explain")
             }
             let register = try await Documents(app.services).list(w.access, query: DocumentQuery(), page: PageRequest(limit: 50)).items
             let dates = Dictionary(uniqueKeysWithValues: register.map { ($0.code, $0.nextReviewOn?.description ?? "") })
@@ -174,6 +181,47 @@ import TestSupport
             _ = try await steps.stash(w.access, register: "assets", fileName: "b.csv", data: Data("a\n1\n".utf8))
             let left = try await app.services.store.read { db in try await db.imports.load(id, user: w.secretary.id, in: w.access.workspaceID, now: .distantPast) }
             #expect(left == nil)
+        }
+    }
+}
+
+/// Issue 14: whatever Meguri exports imports back unchanged, in both languages and both formats,
+/// register by register, from the demo workspace.
+@Suite struct ExportRoundTrips {
+    @Test(arguments: TestEngine.available)
+    func everyExportImportsBackUnchanged(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let context = Context(actor: .system)
+            _ = try await Demo(app.services).seed(slug: "demo", scale: .small, context: context)
+            let access = try await app.operatorAccess("demo")
+            for format in Tabular.Format.allCases {
+                for language in Language.allCases {
+                    let label = "\(format) \(language)"
+                    func unchanged(_ rows: [ImportRow], _ register: String) {
+                        #expect(!rows.isEmpty && rows.allSatisfy { $0.outcome == .unchanged }, "\(register) \(label): \(rows.filter { $0.outcome != .unchanged }.prefix(3))")
+                    }
+                    if format == .csv {
+                        let members = try await Exports.members(access, services: app.services, language: language)
+                        let report = try await Members(app.services).importCSV(access, data: members, dryRun: true, context: context)
+                        #expect(report.rows.count >= 30 && report.rows.allSatisfy { $0.outcome == .unchanged },
+                                "members \(label): \(report.rows.filter { $0.outcome != .unchanged }.prefix(3).map { "\($0.number) \($0.email) \($0.outcome)" })")
+                    }
+                    let departments = try await Departments(app.services).export(access, format: format, language: language)
+                    unchanged(try await Departments(app.services).importFile(access, data: departments, dryRun: true, context: context).rows, "departments")
+                    let assets = try await AssetTransfer(app.services).export(access, query: AssetQuery(), format: format, language: language)
+                    unchanged(try await AssetTransfer(app.services).importFile(access, data: assets, dryRun: true, context: context).rows, "assets")
+                    let soa = try await Statement(app.services).export(access, format: format, language: language, version: nil)
+                    unchanged(try await Statement(app.services).importFile(access, data: soa, dryRun: true, context: context).result.rows, "soa")
+                    let documents = try await DocumentFiles(app.services).exportRegister(access, format: format, language: language)
+                    unchanged(try await DocumentFiles(app.services).importRegister(access, data: documents, dryRun: true, context: context).rows, "documents")
+                    // Risks import into a draft: last year's register carried into this year's draft adds nothing twice.
+                    if let draft = try await RiskAssessments(app.services).list(access).first(where: \.isEditable) {
+                        let risks = try await RiskTransfer(app.services).export(access, assessment: draft.id, format: format, language: language)
+                        let rows = try await RiskTransfer(app.services).importFile(access, assessment: draft.id, data: risks, dryRun: true, context: context).rows
+                        #expect(rows.allSatisfy { $0.outcome == .unchanged }, "risks \(label): \(rows.filter { $0.outcome != .unchanged }.prefix(3))")
+                    }
+                }
+            }
         }
     }
 }

@@ -117,6 +117,15 @@ import TestSupport
         #expect(imported.status == 0 && imported.output.contains("Imported 2 rows: 2 new"), "\(imported.error)")
         let again = try Self.run(["import", "assets", assets.path, "--workspace", "sample"], database: database)
         #expect(again.output.contains("0 new, 0 changed"), "importing the same file twice changes nothing: \(again.output)")
+        // Foreign headers: the mapping is printed; a given one (by header and letter) is used and remembered.
+        try "番号,名称,CIA-C,CIA-I,CIA-A,メモ\nB-001,受注台帳,3,2,2,棚卸\n".write(to: assets, atomically: true, encoding: .utf8)
+        let unmapped = try Self.run(["import", "assets", assets.path, "--workspace", "sample", "--dry-run"], database: database)
+        #expect(unmapped.status != 0 && unmapped.error.contains("is missing"), "\(unmapped.error)")
+        let mapped = try Self.run(["import", "assets", assets.path, "--workspace", "sample", "--map", "番号=code, C=機密性, D=integrity, E=availability, メモ=-"],
+                                  database: database, environment: ["LANG": "ja_JP.UTF-8", "LC_ALL": ""])
+        #expect(mapped.status == 0 && mapped.output.contains("列の対応：番号=code, 名称=name, CIA-C=confidentiality"), "\(mapped.output) \(mapped.error)")
+        let remembered = try Self.run(["import", "assets", assets.path, "--workspace", "sample", "--dry-run"], database: database)
+        #expect(remembered.status == 0 && remembered.output.contains("Would import 1 rows: 0 new"), "\(remembered.output) \(remembered.error)")
 
         let workbook = folder.appendingPathComponent("assets.xlsx")
         let exported = try Self.run(["export", "assets", "--workspace", "sample", "--format", "xlsx", "-o", workbook.path], database: database)

@@ -131,7 +131,8 @@ enum APISchemas {
             ("rows", .array(of: .object([
                 ("row", .integer(minimum: 2)), ("record", .string()), ("outcome", .string(enumValues: ["create", "invite", "update", "unchanged"])),
                 ("invitationUrl", .string(nullable: true)),
-            ], required: ["row", "record", "outcome", "invitationUrl"]))),
+                ("readings", .array(of: .object([("column", .string()), ("written", .string()), ("value", .string())], required: ["column", "written", "value"]))),
+            ], required: ["row", "record", "outcome", "invitationUrl", "readings"]))),
             ("headerRow", .integer(minimum: 1)),
             ("columns", .array(of: .object([
                 ("column", .string()), ("header", .string()), ("field", .string(nullable: true)),

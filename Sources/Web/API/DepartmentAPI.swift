@@ -74,7 +74,7 @@ struct DepartmentAPI {
         let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
         let result = try await Departments(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                                    context: try req.context())
-        return JSONBody(value: ImportReportResource(dryRun: result.dryRun, rows: result.rows.map { .init(row: $0.number, record: $0.label, outcome: $0.outcome.rawValue) }))
+        return JSONBody(value: TableDownloads.report(result))
     }
 }
 

@@ -81,7 +81,11 @@ extension MeResource {
 
 extension ImportReportResource.Row {
     func write(_ w: inout JSONWriter) {
-        w.object { w in w.field("row", row); w.field("record", record); w.field("outcome", outcome); w.field("invitationUrl", invitationUrl) }
+        w.object { w in
+            w.field("row", row); w.field("record", record); w.field("outcome", outcome); w.field("invitationUrl", invitationUrl)
+            w.key("readings")
+            w.array(readings) { w, r in w.object { w in w.field("column", r.column); w.field("written", r.written); w.field("value", r.value) } }
+        }
     }
 }
 

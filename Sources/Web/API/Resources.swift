@@ -235,6 +235,8 @@ struct ImportReportResource: JSONWritable {
         var record: String
         var outcome: String
         var invitationUrl: String?
+        /// How cells written otherwise than Meguri writes them were read (`O` as `applicable`).
+        var readings: [ImportReading] = []
 
     }
     var dryRun: Bool

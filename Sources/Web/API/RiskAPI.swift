@@ -116,7 +116,8 @@ enum TableDownloads {
 
     static func report(_ result: ImportResult) -> ImportReportResource {
         ImportReportResource(dryRun: result.dryRun, rows: result.rows.map {
-            .init(row: $0.number, record: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"), outcome: $0.outcome.rawValue, invitationUrl: nil)
+            .init(row: $0.number, record: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"), outcome: $0.outcome.rawValue, invitationUrl: nil,
+                  readings: $0.readings)
         }, mapping: result.mapping)
     }
 }

@@ -337,8 +337,7 @@ struct AssessmentPages {
         let context = try req.context()
         return ImportViews.Flow(kind: "risks", action: "\(base)/import", back: base, target: id.description, spec: RiskTransfer.spec) { data, options, dryRun, _ in
             let result = try await RiskTransfer(req.meguri).importFile(access, assessment: id, data: data, options: options, dryRun: dryRun, context: context)
-            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label + ($0.notes.isEmpty ? "" : " (+\($0.notes.joined(separator: ", ")))"),
-                                                                 outcome: $0.outcome.rawValue, link: nil) }, mapping: result.mapping)
+            return .init(rows: result.rows.map { ImportViews.Row($0) }, mapping: result.mapping)
         }
     }
 

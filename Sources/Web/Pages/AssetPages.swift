@@ -379,7 +379,7 @@ struct AssetPages {
         let context = try req.context()
         return ImportViews.Flow(kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"), spec: AssetTransfer.spec) { data, options, dryRun, _ in
             let result = try await AssetTransfer(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
-            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+            return .init(rows: result.rows.map { ImportViews.Row($0) },
                          mapping: result.mapping)
         }
     }

@@ -179,7 +179,7 @@ struct DepartmentPages {
         return ImportViews.Flow(kind: "departments", action: c.w("/departments/import"), back: c.w("/departments"),
                                 spec: Departments.table.spec(req.meguri.localizer)) { data, options, dryRun, _ in
             let result = try await Departments(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
-            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+            return .init(rows: result.rows.map { ImportViews.Row($0) },
                          mapping: result.mapping)
         }
     }

@@ -634,7 +634,7 @@ struct DocumentPages {
         return ImportViews.Flow(kind: "documents", action: c.w("/documents/import"), back: c.w("/documents"),
                                 spec: DocumentFiles(req.meguri).importSpec) { data, options, dryRun, _ in
             let result = try await DocumentFiles(req.meguri).importRegister(access, data: data, options: options, dryRun: dryRun, context: context)
-            return .init(rows: result.rows.map { ImportViews.Row(number: $0.number, label: $0.label, outcome: $0.outcome.rawValue, link: nil) },
+            return .init(rows: result.rows.map { ImportViews.Row($0) },
                          mapping: result.mapping)
         }
     }

@@ -373,8 +373,7 @@ struct SoAPages {
             let outcome = try await Statement(req.meguri).importFile(access, data: data, options: options, dryRun: dryRun, context: context)
             return .init(rows: zip(outcome.result.rows, outcome.proposals).map { row, proposal in
                 let review = proposal.review.map { " — " + c.t("soa.warning.reviewNeeded") + ": " + c.t($0.code, $0.params) } ?? ""
-                return ImportViews.Row(number: row.number, label: row.label + (row.notes.isEmpty ? "" : " (+\(row.notes.joined(separator: ", ")))") + review,
-                                       outcome: row.outcome.rawValue, link: nil)
+                return ImportViews.Row(row, suffix: review)
             }, mapping: outcome.result.mapping)
         }
     }

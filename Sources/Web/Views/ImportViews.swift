@@ -16,6 +16,32 @@ enum ImportViews {
         var outcome: String
         /// An invitation link to hand over, for people new to the installation.
         var link: String?
+        /// How cells written otherwise than Meguri writes them were read.
+        var readings: [ImportReading] = []
+
+        init(number: Int, label: String, outcome: String, link: String? = nil, readings: [ImportReading] = []) {
+            self.number = number
+            self.label = label
+            self.outcome = outcome
+            self.link = link
+            self.readings = readings
+        }
+
+        /// A register's row: its label with its notes (`+status:notStarted`), and its readings.
+        init(_ row: ImportRow, suffix: String = "") {
+            self.init(number: row.number, label: row.label + (row.notes.isEmpty ? "" : " (+\(row.notes.joined(separator: ", ")))") + suffix,
+                      outcome: row.outcome.rawValue, readings: row.readings)
+        }
+    }
+
+    /// `適用: O → 適用` for each cell read otherwise than written.
+    static func readings(_ c: PageContext, kind: String, _ row: Row, mapping: ColumnMapping?) -> HTML {
+        guard !row.readings.isEmpty else { return .empty }
+        let items: [HTML] = row.readings.map { r in
+            let column = mapping?.column(for: r.column)?.header ?? c.localizer.importColumn(r.column, register: kind, c.language)
+            return "<li>\(column): \(r.written) → \(r.label.map { c.t($0) } ?? r.value)</li>"
+        }
+        return "<ul class=\"readings\">\(items)</ul>"
     }
 
     /// What a run of a register's import gives the page.
@@ -86,7 +112,7 @@ enum ImportViews {
         let resultBlock: HTML
         if let result {
             let rows: [HTML] = result.rows.map { r in
-                "<tr><td>\(r.number)</td><td>\(r.label)</td><td><span class=\"badge outcome-\(r.outcome)\">\(c.t("import.outcome.\(r.outcome)"))</span></td>\(r.link.map { HTML("<td><input class=\"copy\" type=\"text\" readonly value=\"\($0)\" aria-label=\"\(c.t("admin.linkTitle"))\"></td>") } ?? (result.rows.contains { $0.link != nil } ? HTML("<td></td>") : .empty))</tr>"
+                "<tr><td>\(r.number)</td><td>\(r.label)\(readings(c, kind: kind, r, mapping: result.mapping))</td><td><span class=\"badge outcome-\(r.outcome)\">\(c.t("import.outcome.\(r.outcome)"))</span></td>\(r.link.map { HTML("<td><input class=\"copy\" type=\"text\" readonly value=\"\($0)\" aria-label=\"\(c.t("admin.linkTitle"))\"></td>") } ?? (result.rows.contains { $0.link != nil } ? HTML("<td></td>") : .empty))</tr>"
             }
             let hasLinks = result.rows.contains { $0.link != nil }
             resultBlock = """
