@@ -63,6 +63,10 @@ import Vapor
             let dry = try await app.post(step, form: choices.merging(["step": "check"]) { $1 }, session: session, extraHeaders: ja)
             #expect(dry.status == .ok && dry.text.contains("確認結果：93行を取り込めます") && dry.text.contains("取り込まない列"), "\(dry.text.prefix(300))")
             #expect(dry.text.contains("name=\"map.5\" value=\"-\"") && dry.text.contains("name=\"step\" value=\"commit\""))
+            // "Change the columns" goes back to the step with this year's choices.
+            #expect(dry.text.contains("?map.0=id&amp;map.1=title&amp;map.2=applicable"))
+            let back = try await app.get(step + "?" + choices.map { "\($0.key)=\($0.value)" }.joined(separator: "&"), session: session, headers: ja)
+            #expect(back.status == .ok && Self.choices(back.text)["map.5"] == "-" && back.text.contains("見出しから"))
             let done = try await app.post(step, form: choices.merging(["step": "commit"]) { $1 }, session: session, extraHeaders: ja)
             #expect(done.status == .ok && done.text.contains("93行を取り込みました"))
             #expect(try await app.get(step, session: session, headers: ja).status == .notFound, "the file is gone once committed")

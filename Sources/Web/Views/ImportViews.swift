@@ -39,7 +39,7 @@ enum ImportViews {
         guard !row.readings.isEmpty else { return .empty }
         let items: [HTML] = row.readings.map { r in
             let column = mapping?.column(for: r.column)?.header ?? c.localizer.importColumn(r.column, register: kind, c.language)
-            return "<li>\(column): \(r.written) → \(r.label.map { c.t($0) } ?? r.value)</li>"
+            return "<li>\(column)\(c.language == .ja ? "：" : ": ")\(r.written) → \(r.label.map { c.t($0) } ?? r.value)</li>"
         }
         return "<ul class=\"readings\">\(items)</ul>"
     }
@@ -72,6 +72,13 @@ enum ImportViews {
         var target: String = ""
         var spec: ImportSpec
         var run: Run
+    }
+
+    /// The choices as a link's query, so "change the columns" starts from them.
+    static func changeQuery(_ choices: [Int: String]) -> String {
+        guard !choices.isEmpty else { return "" }
+        return "?" + choices.sorted { $0.key < $1.key }
+            .map { "map.\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
     }
 
     static func clamp(_ text: String, _ length: Int) -> String { text.count > length ? String(text.prefix(length - 1)) + "…" : text }
@@ -129,7 +136,7 @@ enum ImportViews {
             \(result.choices.sorted { $0.key < $1.key }.map { HTML("<input type=\"hidden\" name=\"map.\($0.key)\" value=\"\($0.value)\">") })
             <p>\(c.t("import.confirmIntro"))</p>
             <div class="actions"><button type="submit" class="primary">\(c.t("import.commit"))</button>
-            <a class="button" href="\(action)/\(id.uuidString.lowercased())">\(c.t("import.changeMapping"))</a></div>
+            <a class="button" href="\(action)/\(id.uuidString.lowercased())\(changeQuery(result.choices))">\(c.t("import.changeMapping"))</a></div>
             </form>
             """) })
             </section>
@@ -253,7 +260,10 @@ extension ImportViews {
         let access = try req.access()
         let steps = ImportSteps(req.meguri)
         let pending = try await steps.pending(access, try pendingID(req), register: flow.kind, target: flow.target)
+        // Back from a dry run ("change the columns"), the person's choices come along.
+        let choices = Self.choices((try? req.query.decode([String: String].self)) ?? [:])
         do {
+            if !choices.isEmpty { return try await remap(req, c, flow, pending, choices: choices, errors: [], status: .ok) }
             let (rows, mapping) = try await steps.propose(access, register: flow.kind, data: pending.content, spec: flow.spec)
             return try await respond(req, mappingPage(c, flow: flow, pending: pending, rows: rows, mapping: mapping, errors: []))
         } catch DomainError.invalid(let errors) {
@@ -273,10 +283,7 @@ extension ImportViews {
         let id = try pendingID(req)
         let pending = try await steps.pending(access, id, register: flow.kind, target: flow.target)
         let fields = (try? req.content.decode([String: String].self)) ?? [:]
-        var choices: [Int: String] = [:]
-        for (name, value) in fields where name.hasPrefix("map.") {
-            if let index = Int(name.dropFirst(4)), index >= 0, index < 1_024 { choices[index] = Text.trimmed(value).isEmpty ? "-" : Text.trimmed(value) }
-        }
+        let choices = Self.choices(fields)
         if fields["step"] == "commit" {
             do {
                 let outcome = try await flow.run(pending.content, options(choices), false, c)
@@ -288,6 +295,15 @@ extension ImportViews {
             }
         }
         return try await check(req, c, flow, id: id, data: pending.content, choices: choices, pending: pending)
+    }
+
+    /// The person's choices from a form's or a link's `map.<column>` fields.
+    static func choices(_ fields: [String: String]) -> [Int: String] {
+        var choices: [Int: String] = [:]
+        for (name, value) in fields where name.hasPrefix("map.") {
+            if let index = Int(name.dropFirst(4)), index >= 0, index < 1_024 { choices[index] = Text.trimmed(value).isEmpty ? "-" : Text.trimmed(value) }
+        }
+        return choices
     }
 
     static func options(_ choices: [Int: String]) -> ImportOptions {
@@ -312,13 +328,20 @@ extension ImportViews {
     }
 
     static func remap(_ req: Request, _ c: PageContext, _ flow: Flow, _ pending: PendingImport, choices: [Int: String],
-                      errors: [FieldError]) async throws -> Response {
+                      errors: [FieldError], status: HTTPResponseStatus = .unprocessableEntity) async throws -> Response {
         let steps = ImportSteps(req.meguri)
         do {
-            let (rows, mapping) = try await steps.propose(try req.access(), register: flow.kind, data: pending.content, spec: flow.spec,
-                                                          options: options(choices))
-            return try await respond(req, mappingPage(c, flow: flow, pending: pending, rows: rows, mapping: mapping, errors: errors),
-                                     status: .unprocessableEntity)
+            let access = try req.access()
+            var (rows, mapping) = try await steps.propose(access, register: flow.kind, data: pending.content, spec: flow.spec, options: options(choices))
+            // A choice that is what was proposed keeps the proposal's reason (見出しから, 計算する列).
+            if !choices.isEmpty, let proposed = try? await steps.propose(access, register: flow.kind, data: pending.content, spec: flow.spec).mapping {
+                for index in mapping.columns.indices {
+                    if let original = proposed.columns.first(where: { $0.index == mapping.columns[index].index }), original.key == mapping.columns[index].key {
+                        mapping.columns[index].reason = original.reason
+                    }
+                }
+            }
+            return try await respond(req, mappingPage(c, flow: flow, pending: pending, rows: rows, mapping: mapping, errors: errors), status: status)
         } catch DomainError.invalid(let more) {
             return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back, result: nil, errors: errors + more),
                                      status: .unprocessableEntity)
