@@ -166,6 +166,12 @@ public enum AssetRules {
         .physical: ["物理", "物理的資産", "Physical", "ハードウェア", "物理的"],
         .service: ["サービス", "Service"], .people: ["人", "People", "人的資産"], .facility: ["施設", "Facility"],
     ])
+    /// How spreadsheets write a three-level rating when not as a number: 高/中/低, 大/中/小, H/M/L.
+    public static func threeLevelWord(_ text: String) -> Int? {
+        let words: [Int: [String]] = [1: ["低", "小", "l", "low"], 2: ["中", "m", "mid", "medium"], 3: ["高", "大", "h", "high"]]
+        let key = Text.trimmed(text).lowercased()
+        return words.first { $0.value.contains(key) }?.key
+    }
     public static let formNames = ChoiceNames<Asset.Form>([.electronic: ["電子", "Electronic", "電子データ"], .paper: ["紙", "Paper"], .other: ["その他", "Other"]])
     public static let statusNames = ChoiceNames<Asset.Status>([.active: ["使用中", "In use", "Active", "有効"], .retired: ["廃棄", "廃棄済み", "Retired", "廃止"]])
 
@@ -224,6 +230,7 @@ public enum AssetRules {
             let normalized = Text.halfWidth(text)
             if let value = Int(normalized), scale?.contains(value) ?? (1...5).contains(value) { return value }
             if let level = scale?.levels.first(where: { $0.labelJa == text || $0.labelEn.lowercased() == text.lowercased() }) { return level.value }
+            if let scale, scale.count == 3, let value = AssetRules.threeLevelWord(normalized), scale.contains(value) { return value }
             v.add(field, "error.rating", ["max": String(scale?.count ?? 5)])
             return current
         }

@@ -21,6 +21,8 @@ public struct ImportSpec: Sendable {
     public var computed: Set<String>
     /// Per column key, a test most of a column's values pass when the column is that one.
     public var decide: [String: @Sendable (String) -> Bool]
+    /// Columns Meguri computes that a file may carry: compared with Meguri's value, never imported.
+    public var compared: Set<String> = []
 
     public init(_ columns: [Column], computed: Set<String> = [], decide: [String: @Sendable (String) -> Bool] = [:]) {
         self.columns = columns

@@ -14,6 +14,7 @@ public struct AssetTransfer: Sendable {
     public static let columns = ImportVocabulary.bundled.columns("assets", required: ["code", "name"])
 
     /// Columns Meguri computes: read past, never imported (the value follows from C, I and A).
+    /// Columns read past (none today: the asset value is a column compared, not imported).
     static let computed = ImportVocabulary.bundled.computed("assets")
 
     /// 分類 is the asset type when its values name types (情報, ソフトウェア), the classification otherwise.
@@ -22,7 +23,11 @@ public struct AssetTransfer: Sendable {
     /// Form fields as the import names them (its column keys).
     static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
 
-    public static let spec = ImportSpec(columns: columns, computed: computed, decide: decide)
+    public static let spec: ImportSpec = {
+        var spec = ImportSpec(columns: columns, computed: computed, decide: decide)
+        spec.compared = ["value"]
+        return spec
+    }()
 
     public func importFile(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
                            context: Context) async throws -> ImportResult {
@@ -84,6 +89,7 @@ public struct AssetTransfer: Sendable {
                             ImportReading.choice("status", row, key: row.cells["status"] == nil ? nil : asset.status.rawValue,
                                                  label: "asset.status.\(asset.status.rawValue)", localizer: l)].compactMap { $0 }
             readings += ImportReading.dates(row, ["lastReviewedOn"])
+            if let differs = ImportReading.computed("value", row, asset.value) { readings.append(differs) }
             for (column, level) in [("confidentiality", asset.confidentiality), ("integrity", asset.integrity), ("availability", asset.availability)] {
                 if let written = row.value(column), Int(Text.halfWidth(written)) == nil, let level { readings.append(ImportReading(column: column, written: written, value: String(level))) }
             }
@@ -142,9 +148,8 @@ public struct AssetTransfer: Sendable {
         }
         let l = services.localizer
         let departmentNames = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.name) })
-        // The import's columns, with the asset value Meguri computes (read past on import) beside C, I and A.
-        let keys = Self.columns.map(\.key).flatMap { $0 == "availability" ? [$0, "value"] : [$0] }
-        let header = keys.map { l.text("csv.assets.\($0)", language) }
+        // The import's columns; the asset value is Meguri's (compared on import, never imported).
+        let header = Self.columns.map { l.text("csv.assets.\($0.key)", language) }
         let rows: [[String]] = assets.map { a in
             [a.code, a.name, choice("asset.kind", a.kind.rawValue, language), choice("asset.form", a.form.rawValue, language),
              a.ownerID.flatMap { users[$0]?.email } ?? "", a.custodianID.flatMap { users[$0]?.email } ?? "",

@@ -22,7 +22,11 @@ public struct RiskTransfer: Sendable {
     /// workspace's catalog yet is added to it (noted on the row).
     /// Columns Meguri computes from the levels: read past.
     static let computed = ImportVocabulary.bundled.computed("risks")
-    public static let spec = ImportSpec(columns: columns, computed: computed)
+    public static let spec: ImportSpec = {
+        var spec = ImportSpec(columns: columns, computed: computed)
+        spec.compared = ["inherentScore"]
+        return spec
+    }()
 
     public func importFile(_ access: WorkspaceAccess, assessment assessmentID: RiskAssessment.ID, data: Data, options: ImportOptions = .proposed,
                            dryRun: Bool, context: Context) async throws -> ImportResult {
@@ -112,7 +116,8 @@ public struct RiskTransfer: Sendable {
                             var comparable = after
                             comparable.updatedAt = existing.updatedAt
                             if comparable == existing {
-                                rows.append(ImportRow(number: row.number, label: code, outcome: .unchanged, notes: notes))
+                                rows.append(ImportRow(number: row.number, label: code, outcome: .unchanged, notes: notes,
+                                                      readings: [ImportReading.computed("inherentScore", row, after.inherentScore)].compactMap { $0 }))
                             } else {
                                 after.updatedAt = now
                                 if existing.review == .toReview || existing.review == .reviewed { after.review = .changed }
@@ -120,7 +125,8 @@ public struct RiskTransfer: Sendable {
                                 after.acceptedBy = nil
                                 let saved = try await tx.risks.update(after)
                                 try await tx.record(.change("risk", id: saved.id.description, action: "update", workspace: workspace, before: existing, after: saved), context, at: now)
-                                rows.append(ImportRow(number: row.number, label: code, outcome: .update, notes: notes))
+                                rows.append(ImportRow(number: row.number, label: code, outcome: .update, notes: notes,
+                                                      readings: [ImportReading.computed("inherentScore", row, saved.inherentScore)].compactMap { $0 }))
                             }
                         } else {
                             var risk = Risk(workspaceID: workspace, assessmentID: assessmentID, code: "", createdAt: now, updatedAt: now)
@@ -134,7 +140,8 @@ public struct RiskTransfer: Sendable {
                                 lastNumbered = nextCode
                                 nextCode = String(format: "R-%03d", (Int(nextCode.dropFirst(2)) ?? 0) + 1)
                             }
-                            rows.append(ImportRow(number: row.number, label: risk.code, outcome: .create, notes: notes))
+                            rows.append(ImportRow(number: row.number, label: risk.code, outcome: .create, notes: notes,
+                                                  readings: [ImportReading.computed("inherentScore", row, risk.inherentScore)].compactMap { $0 }))
                         }
                     } catch DomainError.invalid(let rowErrors) {
                         errors += rowErrors.map { var e = $0; e.row = row.number; e.field = Self.fieldToColumn[e.field] ?? e.field; return e }
@@ -173,11 +180,11 @@ public struct RiskTransfer: Sendable {
             return [r.code, r.assetID.flatMap { assets[$0]?.code } ?? "", r.threatID.flatMap { entries[$0]?.name(language) } ?? "",
                     r.vulnerabilityID.flatMap { entries[$0]?.name(language) } ?? "", r.scenario ?? "", affects.joined(separator: ";"),
                     number(r.inherent.threat), number(r.inherent.vulnerability), number(r.inherent.likelihood), number(r.inherent.impact),
-                    r.ownerID.flatMap { people[$0]?.email } ?? "", r.treatment.map { language == .ja ? l.text("treatment.\($0.rawValue)", .ja) : $0.rawValue } ?? "",
+                    number(r.inherentScore), r.ownerID.flatMap { people[$0]?.email } ?? "", r.treatment.map { language == .ja ? l.text("treatment.\($0.rawValue)", .ja) : $0.rawValue } ?? "",
                     r.treatmentReason ?? "", r.controls.joined(separator: ";"), number(r.residual.threat), number(r.residual.vulnerability),
                     number(r.residual.likelihood), number(r.residual.impact)]
         }
         return try Tabular.write(sheet: l.text("cap.riskAssessment", language), header: header, rows: rows,
-                                 widths: [8, 10, 24, 24, 30, 8, 8, 8, 8, 8, 26, 10, 30, 16, 8, 8, 8, 8], format: format, encoding: encoding)
+                                 widths: [8, 10, 24, 24, 30, 8, 8, 8, 8, 8, 8, 26, 10, 30, 16, 8, 8, 8, 8], format: format, encoding: encoding)
     }
 }

@@ -63,16 +63,27 @@ public enum Tabular {
 /// How a cell was read where it was not written as Meguri writes it: `○` read as applicable,
 /// `令和8年4月1日` as 2026-04-01. `value` is shown as is, or through the message `label` when set.
 public struct ImportReading: Sendable, Equatable {
+    public enum Kind: String, Sendable { case read, computed }
     public var column: String
     public var written: String
     public var value: String
     public var label: String?
+    /// `computed`: a column Meguri computes (資産価値) whose value in the file differs from Meguri's;
+    /// the file's is never imported.
+    public var kind: Kind
 
-    public init(column: String, written: String, value: String, label: String? = nil) {
+    public init(column: String, written: String, value: String, label: String? = nil, kind: Kind = .read) {
         self.column = column
         self.written = written
         self.value = value
         self.label = label
+        self.kind = kind
+    }
+
+    /// A computed column whose number in the file is not what Meguri computes.
+    public static func computed(_ column: String, _ row: CSVTable.Row, _ value: Int?) -> ImportReading? {
+        guard let written = row.value(column), let number = Int(Text.halfWidth(written)), number != value else { return nil }
+        return ImportReading(column: column, written: written, value: value.map(String.init) ?? "—", kind: .computed)
     }
 
     /// Dates written otherwise than `2026-04-01` (令和8年4月1日, 2026/4/1, R8.4.1), in `columns` of the row.

@@ -106,7 +106,9 @@ struct ImportCommand: AsyncParsableCommand {
         printMapping(l, result.mapping)
         for row in result.rows {
             let readings = row.readings.map { r in
-                "\(result.mapping?.column(for: r.column)?.header ?? r.column): \(r.written) → \(r.label.map { l.text($0, language) } ?? r.value)"
+                let column = result.mapping?.column(for: r.column)?.header ?? r.column
+                return r.kind == .computed ? l.text("import.computedDiffers", language, ["column": column, "written": r.written, "value": r.value])
+                    : "\(column): \(r.written) → \(r.label.map { l.text($0, language) } ?? r.value)"
             }
             printOut("\(l.text("cli.row", language, ["row": String(row.number)]))\t\(l.text("import.outcome.\(row.outcome.rawValue)", language))\t\(row.label)"
                      + (row.notes.isEmpty ? "" : "\t+" + row.notes.joined(separator: ", ")) + (readings.isEmpty ? "" : "\t" + readings.joined(separator: "; ")))

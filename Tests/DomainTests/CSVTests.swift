@@ -119,5 +119,6 @@ import Testing
         #expect(SoARules.implementationNames.parse("△") == .partial)
         #expect(SoARules.decisionNames.parse("N/A") == .excluded && SoARules.decisionNames.parse("該当なし") == .excluded, "in the 適用 column N/A means excluded")
         #expect(AssetRules.kindNames.parse("物理的資産") == .physical && AssetRules.statusNames.parse("廃棄済み") == .retired)
+        #expect(AssetRules.threeLevelWord("高") == 3 && AssetRules.threeLevelWord("中") == 2 && AssetRules.threeLevelWord("L") == 1 && AssetRules.threeLevelWord("特大") == nil)
     }
 }

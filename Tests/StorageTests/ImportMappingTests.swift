@@ -83,7 +83,7 @@ import TestSupport
                 #expect(done.created == 5, "\(file): \(done.rows)")
                 let map = try #require(done.mapping)
                 #expect(map.headerRow == 3 && map.column(for: "type")?.header == "分類")
-                #expect(Set(map.ignored.map(\.header)) == ["資産価値", "作業メモ"])
+                #expect(map.ignored.map(\.header) == ["作業メモ"] && map.column(for: "value")?.header == "資産価値", "資産価値 is compared, not imported")
                 let laptop = try #require(try await Assets(app.services).find(w.access, code: "IA-003"))
                 #expect(laptop.kind == .physical && laptop.lastReviewedOn == nil && laptop.location == "本社")
                 let rules = try #require(try await Assets(app.services).find(w.access, code: "IA-005"))
@@ -152,6 +152,12 @@ import TestSupport
             // Another workspace remembers nothing of it.
             let other = try #require(try await app.services.store.read { try await $0.workspaces.load(slug: "other") })
             #expect(try await app.services.store.read { try await $0.imports.mapping(register: "assets", in: other.id) }.isEmpty)
+            // A value Meguri computes is compared, never imported: a difference is said.
+            let valued = try await AssetTransfer(app.services).importFile(w.access, data: Data("管理番号,資産名,機密性,完全性,可用性,資産価値\nV-1,鍵,3,2,2,1\nV-2,棚,1,1,1,1\nV-3,扉,高,中,低,3\n".utf8),
+                                                                          dryRun: true, context: w.context)
+            #expect(valued.rows[0].readings == [ImportReading(column: "value", written: "1", value: "3", kind: .computed)] && valued.rows[1].readings.isEmpty,
+                    "\(valued.rows)")
+            #expect(valued.rows[2].readings.map { "\($0.written)→\($0.value)" } == ["高→3", "中→2", "低→1"], "\(valued.rows[2].readings)")
             // A mapping naming what is not there is refused by its text.
             let wrong = await problems {
                 _ = try await AssetTransfer(app.services).importFile(w.access, data: Data(csv.utf8), options: ImportOptions(map: try GivenMapping.parse("番号=code, 名前=name, 名称=price")),

@@ -84,7 +84,7 @@ import Vapor
                                                       file: (field: "file", name: "assets.xlsx", data: try Self.fixture("assets-libreoffice.xlsx")), session: session)
             let englishStep = try #require(english.headers.first(name: .location))
             let page = try await app.get(englishStep, session: session, headers: ["Accept-Language": "en"])
-            #expect(page.text.contains("Match the columns") && page.text.contains("Computed by Meguri; not imported") && page.text.contains("No matching field"))
+            #expect(page.text.contains("Match the columns") && page.text.contains("Computed by Meguri: the file") && page.text.contains("No matching field"))
             let other = try await app.user("other@example.co.jp")
             try await app.member(other, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
             #expect(try await app.get(englishStep, session: try await app.session(for: other)).status == .notFound)

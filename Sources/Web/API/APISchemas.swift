@@ -131,7 +131,8 @@ enum APISchemas {
             ("rows", .array(of: .object([
                 ("row", .integer(minimum: 2)), ("record", .string()), ("outcome", .string(enumValues: ["create", "invite", "update", "unchanged"])),
                 ("invitationUrl", .string(nullable: true)),
-                ("readings", .array(of: .object([("column", .string()), ("written", .string()), ("value", .string())], required: ["column", "written", "value"]))),
+                ("readings", .array(of: .object([("column", .string()), ("written", .string()), ("value", .string()), ("kind", .string(enumValues: ["read", "computed"]))],
+                                                required: ["column", "written", "value", "kind"]))),
             ], required: ["row", "record", "outcome", "invitationUrl", "readings"]))),
             ("headerRow", .integer(minimum: 1)),
             ("columns", .array(of: .object([

@@ -84,7 +84,7 @@ extension ImportReportResource.Row {
         w.object { w in
             w.field("row", row); w.field("record", record); w.field("outcome", outcome); w.field("invitationUrl", invitationUrl)
             w.key("readings")
-            w.array(readings) { w, r in w.object { w in w.field("column", r.column); w.field("written", r.written); w.field("value", r.value) } }
+            w.array(readings) { w, r in w.object { w in w.field("column", r.column); w.field("written", r.written); w.field("value", r.value); w.field("kind", r.kind.rawValue) } }
         }
     }
 }

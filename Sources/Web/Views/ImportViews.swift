@@ -39,6 +39,9 @@ enum ImportViews {
         guard !row.readings.isEmpty else { return .empty }
         let items: [HTML] = row.readings.map { r in
             let column = mapping?.column(for: r.column)?.header ?? c.localizer.importColumn(r.column, register: kind, c.language)
+            if r.kind == .computed {
+                return "<li class=\"differs\">\(c.t("import.computedDiffers", ["column": column, "written": r.written, "value": r.value]))</li>"
+            }
             return "<li>\(column)\(c.language == .ja ? "：" : ": ")\(r.written) → \(r.label.map { c.t($0) } ?? r.value)</li>"
         }
         return "<ul class=\"readings\">\(items)</ul>"
@@ -176,7 +179,7 @@ enum ImportViews {
             let note: String
             switch column.reason {
             case .ambiguous: note = c.t("import.reason.ambiguous", ["options": column.candidates.map(label).joined(separator: c.language == .ja ? "、" : ", ")])
-            default: note = c.t("import.reason.\(column.reason.rawValue)")
+            default: note = column.key.map { flow.spec.compared.contains($0) } == true ? c.t("import.reason.compared") : c.t("import.reason.\(column.reason.rawValue)")
             }
             return """
             <tr\(column.reason == .ambiguous ? HTML(" class=\"attention\"") : .empty)><td>\(column.letter)</td><td>\(column.header.isEmpty ? "—" : column.header)</td>
