@@ -74,12 +74,16 @@ public struct ImportSteps: Sendable {
         return pending.id
     }
 
-    /// The person's pending file for `register`; "not found" once committed, expired, or another's.
+    /// The person's pending file for `register`: "not found" when the workspace has no such file
+    /// (committed, swept, another workspace's); refused as gone when it is another person's, past
+    /// its time, or for another register (the page sends them back to choose the file again).
     public func pending(_ access: WorkspaceAccess, _ id: UUID, register: String, target: String = "") async throws -> PendingImport {
         let now = services.now
-        guard let pending = try await services.store.read({ try await $0.imports.load(id, user: access.user.id, in: access.workspaceID, now: now) }),
-              pending.register == register, pending.target == target else {
+        guard let pending = try await services.store.read({ try await $0.imports.load(id, in: access.workspaceID) }) else {
             throw DomainError.notFound(entity: "pending_import")
+        }
+        guard pending.userID == access.user.id, pending.expiresAt > now, pending.register == register, pending.target == target else {
+            throw DomainError.rule(code: "error.pendingImportGone")
         }
         return pending
     }

@@ -45,13 +45,12 @@ public struct ImportStore: Sendable {
             .run()
     }
 
-    /// The person's pending file, while it has not expired.
-    public func load(_ id: UUID, user: User.ID, in workspace: Workspace.ID, now: Date) async throws -> PendingImport? {
+    /// A pending file of the workspace (whoever uploaded it, expired or not: the use case decides).
+    public func load(_ id: UUID, in workspace: Workspace.ID) async throws -> PendingImport? {
         guard let row = try await sql.select().column("*").from("pending_imports").where("id", .equal, SQLBind(id))
-            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
-            .where("expires_at", .greaterThan, SQLBind(stored(now))).first() else { return nil }
+            .where("workspace_id", .equal, SQLBind(workspace.uuid)).first() else { return nil }
         let r = RowReader(row: row)
-        return PendingImport(id: try r.uuid("id"), workspaceID: workspace, userID: user, register: try r.string("register"),
+        return PendingImport(id: try r.uuid("id"), workspaceID: workspace, userID: User.ID(try r.uuid("user_id")), register: try r.string("register"),
                              target: try r.string("target"), fileName: try r.string("file_name"),
                              content: try row.decode(column: "content", as: Data.self), createdAt: try r.date("created_at"),
                              expiresAt: try r.date("expires_at"))

@@ -179,14 +179,15 @@ import TestSupport
             #expect(pending.fileName == "台帳.xlsx" && pending.content == original)
             // Another person, another register or another workspace finds nothing.
             let officer = try await app.access(try #require(try await app.services.store.read { try await $0.users.load(email: "officer@example.co.jp") }), "acme")
-            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(officer, id, register: "assets") }
-            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, id, register: "soa") }
+            await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(officer, id, register: "assets") }
+            await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(w.access, id, register: "soa") }
             // After a day it is gone, and the next upload sweeps it out of the table.
             app.clock.advance(ImportSteps.pendingLifetime + 1)
-            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, id, register: "assets") }
+            await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(w.access, id, register: "assets") }
             _ = try await steps.stash(w.access, register: "assets", fileName: "b.csv", data: Data("a\n1\n".utf8))
-            let left = try await app.services.store.read { db in try await db.imports.load(id, user: w.secretary.id, in: w.access.workspaceID, now: .distantPast) }
+            let left = try await app.services.store.read { db in try await db.imports.load(id, in: w.access.workspaceID) }
             #expect(left == nil)
+            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, id, register: "assets") }
         }
     }
 }

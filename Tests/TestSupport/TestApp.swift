@@ -213,7 +213,11 @@ public struct TestApp: Sendable {
         try await services.store.write { tx in
             try await tx.soa.insert(SoAVersion(workspaceID: access.workspaceID, number: 1, submittedBy: access.user.id, submittedAt: now, entries: lines))
         }
-        return ["assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
+        // A file waiting on an import page (the owner's, for the asset register).
+        let pending = PendingImport(workspaceID: access.workspaceID, userID: owner, register: "assets", fileName: "台帳.csv", content: Data("管理番号,資産名\nA-9,鍵\n".utf8),
+                                    createdAt: services.now, expiresAt: services.now.addingTimeInterval(ImportSteps.pendingLifetime))
+        try await services.store.write { tx in try await tx.imports.insert(pending) }
+        return ["pendingID": pending.id.uuidString.lowercased(), "assetID": asset.id.description, "assetId": asset.id.description, "methodID": method.id.description, "methodId": method.id.description,
                 "ownControlID": own.id.description, "ownControlId": own.id.description, "evidenceID": evidence.id.description, "evidenceId": evidence.id.description,
                 "number": "1", "versionNumber": "1", "soaControlId": "5.15", "objectiveID": objective.id.description, "objectiveId": objective.id.description,
                 "measurementID": measurement.id.description, "measurementId": measurement.id.description,

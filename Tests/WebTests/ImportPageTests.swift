@@ -87,7 +87,9 @@ import Vapor
             #expect(page.text.contains("Match the columns") && page.text.contains("Computed by Meguri: the file") && page.text.contains("No matching field"))
             let other = try await app.user("other@example.co.jp")
             try await app.member(other, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
-            #expect(try await app.get(englishStep, session: try await app.session(for: other)).status == .notFound)
+            let elsewhere = try await app.get(englishStep, session: try await app.session(for: other))
+            #expect(elsewhere.status == .seeOther && elsewhere.headers.first(name: .location) == "/w/acme/assets/import", "another person's file is not theirs")
+            #expect(try await app.get("/w/acme/assets/import/\(UUID())", session: session).status == .notFound)
         }
     }
 

@@ -257,12 +257,21 @@ extension ImportViews {
         }
     }
 
+    /// A pending file that is another person's or past its time: back to the upload, saying why.
+    static func pending(_ req: Request, _ flow: Flow) async throws -> PendingImport? {
+        do {
+            return try await ImportSteps(req.meguri).pending(try req.access(), try pendingID(req), register: flow.kind, target: flow.target)
+        } catch DomainError.rule(code: "error.pendingImportGone", _) {
+            return nil
+        }
+    }
+
     /// The mapping step of a pending file.
     static func mapping(_ req: Request, _ flow: Flow) async throws -> Response {
         let c = try await PageContext.make(req)
         let access = try req.access()
         let steps = ImportSteps(req.meguri)
-        let pending = try await steps.pending(access, try pendingID(req), register: flow.kind, target: flow.target)
+        guard let pending = try await pending(req, flow) else { return req.redirect(to: flow.action, flash: req.t("error.pendingImportGone")) }
         // Back from a dry run ("change the columns"), the person's choices come along.
         let choices = Self.choices((try? req.query.decode([String: String].self)) ?? [:])
         do {
@@ -284,7 +293,7 @@ extension ImportViews {
         let access = try req.access()
         let steps = ImportSteps(req.meguri)
         let id = try pendingID(req)
-        let pending = try await steps.pending(access, id, register: flow.kind, target: flow.target)
+        guard let pending = try await pending(req, flow) else { return req.redirect(to: flow.action, flash: req.t("error.pendingImportGone")) }
         let fields = (try? req.content.decode([String: String].self)) ?? [:]
         let choices = Self.choices(fields)
         if fields["step"] == "commit" {
