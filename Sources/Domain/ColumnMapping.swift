@@ -37,11 +37,19 @@ public struct ImportSpec: Sendable {
 
     public var keys: [String] { columns.map(\.key) }
 
-    /// The column a person means by `name`: its key or any header it accepts, compared loosely.
+    /// The column a person means by `name`: its key, or the one column accepting it as a header
+    /// (compared loosely). A header two columns accept (分類) names neither: `keys(named:)` lists them.
     public func key(named name: String) -> String? {
+        let found = keys(named: name)
+        return found.count == 1 ? found[0] : nil
+    }
+
+    /// Every column `name` could mean: the one whose key it is, else those accepting it as a header.
+    public func keys(named name: String) -> [String] {
         let wanted = Text.looseKey(name)
-        guard !wanted.isEmpty else { return nil }
-        return columns.first { $0.key.lowercased() == name.lowercased() || $0.names.contains { Text.looseKey($0) == wanted } }?.key
+        guard !wanted.isEmpty else { return [] }
+        if let exact = columns.first(where: { $0.key.lowercased() == Text.trimmed(name).lowercased() }) { return [exact.key] }
+        return columns.filter { $0.names.contains { Text.looseKey($0) == wanted } }.map(\.key)
     }
 }
 
@@ -180,13 +188,14 @@ public struct GivenMapping: Sendable, Equatable {
 
     /// The given target for one of the file's columns, if the person named it (by header first,
     /// then by letter).
-    /// A name that is one of the file's headers means that header, even when it looks like a
-    /// letter (a column headed C for confidentiality).
+    /// A letter names its column (so two columns with one header can be told apart), unless the
+    /// letter is itself one of the file's headers (a column headed C for confidentiality): then
+    /// it means that header.
     func target(for column: ColumnMapping.Column, headers: Set<String>, spec: ImportSpec) throws -> Target? {
         if let target = byIndex[column.index] { return try Self.target(target, spec: spec) }
         let header = Text.looseKey(column.header)
-        let entry = entries.first { !header.isEmpty && Text.looseKey($0.column) == header }
-            ?? entries.first { ColumnMapping.index(ofLetter: $0.column) == column.index && !headers.contains(Text.looseKey($0.column)) }
+        let entry = entries.first { ColumnMapping.index(ofLetter: $0.column) == column.index && !headers.contains(Text.looseKey($0.column)) }
+            ?? entries.first { !header.isEmpty && Text.looseKey($0.column) == header }
         guard let entry else { return nil }
         return try Self.target(entry.target, spec: spec)
     }
@@ -196,7 +205,9 @@ public struct GivenMapping: Sendable, Equatable {
     static func target(_ text: String, spec: ImportSpec) throws -> Target {
         let t = Text.trimmed(text)
         if ["-", "－", "", "ignore", "skip", "無視", "取り込まない"].contains(t.lowercased()) { return .ignore }
-        guard let key = spec.key(named: t) else { throw DomainError.invalid(field: "map", code: "error.mapUnknownField", params: ["value": t]) }
+        let keys = spec.keys(named: t)
+        if keys.count > 1 { throw DomainError.invalid(field: "map", code: "error.mapAmbiguousField", params: ["value": t, "options": keys.joined(separator: ",")]) }
+        guard let key = keys.first else { throw DomainError.invalid(field: "map", code: "error.mapUnknownField", params: ["value": t]) }
         return .field(key)
     }
 }
@@ -204,13 +215,13 @@ public struct GivenMapping: Sendable, Equatable {
 extension CSVTable {
     /// The header row: of the first ten rows, the one whose cells name the most columns (title
     /// rows above the header are passed over).
-    static func headerIndex(_ raw: [[String]], spec: ImportSpec, remembered: [String: String]) -> Int {
+    static func headerIndex(_ raw: [[String]], spec: ImportSpec, remembered: [String: String], given: Set<String> = []) -> Int {
         let keyed = spec.columns.map { Set($0.names.map(Text.looseKey)) }
         var headerIndex = 0, best = 0
         for (index, row) in raw.prefix(10).enumerated() {
             let named = row.filter { cell in
                 let key = Text.looseKey(cell)
-                return !key.isEmpty && (remembered[key] != nil || keyed.contains { $0.contains(key) })
+                return !key.isEmpty && (remembered[key] != nil || given.contains(key) || keyed.contains { $0.contains(key) })
             }.count
             if named > best { best = named; headerIndex = index }
         }
@@ -225,7 +236,8 @@ extension CSVTable {
     /// Headers nothing accepts, and computed columns, are ignored.
     public static func propose(rows raw: [[String]], spec: ImportSpec, given: GivenMapping? = nil,
                                remembered: [String: String] = [:]) throws -> ColumnMapping {
-        let headerIndex = headerIndex(raw, spec: spec, remembered: remembered)
+        // Headers the person named count too: a file of unknown headers under a title row is found.
+        let headerIndex = headerIndex(raw, spec: spec, remembered: remembered, given: Set((given?.columnNames ?? []).map(Text.looseKey)))
         guard raw.indices.contains(headerIndex), !(raw[headerIndex].allSatisfy { Text.trimmed($0).isEmpty }) else {
             throw DomainError.invalid(field: "file", code: "error.csvEmpty")
         }
@@ -299,6 +311,14 @@ extension CSVTable {
                 }
             }
             columns.append(column)
+        }
+        // A field the person gave to a column is no other column's.
+        let givenKeys = Set(columns.filter { $0.reason == .given }.compactMap(\.key))
+        for index in columns.indices where columns[index].reason != .given {
+            if let key = columns[index].key, givenKeys.contains(key) {
+                columns[index].key = nil
+                columns[index].reason = .duplicate
+            }
         }
         // Two columns feeding one field: the one whose values fit it keeps it.
         for key in spec.keys {

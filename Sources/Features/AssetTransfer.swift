@@ -132,7 +132,7 @@ public struct AssetTransfer: Sendable {
             events += toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after),
                                       context.actor, now) }
             try await tx.audit.appendBatch(events, chain: .workspace(workspace))
-            try await ImportSteps.remember(table, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
+            try await ImportSteps.finish(table, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
         return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)
     }

@@ -11,10 +11,14 @@ public struct ImportOptions: Sendable {
     public var map: GivenMapping?
     /// Whether a committed import with a mapping the person gave is remembered for next time.
     public var remember: Bool
+    /// The page's pending file the import commits: taken in the import's own transaction, so
+    /// the same file is never imported twice (a double click, two tabs).
+    public var pending: UUID?
 
-    public init(map: GivenMapping? = nil, remember: Bool = true) {
+    public init(map: GivenMapping? = nil, remember: Bool = true, pending: UUID? = nil) {
         self.map = map
         self.remember = remember
+        self.pending = pending
     }
 
     public static let proposed = ImportOptions()
@@ -47,10 +51,15 @@ public struct ImportSteps: Sendable {
         return table
     }
 
-    /// Remembers, in the import's own transaction, the mapping of a committed file whose columns
-    /// the person chose: next year's file with the same headers is read the same way.
-    public static func remember(_ table: CSVTable, register: String, options: ImportOptions, tx: Writer, workspace: Workspace.ID,
-                                context: Context, at now: Date) async throws {
+    /// The end of a committed import, in its own transaction: the page's pending file is taken
+    /// (refused as gone when another commit took it first — the whole import is then undone), and
+    /// the mapping of a file whose columns the person chose is remembered, so next year's file
+    /// with the same headers is read the same way.
+    public static func finish(_ table: CSVTable, register: String, options: ImportOptions, tx: Writer, workspace: Workspace.ID,
+                              context: Context, at now: Date) async throws {
+        if let pending = options.pending, let user = context.actor.userID {
+            guard try await tx.imports.take(pending, user: user, in: workspace) else { throw DomainError.rule(code: "error.pendingImportGone") }
+        }
         guard options.remember, let mapping = table.mapping, mapping.columns.contains(where: { $0.reason == .given }) else { return }
         var memory = try await tx.imports.mapping(register: register, in: workspace)
         let before = memory
@@ -69,6 +78,8 @@ public struct ImportSteps: Sendable {
                                     fileName: fileName, content: data, createdAt: now, expiresAt: now.addingTimeInterval(Self.pendingLifetime))
         try await services.store.write { tx in
             try await tx.imports.deleteExpired(now: now)
+            // One file waits per person and register: a new upload replaces the last.
+            try await tx.imports.delete(user: access.user.id, register: register, in: access.workspaceID)
             try await tx.imports.insert(pending)
         }
         return pending.id
@@ -79,6 +90,8 @@ public struct ImportSteps: Sendable {
     /// its time, or for another register (the page sends them back to choose the file again).
     public func pending(_ access: WorkspaceAccess, _ id: UUID, register: String, target: String = "") async throws -> PendingImport {
         let now = services.now
+        // Files past their time leave the database whenever one is asked for, not only on the next upload.
+        try await services.store.write { try await $0.imports.deleteExpired(now: now) }
         guard let pending = try await services.store.read({ try await $0.imports.load(id, in: access.workspaceID) }) else {
             throw DomainError.notFound(entity: "pending_import")
         }
@@ -86,10 +99,6 @@ public struct ImportSteps: Sendable {
             throw DomainError.rule(code: "error.pendingImportGone")
         }
         return pending
-    }
-
-    public func discard(_ access: WorkspaceAccess, _ id: UUID) async throws {
-        try await services.store.write { try await $0.imports.delete(id, in: access.workspaceID) }
     }
 }
 

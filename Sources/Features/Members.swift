@@ -319,7 +319,7 @@ public struct Members: Sendable {
                 }
                 if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
                 if dryRun { throw DryRunRollback(report: report) }
-                try await ImportSteps.remember(table, register: "members", options: options, tx: tx, workspace: workspace, context: context, at: now)
+                try await ImportSteps.finish(table, register: "members", options: options, tx: tx, workspace: workspace, context: context, at: now)
                 return report
             }
         } catch let rollback as DryRunRollback<ImportReport> {

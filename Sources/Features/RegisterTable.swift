@@ -88,7 +88,7 @@ public enum RegisterImport {
                 if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
                 let result = ImportResult(rows: rows, dryRun: dryRun, mapping: table.mapping)
                 if dryRun { throw DryRunRollback(report: result) }
-                try await ImportSteps.remember(table, register: register, options: options, tx: tx, workspace: access.workspaceID, context: context, at: now)
+                try await ImportSteps.finish(table, register: register, options: options, tx: tx, workspace: access.workspaceID, context: context, at: now)
                 return result
             }
         } catch let rollback as DryRunRollback<ImportResult> {

@@ -151,7 +151,7 @@ public struct RiskTransfer: Sendable {
                 if let lastNumbered { try await tx.risks.noteCodes(upTo: lastNumbered, in: assessmentID, workspace: workspace) }
                 if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
                 if dryRun { throw DryRunRollback(report: ImportResult(rows: rows, dryRun: true, mapping: table.mapping)) }
-                try await ImportSteps.remember(table, register: "risks", options: options, tx: tx, workspace: workspace, context: context, at: now)
+                try await ImportSteps.finish(table, register: "risks", options: options, tx: tx, workspace: workspace, context: context, at: now)
                 return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)
             }
         } catch let rollback as DryRunRollback<ImportResult> {

@@ -599,7 +599,7 @@ public struct Statement: Sendable {
                 events.append((.change("soa_entry", id: saved.controlID, action: "import", workspace: workspace, before: change.before, after: saved), context.actor, now))
             }
             if !events.isEmpty { try await tx.audit.appendBatch(events, chain: .workspace(workspace)) }
-            try await ImportSteps.remember(table, register: "soa", options: options, tx: tx, workspace: workspace, context: context, at: now)
+            try await ImportSteps.finish(table, register: "soa", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
         return outcome
     }

@@ -92,7 +92,8 @@ public struct Localizer: Sendable {
         var bare = error
         bare.row = nil
         bare.params["rows"] = nil
-        bare.params["cell"] = nil
+        // The place is shown beside the message; a message that names the cell itself keeps it.
+        if !(tables[language]?[error.code] ?? "").contains("{cell}") { bare.params["cell"] = nil }
         if let options = error.params["options"] {
             let (open, close, separator) = language == .ja ? ("「", "」", "、") : ("\"", "\"", ", ")
             bare.params["options"] = options.split(separator: ",").map { open + importColumn(String($0), register: register, language) + close }

@@ -56,8 +56,16 @@ public struct ImportStore: Sendable {
                              expiresAt: try r.date("expires_at"))
     }
 
-    public func delete(_ id: UUID, in workspace: Workspace.ID) async throws {
-        try await sql.delete(from: "pending_imports").where("id", .equal, SQLBind(id)).where("workspace_id", .equal, SQLBind(workspace.uuid)).run()
+    /// Takes the person's pending file out, once: false when it was not there (already taken).
+    public func take(_ id: UUID, user: User.ID, in workspace: Workspace.ID) async throws -> Bool {
+        let taken = try await sql.delete(from: "pending_imports").where("id", .equal, SQLBind(id)).where("workspace_id", .equal, SQLBind(workspace.uuid))
+            .where("user_id", .equal, SQLBind(user.uuid)).returning("id").all()
+        return taken.count == 1
+    }
+
+    public func delete(user: User.ID, register: String, in workspace: Workspace.ID) async throws {
+        try await sql.delete(from: "pending_imports").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
+            .where("register", .equal, SQLBind(register)).run()
     }
 
     /// Drops every file past its time (any workspace); returns how many.
@@ -81,9 +89,11 @@ public struct ImportStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(mapping), as: UTF8.self)
-        try await sql.delete(from: "import_mappings").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("register", .equal, SQLBind(register)).run()
+        // One row per workspace and register, written in place (two imports committing at once do not collide).
         try await sql.insert(into: "import_mappings").columns("workspace_id", "register", "mapping", "updated_at")
-            .values(SQLBind(workspace.uuid), SQLBind(register), SQLBind(text), SQLBind(stored(now))).run()
+            .values(SQLBind(workspace.uuid), SQLBind(register), SQLBind(text), SQLBind(stored(now)))
+            .onConflict(with: ["workspace_id", "register"]) { $0.set(excludedValueOf: "mapping").set(excludedValueOf: "updated_at") }
+            .run()
     }
 }
 

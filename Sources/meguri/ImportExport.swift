@@ -46,6 +46,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func importFile(_ meguri: Meguri, _ data: Data) async throws {
+        if map != nil, register == .phishingDrill { throw fail(ValidationError("--map is not taken by phishing-drill: its file is a drill tool's export, read by its own column names")) }
         let options = ImportOptions(map: try map.map(GivenMapping.parse))
         do {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)

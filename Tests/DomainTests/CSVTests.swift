@@ -80,6 +80,19 @@ import Testing
         let mapping = try CSVTable.propose(rows: [["名称", "C"], ["x", "3"]], spec: spec, given: try GivenMapping.parse("C=-"))
         #expect(mapping.columns[1].key == nil && mapping.columns[0].key == "name")
         #expect(mapping.summary == "名称=name, C=-")
+        // A letter tells two columns with one header apart; a field given to a column is no other's;
+        // the header row is found by the names the person gave; a name two fields accept is refused.
+        let notes = ImportSpec([.init("code", names: ["管理番号", "番号"]), .init("notes", names: ["備考"]), .init("name", names: ["名称"]),
+                                .init("type", names: ["区分"]), .init("form", names: ["区分"])])
+        let two = try CSVTable.propose(rows: [["備考", "名称", "備考"], ["a", "b", "c"]], spec: notes, given: try GivenMapping.parse("備考=notes, C=-"))
+        #expect(two.columns.map(\.key) == ["notes", "name", nil])
+        let displaced = try CSVTable.propose(rows: [["管理番号", "番号"], ["A-1", "1"]], spec: notes, given: try GivenMapping.parse("B=code"))
+        #expect(displaced.columns.map(\.key) == [nil, "code"] && displaced.columns[0].reason == .duplicate)
+        let titled = try CSVTable.propose(rows: [["台帳"], ["No", "品名"], ["X-1", "机"]], spec: notes, given: try GivenMapping.parse("No=code, 品名=name"))
+        #expect(titled.headerRow == 2 && titled.columns.map(\.key) == ["code", "name"])
+        #expect(throws: DomainError.invalid(field: "map", code: "error.mapAmbiguousField", params: ["value": "区分", "options": "type,form"])) {
+            _ = try CSVTable.propose(rows: [["区分"], ["x"]], spec: notes, given: try GivenMapping.parse("A=区分"))
+        }
         // Problems are placed where a spreadsheet shows them.
         let table = try CSVTable.make(rows: [["名称", "C"], ["x", "3"]], spec: spec, mapping: mapping)
         let located = table.locate([FieldError(field: "name", code: "error.required", row: 2), FieldError(field: "name", code: "error.required", params: ["rows": "2–5"])])

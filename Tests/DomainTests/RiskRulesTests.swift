@@ -228,8 +228,8 @@ import Testing
         var asset = Self.asset(c: nil, i: nil, a: nil)
         var v = Validator()
         AssetRules.apply(AssetInput(code: "Ａ－００１", name: "契約書", kind: "ソフトウェア", form: "紙", classification: "社外秘", confidentiality: "３",
-                                    integrity: "中", availability: "1"), to: &asset, creating: true, method: Self.atv(), labels: labels, into: &v)
-        // A code typed in full width is the same code (issue 13: NFKC in code fields); 中 is not a level of this scale.
+                                    integrity: "特大", availability: "1"), to: &asset, creating: true, method: Self.atv(), labels: labels, into: &v)
+        // A code typed in full width is the same code (issue 13: NFKC in code fields); 特大 is no level (高/中/低 would be, issue 14).
         #expect(v.errors.map(\.field) == ["integrity"], "\(v.errors)")
         #expect(asset.code == "A-001")
         #expect(asset.kind == .software && asset.form == .paper && asset.classification == "confidential")

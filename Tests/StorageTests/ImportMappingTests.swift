@@ -124,6 +124,9 @@ import TestSupport
             let l = app.services.localizer
             #expect(l.importPlace(of: soa[0], .ja) == "14–18行（C列）")
             #expect(l.importMessage(for: soa[0], register: "soa", .ja).contains("「適用」"), "\(l.importMessage(for: soa[0], register: "soa", .ja))")
+            // A message that names its cell keeps it; a list of fields is written out by their headers.
+            let ambiguous = FieldError(field: "区分", code: "error.csvAmbiguousColumn", params: ["cell": "D", "options": "type,classification"], row: 1)
+            #expect(l.importMessage(for: ambiguous, register: "assets", .ja) == "列「区分」（D列）が「種別」、「機密区分」のどれか決められません。対応を指定してください。")
         }
     }
 
@@ -181,13 +184,29 @@ import TestSupport
             let officer = try await app.access(try #require(try await app.services.store.read { try await $0.users.load(email: "officer@example.co.jp") }), "acme")
             await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(officer, id, register: "assets") }
             await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(w.access, id, register: "soa") }
-            // After a day it is gone, and the next upload sweeps it out of the table.
+            // After a day it is gone: asking for it sweeps it out of the table.
             app.clock.advance(ImportSteps.pendingLifetime + 1)
-            await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) { _ = try await steps.pending(w.access, id, register: "assets") }
+            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, id, register: "assets") }
             _ = try await steps.stash(w.access, register: "assets", fileName: "b.csv", data: Data("a\n1\n".utf8))
             let left = try await app.services.store.read { db in try await db.imports.load(id, in: w.access.workspaceID) }
             #expect(left == nil)
             await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, id, register: "assets") }
+
+            // A commit takes its file in the import's own transaction: the same file committed twice
+            // (two tabs) is imported once, the second undone whole.
+            let file = Data("管理番号,資産名\nP-1,鍵\n".utf8)
+            let kept = try await steps.stash(w.access, register: "assets", fileName: "p.csv", data: file)
+            let me = Context(actor: .user(w.secretary))
+            _ = try await AssetTransfer(app.services).importFile(w.access, data: file, options: ImportOptions(pending: kept), dryRun: false, context: me)
+            await #expect(throws: DomainError.rule(code: "error.pendingImportGone")) {
+                _ = try await AssetTransfer(app.services).importFile(w.access, data: Data("管理番号,資産名\nP-2,扉\n".utf8), options: ImportOptions(pending: kept),
+                                                                     dryRun: false, context: me)
+            }
+            #expect(try await Assets(app.services).find(w.access, code: "P-2") == nil)
+            // A second upload replaces the person's waiting file for the register.
+            let one = try await steps.stash(w.access, register: "assets", fileName: "1.csv", data: file)
+            _ = try await steps.stash(w.access, register: "assets", fileName: "2.csv", data: file)
+            await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, one, register: "assets") }
         }
     }
 }

@@ -94,8 +94,8 @@ import TestSupport
             let before = try await AuditTrail(app.services).list(access, filter: AuditFilter(), page: PageRequest()).items.count
             let csv = "部門名,部門コード\n営業部,S1\n,X\n総務部,\(String(repeating: "長", count: 30))\n"
             await #expect(throws: DomainError.invalid([
-                FieldError(field: "name", code: "error.required", row: 3),
-                FieldError(field: "code", code: "error.tooLong", params: ["max": "20"], row: 4),
+                FieldError(field: "name", code: "error.required", params: ["cell": "A3", "header": "部門名"], row: 3),
+                FieldError(field: "code", code: "error.tooLong", params: ["max": "20", "cell": "B4", "header": "部門コード"], row: 4),
             ])) {
                 try await Departments(app.services).importFile(access, data: Data(csv.utf8), dryRun: false, context: Context(actor: .user(admin)))
             }

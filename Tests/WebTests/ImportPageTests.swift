@@ -70,6 +70,8 @@ import Vapor
             let done = try await app.post(step, form: choices.merging(["step": "commit"]) { $1 }, session: session, extraHeaders: ja)
             #expect(done.status == .ok && done.text.contains("93行を取り込みました"))
             #expect(try await app.get(step, session: session, headers: ja).status == .notFound, "the file is gone once committed")
+            let twice = try await app.post(step, form: choices.merging(["step": "commit"]) { $1 }, session: session, extraHeaders: ja)
+            #expect(twice.status == .notFound, "a second commit imports nothing")
             let access = try await app.access(secretary, "acme")
             let lines = try await Statement(app.services).lines(access)
             #expect(lines.filter { $0.entry.decision == .applicable }.count == 83 && lines.allSatisfy { $0.entry.documents == nil })

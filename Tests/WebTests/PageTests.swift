@@ -170,8 +170,8 @@ import VaporTesting
             let access = try await app.access(admin, "acme")
             let csv = "メールアドレス,氏名,部門,役割\r\nsato@example.co.jp,佐藤,営業部,部門ISMS担当者;従業員\r\nbad-address,鈴木,経理部,従業員\r\n"
             await #expect(throws: DomainError.invalid([
-                FieldError(field: "email", code: "error.email", row: 3),
-                FieldError(field: "department", code: "error.unknownDepartmentName", params: ["value": "経理部"], row: 3),
+                FieldError(field: "email", code: "error.email", params: ["cell": "A3", "header": "メールアドレス"], row: 3),
+                FieldError(field: "department", code: "error.unknownDepartmentName", params: ["value": "経理部", "cell": "C3", "header": "部門"], row: 3),
             ])) {
                 try await Members(app.services).importCSV(access, data: csv.data(using: .shiftJIS)!, dryRun: true, context: Context(actor: .user(admin)))
             }

@@ -298,12 +298,16 @@ extension ImportViews {
         let choices = Self.choices(fields)
         if fields["step"] == "commit" {
             do {
-                let outcome = try await flow.run(pending.content, options(choices), false, c)
-                try await steps.discard(access, id)
+                // The import takes the pending file in its own transaction: a second commit finds it gone.
+                var commit = options(choices)
+                commit.pending = id
+                let outcome = try await flow.run(pending.content, commit, false, c)
                 return try await respond(req, page(c, kind: flow.kind, action: flow.action, back: flow.back,
                                                    result: .init(rows: outcome.rows, dryRun: false, mapping: outcome.mapping), errors: []))
             } catch DomainError.invalid(let errors) {
                 return try await remap(req, c, flow, pending, choices: choices, errors: errors)
+            } catch DomainError.rule(code: "error.pendingImportGone", _) {
+                return req.redirect(to: flow.action, flash: req.t("error.pendingImportGone"))
             }
         }
         return try await check(req, c, flow, id: id, data: pending.content, choices: choices, pending: pending)
@@ -348,7 +352,8 @@ extension ImportViews {
             // A choice that is what was proposed keeps the proposal's reason (見出しから, 計算する列).
             if !choices.isEmpty, let proposed = try? await steps.propose(access, register: flow.kind, data: pending.content, spec: flow.spec).mapping {
                 for index in mapping.columns.indices {
-                    if let original = proposed.columns.first(where: { $0.index == mapping.columns[index].index }), original.key == mapping.columns[index].key {
+                    if let original = proposed.columns.first(where: { $0.index == mapping.columns[index].index }), original.key == mapping.columns[index].key,
+                       original.reason != .ambiguous, original.reason != .duplicate {
                         mapping.columns[index].reason = original.reason
                     }
                 }
