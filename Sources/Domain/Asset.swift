@@ -146,18 +146,23 @@ public struct AssetInput: Sendable, Codable, Equatable {
 /// Names a choice may be given by: the key, or its label in either language (what Excel users type).
 public struct ChoiceNames<Value: RawRepresentable & CaseIterable & Hashable & Sendable>: Sendable where Value.RawValue == String {
     public let names: [Value: [String]]
+    /// Every key and name, folded as `parse` folds what a person wrote; the first value in case
+    /// order wins a name two share.
+    private let lookup: [String: Value]
 
-    public init(_ names: [Value: [String]]) { self.names = names }
+    public init(_ names: [Value: [String]]) {
+        self.names = names
+        var lookup: [String: Value] = [:]
+        for value in Value.allCases {
+            for name in [value.rawValue] + (names[value] ?? []) where lookup[Self.fold(name)] == nil { lookup[Self.fold(name)] = value }
+        }
+        self.lookup = lookup
+    }
+
+    static func fold(_ text: String) -> String { Text.trimmed(text).precomposedStringWithCompatibilityMapping.lowercased() }
 
     /// The value a person wrote, by its key or one of its names, full- or half-width, any case.
-    public func parse(_ raw: String) -> Value? {
-        let cleaned = Text.trimmed(raw).precomposedStringWithCompatibilityMapping.lowercased()
-        for value in Value.allCases {
-            if value.rawValue.lowercased() == cleaned
-                || (names[value] ?? []).contains(where: { $0.precomposedStringWithCompatibilityMapping.lowercased() == cleaned }) { return value }
-        }
-        return nil
-    }
+    public func parse(_ raw: String) -> Value? { lookup[Self.fold(raw)] }
 }
 
 public enum AssetRules {
