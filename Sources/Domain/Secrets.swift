@@ -31,7 +31,18 @@ extension Data {
 }
 
 extension Sequence where Element == UInt8 {
-    public var hex: String { map { String(format: "%02x", $0) }.joined() }
+    /// Lower-case hexadecimal, two digits a byte (by table: `String(format:)` per byte was a tenth
+    /// of a 50,000-row import, every audit event's hash being written this way).
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 extension Digest {

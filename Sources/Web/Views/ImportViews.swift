@@ -290,8 +290,6 @@ extension ImportViews {
     /// The mapping confirmed (`step=check`: the dry run) or the dry run confirmed (`step=commit`).
     static func submit(_ req: Request, _ flow: Flow) async throws -> Response {
         let c = try await PageContext.make(req)
-        let access = try req.access()
-        let steps = ImportSteps(req.meguri)
         let id = try pendingID(req)
         guard let pending = try await pending(req, flow) else { return req.redirect(to: flow.action, flash: req.t("error.pendingImportGone")) }
         let fields = (try? req.content.decode([String: String].self)) ?? [:]
