@@ -19,9 +19,7 @@ struct AssessmentPages {
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "report", access: .workspace(.risksRead), use: report)
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "export", access: .workspace(.risksRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "import", access: .workspace(.risksManage), use: importForm)
-        routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "import", access: .workspace(.risksManage), body: .collect(maxSize: "25mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "import", ":pendingID", access: .workspace(.risksManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "import", ":pendingID", access: .workspace(.risksManage), use: importStep)
+        routes.importSteps(["w", ":slug", "risk-assessments", ":assessmentID"], access: .workspace(.risksManage), maxSize: "25mb", flow: importFlow)
         routes.endpoint(.GET, "w", ":slug", "risk-assessments", ":assessmentID", "risks", "new", access: .workspace(.risksManage), use: RiskPages().newForm)
         routes.endpoint(.POST, "w", ":slug", "risk-assessments", ":assessmentID", "risks", "new", access: .workspace(.risksManage), use: RiskPages().create)
     }
@@ -330,7 +328,7 @@ struct AssessmentPages {
         return ImportViews.page(c, kind: "risks", action: "\(base)/import", back: base, result: nil, errors: [])
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let id = try await RiskAssessments(req.meguri).load(access, try assessmentID(req)).id
         let base = PageContext(request: req).w("/risk-assessments/\(id)")
@@ -340,10 +338,6 @@ struct AssessmentPages {
             return .init(rows: result.rows.map { ImportViews.Row($0) }, mapping: result.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 
     /// The printable risk assessment report (A4): method, heat maps, the whole register, approval.

@@ -11,9 +11,7 @@ struct AssetPages {
         routes.endpoint(.GET, "w", ":slug", "assets", "new", access: .workspace(.assetsManage), use: newForm)
         routes.endpoint(.POST, "w", ":slug", "assets", "new", access: .workspace(.assetsManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "assets", "import", access: .workspace(.assetsManage), use: importForm)
-        routes.endpoint(.POST, "w", ":slug", "assets", "import", access: .workspace(.assetsManage), body: .collect(maxSize: "25mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "assets", "import", ":pendingID", access: .workspace(.assetsManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "assets", "import", ":pendingID", access: .workspace(.assetsManage), use: importStep)
+        routes.importSteps(["w", ":slug", "assets"], access: .workspace(.assetsManage), maxSize: "25mb", flow: importFlow)
         routes.endpoint(.GET, "w", ":slug", "assets", "export", access: .workspace(.assetsRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "assets", ":assetID", access: .workspace(.assetsRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "assets", ":assetID", access: .workspace(.assetsManage), use: update)
@@ -373,7 +371,7 @@ struct AssetPages {
         return ImportViews.page(c, kind: "assets", action: c.w("/assets/import"), back: c.w("/assets"), result: nil, errors: [])
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
         let context = try req.context()
@@ -383,10 +381,6 @@ struct AssetPages {
                          mapping: result.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 
     @Sendable func export(_ req: Request) async throws -> Response {

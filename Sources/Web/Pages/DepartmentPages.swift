@@ -10,9 +10,7 @@ struct DepartmentPages {
         routes.endpoint(.GET, "w", ":slug", "departments", access: .workspace(.workspaceRead), use: list)
         routes.endpoint(.POST, "w", ":slug", "departments", access: .workspace(.membersManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "departments", "import", access: .workspace(.membersManage), use: importForm)
-        routes.endpoint(.POST, "w", ":slug", "departments", "import", access: .workspace(.membersManage), body: .collect(maxSize: "5mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "departments", "import", ":pendingID", access: .workspace(.membersManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "departments", "import", ":pendingID", access: .workspace(.membersManage), use: importStep)
+        routes.importSteps(["w", ":slug", "departments"], access: .workspace(.membersManage), maxSize: "5mb", flow: importFlow)
         routes.endpoint(.GET, "w", ":slug", "departments", ":departmentID", access: .workspace(.workspaceRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "departments", ":departmentID", access: .workspace(.membersManage), use: update)
         routes.endpoint(.POST, "w", ":slug", "departments", ":departmentID", "delete", access: .workspace(.membersManage), use: delete)
@@ -172,7 +170,7 @@ struct DepartmentPages {
         }
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
         let context = try req.context()
@@ -183,9 +181,5 @@ struct DepartmentPages {
                          mapping: result.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 }

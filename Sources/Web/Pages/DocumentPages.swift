@@ -15,9 +15,7 @@ struct DocumentPages {
         routes.endpoint(.POST, "w", ":slug", "documents", access: .workspace(.documentsManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "documents", "export", access: .workspace(.documentsRead), use: exportRegister)
         routes.endpoint(.GET, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), use: importForm)
-        routes.endpoint(.POST, "w", ":slug", "documents", "import", access: .workspace(.documentsManage), body: .collect(maxSize: "25mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "documents", "import", ":pendingID", access: .workspace(.documentsManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "documents", "import", ":pendingID", access: .workspace(.documentsManage), use: importStep)
+        routes.importSteps(["w", ":slug", "documents"], access: .workspace(.documentsManage), maxSize: "25mb", flow: importFlow)
         routes.endpoint(.POST, "w", ":slug", "documents", "starters", access: .workspace(.documentsManage), use: generateStarters)
         routes.endpoint(.POST, "w", ":slug", "documents", ":documentID", "starter-draft", access: .workspace(.documentsRead), use: redraftStarter)
         routes.endpoint(.GET, "w", ":slug", "reading", access: .workspace(.workspaceRead), use: reading)
@@ -627,7 +625,7 @@ struct DocumentPages {
         return ImportViews.page(c, kind: "documents", action: c.w("/documents/import"), back: c.w("/documents"), result: nil, errors: [])
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
         let context = try req.context()
@@ -638,9 +636,5 @@ struct DocumentPages {
                          mapping: result.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 }

@@ -12,9 +12,7 @@ struct MemberPages {
         routes.endpoint(.GET, "w", ":slug", "members", "new", access: .workspace(.membersManage), use: newForm)
         routes.endpoint(.POST, "w", ":slug", "members", "new", access: .workspace(.membersManage), use: create)
         routes.endpoint(.GET, "w", ":slug", "members", "import", access: .workspace(.membersManage), use: importForm)
-        routes.endpoint(.POST, "w", ":slug", "members", "import", access: .workspace(.membersManage), body: .collect(maxSize: "5mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "members", "import", ":pendingID", access: .workspace(.membersManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "members", "import", ":pendingID", access: .workspace(.membersManage), use: importStep)
+        routes.importSteps(["w", ":slug", "members"], access: .workspace(.membersManage), maxSize: "5mb", flow: importFlow)
         routes.endpoint(.GET, "w", ":slug", "members", ":memberID", access: .workspace(.membersRead), use: show)
         routes.endpoint(.POST, "w", ":slug", "members", ":memberID", access: .workspace(.membersManage), use: update)
         routes.endpoint(.POST, "w", ":slug", "members", ":memberID", "remove", access: .workspace(.membersManage), use: remove)
@@ -289,7 +287,7 @@ struct MemberPages {
         return ImportViews.page(c, kind: "members", action: c.w("/members/import"), back: c.w("/members"), result: nil, errors: [])
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
         let context = try req.context()
@@ -301,9 +299,5 @@ struct MemberPages {
             }, mapping: report.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 }

@@ -13,9 +13,7 @@ struct SoAPages {
         routes.endpoint(.GET, "w", ":slug", "soa", "export", access: .workspace(.soaRead), use: export)
         routes.endpoint(.GET, "w", ":slug", "soa", "print", access: .workspace(.soaRead), use: printable)
         routes.endpoint(.GET, "w", ":slug", "soa", "import", access: .workspace(.soaManage), use: importPage)
-        routes.endpoint(.POST, "w", ":slug", "soa", "import", access: .workspace(.soaManage), body: .collect(maxSize: "25mb"), use: importFile)
-        routes.endpoint(.GET, "w", ":slug", "soa", "import", ":pendingID", access: .workspace(.soaManage), use: importMapping)
-        routes.endpoint(.POST, "w", ":slug", "soa", "import", ":pendingID", access: .workspace(.soaManage), use: importStep)
+        routes.importSteps(["w", ":slug", "soa"], access: .workspace(.soaManage), maxSize: "25mb", flow: importFlow)
         routes.endpoint(.POST, "w", ":slug", "soa", "settings", access: .workspace(.soaManage), use: settings)
         routes.endpoint(.GET, "w", ":slug", "soa", "versions", access: .workspace(.soaRead), use: versions)
         routes.endpoint(.POST, "w", ":slug", "soa", "versions", access: .workspace(.soaManage), use: submit)
@@ -365,7 +363,7 @@ struct SoAPages {
         return ImportViews.page(c, kind: "soa", action: c.w("/soa/import"), back: c.w("/soa"), result: nil, errors: [])
     }
 
-    func importFlow(_ req: Request) async throws -> ImportViews.Flow {
+    @Sendable func importFlow(_ req: Request) async throws -> ImportViews.Flow {
         let access = try req.access()
         let c = PageContext(request: req)
         let context = try req.context()
@@ -377,10 +375,6 @@ struct SoAPages {
             }, mapping: outcome.result.mapping)
         }
     }
-
-    @Sendable func importFile(_ req: Request) async throws -> Response { try await ImportViews.upload(req, try await importFlow(req)) }
-    @Sendable func importMapping(_ req: Request) async throws -> Response { try await ImportViews.mapping(req, try await importFlow(req)) }
-    @Sendable func importStep(_ req: Request) async throws -> Response { try await ImportViews.submit(req, try await importFlow(req)) }
 
 
     // MARK: Versions

@@ -372,3 +372,17 @@ extension ImportViews {
         try await PageResponse(status: status, html: html).encodeResponse(for: req)
     }
 }
+
+extension RoutesBuilder {
+    /// A register's import on the page (ADR 0015): the upload at `…/import`, then a pending file's
+    /// mapping step, dry run and commit at `…/import/:pendingID` — one declaration per register.
+    func importSteps(_ path: [PathComponent], access: RouteAccess, maxSize: ByteCount,
+                     flow: @escaping @Sendable (Request) async throws -> ImportViews.Flow) {
+        let upload = path + ["import"], step = upload + [":pendingID"]
+        endpoint(.POST, upload, access: access, body: .collect(maxSize: maxSize)) { req async throws -> Response in
+            try await ImportViews.upload(req, try await flow(req))
+        }
+        endpoint(.GET, step, access: access) { req async throws -> Response in try await ImportViews.mapping(req, try await flow(req)) }
+        endpoint(.POST, step, access: access) { req async throws -> Response in try await ImportViews.submit(req, try await flow(req)) }
+    }
+}
