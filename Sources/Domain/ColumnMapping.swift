@@ -161,14 +161,17 @@ public struct GivenMapping: Sendable, Equatable {
     public var entries: [(column: String, target: String)]
     /// Targets by 0-based column position (the page's choices), before any name.
     public var byIndex: [Int: String]
+    /// The header's row as a spreadsheet numbers it, when the person says which it is.
+    public var headerRow: Int?
 
     public static func == (a: GivenMapping, b: GivenMapping) -> Bool {
-        a.entries.map { [$0.column, $0.target] } == b.entries.map { [$0.column, $0.target] } && a.byIndex == b.byIndex
+        a.entries.map { [$0.column, $0.target] } == b.entries.map { [$0.column, $0.target] } && a.byIndex == b.byIndex && a.headerRow == b.headerRow
     }
 
-    public init(entries: [(column: String, target: String)] = [], byIndex: [Int: String] = [:]) {
+    public init(entries: [(column: String, target: String)] = [], byIndex: [Int: String] = [:], headerRow: Int? = nil) {
         self.entries = entries
         self.byIndex = byIndex
+        self.headerRow = headerRow
     }
 
     /// Reads `a=b, c=d` (commas, semicolons or new lines between pairs; full-width ＝ too).
@@ -237,7 +240,11 @@ extension CSVTable {
     public static func propose(rows raw: [[String]], spec: ImportSpec, given: GivenMapping? = nil,
                                remembered: [String: String] = [:]) throws -> ColumnMapping {
         // Headers the person named count too: a file of unknown headers under a title row is found.
-        let headerIndex = headerIndex(raw, spec: spec, remembered: remembered, given: Set((given?.columnNames ?? []).map(Text.looseKey)))
+        if let row = given?.headerRow, !(1...max(1, min(raw.count, 1_000))).contains(row) {
+            throw DomainError.invalid(field: "headerRow", code: "error.headerRow", params: ["max": String(min(raw.count, 1_000))])
+        }
+        let headerIndex = given?.headerRow.map { $0 - 1 }
+            ?? headerIndex(raw, spec: spec, remembered: remembered, given: Set((given?.columnNames ?? []).map(Text.looseKey)))
         guard raw.indices.contains(headerIndex), !(raw[headerIndex].allSatisfy { Text.trimmed($0).isEmpty }) else {
             throw DomainError.invalid(field: "file", code: "error.csvEmpty")
         }

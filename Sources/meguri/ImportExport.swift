@@ -21,6 +21,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(help: "Check every row and report; write nothing") var dryRun = false
     @Option(help: "Which column feeds which field, e.g. \"No.=id, 適用=applicable, 備考=-\" (columns by header or letter, fields by key or header; - leaves a column out). Without it the mapping is proposed from the headers and the workspace's remembered one, and printed.")
     var map: String?
+    @Option(help: "The row holding the headers (1–1000), when title rows hide it and its headers are not ones Meguri knows")
+    var headerRow: Int?
 
     func run() async throws {
         let data: Data
@@ -46,8 +48,10 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func importFile(_ meguri: Meguri, _ data: Data) async throws {
-        if map != nil, register == .phishingDrill { throw fail(ValidationError("--map is not taken by phishing-drill: its file is a drill tool's export, read by its own column names")) }
-        let options = ImportOptions(map: try map.map(GivenMapping.parse))
+        if map != nil || headerRow != nil, register == .phishingDrill { throw fail(ValidationError("--map is not taken by phishing-drill: its file is a drill tool's export, read by its own column names")) }
+        var given = try map.map(GivenMapping.parse)
+        if let headerRow { given = given ?? GivenMapping(); given?.headerRow = headerRow }
+        let options = ImportOptions(map: given)
         do {
             let access = try await Access.operatorAccess(slug: workspace, services: meguri.services)
             switch register {

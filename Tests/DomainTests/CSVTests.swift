@@ -90,6 +90,12 @@ import Testing
         #expect(displaced.columns.map(\.key) == [nil, "code"] && displaced.columns[0].reason == .duplicate)
         let titled = try CSVTable.propose(rows: [["台帳"], ["No", "品名"], ["X-1", "机"]], spec: notes, given: try GivenMapping.parse("No=code, 品名=name"))
         #expect(titled.headerRow == 2 && titled.columns.map(\.key) == ["code", "name"])
+        // The person may say which row holds the headers; a row past the file is refused.
+        let byRow = try CSVTable.propose(rows: [["台帳"], ["品番", "名称"], ["X", "机"]], spec: notes, given: GivenMapping(headerRow: 2))
+        #expect(byRow.headerRow == 2 && byRow.columns.map(\.key) == [nil, "name"])
+        #expect(throws: DomainError.invalid(field: "headerRow", code: "error.headerRow", params: ["max": "3"])) {
+            _ = try CSVTable.propose(rows: [["台帳"], ["品番", "名称"], ["X", "机"]], spec: notes, given: GivenMapping(headerRow: 9))
+        }
         #expect(throws: DomainError.invalid(field: "map", code: "error.mapAmbiguousField", params: ["value": "区分", "options": "type,form"])) {
             _ = try CSVTable.propose(rows: [["区分"], ["x"]], spec: notes, given: try GivenMapping.parse("A=区分"))
         }

@@ -144,7 +144,7 @@ import TestSupport
             let given = try GivenMapping.parse("番号=code, 名称=資産名, C=confidentiality, D=integrity；E=availability, メモ=-")
             let done = try await AssetTransfer(app.services).importFile(w.access, data: Data(csv.utf8), options: ImportOptions(map: given), dryRun: false,
                                                                         context: w.context)
-            #expect(done.created == 1)
+            #expect(done.created == 1, "\(done.mapping?.columns.map { "\($0.header)=\($0.key ?? "-"):\($0.reason)" } ?? [])")
             let asset = try #require(try await Assets(app.services).find(w.access, code: "X-1"))
             #expect(asset.name == "受注台帳" && asset.confidentiality == 3 && asset.integrity == 2)
             let events = try await AuditTrail(app.services).list(w.access, filter: AuditFilter(entityType: "import_mapping"), page: PageRequest(limit: 10))

@@ -87,6 +87,10 @@ import Vapor
             let englishStep = try #require(english.headers.first(name: .location))
             let page = try await app.get(englishStep, session: session, headers: ["Accept-Language": "en"])
             #expect(page.text.contains("Match the columns") && page.text.contains("Computed by Meguri: the file") && page.text.contains("No matching field"))
+            // The header row found (3, under a title and a blank row) can be set by hand.
+            #expect(page.text.contains("<option value=\"3\" selected>Row 3:") && page.text.contains("name=\"headerRow\" value=\"3\""))
+            let byHand = try await app.get(englishStep + "?headerRow=1", session: session, headers: ["Accept-Language": "en"])
+            #expect(byHand.status == .ok && byHand.text.contains("Row 1 of") && byHand.text.contains("<option value=\"1\" selected>"))
             let other = try await app.user("other@example.co.jp")
             try await app.member(other, in: "acme", roles: [RoleGrantInput(role: .secretariat)])
             let elsewhere = try await app.get(englishStep, session: try await app.session(for: other))

@@ -44,14 +44,24 @@ extension Parameters {
     }
 
     /// An import's column mapping, as `--map` takes it.
+    /// The row holding the headers, when it is not the one found.
+    static let importHeaderRow = query("headerRow", "The row (1–1000) holding the headers, when title rows hide it and the headers are not ones Meguri knows", schema: .integer(minimum: 1, maximum: 1000))
+
     static let importMap = query("map", "Which column feeds which field: `No.=id, 適用=applicable, 備考=-` (columns by header or letter, fields by key or header, - leaves a column out). Without it the mapping is proposed from the headers and the workspace's remembered mapping; an ambiguous header is refused, naming it. The report's `map` shows the mapping used.")
 }
 
 extension Request {
-    /// The import's mapping from `?map=`.
+    /// The import's mapping from `?map=` and `?headerRow=`.
     func importOptions() throws -> ImportOptions {
-        guard let raw = query[String.self, at: "map"], !Text.trimmed(raw).isEmpty else { return .proposed }
-        return ImportOptions(map: try GivenMapping.parse(raw))
+        let raw = query[String.self, at: "map"].flatMap(Text.nonBlank)
+        let row = query[String.self, at: "headerRow"].flatMap(Text.nonBlank)
+        guard raw != nil || row != nil else { return .proposed }
+        var map = try raw.map(GivenMapping.parse) ?? GivenMapping()
+        if let row {
+            guard let number = Int(Text.halfWidth(row)) else { throw DomainError.invalid(field: "headerRow", code: "error.headerRow", params: ["max": "1000"]) }
+            map.headerRow = number
+        }
+        return ImportOptions(map: map)
     }
 }
 

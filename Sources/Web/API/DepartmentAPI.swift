@@ -18,7 +18,7 @@ struct DepartmentAPI {
                                     responses: [(201, "Created", "Department", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.membersManage), registry: registry,
                    operation: .init(id: "importDepartments", summary: "Import departments from CSV (all or nothing)", tag: "Departments",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "5mb"), use: importCSV)
         routes.api(.GET, base + [":departmentId"], access: .workspace(.workspaceRead), registry: registry,

@@ -24,7 +24,7 @@ struct DocumentAPI {
                                  [(200, "The file", "Table", false)]), use: exportRegister)
         routes.api(.POST, Self.w + ["documents", "import"], access: .workspace(.documentsManage), registry: registry,
                    operation: op("importDocuments", "Import the register from CSV or Excel (all or nothing; a known code is updated)",
-                                 parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                 parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                  body: "", media: "text/csv", [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRegister)
         routes.api(.GET, Self.w + ["documents", "starters"], access: .workspace(.documentsManage), registry: registry,

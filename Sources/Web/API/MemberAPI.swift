@@ -22,7 +22,7 @@ struct MemberAPI {
                                     body: ("MemberCreate", "application/json"), responses: [(201, "Added", "Member", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.membersManage), registry: registry,
                    operation: .init(id: "importMembers", summary: "Import members from CSV (all or nothing)", tag: "Members",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "5mb"), use: importCSV)
         routes.api(.GET, base + [":memberId"], access: .workspace(.membersRead), registry: registry,

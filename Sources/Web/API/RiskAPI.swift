@@ -18,7 +18,7 @@ struct AssetAPI {
                                     responses: [(201, "Created", "Asset", true)]), use: create)
         routes.api(.POST, base + ["import"], access: .workspace(.assetsManage), registry: registry,
                    operation: .init(id: "importAssets", summary: "Import assets from CSV or Excel (all or nothing; an existing code is updated)", tag: "Assets",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importFile)
         routes.api(.GET, base + ["export"], access: .workspace(.assetsRead), registry: registry,
@@ -168,7 +168,7 @@ struct RiskAPI {
                                     responses: [(201, "Created", "Risk", true)]), use: createRisk)
         routes.api(.POST, assessments + [":assessmentId", "risks", "import"], access: .workspace(.risksManage), registry: registry,
                    operation: .init(id: "importRisks", summary: "Import risks from CSV or Excel into a draft (all or nothing; an existing code is updated)", tag: "Risks",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done per row", "ImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importRisks)
         routes.api(.GET, assessments + [":assessmentId", "risks", "export"], access: .workspace(.risksRead), registry: registry,

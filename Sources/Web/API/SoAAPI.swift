@@ -52,7 +52,7 @@ struct SoAAPI {
                                     responses: [(200, "The file", "Table", false)]), use: export)
         routes.api(.POST, soa + ["import"], access: .workspace(.soaManage), registry: registry,
                    operation: .init(id: "importSoa", summary: "Import an SoA from CSV or Excel (2022 ids, own codes, or 2013 ids mapped; all or nothing)", tag: "SoA",
-                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap],
+                                    parameters: [Parameters.query("dryRun", "true: check every row and report, write nothing", schema: ["type": "boolean"]), Parameters.importMap, Parameters.importHeaderRow],
                                     body: ("", "text/csv"), responses: [(200, "What was (or would be) done, and the review list", "SoAImportReport", false)]),
                    body: .collect(maxSize: "25mb"), use: importFile)
         routes.api(.GET, own, access: .workspace(.soaRead), registry: registry,

@@ -59,8 +59,15 @@ enum ImportViews {
         var mapping: ColumnMapping?
         /// The pending file a successful dry run is committed from, with the person's choices.
         var pending: UUID?
+        /// The person's choices: fields by column (`map.<index>`), and the header's row under `headerKey`.
         var choices: [Int: String] = [:]
     }
+
+    /// Where the chosen header row travels among the column choices.
+    static let headerKey = -1
+
+    /// A choice as a form field's name: `map.3`, or `headerRow`.
+    static func fieldName(_ key: Int) -> String { key == headerKey ? "headerRow" : "map.\(key)" }
 
     typealias Run = @Sendable (_ data: Data, _ options: ImportOptions, _ dryRun: Bool, _ c: PageContext) async throws -> Outcome
 
@@ -81,7 +88,7 @@ enum ImportViews {
     static func changeQuery(_ choices: [Int: String]) -> String {
         guard !choices.isEmpty else { return "" }
         return "?" + choices.sorted { $0.key < $1.key }
-            .map { "map.\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            .map { "\(fieldName($0.key))=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
     }
 
     static func clamp(_ text: String, _ length: Int) -> String { text.count > length ? String(text.prefix(length - 1)) + "…" : text }
@@ -136,7 +143,7 @@ enum ImportViews {
             <form method="post" action="\(action)/\(id.uuidString.lowercased())" class="confirm-import">
             <input type="hidden" name="_csrf" value="\(c.csrfToken)">
             <input type="hidden" name="step" value="commit">
-            \(result.choices.sorted { $0.key < $1.key }.map { HTML("<input type=\"hidden\" name=\"map.\($0.key)\" value=\"\($0.value)\">") })
+            \(result.choices.sorted { $0.key < $1.key }.map { HTML("<input type=\"hidden\" name=\"\(fieldName($0.key))\" value=\"\($0.value)\">") })
             <p>\(c.t("import.confirmIntro"))</p>
             <div class="actions"><button type="submit" class="primary">\(c.t("import.commit"))</button>
             <a class="button" href="\(action)/\(id.uuidString.lowercased())\(changeQuery(result.choices))">\(c.t("import.changeMapping"))</a></div>
@@ -196,13 +203,23 @@ enum ImportViews {
             return "<tr>\(tds)</tr>"
         }
         let action = "\(flow.action)/\(pending.id.uuidString.lowercased())"
+        // The header's row, when the one found is not it: the first ten rows, by their first cells.
+        let headerChoices: [HTML] = raw.prefix(10).enumerated().map { index, row in
+            let cells = row.compactMap { Text.nonBlank($0) }.prefix(4).map { clamp($0, 16) }.joined(separator: " / ")
+            return HTML("<option value=\"\(index + 1)\"\(index + 1 == mapping.headerRow ? " selected" : "")>\(c.t("import.rowNumber", ["row": String(index + 1)])) \(cells.isEmpty ? "—" : cells)</option>")
+        }
         return Layout.page(c, title: c.t("import.mapTitle"), """
         \(Components.pageHeader(c.t("import.mapTitle"), subtitle: c.t("import.title.\(kind)")))
         \(errorTable(c, kind: kind, errors))
         <section class="card">
         <p>\(c.t("import.mapIntro", ["file": pending.fileName.isEmpty ? "—" : pending.fileName, "row": String(mapping.headerRow)]))</p>
+        <form method="get" action="\(action)" class="header-row filters">
+        <div class="field"><label for="f-headerRow">\(c.t("import.headerRow"))</label><select id="f-headerRow" name="headerRow">\(headerChoices)</select></div>
+        <div class="actions"><button type="submit">\(c.t("import.useHeaderRow"))</button></div>
+        </form>
         \(Form.open(action, c))
         <input type="hidden" name="step" value="check">
+        <input type="hidden" name="headerRow" value="\(mapping.headerRow)">
         <div class="table-scroll"><table class="table import-map"><thead><tr><th>\(c.t("import.column"))</th><th>\(c.t("import.header"))</th><th>\(c.t("import.samples"))</th>
         <th>\(c.t("import.field"))</th><th>\(c.t("import.note"))</th></tr></thead><tbody>\(lines)</tbody></table></div>
         <h3>\(c.t("import.preview", ["count": String(previewRows.count)]))</h3>
@@ -317,11 +334,13 @@ extension ImportViews {
         for (name, value) in fields where name.hasPrefix("map.") {
             if let index = Int(name.dropFirst(4)), index >= 0, index < 1_024 { choices[index] = Text.trimmed(value).isEmpty ? "-" : Text.trimmed(value) }
         }
+        if let row = fields["headerRow"].flatMap({ Int(Text.halfWidth(Text.trimmed($0))) }) { choices[headerKey] = String(row) }
         return choices
     }
 
     static func options(_ choices: [Int: String]) -> ImportOptions {
-        ImportOptions(map: choices.isEmpty ? nil : GivenMapping(byIndex: choices))
+        guard !choices.isEmpty else { return .proposed }
+        return ImportOptions(map: GivenMapping(byIndex: choices.filter { $0.key != headerKey }, headerRow: choices[headerKey].flatMap { Int($0) }))
     }
 
     /// The dry run of a pending file; its problems are shown on the mapping step, where a wrong
