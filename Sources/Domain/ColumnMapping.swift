@@ -239,7 +239,8 @@ extension CSVTable {
     /// Headers nothing accepts, and computed columns, are ignored.
     public static func propose(rows raw: [[String]], spec: ImportSpec, given: GivenMapping? = nil,
                                remembered: [String: String] = [:]) throws -> ColumnMapping {
-        // Headers the person named count too: a file of unknown headers under a title row is found.
+        // The row the person chose, else the one naming the most columns (the headers the person
+        // named count too: a file of unknown headers under a title row is found).
         if let row = given?.headerRow, !(1...max(1, min(raw.count, 1_000))).contains(row) {
             throw DomainError.invalid(field: "headerRow", code: "error.headerRow", params: ["max": String(min(raw.count, 1_000))])
         }

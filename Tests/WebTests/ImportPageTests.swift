@@ -118,6 +118,14 @@ import Vapor
             #expect(columns.map { $0["field"] as? String } == ["code", "name", "confidentiality", nil])
             #expect(columns.map { $0["reason"] as? String } == ["given", "given", "given", "given"])
             #expect(report["map"] as? String == "番号=code, 名称=name, CIA-C=confidentiality, メモ=-")
+            // A header row under a title, named by number.
+            let titled = Data("受注台帳一覧,,\n番号,品名,等級\nY-1,帳票,3\n".utf8)
+            let rowMap = "番号=code,品名=name,等級=confidentiality".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let byRow = try await app.upload(base + "?dryRun=true&headerRow=2&map=\(rowMap)", token: token, data: titled, contentType: "text/csv")
+            let rowReport = try byRow.json()
+            #expect(byRow.status == .ok && rowReport["headerRow"] as? Int == 2, "\(byRow.text)")
+            let pastEnd = try await app.upload(base + "?dryRun=true&headerRow=9", token: token, data: titled, contentType: "text/csv")
+            #expect(pastEnd.status == .unprocessableEntity && pastEnd.text.contains("error.headerRow"))
             let bad = try await app.upload(base + "?dryRun=true&map=nonsense", token: token, data: csv, contentType: "text/csv")
             #expect(bad.status == .unprocessableEntity && bad.text.contains("error.mapPair"))
         }
