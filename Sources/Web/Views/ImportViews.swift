@@ -213,10 +213,6 @@ enum ImportViews {
         \(errorTable(c, kind: kind, errors))
         <section class="card">
         <p>\(c.t("import.mapIntro", ["file": pending.fileName.isEmpty ? "—" : pending.fileName, "row": String(mapping.headerRow)]))</p>
-        <form method="get" action="\(action)" class="header-row filters">
-        <div class="field"><label for="f-headerRow">\(c.t("import.headerRow"))</label><select id="f-headerRow" name="headerRow">\(headerChoices)</select></div>
-        <div class="actions"><button type="submit">\(c.t("import.useHeaderRow"))</button></div>
-        </form>
         \(Form.open(action, c))
         <input type="hidden" name="step" value="check">
         <input type="hidden" name="headerRow" value="\(mapping.headerRow)">
@@ -225,6 +221,13 @@ enum ImportViews {
         <h3>\(c.t("import.preview", ["count": String(previewRows.count)]))</h3>
         <div class="table-scroll"><table class="table import-preview"><thead><tr>\(keys.map { HTML("<th>\(label($0))</th>") })</tr></thead><tbody>\(previewRows)</tbody></table></div>
         <div class="actions"><button type="submit" class="primary">\(c.t("import.checkMapping"))</button><a class="button" href="\(flow.action)">\(c.t("import.otherFile"))</a></div>
+        </form>
+        </section>
+        <section class="card">
+        <h3>\(c.t("import.headerRowTitle"))</h3>
+        <form method="get" action="\(action)" class="header-row filters">
+        <div class="field"><label for="f-headerRow">\(c.t("import.headerRow"))</label><select id="f-headerRow" name="headerRow">\(headerChoices)</select></div>
+        <div class="actions"><button type="submit">\(c.t("import.useHeaderRow"))</button></div>
         </form>
         </section>
         """)
