@@ -40,6 +40,14 @@ public enum CSV {
         try parse(decode(data), limits: limits)
     }
 
+    /// The rows of an uploaded file, refused as a person reads it (the encoding, the row of an
+    /// open quote, the limit passed).
+    public static func rows(_ data: Data) throws -> [[String]] {
+        let text: String
+        do { text = try decode(data) } catch { throw DomainError.invalid(field: "file", code: "error.csvEncoding") }
+        do { return try parse(text, limits: Limits()) } catch let error as ReadError { throw error.fieldError }
+    }
+
     /// Splits CSV text into rows of cells. Blank lines are kept as rows with one empty cell so that
     /// row numbers always match what a spreadsheet shows. The text is walked once as UTF-8 bytes
     /// (the separators are ASCII, which never occurs inside a multi-byte character) and each cell
@@ -170,11 +178,7 @@ public struct CSVTable: Sendable {
     /// headers are ignored (the mapping says so); missing required columns are reported.
     public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = [],
                             decide: [String: @Sendable (String) -> Bool] = [:]) throws -> CSVTable {
-        let text: String
-        do { text = try CSV.decode(data) } catch { throw DomainError.invalid(field: "file", code: "error.csvEncoding") }
-        let raw: [[String]]
-        do { raw = try CSV.parse(text, limits: CSV.Limits()) } catch let error as CSV.ReadError { throw error.fieldError }
-        return try make(rows: raw, columns: columns, ignoring: ignoring, decide: decide)
+        try make(rows: CSV.rows(data), columns: columns, ignoring: ignoring, decide: decide)
     }
 
     /// Maps already-read rows (from CSV or a spreadsheet) onto named columns, as `read` does:

@@ -105,7 +105,7 @@ public struct DocumentFiles: Sendable {
         // Choices are written in the file's language, and read back in either.
         table = RegisterTable(table.name, table.columns.map { column in
             guard column.key == "kind" || column.key == "status" else { return column }
-            return TableColumn(column.key, aliases: column.aliases, required: column.required, width: column.width) { d in
+            return TableColumn(column.key, required: column.required, width: column.width) { d in
                 column.key == "kind" ? self.l.text("document.kind.\(d.kind.rawValue)", language) : self.l.text("document.status.\(d.status.rawValue)", language)
             }
         })

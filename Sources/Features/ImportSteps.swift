@@ -34,6 +34,21 @@ public struct ImportSteps: Sendable {
     /// How long an uploaded file waits for its mapping to be confirmed.
     public static let pendingLifetime: TimeInterval = 24 * 3600
 
+    /// Whether the person should see a mapping before the dry run: some header is not one of
+    /// Meguri's own for the register (its key or its header in either language), nor last time's,
+    /// nor settled by the person.
+    public static func needsPerson(_ mapping: ColumnMapping, register: String, spec: ImportSpec) -> Bool {
+        let own = Set(spec.keys.flatMap { ImportVocabulary.bundled.names(register, $0) }.map(Text.looseKey))
+        return mapping.columns.contains { column in
+            switch column.reason {
+            case .given, .remembered, .computed: return false
+            case .named: return !own.contains(Text.looseKey(column.header))
+            case .unknown: return !Text.trimmed(column.header).isEmpty
+            case .decided, .ambiguous, .duplicate: return true
+            }
+        }
+    }
+
     /// The file's rows and the mapping proposed for them.
     public func propose(_ access: WorkspaceAccess, register: String, data: Data, spec: ImportSpec,
                         options: ImportOptions = .proposed) async throws -> (rows: [[String]], mapping: ColumnMapping) {
@@ -107,10 +122,7 @@ extension Tabular {
     public static func rows(_ data: Data) throws -> [[String]] {
         switch format(of: data) {
         case .xlsx: return try readWorkbook(data)
-        case .csv:
-            let text: String
-            do { text = try CSV.decode(data) } catch { throw DomainError.invalid(field: "file", code: "error.csvEncoding") }
-            do { return try CSV.parse(text, limits: CSV.Limits()) } catch let error as CSV.ReadError { throw error.fieldError }
+        case .csv: return try CSV.rows(data)
         }
     }
 }

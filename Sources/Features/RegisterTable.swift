@@ -13,14 +13,12 @@ import Storage
 /// `csv.<register>.<key>` in both languages), other headers people use for it, and its value.
 public struct TableColumn<Record>: @unchecked Sendable {
     public let key: String
-    public let aliases: Set<String>
     public let required: Bool
     public let width: Double
     let value: (Record) -> String
 
-    public init(_ key: String, aliases: Set<String> = [], required: Bool = false, width: Double = 16, _ value: @escaping (Record) -> String) {
+    public init(_ key: String, required: Bool = false, width: Double = 16, _ value: @escaping (Record) -> String) {
         self.key = key
-        self.aliases = aliases
         self.required = required
         self.width = width
         self.value = value
@@ -38,11 +36,12 @@ public struct RegisterTable<Record>: @unchecked Sendable {
         self.columns = columns
     }
 
-    /// Headers a file may use for each column: the key, both languages' headers and the aliases.
+    /// Headers a file may use for each column: the key, both languages' headers and the
+    /// vocabulary's synonyms (`Catalog/imports/columns.json`).
     public func readColumns(_ localizer: Localizer) -> [(key: String, names: Set<String>, required: Bool)] {
         columns.map { column in
             let names: Set<String> = [column.key, localizer.text("csv.\(name).\(column.key)", .ja), localizer.text("csv.\(name).\(column.key)", .en)]
-            return (column.key, names.union(column.aliases).union(ImportVocabulary.bundled.synonyms(name, column.key)), column.required)
+            return (column.key, names.union(ImportVocabulary.bundled.synonyms(name, column.key)), column.required)
         }
     }
 

@@ -12,11 +12,7 @@ public enum Tabular {
 
     public static func read(_ data: Data, columns: [(key: String, names: Set<String>, required: Bool)], ignoring: Set<String> = [],
                             decide: [String: @Sendable (String) -> Bool] = [:]) throws -> CSVTable {
-        switch format(of: data) {
-        case .csv: return try CSVTable.read(data, columns: columns, ignoring: ignoring, decide: decide)
-        case .xlsx:
-            return try CSVTable.make(rows: readWorkbook(data), columns: columns, ignoring: ignoring, decide: decide)
-        }
+        try CSVTable.make(rows: rows(data), columns: columns, ignoring: ignoring, decide: decide)
     }
 
     /// The first sheet's rows; a workbook that cannot be read, or that is past a limit, is refused

@@ -235,22 +235,6 @@ enum ImportViews {
 }
 
 extension ImportViews {
-    /// Whether the person should see the mapping before the dry run: some header is not Meguri's
-    /// own (in either language), nor last time's, nor settled by the person.
-    static func needsConfirmation(_ mapping: ColumnMapping, flow: Flow, localizer: Localizer) -> Bool {
-        let own = Set(flow.spec.keys.flatMap { key in
-            [key] + Language.allCases.map { localizer.text("csv.\(flow.kind).\(key)", $0) }
-        }.map(Text.looseKey))
-        return mapping.columns.contains { column in
-            switch column.reason {
-            case .given, .remembered, .computed: return false
-            case .named: return !own.contains(Text.looseKey(column.header))
-            case .unknown: return !Text.trimmed(column.header).isEmpty
-            case .decided, .ambiguous, .duplicate: return true
-            }
-        }
-    }
-
     /// The upload posted from an import page. The file is kept as a pending import; when its
     /// columns need the person, the mapping step comes next, otherwise the dry run. A post that
     /// says `commit` imports the file at once (scripts that post the file twice).
@@ -268,7 +252,7 @@ extension ImportViews {
             let steps = ImportSteps(req.meguri)
             let (_, mapping) = try await steps.propose(access, register: flow.kind, data: data, spec: flow.spec)
             let id = try await steps.stash(access, register: flow.kind, target: flow.target, fileName: form.file?.filename ?? "", data: data)
-            if needsConfirmation(mapping, flow: flow, localizer: c.localizer) {
+            if ImportSteps.needsPerson(mapping, register: flow.kind, spec: flow.spec) {
                 return req.redirect(to: "\(flow.action)/\(id.uuidString.lowercased())")
             }
             return try await check(req, c, flow, id: id, data: data, choices: [:])
