@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
         .package(url: "https://github.com/vapor/fluent-kit.git", from: "1.57.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        // Named for its C module: the per-connection settings are applied by an SQLite auto extension (ADR 0016).
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
@@ -39,6 +41,7 @@ let package = Package(
             .product(name: "FluentKit", package: "fluent-kit"),
             .product(name: "SQLKit", package: "sql-kit"),
             .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
         ], swiftSettings: strict),
         // Spreadsheets (XLSX) written and read with a ZIP library: pure functions of rows and bytes.

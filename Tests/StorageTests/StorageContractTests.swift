@@ -230,4 +230,27 @@ import TestSupport
             #expect(event.computedHash == event.hash)
         }
     }
+
+    /// ADR 0016: every pooled SQLite connection, whichever event loop it serves, has the settings
+    /// (they are per connection and would otherwise be SQLite's defaults: FULL, 2 MiB, no mmap).
+    @Test func everySQLiteConnectionHasTheSettings() async throws {
+        try await TestApp.with(.sqlite) { app in
+            for _ in 0..<16 {
+                let settings = try await app.services.store.read { db in
+                    var out: [String: Int] = [:]
+                    for name in ["synchronous", "cache_size", "mmap_size", "temp_store"] {
+                        out[name] = try await db.sql.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self)
+                    }
+                    out["wal"] = try await db.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self) == "wal" ? 1 : 0
+                    return out
+                }
+                #expect(settings == ["synchronous": 1, "cache_size": -16384, "mmap_size": 268_435_456, "temp_store": 2, "wal": 1])
+            }
+            // Writes run on the same connections.
+            let synchronous = try await app.services.store.write { db in
+                try await db.sql.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+            }
+            #expect(synchronous == 1)
+        }
+    }
 }
