@@ -105,14 +105,23 @@ public struct AssetStore: Sendable {
 
     static func key(_ code: String) -> String { Text.halfWidth(Text.trimmed(code)).lowercased() }
 
+    /// What the search box finds an asset by (the gram index, ADR 0010).
+    static func searchText(_ asset: Asset) -> [String] { [asset.code, asset.name, asset.location ?? ""] }
+    static let searchType = "assets"
+
     public func insert(_ asset: Asset) async throws {
         try await sql.insert(into: "assets").model(AssetRow(asset), with: rowEncoder).run()
+        try await SearchIndex(sql: sql).insert(SearchIndex.grams(Self.searchText(asset)), record: asset.id.uuid, type: Self.searchType, in: asset.workspaceID)
     }
 
+    /// Many assets of one workspace (imports, the demo).
     public func insert(_ assets: [Asset]) async throws {
         for chunk in stride(from: 0, to: assets.count, by: 400) {
             try await sql.insert(into: "assets").models(assets[chunk..<min(chunk + 400, assets.count)].map(AssetRow.init), with: rowEncoder).run()
         }
+        guard let workspace = assets.first?.workspaceID else { return }
+        precondition(assets.allSatisfy { $0.workspaceID == workspace }, "one workspace per bulk insert")
+        try await SearchIndex(sql: sql).insert(assets.map { ($0.id.uuid, Self.searchText($0)) }, type: Self.searchType, in: workspace)
     }
 
     public func update(_ asset: Asset) async throws -> Asset {
@@ -120,11 +129,13 @@ public struct AssetStore: Sendable {
         next.version += 1
         try await sql.update("assets").set(model: AssetRow(next), with: rowEncoder)
             .where("id", .equal, asset.id.uuid).where("workspace_id", .equal, asset.workspaceID.uuid).run()
+        try await SearchIndex(sql: sql).replace(record: asset.id.uuid, texts: Self.searchText(asset), type: Self.searchType, in: asset.workspaceID)
         return next
     }
 
     public func delete(_ id: Asset.ID, in workspace: Workspace.ID) async throws {
         try await sql.delete(from: "assets").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+        try await SearchIndex(sql: sql).delete(records: [id.uuid], type: Self.searchType, in: workspace)
     }
 
     public func load(_ id: Asset.ID, in workspace: Workspace.ID, forUpdate: Bool = false) async throws -> Asset? {
@@ -168,9 +179,7 @@ public struct AssetStore: Sendable {
 
     private func filtered(_ query: AssetQuery, in workspace: Workspace.ID, _ builder: SQLSelectBuilder, review side: ReviewSide = .either) -> SQLSelectBuilder {
         builder.where("workspace_id", .equal, workspace.uuid)
-        if let search = Text.nonBlank(query.search) {
-            builder.where { $0.where(lowerLike("code", search)).orWhere(lowerLike("name", search)).orWhere(lowerLike("location", search)) }
-        }
+        _ = SearchIndex.narrow(builder, to: query.search, type: Self.searchType, in: workspace)
         if let kind = query.kind { builder.where("kind", .equal, kind.rawValue) }
         if let department = query.departmentID { builder.where("department_id", .equal, department.uuid) }
         if let owner = query.ownerID { builder.where("owner_id", .equal, owner.uuid) }
@@ -223,13 +232,15 @@ public struct AssetStore: Sendable {
             }
             next = Cursor(key: key, id: last.id.uuidString).encoded
         }
-        return Page(items: items.map(\.asset), nextCursor: next, total: page.counting ? try await count(in: workspace, query: query) : nil)
+        // The grams say "these pairs occur"; the text itself says whether they occur together.
+        let found = SearchIndex.query(query.search ?? "").map { search in items.filter { SearchIndex.contains(Self.searchText($0.asset), search.normalized) } } ?? items
+        return Page(items: found.map(\.asset), nextCursor: next, total: page.counting ? try await count(in: workspace, query: query) : nil)
     }
 
     public func count(in workspace: Workspace.ID, query: AssetQuery) async throws -> Int {
         func count(_ side: ReviewSide) async throws -> Int {
-            try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("assets"), review: side)
-                .first()?.decode(column: "n", as: Int.self) ?? 0
+            try await sql.total(filtered(query, in: workspace, sql.select().from("assets"), review: side).select, search: SearchIndex.query(query.search ?? ""),
+                                texts: [SQLColumn("code"), SQLColumn("name"), SQLColumn("location")])
         }
         guard query.reviewedBefore != nil else { return try await count(.either) }
         if query.reviewedFrom != nil { return try await count(.before) }

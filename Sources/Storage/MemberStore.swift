@@ -70,9 +70,18 @@ public struct MemberStore: Sendable {
         (Text.nonBlank(displayName) ?? email).lowercased()
     }
 
-    /// Keeps every membership's sort name in step with the person's name.
+    /// What the members search finds a person by (the gram index, ADR 0010).
+    static func searchText(_ displayName: String, _ email: String) -> [String] { [displayName, email] }
+    static let searchType = "members"
+
+    /// Keeps every membership's sort name and search grams in step with the person's name.
     public func renamed(user: User) async throws {
         try await sql.update("members").set("sort_name", to: Self.sortName(user.displayName, user.email)).where("user_id", .equal, user.id.uuid).run()
+        for row in try await sql.select().column("id").column("workspace_id").from("members").where("user_id", .equal, user.id.uuid).all() {
+            let reader = RowReader(row: row)
+            try await SearchIndex(sql: sql).replace(record: try reader.uuid("id"), texts: Self.searchText(user.displayName, user.email), type: Self.searchType,
+                                                    in: Workspace.ID(try reader.uuid("workspace_id")))
+        }
     }
 
     public func insert(_ member: Member) async throws {
@@ -81,6 +90,8 @@ public struct MemberStore: Sendable {
                       homeDepartmentId: member.homeDepartmentID?.uuid, sortName: Self.sortName(member.displayName, member.email), createdAt: stored(member.createdAt),
                       updatedAt: stored(member.updatedAt), version: member.version), with: rowEncoder).run()
         try await insertGrants(member)
+        try await SearchIndex(sql: sql).insert(SearchIndex.grams(Self.searchText(member.displayName, member.email)), record: member.id.uuid,
+                                               type: Self.searchType, in: member.workspaceID)
     }
 
     /// Many memberships at once (the bulk demo path).
@@ -98,6 +109,9 @@ public struct MemberStore: Sendable {
                 }
             }
             if !roles.isEmpty { try await sql.insert(into: "member_roles").models(roles, with: rowEncoder).run() }
+        }
+        for (workspace, group) in Dictionary(grouping: members, by: \.workspaceID) {
+            try await SearchIndex(sql: sql).insert(group.map { ($0.id.uuid, Self.searchText($0.displayName, $0.email)) }, type: Self.searchType, in: workspace)
         }
     }
 
@@ -136,6 +150,7 @@ public struct MemberStore: Sendable {
     public func delete(_ id: Member.ID, in workspace: Workspace.ID) async throws {
         try await sql.delete(from: "member_roles").where("member_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "members").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+        try await SearchIndex(sql: sql).delete(records: [id.uuid], type: Self.searchType, in: workspace)
     }
 
     private func base() -> SQLSelectBuilder {
@@ -171,9 +186,7 @@ public struct MemberStore: Sendable {
 
     public func list(in workspace: Workspace.ID, filter: MemberFilter, page: PageRequest) async throws -> Page<Member> {
         let query = base().where(SQLColumn("workspace_id", table: "members"), .equal, SQLBind(workspace.uuid))
-        if let search = Text.nonBlank(filter.search) {
-            query.where { $0.where(lowerLike("users", "email", search)).orWhere(lowerLike("users", "display_name", search)) }
-        }
+        let search = SearchIndex.narrow(query, to: filter.search, type: Self.searchType, in: workspace, column: SQLColumn("id", table: "members"))
         if let department = filter.departmentID {
             query.where(SQLColumn("home_department_id", table: "members"), .equal, SQLBind(department.uuid))
         }
@@ -193,7 +206,10 @@ public struct MemberStore: Sendable {
         let rows = try await query.orderBy(sortKey).orderBy(SQLColumn("id", table: "members")).limit(page.limit + 1).offset(page.skip).all(MemberJoinedRow.self)
         let items = try await withGrants(Array(rows.prefix(page.limit)))
         let next = rows.count > page.limit ? items.last.map { Cursor(key: Self.sortName($0.displayName, $0.email), id: $0.id.uuid.uuidString).encoded } : nil
-        return Page(items: items, nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
+        // The grams say "these pairs occur"; the texts say whether together.
+        let found = search.map { search in items.filter { SearchIndex.contains(Self.searchText($0.displayName, $0.email), search.normalized) } } ?? items
+        return Page(items: found, nextCursor: next, total: page.counting
+                    ? try await sql.total(listed, search: search, texts: [SQLColumn("display_name", table: "users"), SQLColumn("email", table: "users")]) : nil)
     }
 
     /// Every member's e-mail and user id (imports name people by e-mail).

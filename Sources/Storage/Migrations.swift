@@ -26,6 +26,7 @@ public enum Migrations {
         AddUnacceptedAtSubmission(),
         CreateNotifications(),
         CreateImportSteps(),
+        IndexEveryRegister(),
     ]
 }
 

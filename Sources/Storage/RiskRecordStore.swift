@@ -160,16 +160,25 @@ public struct HeatCount: Sendable, Equatable {
 public struct RiskRecordStore: Sendable {
     let sql: any SQLDatabase
 
+    /// What the search box finds a risk by (the gram index, ADR 0010), besides its asset's code and name.
+    static func searchText(_ risk: Risk) -> [String] { [risk.code, risk.scenario ?? ""] }
+    static let searchType = "risks"
+
     public func insert(_ risk: Risk) async throws {
         try await sql.insert(into: "risks").model(RiskRow(risk), with: rowEncoder).run()
         try await insertLinks(RiskControlLink.of(risk))
+        try await SearchIndex(sql: sql).insert(SearchIndex.grams(Self.searchText(risk)), record: risk.id.uuid, type: Self.searchType, in: risk.workspaceID)
     }
 
+    /// Many risks of one workspace (an assessment's copy, imports, the demo).
     public func insert(_ risks: [Risk]) async throws {
         for chunk in stride(from: 0, to: risks.count, by: 200) {
             try await sql.insert(into: "risks").models(risks[chunk..<min(chunk + 200, risks.count)].map(RiskRow.init), with: rowEncoder).run()
         }
         try await insertLinks(risks.flatMap(RiskControlLink.of))
+        guard let workspace = risks.first?.workspaceID else { return }
+        precondition(risks.allSatisfy { $0.workspaceID == workspace }, "one workspace per bulk insert")
+        try await SearchIndex(sql: sql).insert(risks.map { ($0.id.uuid, Self.searchText($0)) }, type: Self.searchType, in: workspace)
     }
 
     private func insertLinks(_ links: [RiskControlLink]) async throws {
@@ -185,12 +194,14 @@ public struct RiskRecordStore: Sendable {
             .where("id", .equal, risk.id.uuid).where("workspace_id", .equal, risk.workspaceID.uuid).run()
         try await sql.delete(from: "risk_controls").where("risk_id", .equal, risk.id.uuid).run()
         try await insertLinks(RiskControlLink.of(risk))
+        try await SearchIndex(sql: sql).replace(record: risk.id.uuid, texts: Self.searchText(risk), type: Self.searchType, in: risk.workspaceID)
         return next
     }
 
     public func delete(_ id: Risk.ID, in workspace: Workspace.ID) async throws {
         try await sql.delete(from: "risk_controls").where("risk_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "risks").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+        try await SearchIndex(sql: sql).delete(records: [id.uuid], type: Self.searchType, in: workspace)
     }
 
     /// How many risks of an assessment name each control.
@@ -262,12 +273,11 @@ public struct RiskRecordStore: Sendable {
 
     private func filtered(_ query: RiskQuery, assessment: RiskAssessment.ID, workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
         builder.where("workspace_id", .equal, workspace.uuid).where("assessment_id", .equal, assessment.uuid)
-        if let search = Text.nonBlank(query.search) {
+        if let search = Text.nonBlank(query.search).flatMap(SearchIndex.query) {
+            // Its own code or scenario, or its asset's code, name or location.
             builder.where { group in
-                group.where(lowerLike("code", search)).orWhere(lowerLike("scenario", search))
-                    .orWhere(SQLColumn("asset_id"), .in, SQLGroupExpression(
-                        sql.select().column("id").from("assets").where("workspace_id", .equal, workspace.uuid)
-                            .where { $0.where(lowerLike("name", search)).orWhere(lowerLike("code", search)) }.select))
+                group.where(SQLColumn("id"), .in, SearchIndex.matching(search, type: Self.searchType, in: workspace))
+                    .orWhere(SQLColumn("asset_id"), .in, SearchIndex.matching(search, type: AssetStore.searchType, in: workspace))
             }
         }
         if let level = query.level { builder.where("inherent_level", .equal, level) }
@@ -324,13 +334,29 @@ public struct RiskRecordStore: Sendable {
             }
             next = Cursor(key: key, id: last.id.uuidString).encoded
         }
-        return Page(items: items.map(\.risk), nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
+        var found = items.map(\.risk)
+        if let search = SearchIndex.query(query.search ?? ""), search.normalized.count > 2 {
+            // Three characters or more: the grams say "these pairs occur"; the texts say whether together.
+            let assets = try await AssetStore(sql: sql).loadAll(found.compactMap(\.assetID), in: workspace)
+            found = found.filter { risk in
+                SearchIndex.contains(Self.searchText(risk), search.normalized)
+                    || risk.assetID.flatMap { assets[$0] }.map { SearchIndex.contains(AssetStore.searchText($0), search.normalized) } == true
+            }
+        }
+        return Page(items: found, nextCursor: next, total: page.counting ? try await total(listed, query) : nil)
     }
 
     public func count(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery) async throws -> Int {
-        try await filtered(query, assessment: assessment, workspace: workspace,
-                           sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("risks"))
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+        try await total(filtered(query, assessment: assessment, workspace: workspace, sql.select().from("risks")).select, query)
+    }
+
+    /// The count of a filtered query, a search checked against the risk's texts and its asset's.
+    private func total(_ select: SQLSelect, _ query: RiskQuery) async throws -> Int {
+        func asset(_ column: String) -> any SQLExpression {
+            SQLSubquery.select { $0.column(column).from("assets").where(SQLColumn("id", table: "assets"), .equal, SQLColumn("asset_id", table: "risks")) }
+        }
+        return try await sql.total(select, search: SearchIndex.query(query.search ?? ""),
+                                   texts: [SQLColumn("code", table: "risks"), SQLColumn("scenario", table: "risks"), asset("code"), asset("name"), asset("location")])
     }
 
     /// A rating column; residual ones fall back to the inherent rating when the risk has no

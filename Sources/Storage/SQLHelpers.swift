@@ -132,4 +132,22 @@ extension SQLDatabase {
         builder.select = count
         return try await builder.first()?.decode(column: "n", as: Int.self) ?? 0
     }
+
+    /// How many rows a query narrowed by the gram index holds. A search of three characters or
+    /// more is checked against each candidate's texts (the grams alone can over-count: `abxbc`
+    /// holds `ab` and `bc` but not `abc`); shorter ones are exact by the index alone.
+    func total(_ select: SQLSelect, search: SearchIndex.Query?, texts: [any SQLExpression]) async throws -> Int {
+        guard let search, search.normalized.count > 2 else { return try await total(select) }
+        var candidates = select
+        candidates.columns = texts.enumerated().map { SQLAlias($0.element, as: SQLIdentifier("t\($0.offset)")) }
+        candidates.orderBy = []
+        candidates.limit = nil
+        candidates.offset = nil
+        candidates.lockingClause = nil
+        let builder = SQLSelectBuilder(on: self)
+        builder.select = candidates
+        return try await builder.all().count { row in
+            SearchIndex.contains(texts.indices.map { (try? row.decode(column: "t\($0)", as: String?.self)) ?? nil }.map { $0 ?? "" }, search.normalized)
+        }
+    }
 }

@@ -354,8 +354,13 @@ public struct EvidenceStore: Sendable {
         enum CodingKeys: String, CodingKey { case evidenceId = "evidence_id", workspaceId = "workspace_id", target, targetId = "target_id", collectedOn = "collected_on" }
     }
 
+    /// What the evidence search finds a piece by (the gram index, ADR 0010).
+    static func searchText(_ evidence: Evidence) -> [String] { [evidence.title, evidence.fileName ?? ""] }
+    static let searchType = "evidence"
+
     public func insert(_ evidence: Evidence, content: Data?) async throws {
         try await sql.insert(into: "evidence").model(EvidenceRow(evidence), with: rowEncoder).run()
+        try await SearchIndex(sql: sql).insert(SearchIndex.grams(Self.searchText(evidence)), record: evidence.id.uuid, type: Self.searchType, in: evidence.workspaceID)
         if let content {
             try await sql.insert(into: "evidence_files").columns("id", "workspace_id", "content")
                 .values(SQLBind(evidence.id.uuid), SQLBind(evidence.workspaceID.uuid), SQLBind(content)).run()
@@ -379,6 +384,9 @@ public struct EvidenceStore: Sendable {
             } }
             if !links.isEmpty { try await sql.insert(into: "evidence_links").models(links, with: rowEncoder).run() }
         }
+        for (workspace, group) in Dictionary(grouping: items.map(\.0), by: \.workspaceID) {
+            try await SearchIndex(sql: sql).insert(group.map { ($0.id.uuid, Self.searchText($0)) }, type: Self.searchType, in: workspace)
+        }
     }
 
     public func update(_ evidence: Evidence) async throws -> Evidence {
@@ -388,6 +396,7 @@ public struct EvidenceStore: Sendable {
             .where("id", .equal, evidence.id.uuid).where("workspace_id", .equal, evidence.workspaceID.uuid).run()
         try await sql.delete(from: "evidence_links").where("evidence_id", .equal, evidence.id.uuid).run()
         try await writeLinks(evidence)
+        try await SearchIndex(sql: sql).replace(record: evidence.id.uuid, texts: Self.searchText(evidence), type: Self.searchType, in: evidence.workspaceID)
         return next
     }
 
@@ -404,6 +413,7 @@ public struct EvidenceStore: Sendable {
         try await sql.delete(from: "evidence_links").where("evidence_id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "evidence_files").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
         try await sql.delete(from: "evidence").where("id", .equal, id.uuid).where("workspace_id", .equal, workspace.uuid).run()
+        try await SearchIndex(sql: sql).delete(records: [id.uuid], type: Self.searchType, in: workspace)
     }
 
     /// Points every link to one record at another (an own control's new code); returns how many.
@@ -436,9 +446,7 @@ public struct EvidenceStore: Sendable {
 
     private func filtered(_ query: EvidenceQuery, in workspace: Workspace.ID, _ builder: SQLSelectBuilder) -> SQLSelectBuilder {
         builder.where("workspace_id", .equal, workspace.uuid)
-        if let search = Text.nonBlank(query.search) {
-            builder.where { $0.where(lowerLike("title", search)).orWhere(lowerLike("file_name", search)) }
-        }
+        _ = SearchIndex.narrow(builder, to: query.search, type: Self.searchType, in: workspace)
         if let link = query.link {
             builder.where(SQLColumn("id"), .in, SQLGroupExpression(sql.select().column("evidence_id").from("evidence_links")
                 .where("workspace_id", .equal, workspace.uuid).where("target", .equal, link.target.rawValue).where("target_id", .equal, link.id).select))
@@ -461,12 +469,15 @@ public struct EvidenceStore: Sendable {
         let rows = try await builder.orderBy("collected_on", .descending).orderBy("id", .descending).limit(page.limit + 1).offset(page.skip).all(EvidenceRow.self)
         let items = try await withLinks(Array(rows.prefix(page.limit)))
         let next = rows.count > page.limit ? items.last.map { Cursor(key: $0.collectedOn.description, id: $0.id.uuid.uuidString).encoded } : nil
-        return Page(items: items, nextCursor: next, total: page.counting ? try await sql.total(listed) : nil)
+        // The grams say "these pairs occur"; the texts say whether together.
+        let found = SearchIndex.query(query.search ?? "").map { search in items.filter { SearchIndex.contains(Self.searchText($0), search.normalized) } } ?? items
+        return Page(items: found, nextCursor: next, total: page.counting
+                    ? try await sql.total(listed, search: SearchIndex.query(query.search ?? ""), texts: [SQLColumn("title"), SQLColumn("file_name")]) : nil)
     }
 
     public func count(in workspace: Workspace.ID, query: EvidenceQuery) async throws -> Int {
-        try await filtered(query, in: workspace, sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("evidence"))
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+        try await sql.total(filtered(query, in: workspace, sql.select().from("evidence")).select, search: SearchIndex.query(query.search ?? ""),
+                            texts: [SQLColumn("title"), SQLColumn("file_name")])
     }
 
     /// Every piece of evidence linked to one record, newest first.

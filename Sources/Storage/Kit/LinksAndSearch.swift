@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import FluentKit
 import SQLKit
 
 /// What each record names (`record_links`): written by `RecordStore` from the schema's declared
@@ -150,6 +151,39 @@ public struct SearchIndex: Sendable {
         }
     }
 
+    /// The grams of many records in multi-row inserts (imports, assessment copies, the demo).
+    func insert(_ records: [(id: UUID, texts: [String])], type: String, in workspace: Workspace.ID) async throws {
+        var builder: SQLInsertBuilder? = nil
+        var rows = 0
+        for record in records {
+            for gram in Self.grams(record.texts) {
+                if builder == nil { builder = sql.insert(into: "search_grams").columns("workspace_id", "record_type", "record_id", "gram") }
+                builder?.values(SQLBind(workspace.uuid), SQLBind(type), SQLBind(record.id), SQLBind(gram))
+                rows += 1
+                if rows == 1000 {
+                    try await builder?.run()
+                    builder = nil
+                    rows = 0
+                }
+            }
+        }
+        try await builder?.run()
+    }
+
+    /// One record's grams after its text changed.
+    func replace(record: UUID, texts: [String], type: String, in workspace: Workspace.ID) async throws {
+        try await delete(records: [record], type: type, in: workspace)
+        try await insert(Self.grams(texts), record: record, type: type, in: workspace)
+    }
+
+    /// Narrows a query of `type` records to those whose grams hold `text`. Nil when the text is
+    /// blank (no narrowing); otherwise the query to check a page's records against afterwards.
+    static func narrow(_ builder: SQLSelectBuilder, to text: String?, type: String, in workspace: Workspace.ID, column: any SQLExpression = SQLColumn("id")) -> Query? {
+        guard let text, let query = Self.query(text) else { return nil }
+        builder.where(column, .in, matching(query, type: type, in: workspace))
+        return query
+    }
+
     func delete(records: [UUID], type: String, in workspace: Workspace.ID) async throws {
         for chunk in stride(from: 0, to: records.count, by: 500) {
             try await sql.delete(from: "search_grams").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("record_type", .equal, SQLBind(type))
@@ -201,5 +235,60 @@ public struct SequenceStore: Sendable {
         try await lockWorkspace(workspace)
         try await sql.delete(from: "sequences").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("name", .equal, SQLBind(name)).run()
         try await sql.insert(into: "sequences").columns("workspace_id", "name", "value").values(SQLBind(workspace.uuid), SQLBind(name), SQLBind(value)).run()
+    }
+}
+
+/// The gram index for the registers written before they used it: assets, risks, members and
+/// evidence searched with `lower(…) LIKE`, a scan of every row (ADR 0010, issue 20).
+struct IndexEveryRegister: AsyncMigration {
+    var name: String { "0021_search_grams_everywhere" }
+
+    func prepare(on database: any Database) async throws {
+        try await database.transaction { database in
+            let sql = database as! any SQLDatabase
+            try await backfill(sql, type: AssetStore.searchType, texts: ["code", "name", "location"]) {
+                $0.column("id").column("workspace_id").column("code").column("name").column("location").from("assets")
+            }
+            try await backfill(sql, type: RiskRecordStore.searchType, texts: ["code", "scenario"]) {
+                $0.column("id").column("workspace_id").column("code").column("scenario").from("risks")
+            }
+            try await backfill(sql, type: EvidenceStore.searchType, texts: ["title", "file_name"]) {
+                $0.column("id").column("workspace_id").column("title").column("file_name").from("evidence")
+            }
+            try await backfill(sql, type: MemberStore.searchType, texts: ["display_name", "email"], table: "members") {
+                $0.column(SQLColumn("id", table: "members")).column(SQLColumn("workspace_id", table: "members"))
+                    .column(SQLColumn("display_name", table: "users")).column(SQLColumn("email", table: "users")).from("members")
+                    .join("users", on: SQLColumn("user_id", table: "members"), .equal, SQLColumn("id", table: "users"))
+            }
+        }
+    }
+
+    /// Every row of a table, 2,000 at a time in id order, its texts cut into grams.
+    private func backfill(_ sql: any SQLDatabase, type: String, texts: [String], table: String? = nil,
+                          _ select: (SQLSelectBuilder) -> SQLSelectBuilder) async throws {
+        let id: any SQLExpression = table.map { SQLColumn("id", table: $0) } ?? SQLColumn("id")
+        var after: UUID? = nil
+        while true {
+            let query = select(sql.select())
+            if let after { query.where(id, .greaterThan, SQLBind(after)) }
+            let rows = try await query.orderBy(id).limit(2000).all()
+            guard !rows.isEmpty else { return }
+            var byWorkspace: [UUID: [(id: UUID, texts: [String])]] = [:]
+            for row in rows {
+                let reader = RowReader(row: row)
+                byWorkspace[try reader.uuid("workspace_id"), default: []].append((try reader.uuid("id"), try texts.map { try reader.optionalString($0) ?? "" }))
+            }
+            for (workspace, records) in byWorkspace {
+                try await SearchIndex(sql: sql).insert(records, type: type, in: Workspace.ID(workspace))
+            }
+            after = try RowReader(row: rows[rows.count - 1]).uuid("id")
+        }
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        for type in [AssetStore.searchType, RiskRecordStore.searchType, EvidenceStore.searchType, MemberStore.searchType] {
+            try await sql.delete(from: "search_grams").where("record_type", .equal, SQLBind(type)).run()
+        }
     }
 }
