@@ -26,7 +26,7 @@ public enum Migrations {
         AddUnacceptedAtSubmission(),
         CreateNotifications(),
         CreateImportSteps(),
-        IndexEveryRegister(),
+        CreateSearchIndex(),
     ]
 }
 

@@ -276,8 +276,8 @@ public struct RiskRecordStore: Sendable {
         if let search = Text.nonBlank(query.search).flatMap(SearchIndex.query) {
             // Its own code or scenario, or its asset's code, name or location.
             builder.where { group in
-                group.where(SQLColumn("id"), .in, SearchIndex.matching(search, type: Self.searchType, in: workspace))
-                    .orWhere(SQLColumn("asset_id"), .in, SearchIndex.matching(search, type: AssetStore.searchType, in: workspace))
+                group.where(SQLColumn("id"), .in, SearchIndex.matching(search, type: Self.searchType, in: workspace, on: sql))
+                    .orWhere(SQLColumn("asset_id"), .in, SearchIndex.matching(search, type: AssetStore.searchType, in: workspace, on: sql))
             }
         }
         if let level = query.level { builder.where("inherent_level", .equal, level) }

@@ -22,7 +22,9 @@ public enum SQLiteSettings {
 
     private static let installed: Bool = {
         let apply: @convention(c) (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, OpaquePointer?) -> Int32 = { connection, _, _ in
-            sqlite_nio_sqlite3_exec(connection, SQLiteSettings.pragmas, nil, nil, nil)
+            // Best effort: a setting SQLite refuses must not make the connection fail to open.
+            _ = sqlite_nio_sqlite3_exec(connection, SQLiteSettings.pragmas, nil, nil, nil)
+            return SQLITE_OK
         }
         return sqlite_nio_sqlite3_auto_extension(unsafeBitCast(apply, to: (@convention(c) () -> Void).self)) == SQLITE_OK
     }()

@@ -69,20 +69,29 @@ import TestSupport
             #expect(try await membersFound("田中").isEmpty)
             #expect(try await membersFound("山田") == ["tanaka@example.co.jp"])
 
-            // The migration writes the grams of rows written before the index.
+            // The migration: the kit's pairs become documents, the other registers are read from their tables.
             let workspace = access.workspace.id
+            let fluent = try app.services.store.fluent()
+            try await CreateSearchIndex().revert(on: fluent)
+            let policy = UUID()
             try await app.services.store.write { db in
-                try await db.sql.delete(from: "search_grams").where("record_type", .in, ["assets", "risks", "members", "evidence"]).run()
+                for gram in SearchIndex.grams(["暗号化の方針"]) {
+                    try await db.sql.insert(into: "search_grams").columns("workspace_id", "record_type", "record_id", "gram")
+                        .values(SQLBind(workspace.uuid), SQLBind("documents"), SQLBind(policy), SQLBind(gram)).run()
+                }
             }
-            #expect(try await found("サーバ").isEmpty)
-            try await IndexEveryRegister().prepare(on: try app.services.store.fluent())
+            try await CreateSearchIndex().prepare(on: fluent)
             #expect(try await found("サーバ") == ["A-002"])
             #expect(try await membersFound("山田") == ["tanaka@example.co.jp"])
-            let grams = try await app.services.store.read { db in
-                try await db.sql.select().column(SQLFunction("count", args: SQLLiteral.all), as: "n").from("search_grams")
-                    .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("record_type", .equal, "assets").first()?.decode(column: "n", as: Int.self)
+            let documents = try await app.services.store.read { db in
+                try await db.sql.select().column("record_id").from("search_docs")
+                    .where("record_id", .in, SearchIndex.matching(try #require(SearchIndex.query("暗号")), type: "documents", in: workspace, on: db.sql)).all()
+                    .map { try RowReader(row: $0).uuid("record_id") }
             }
-            #expect(grams == SearchIndex.grams(["A-002", "顧客台帳", "本社サーバ室"]).count + SearchIndex.grams(["A-003", "abxbc 設計書", ""]).count)
+            #expect(documents == [policy])
+            #expect(try await app.services.store.read { db in
+                try await db.sql.raw("SELECT count(*) AS n FROM search_docs WHERE record_type = 'assets'").first()?.decode(column: "n", as: Int.self)
+            } == 3, "one document per asset: two here, one in the other workspace")
         }
     }
 }

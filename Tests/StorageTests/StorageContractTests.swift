@@ -237,6 +237,8 @@ import TestSupport
         try await TestApp.with(.sqlite) { app in
             for _ in 0..<16 {
                 let settings = try await app.services.store.read { db in
+                    // A read first: a connection opened before the file turned to WAL learns it at its next read.
+                    _ = try await db.sql.raw("SELECT count(*) AS n FROM users").first()
                     var out: [String: Int] = [:]
                     for name in ["synchronous", "cache_size", "mmap_size", "temp_store"] {
                         out[name] = try await db.sql.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self)

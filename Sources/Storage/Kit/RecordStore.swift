@@ -210,7 +210,7 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
                        page: PageRequest) async throws -> Page<Record> {
         guard let texts = schema.searchText else { preconditionFailure("\(schema.table) declares no searchable text") }
         guard let query = SearchIndex.query(text) else { return try await self.page(in: workspace, filters, order: order, page: page) }
-        let builder = select(workspace, filters).where("id", .in, SearchIndex.matching(query, type: schema.table, in: workspace))
+        let builder = select(workspace, filters).where("id", .in, SearchIndex.matching(query, type: schema.table, in: workspace, on: sql))
         var result = try await self.page(builder, order: order, page: page)
         // The grams say "these pairs occur"; the text itself says whether they occur together.
         result.items = result.items.filter { SearchIndex.contains(texts($0), query.normalized) }

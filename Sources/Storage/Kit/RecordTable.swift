@@ -92,7 +92,7 @@ public struct RecordTable<Record: StoredRecord>: Sendable {
     }
 }
 
-/// The kit's shared tables: what records name (`record_links`) and the search grams (`search_grams`).
+/// The kit's shared tables: what records name (`record_links`) and the search grams (`search_grams`, replaced by `search_docs` in 0021).
 struct CreateRegisterKit: AsyncMigration {
     var name: String { "0014_register_kit" }
 
