@@ -60,10 +60,10 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
                 throw ConfigurationError(setting: "MEGURI_DATABASE_URL", reason: "the directory of the SQLite file '\(path)' does not exist")
             }
-            SQLiteSettings.install()
+            try SQLiteSettings.install()
             databases.use(.sqlite(.file(path), sqlLogLevel: nil), as: .sqlite)
         case .sqliteMemory:
-            SQLiteSettings.install()
+            try SQLiteSettings.install()
             databases.use(.sqlite(.memory, sqlLogLevel: nil), as: .sqlite)
         case .postgres(let url):
             let configuration: SQLPostgresConfiguration
