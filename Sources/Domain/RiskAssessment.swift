@@ -219,8 +219,22 @@ public enum RiskRules {
     /// An assessment can go to top management only when no carried-forward risk is left unreviewed
     /// and every open risk has an owner, a treatment and a score.
     /// The open risks whose owner has not accepted the residual risk (6.1.3 f), in code order.
+    /// How many risks no owner has accepted, and the first of them in code order (what a page names).
+    public struct Unaccepted: Sendable, Equatable {
+        public var count: Int
+        public var first: [Risk]
+        public init(count: Int, first: [Risk]) {
+            self.count = count
+            self.first = first
+        }
+        public static let none = Unaccepted(count: 0, first: [])
+    }
+
+    /// Codes in the order people number them (R-2 before R-10).
+    public static func inCodeOrder(_ a: String, _ b: String) -> Bool { a.localizedStandardCompare(b) == .orderedAscending }
+
     public static func unaccepted(_ risks: [Risk]) -> [Risk] {
-        risks.filter { $0.review != .closed && !$0.isAccepted }.sorted { $0.code.localizedStandardCompare($1.code) == .orderedAscending }
+        risks.filter { $0.review != .closed && !$0.isAccepted }.sorted { inCodeOrder($0.code, $1.code) }
     }
 
     public static func submissionProblems(_ risks: [Risk]) -> [FieldError] {

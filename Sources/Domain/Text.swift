@@ -8,7 +8,9 @@ public enum Text {
     /// space into a space and the minus sign (U+2212) into a hyphen-minus — what NFKC does to these
     /// characters, and nothing else (NFKC would also rewrite ㈱ or ①, which a code may hold).
     public static func halfWidth(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+        // Most text has nothing to fold: return it as it is without rebuilding it.
+        guard text.unicodeScalars.contains(where: { (0xFF01...0xFF5E).contains($0.value) || $0.value == 0x3000 || $0.value == 0x2212 }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             switch scalar.value {
             case 0xFF01...0xFF5E: return Unicode.Scalar(scalar.value - 0xFF01 + 0x21)!
             case 0x3000: return " "

@@ -113,10 +113,11 @@ public struct RiskAssessments: Sendable {
     }
 
     /// The open risks of an assessment that no owner has accepted yet (6.1.3 f), for the submit and approve forms.
-    public func unaccepted(_ access: WorkspaceAccess, _ id: RiskAssessment.ID) async throws -> [Risk] {
+    /// The open risks no owner has accepted: how many, and the first `limit` in code order.
+    public func unaccepted(_ access: WorkspaceAccess, _ id: RiskAssessment.ID, limit: Int = 50) async throws -> RiskRules.Unaccepted {
         try access.require(.risksRead)
         let workspace = access.workspaceID
-        return RiskRules.unaccepted(try await services.store.read { try await $0.risks.all(in: id, workspace: workspace) })
+        return try await services.store.read { try await $0.risks.unaccepted(in: id, workspace: workspace, limit: limit) }
     }
 
     /// The secretariat sends the assessment to top management: no risk may be left to review, and

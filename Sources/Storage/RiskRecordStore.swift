@@ -346,6 +346,24 @@ public struct RiskRecordStore: Sendable {
         return Page(items: found, nextCursor: next, total: page.counting ? try await total(listed, query) : nil)
     }
 
+    /// The open risks no owner has accepted: their number and the first `limit` in code order.
+    /// Only ids and codes are read for all of them (18,000 of 20,000 in the enterprise workspace's
+    /// draft); whole rows only for the ones named.
+    public func unaccepted(in assessment: RiskAssessment.ID, workspace: Workspace.ID, limit: Int) async throws -> RiskRules.Unaccepted {
+        let rows = try await sql.select().column("id").column("code").from("risks").where("workspace_id", .equal, workspace.uuid)
+            .where("assessment_id", .equal, assessment.uuid).where("review", .notEqual, Risk.Review.closed.rawValue)
+            .where("accepted_at", .is, SQLLiteral.null).all()
+        var codes: [(id: UUID, code: String)] = []
+        codes.reserveCapacity(rows.count)
+        for row in rows {
+            let reader = RowReader(row: row)
+            codes.append((try reader.uuid("id"), try reader.string("code")))
+        }
+        let first = codes.sorted { RiskRules.inCodeOrder($0.code, $1.code) }.prefix(limit).map { Risk.ID($0.id) }
+        let loaded = try await loadAll(Array(first), in: workspace)
+        return RiskRules.Unaccepted(count: codes.count, first: first.compactMap { loaded[$0] })
+    }
+
     public func count(in assessment: RiskAssessment.ID, workspace: Workspace.ID, query: RiskQuery) async throws -> Int {
         try await total(filtered(query, assessment: assessment, workspace: workspace, sql.select().from("risks")).select, query)
     }

@@ -309,7 +309,10 @@ import TestSupport
             }
             let owner = try await app.access(w.owner, "acme")
             _ = try await risks.accept(owner, kept[0].id, reason: "現状の管理策で十分", expectedVersion: nil, context: w.context)
-            #expect(try await assessments.unaccepted(w.access, first.id).map(\.code) == ["R-002", "R-003"])
+            let waiting = try await assessments.unaccepted(w.access, first.id)
+            #expect(waiting.count == 2 && waiting.first.map(\.code) == ["R-002", "R-003"])
+            let named = try await assessments.unaccepted(w.access, first.id, limit: 1)
+            #expect(named.count == 2 && named.first.map(\.code) == ["R-002"], "counted whole, named up to the limit")
             let submitted = try await assessments.submit(w.access, first.id, proceedWithUnaccepted: true, expectedVersion: nil, context: w.context)
             #expect(submitted.status == .inReview && submitted.unacceptedAtSubmission == ["R-002", "R-003"])
             #expect(try await assessments.load(w.access, first.id).unacceptedAtSubmission == ["R-002", "R-003"], "what went unaccepted is stored")
@@ -326,7 +329,7 @@ import TestSupport
             // After approval the owner can still accept: the acceptance is recorded, the approved ratings stay.
             let late = try await risks.accept(owner, kept[1].id, reason: "予算の都合で来期に対応", expectedVersion: nil, context: w.context)
             #expect(late.isAccepted && late.inherentScore == kept[1].inherentScore)
-            #expect(try await assessments.unaccepted(w.access, first.id).map(\.code) == ["R-003"])
+            #expect(try await assessments.unaccepted(w.access, first.id).first.map(\.code) == ["R-003"])
 
             // Next year: the open risks come forward to be reviewed; a closed one stays behind.
             let second = try await assessments.create(w.access, AssessmentInput(name: "2026年度"), carryForwardFrom: first.id, context: w.context)

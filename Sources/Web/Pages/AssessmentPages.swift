@@ -148,8 +148,8 @@ struct AssessmentPages {
         let items = page.items
         let lookups = try await Risks(req.meguri).lookups(access, items)
         let (assetsByID, users, entries) = (lookups.assets, lookups.people, lookups.entries)
-        let unaccepted = assessment.status == .approved ? [] : try await RiskAssessments(req.meguri).unaccepted(access, assessment.id)
-        let unacceptedOwners = try await People(req.meguri).load(access, Array(Set(unaccepted.compactMap(\.ownerID))))
+        let unaccepted = assessment.status == .approved ? .none : try await RiskAssessments(req.meguri).unaccepted(access, assessment.id)
+        let unacceptedOwners = try await People(req.meguri).load(access, Array(Set(unaccepted.first.compactMap(\.ownerID))))
         let rows: [HTML] = page.items.map { r in
             let asset = r.assetID.flatMap { assetsByID[$0] }
             let what = [asset.map { "\($0.code) \($0.name)" }, r.threatID.flatMap { entries[$0]?.name(c.language) }, r.vulnerabilityID.flatMap { entries[$0]?.name(c.language) }]
@@ -213,18 +213,18 @@ struct AssessmentPages {
     }
 
     /// The risks no owner has accepted, linked, with their owners (6.1.3 f).
-    func unacceptedList(_ c: PageContext, _ risks: [Risk], names: [User.ID: String]) -> HTML {
-        let items: [HTML] = risks.prefix(50).map { r in
+    func unacceptedList(_ c: PageContext, _ risks: RiskRules.Unaccepted, names: [User.ID: String]) -> HTML {
+        let items: [HTML] = risks.first.map { r in
             "<li><a href=\"\(c.w("/risks/\(r.id)"))\">\(r.code)</a> \(r.ownerID.flatMap { names[$0] }.map { "(\($0))" } ?? "")</li>"
         }
-        return "<ul class=\"unaccepted\">\(items.joined())\(risks.count > 50 ? HTML("<li>…</li>") : .empty)</ul>"
+        return "<ul class=\"unaccepted\">\(items.joined())\(risks.count > risks.first.count ? HTML("<li>…</li>") : .empty)</ul>"
     }
 
-    func workflow(_ c: PageContext, _ access: WorkspaceAccess, _ a: RiskAssessment, unaccepted: [Risk], names: [User.ID: String]) -> HTML {
+    func workflow(_ c: PageContext, _ access: WorkspaceAccess, _ a: RiskAssessment, unaccepted: RiskRules.Unaccepted, names: [User.ID: String]) -> HTML {
         let base = c.w("/risk-assessments/\(a.id)")
         switch a.status {
         case .draft where access.allows(.riskMethodManage):
-            let warning: HTML = unaccepted.isEmpty ? .empty : """
+            let warning: HTML = unaccepted.count == 0 ? .empty : """
             <div class="notice" id="unaccepted-warning"><p>\(c.t("assessment.unacceptedBeforeSubmit", ["count": String(unaccepted.count)]))</p>\(unacceptedList(c, unaccepted, names: names))
             \(Form.checkbox("proceed", c.t("assessment.proceedUnaccepted"), checked: false))</div>
             """
@@ -234,7 +234,7 @@ struct AssessmentPages {
         case .inReview:
             var parts: [HTML] = []
             if access.allows(.assessmentApprove) {
-                if !unaccepted.isEmpty {
+                if unaccepted.count > 0 {
                     parts.append("""
                     <div class="notice" id="unaccepted-approval"><p>\(c.t("assessment.unacceptedAtApproval", ["count": String(unaccepted.count)]))</p>\(unacceptedList(c, unaccepted, names: names))</div>
                     """)
