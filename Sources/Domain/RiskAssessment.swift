@@ -230,11 +230,9 @@ public enum RiskRules {
         public static let none = Unaccepted(count: 0, first: [])
     }
 
-    /// Codes in the order people number them (R-2 before R-10).
-    public static func inCodeOrder(_ a: String, _ b: String) -> Bool { a.localizedStandardCompare(b) == .orderedAscending }
-
     public static func unaccepted(_ risks: [Risk]) -> [Risk] {
-        risks.filter { $0.review != .closed && !$0.isAccepted }.sorted { inCodeOrder($0.code, $1.code) }
+        // Codes in the order people number them (R-2 before R-10), each key computed once.
+        risks.filter { $0.review != .closed && !$0.isAccepted }.map { (Text.naturalKey($0.code), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     public static func submissionProblems(_ risks: [Risk]) -> [FieldError] {

@@ -20,6 +20,19 @@ public enum Text {
         }))
     }
 
+    /// A key that sorts text as people number things: half-width, lower case, runs of digits
+    /// compared as numbers (`R-2` before `R-10`). Computed once per item, compared with `<`.
+    public static func naturalKey(_ text: String) -> String {
+        var out = "", digits = ""
+        for ch in halfWidth(text).lowercased() {
+            if ch.isASCII && ch.isNumber { digits.append(ch); continue }
+            if !digits.isEmpty { out += String(repeating: "0", count: max(0, 10 - digits.count)) + digits; digits = "" }
+            out.append(ch)
+        }
+        if !digits.isEmpty { out += String(repeating: "0", count: max(0, 10 - digits.count)) + digits }
+        return out
+    }
+
     /// A decimal number as people type it in a numeric field: full-width or not, with digit
     /// grouping commas and a trailing percent sign (the unit is the field's, not the text's).
     public static func decimal(_ raw: String) -> Double? {

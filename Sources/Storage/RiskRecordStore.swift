@@ -353,13 +353,13 @@ public struct RiskRecordStore: Sendable {
         let rows = try await sql.select().column("id").column("code").from("risks").where("workspace_id", .equal, workspace.uuid)
             .where("assessment_id", .equal, assessment.uuid).where("review", .notEqual, Risk.Review.closed.rawValue)
             .where("accepted_at", .is, SQLLiteral.null).all()
-        var codes: [(id: UUID, code: String)] = []
+        var codes: [(id: UUID, key: String)] = []
         codes.reserveCapacity(rows.count)
         for row in rows {
             let reader = RowReader(row: row)
-            codes.append((try reader.uuid("id"), try reader.string("code")))
+            codes.append((try reader.uuid("id"), Text.naturalKey(try reader.string("code"))))
         }
-        let first = codes.sorted { RiskRules.inCodeOrder($0.code, $1.code) }.prefix(limit).map { Risk.ID($0.id) }
+        let first = codes.sorted { $0.key < $1.key }.prefix(limit).map { Risk.ID($0.id) }
         let loaded = try await loadAll(Array(first), in: workspace)
         return RiskRules.Unaccepted(count: codes.count, first: first.compactMap { loaded[$0] })
     }
