@@ -117,7 +117,20 @@ public struct RiskAssessments: Sendable {
     public func unaccepted(_ access: WorkspaceAccess, _ id: RiskAssessment.ID, limit: Int = 50) async throws -> RiskRules.Unaccepted {
         try access.require(.risksRead)
         let workspace = access.workspaceID
-        return try await services.store.read { try await $0.risks.unaccepted(in: id, workspace: workspace, limit: limit) }
+        return try await figure("unaccepted|\(workspace)|\(id)|\(limit)", { if case .unaccepted(let value) = $0 { value } else { nil } }, AssessmentFigure.unaccepted) {
+            try await services.store.read { try await $0.risks.unaccepted(in: id, workspace: workspace, limit: limit) }
+        }
+    }
+
+    /// A count over every risk of an assessment, kept until this process's next write (or 30 s:
+    /// another instance's write), so the register page does not count 20,000 risks at every load.
+    private func figure<T: Sendable>(_ key: String, _ extract: (AssessmentFigure) -> T?, _ wrap: (T) -> AssessmentFigure,
+                                     compute: () async throws -> T) async throws -> T {
+        let generation = services.store.writes.current
+        if let cached = services.assessmentFigures.value(key, generation: generation, now: services.now).flatMap(extract) { return cached }
+        let value = try await compute()
+        services.assessmentFigures.store(wrap(value), for: key, generation: generation, now: services.now)
+        return value
     }
 
     /// The secretariat sends the assessment to top management: no risk may be left to review, and
@@ -200,17 +213,28 @@ public struct RiskAssessments: Sendable {
         try access.require(.risksRead)
         guard let previous = assessment.previousID else { return nil }
         let workspace = access.workspaceID
-        return try await services.store.read { db in
-            RiskDifference.Summary(try await db.risks.differenceGroups(current: assessment.id, previous: previous, workspace: workspace))
+        return try await figure("difference|\(workspace)|\(assessment.id)|\(previous)", { if case .difference(let value) = $0 { value } else { nil } },
+                                AssessmentFigure.difference) {
+            try await services.store.read { db in
+                RiskDifference.Summary(try await db.risks.differenceGroups(current: assessment.id, previous: previous, workspace: workspace))
+            }
         }
     }
 
     /// The heat map of inherent or residual risk.
     public func heatMap(_ access: WorkspaceAccess, _ assessment: RiskAssessment, residual: Bool) async throws -> HeatMap {
         let method = try await method(access, of: assessment)
-        let counts = try await services.store.read {
-            try await $0.risks.ratingCounts(in: assessment.id, workspace: access.workspaceID, residual: residual)
+        let workspace = access.workspaceID
+        let counts = try await figure("heat|\(workspace)|\(assessment.id)|\(residual)", { if case .heat(let value) = $0 { value } else { nil } }, AssessmentFigure.heat) {
+            try await services.store.read { try await $0.risks.ratingCounts(in: assessment.id, workspace: workspace, residual: residual) }
         }
         return HeatMap(method: method, counts: counts.map { ($0.rating, $0.count) }, residual: residual)
     }
+}
+
+/// One of the counts `RiskAssessments` keeps in `Services.assessmentFigures`.
+public enum AssessmentFigure: Sendable {
+    case unaccepted(RiskRules.Unaccepted)
+    case difference(RiskDifference.Summary)
+    case heat([HeatCount])
 }

@@ -61,6 +61,9 @@ public struct AppServices: Sendable {
     public let planCache = PlanCache()
     /// The starter set's state per workspace, for the register page (see `StarterDocuments.statuses`).
     public let starterCache = GenerationCache<[StarterStatus]>()
+    /// What the risk assessment page counts over every risk of an assessment (heat maps, the
+    /// difference from last year, the unaccepted risks), until the next write.
+    public let assessmentFigures = GenerationCache<AssessmentFigure>()
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 
