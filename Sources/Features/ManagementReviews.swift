@@ -50,7 +50,16 @@ public struct ManagementReviews: Sendable {
         return try await services.store.read { db in
             guard let review = try await db.checkAct.reviews.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "management_review") }
             var inputs = review.inputs
-            if inputs == nil { inputs = try await compile(review, today: access.today, db: db) }
+            if inputs == nil {
+                // Compiled live while the review is planned, kept until this process's next write (ADR 0018).
+                let key = "\(review.workspaceID)|\(review.id)|\(review.version)|\(access.today)", generation = services.store.writes.current
+                inputs = services.reviewInputs.value(key, generation: generation, now: services.now)
+                if inputs == nil {
+                    let compiled = try await compile(review, today: access.today, db: db)
+                    services.reviewInputs.store(compiled, for: key, generation: generation, now: services.now)
+                    inputs = compiled
+                }
+            }
             let actions = try await db.checkAct.reviewActions.all(in: access.workspaceID, [.equal(\.reviewID, id)])
             let people = try await db.users.loadAll(review.attendeeIDs + actions.compactMap(\.ownerID))
             return ReviewState(review: review, inputs: inputs!, actions: actions, people: people)

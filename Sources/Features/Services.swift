@@ -64,6 +64,8 @@ public struct AppServices: Sendable {
     /// What the risk assessment page counts over every risk of an assessment (heat maps, the
     /// difference from last year, the unaccepted risks), until the next write.
     public let assessmentFigures = GenerationCache<AssessmentFigure>()
+    /// A planned management review's inputs compiled from the records, until the next write.
+    public let reviewInputs = GenerationCache<ReviewInputs>()
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 
