@@ -122,15 +122,8 @@ extension SQLDatabase {
     /// How many rows `select` matches, its columns, order and limits left out: the length of the
     /// list a page is one page of. Pass the select as it stands before a cursor's condition.
     func total(_ select: SQLSelect) async throws -> Int {
-        var count = select
-        count.columns = [SQLAlias(SQLFunction("count", args: SQLLiteral.all), as: SQLIdentifier("n"))]
-        count.orderBy = []
-        count.limit = nil
-        count.offset = nil
-        count.lockingClause = nil
-        let builder = SQLSelectBuilder(on: self)
-        builder.select = count
-        return try await builder.first()?.decode(column: "n", as: Int.self) ?? 0
+        try await whole(select, columns: [SQLAlias(SQLFunction("count", args: SQLLiteral.all), as: SQLIdentifier("n"))])
+            .first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// How many rows a query narrowed by the gram index holds. A search of three characters or
@@ -138,16 +131,22 @@ extension SQLDatabase {
     /// holds `ab` and `bc` but not `abc`); shorter ones are exact by the index alone.
     func total(_ select: SQLSelect, search: SearchIndex.Query?, texts: [any SQLExpression]) async throws -> Int {
         guard let search, search.normalized.count > 2 else { return try await total(select) }
-        var candidates = select
-        candidates.columns = texts.enumerated().map { SQLAlias($0.element, as: SQLIdentifier("t\($0.offset)")) }
-        candidates.orderBy = []
-        candidates.limit = nil
-        candidates.offset = nil
-        candidates.lockingClause = nil
-        let builder = SQLSelectBuilder(on: self)
-        builder.select = candidates
-        return try await builder.all().count { row in
-            SearchIndex.contains(texts.indices.map { (try? row.decode(column: "t\($0)", as: String?.self)) ?? nil }.map { $0 ?? "" }, search.normalized)
+        let candidates = whole(select, columns: texts.enumerated().map { SQLAlias($0.element, as: SQLIdentifier("t\($0.offset)")) })
+        return try await candidates.all().count { row in
+            SearchIndex.contains(texts.indices.map { ((try? row.decode(column: "t\($0)", as: String?.self)) ?? nil) ?? "" }, search.normalized)
         }
+    }
+
+    /// Every row of `select` with other columns, its order, limits and lock left out.
+    private func whole(_ select: SQLSelect, columns: [any SQLExpression]) -> SQLSelectBuilder {
+        var whole = select
+        whole.columns = columns
+        whole.orderBy = []
+        whole.limit = nil
+        whole.offset = nil
+        whole.lockingClause = nil
+        let builder = SQLSelectBuilder(on: self)
+        builder.select = whole
+        return builder
     }
 }
