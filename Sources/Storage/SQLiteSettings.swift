@@ -13,9 +13,10 @@ public enum SQLiteSettings {
     ///   What it gives up: the last commits before a power cut or kernel crash may be rolled
     ///   back (never corrupted).
     /// - `cache_size=-16384`: 16 MiB of page cache per connection (the default is 2 MiB).
-    /// - `mmap_size`: the first `MEGURI_SQLITE_MMAP_MB` MiB of the file (default 256) read through
-    ///   the kernel's page cache instead of `read()` calls; 0 turns it off. Mapped pages count in
-    ///   the process's RSS as shared file pages.
+    /// - `mmap_size`: the first `MEGURI_SQLITE_MMAP_MB` MiB of the file read through the kernel's
+    ///   page cache instead of `read()` calls; off by default: on the enterprise workspace it made
+    ///   no measurable difference to pages or the 50,000-row import and doubled the import's RSS
+    ///   (mapped pages count in it), see docs/BENCHMARKS.md "Issue 20".
     /// - `temp_store=MEMORY`: sorts and temporary indexes that spill stay in memory.
     ///
     /// No `busy_timeout`: SQLiteNIO installs a busy handler right after open (retry until the lock
@@ -24,7 +25,7 @@ public enum SQLiteSettings {
         "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384; PRAGMA mmap_size=\(mmapMegabytes * 1_048_576); PRAGMA temp_store=MEMORY;"
     }
 
-    public static let defaultMmapMegabytes = 256
+    public static let defaultMmapMegabytes = 0
 
     /// `MEGURI_SQLITE_MMAP_MB`, read once per process.
     static let mmapMegabytes: Result<Int, ConfigurationError> = {

@@ -232,7 +232,7 @@ import TestSupport
     }
 
     /// ADR 0016: every pooled SQLite connection, whichever event loop it serves, has the settings
-    /// (they are per connection and would otherwise be SQLite's defaults: FULL, 2 MiB, no mmap).
+    /// (they are per connection and would otherwise be SQLite's defaults: FULL, 2 MiB, a file temp store).
     @Test func everySQLiteConnectionHasTheSettings() async throws {
         try await TestApp.with(.sqlite) { app in
             for _ in 0..<16 {
@@ -246,7 +246,7 @@ import TestSupport
                     out["wal"] = try await db.sql.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self) == "wal" ? 1 : 0
                     return out
                 }
-                #expect(settings == ["synchronous": 1, "cache_size": -16384, "mmap_size": 268_435_456, "temp_store": 2, "wal": 1])
+                #expect(settings == ["synchronous": 1, "cache_size": -16384, "mmap_size": 0, "temp_store": 2, "wal": 1])
             }
             // Writes run on the same connections.
             let synchronous = try await app.services.store.write { db in
