@@ -105,8 +105,10 @@ public struct AssetStore: Sendable {
 
     static func key(_ code: String) -> String { Text.halfWidth(Text.trimmed(code)).lowercased() }
 
-    /// What the search box finds an asset by (the gram index, ADR 0010).
+    /// What the search box finds an asset by (the search index, ADR 0017): the record's fields and,
+    /// in the same order, their columns (counts and the migration read the texts from the table).
     static func searchText(_ asset: Asset) -> [String] { [asset.code, asset.name, asset.location ?? ""] }
+    static let searchColumns = ["code", "name", "location"]
     static let searchType = "assets"
 
     public func insert(_ asset: Asset) async throws {
@@ -240,7 +242,7 @@ public struct AssetStore: Sendable {
     public func count(in workspace: Workspace.ID, query: AssetQuery) async throws -> Int {
         func count(_ side: ReviewSide) async throws -> Int {
             try await sql.total(filtered(query, in: workspace, sql.select().from("assets"), review: side).select, search: SearchIndex.query(query.search ?? ""),
-                                texts: [SQLColumn("code"), SQLColumn("name"), SQLColumn("location")])
+                                texts: Self.searchColumns.map { SQLColumn($0) })
         }
         guard query.reviewedBefore != nil else { return try await count(.either) }
         if query.reviewedFrom != nil { return try await count(.before) }

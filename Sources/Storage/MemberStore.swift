@@ -72,6 +72,8 @@ public struct MemberStore: Sendable {
 
     /// What the members search finds a person by (the gram index, ADR 0010).
     static func searchText(_ displayName: String, _ email: String) -> [String] { [displayName, email] }
+    /// The same texts' columns, in the `users` table.
+    static let searchColumns = ["display_name", "email"]
     static let searchType = "members"
 
     /// Keeps every membership's sort name and search grams in step with the person's name.
@@ -209,7 +211,7 @@ public struct MemberStore: Sendable {
         // The grams say "these pairs occur"; the texts say whether together.
         let found = search.map { search in items.filter { SearchIndex.contains(Self.searchText($0.displayName, $0.email), search.normalized) } } ?? items
         return Page(items: found, nextCursor: next, total: page.counting
-                    ? try await sql.total(listed, search: search, texts: [SQLColumn("display_name", table: "users"), SQLColumn("email", table: "users")]) : nil)
+                    ? try await sql.total(listed, search: search, texts: Self.searchColumns.map { SQLColumn($0, table: "users") }) : nil)
     }
 
     /// Every member's e-mail and user id (imports name people by e-mail).

@@ -162,6 +162,7 @@ public struct RiskRecordStore: Sendable {
 
     /// What the search box finds a risk by (the gram index, ADR 0010), besides its asset's code and name.
     static func searchText(_ risk: Risk) -> [String] { [risk.code, risk.scenario ?? ""] }
+    static let searchColumns = ["code", "scenario"]
     static let searchType = "risks"
 
     public func insert(_ risk: Risk) async throws {
@@ -374,7 +375,7 @@ public struct RiskRecordStore: Sendable {
             SQLSubquery.select { $0.column(column).from("assets").where(SQLColumn("id", table: "assets"), .equal, SQLColumn("asset_id", table: "risks")) }
         }
         return try await sql.total(select, search: SearchIndex.query(query.search ?? ""),
-                                   texts: [SQLColumn("code", table: "risks"), SQLColumn("scenario", table: "risks"), asset("code"), asset("name"), asset("location")])
+                                   texts: Self.searchColumns.map { SQLColumn($0, table: "risks") } + AssetStore.searchColumns.map(asset))
     }
 
     /// A rating column; residual ones fall back to the inherent rating when the risk has no

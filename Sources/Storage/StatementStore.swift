@@ -356,6 +356,7 @@ public struct EvidenceStore: Sendable {
 
     /// What the evidence search finds a piece by (the gram index, ADR 0010).
     static func searchText(_ evidence: Evidence) -> [String] { [evidence.title, evidence.fileName ?? ""] }
+    static let searchColumns = ["title", "file_name"]
     static let searchType = "evidence"
 
     public func insert(_ evidence: Evidence, content: Data?) async throws {
@@ -472,12 +473,12 @@ public struct EvidenceStore: Sendable {
         // The grams say "these pairs occur"; the texts say whether together.
         let found = SearchIndex.query(query.search ?? "").map { search in items.filter { SearchIndex.contains(Self.searchText($0), search.normalized) } } ?? items
         return Page(items: found, nextCursor: next, total: page.counting
-                    ? try await sql.total(listed, search: SearchIndex.query(query.search ?? ""), texts: [SQLColumn("title"), SQLColumn("file_name")]) : nil)
+                    ? try await sql.total(listed, search: SearchIndex.query(query.search ?? ""), texts: Self.searchColumns.map { SQLColumn($0) }) : nil)
     }
 
     public func count(in workspace: Workspace.ID, query: EvidenceQuery) async throws -> Int {
         try await sql.total(filtered(query, in: workspace, sql.select().from("evidence")).select, search: SearchIndex.query(query.search ?? ""),
-                            texts: [SQLColumn("title"), SQLColumn("file_name")])
+                            texts: Self.searchColumns.map { SQLColumn($0) })
     }
 
     /// Every piece of evidence linked to one record, newest first.

@@ -104,17 +104,22 @@ struct CreateRegisterKit: AsyncMigration {
             .field("kind", .string, .required)
             .field("target", .string, .required)
             .create()
+        try await Self.createSearchGrams(on: database)
+        let sql = database as! any SQLDatabase
+        try await sql.create(index: "record_links_target").on("record_links").column("workspace_id").column("kind").column("target").column("record_type").run()
+        try await sql.create(index: "record_links_record").on("record_links").column("workspace_id").column("record_id").run()
+        try await sql.create(index: "search_grams_gram").on("search_grams").column("workspace_id").column("record_type").column("gram").column("record_id").run()
+        try await sql.create(index: "search_grams_record").on("search_grams").column("workspace_id").column("record_id").run()
+    }
+
+    /// The pairs table of ADR 0010 (dropped by 0021; its revert makes it again).
+    static func createSearchGrams(on database: any Database) async throws {
         try await database.schema("search_grams")
             .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
             .field("record_type", .string, .required)
             .field("record_id", .uuid, .required)
             .field("gram", .string, .required)
             .create()
-        let sql = database as! any SQLDatabase
-        try await sql.create(index: "record_links_target").on("record_links").column("workspace_id").column("kind").column("target").column("record_type").run()
-        try await sql.create(index: "record_links_record").on("record_links").column("workspace_id").column("record_id").run()
-        try await sql.create(index: "search_grams_gram").on("search_grams").column("workspace_id").column("record_type").column("gram").column("record_id").run()
-        try await sql.create(index: "search_grams_record").on("search_grams").column("workspace_id").column("record_id").run()
     }
 
     func revert(on database: any Database) async throws {

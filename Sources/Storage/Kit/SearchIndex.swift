@@ -182,18 +182,13 @@ struct CreateSearchIndex: AsyncMigration {
             }
             try await sql.create(index: "search_docs_record").on("search_docs").column("record_id").run()
             try await convert(sql)
-            try await backfill(sql, type: AssetStore.searchType, texts: ["code", "name", "location"]) {
-                $0.column("id").column("workspace_id").column("code").column("name").column("location").from("assets")
+            for (type, texts) in [(AssetStore.searchType, AssetStore.searchColumns), (RiskRecordStore.searchType, RiskRecordStore.searchColumns),
+                                  (EvidenceStore.searchType, EvidenceStore.searchColumns)] {
+                try await backfill(sql, type: type, texts: texts) { $0.column("id").column("workspace_id").columns(texts).from(type) }
             }
-            try await backfill(sql, type: RiskRecordStore.searchType, texts: ["code", "scenario"]) {
-                $0.column("id").column("workspace_id").column("code").column("scenario").from("risks")
-            }
-            try await backfill(sql, type: EvidenceStore.searchType, texts: ["title", "file_name"]) {
-                $0.column("id").column("workspace_id").column("title").column("file_name").from("evidence")
-            }
-            try await backfill(sql, type: MemberStore.searchType, texts: ["display_name", "email"], table: "members") {
+            try await backfill(sql, type: MemberStore.searchType, texts: MemberStore.searchColumns, table: "members") {
                 $0.column(SQLColumn("id", table: "members")).column(SQLColumn("workspace_id", table: "members"))
-                    .column(SQLColumn("display_name", table: "users")).column(SQLColumn("email", table: "users")).from("members")
+                    .columns(MemberStore.searchColumns.map { SQLColumn($0, table: "users") }).from("members")
                     .join("users", on: SQLColumn("user_id", table: "members"), .equal, SQLColumn("id", table: "users"))
             }
             try await sql.drop(table: "search_grams").run()
@@ -247,11 +242,6 @@ struct CreateSearchIndex: AsyncMigration {
         }
         try await sql.drop(table: "search_docs").run()
         // The pairs table comes back empty: the kit's migration expects it.
-        try await database.schema("search_grams")
-            .field("workspace_id", .uuid, .required, .references("workspaces", "id"))
-            .field("record_type", .string, .required)
-            .field("record_id", .uuid, .required)
-            .field("gram", .string, .required)
-            .create()
+        try await CreateRegisterKit.createSearchGrams(on: database)
     }
 }
