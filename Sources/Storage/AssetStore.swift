@@ -168,8 +168,8 @@ public struct AssetStore: Sendable {
         var found: [Asset.ID: Asset] = [:]
         let unique = Array(Set(ids))
         for chunk in stride(from: 0, to: unique.count, by: 500) {
-            let rows = try await sql.select().column("*").from("assets").where("workspace_id", .equal, workspace.uuid)
-                .where("id", .in, unique[chunk..<min(chunk + 500, unique.count)].map(\.uuid)).all(AssetRow.self)
+            let rows = try await sql.select().column("*").from("assets")
+                .whereIDs(unique[chunk..<min(chunk + 500, unique.count)].map(\.uuid), in: workspace).all(AssetRow.self)
             for row in rows { found[Asset.ID(row.id)] = row.asset }
         }
         return found

@@ -252,8 +252,7 @@ public struct RiskRecordStore: Sendable {
 
     public func loadAll(_ ids: [Risk.ID], in workspace: Workspace.ID) async throws -> [Risk.ID: Risk] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().column("*").from("risks").where("workspace_id", .equal, workspace.uuid)
-            .where("id", .in, Array(Set(ids)).map(\.uuid)).all(RiskRow.self)
+        let rows = try await sql.select().column("*").from("risks").whereIDs(Array(Set(ids)).map(\.uuid), in: workspace).all(RiskRow.self)
         return Dictionary(uniqueKeysWithValues: rows.map { (Risk.ID($0.id), $0.risk) })
     }
 

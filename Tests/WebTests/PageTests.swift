@@ -184,3 +184,24 @@ import VaporTesting
         }
     }
 }
+
+@Suite struct AuditTrailNames {
+    @Test func theUUIDsOfARecordedChangeAreFoundInLowerCase() {
+        let a = "0F8FAD5B-D9CB-469F-A165-70867728950E", b = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+        #expect(AuditPages.uuids(in: "{\"ownerID\":\"\(a)\",\"members\":[\"\(b)\"],\"code\":\"A-1\"}") == [a.lowercased(), b])
+        #expect(AuditPages.uuids(in: "\(a)\(b)") == [a.lowercased(), b])
+        #expect(AuditPages.uuids(in: "0F8FAD5B-D9CB-469F-A165-70867728950") == [])
+        #expect(AuditPages.uuids(in: "0F8FAD5B_D9CB-469F-A165-70867728950E x") == [])
+        #expect(AuditPages.uuids(in: "資産 \(b)") == [b])
+    }
+}
+
+@Suite struct QueryStrings {
+    @Test func parametersAreReadAsVaporReadsThem() throws {
+        let text = "q=%E9%A1%A7%E5%AE%A2&x=a+b&x=c%2Bd&empty=&flag&=orphan&sort=valueDescending"
+        let values = QueryValues.parse(text)
+        #expect(values == ["q": "顧客", "x": "c+d", "empty": "", "flag": "", "sort": "valueDescending"])
+        #expect(QueryValues.parse(nil).isEmpty && QueryValues.parse("").isEmpty)
+        #expect(QueryValues.parse("q=100%") == ["q": "100%"])
+    }
+}

@@ -139,7 +139,7 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
     /// Records whose id is one of `ids`, in the default order.
     public func all(in workspace: Workspace.ID, ids: [Record.ID]) async throws -> [Record] {
         guard !ids.isEmpty else { return [] }
-        return try await select(workspace, []).where("id", .in, SQLGroupExpression(ids.map { SQLBind($0.uuid) as any SQLExpression }))
+        return try await sql.select().column("body").from(schema.table).whereIDs(ids.map(\.uuid), in: workspace)
             .orderBy("sort_key").orderBy("id").all(BodyRow.self).map(decode)
     }
 

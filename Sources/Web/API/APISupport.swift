@@ -14,13 +14,13 @@ extension Request {
 
     /// A SoA version's number from the query (`version`, `from`, `to`); absent → nil, not a positive whole number → a field error.
     func versionNumber(_ field: String) throws -> Int? {
-        guard let raw = query[String.self, at: field].flatMap(Text.nonBlank) else { return nil }
+        guard let raw = queryValue(field).flatMap(Text.nonBlank) else { return nil }
         guard let number = Int(raw), number > 0 else { throw DomainError.invalid(field: field, code: "error.format") }
         return number
     }
 
     func pageRequest() throws -> PageRequest {
-        try PageRequest.parse(limit: query[String.self, at: "limit"], cursor: query[String.self, at: "cursor"])
+        try PageRequest.parse(limit: queryValue("limit"), cursor: queryValue("cursor"))
     }
 
     /// A typed id from the path; an id that is not a UUID names no record.
@@ -53,8 +53,8 @@ extension Parameters {
 extension Request {
     /// The import's mapping from `?map=` and `?headerRow=`.
     func importOptions() throws -> ImportOptions {
-        let raw = query[String.self, at: "map"].flatMap(Text.nonBlank)
-        let row = query[String.self, at: "headerRow"].flatMap(Text.nonBlank)
+        let raw = queryValue("map").flatMap(Text.nonBlank)
+        let row = queryValue("headerRow").flatMap(Text.nonBlank)
         guard raw != nil || row != nil else { return .proposed }
         var map = try raw.map(GivenMapping.parse) ?? GivenMapping()
         if let row {

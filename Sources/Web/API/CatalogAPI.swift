@@ -38,7 +38,7 @@ struct CatalogAPI {
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<ControlItemResource>> {
         let access = try req.access()
         var filters = ControlPages.Filters(req)
-        filters.new2022 = try parseBool(req.query[String.self, at: "new2022"], field: "new2022") ? "1" : nil
+        filters.new2022 = try parseBool(req.queryValue("new2022"), field: "new2022") ? "1" : nil
         let catalog = ControlCatalog(req.meguri)
         let page = try await catalog.listWithOwn(access, query: try filters.query(), page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map { ControlItemResource(item: $0, catalog: catalog) }, nextCursor: page.nextCursor))

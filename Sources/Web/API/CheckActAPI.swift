@@ -88,7 +88,7 @@ struct CheckActAPI {
     }
 
     func language(_ req: Request) throws -> Language {
-        guard let raw = req.query[String.self, at: "lang"] else { return req.language }
+        guard let raw = req.queryValue("lang") else { return req.language }
         guard let language = Language(rawValue: raw) else { throw DomainError.invalid(field: "lang", code: "error.choice") }
         return language
     }
@@ -96,7 +96,7 @@ struct CheckActAPI {
     func optionalID<T>(_ req: Request, _ name: String, _ type: Domain.ID<T>.Type) throws -> Domain.ID<T>? { try Self.optionalID(req, name, type) }
 
     static func optionalID<T>(_ req: Request, _ name: String, _ type: Domain.ID<T>.Type) throws -> Domain.ID<T>? {
-        guard let raw = req.query[String.self, at: name] else { return nil }
+        guard let raw = req.queryValue(name) else { return nil }
         guard let id = Domain.ID<T>(raw) else { throw DomainError.invalid(field: name, code: "error.format") }
         return id
     }
@@ -447,15 +447,15 @@ extension CheckActAPI {
                    version: { $0.nonconformity.version }, identity: { $0.nonconformity.id.description },
                    list: { req, access in
                        var query = NonconformityQuery()
-                       if let raw = req.query[String.self, at: "status"] {
+                       if let raw = req.queryValue("status") {
                            guard let s = Nonconformity.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", code: "error.choice") }
                            query.status = s
                        }
-                       if let raw = req.query[String.self, at: "source"] {
+                       if let raw = req.queryValue("source") {
                            guard let s = Nonconformity.Source(rawValue: raw) else { throw DomainError.invalid(field: "source", code: "error.choice") }
                            query.source = s
                        }
-                       if let raw = req.query[String.self, at: "open"] {
+                       if let raw = req.queryValue("open") {
                            guard raw == "true" || raw == "false" else { throw DomainError.invalid(field: "open", code: "error.choice") }
                            query.openOnly = raw == "true"
                        }

@@ -37,7 +37,7 @@ struct DepartmentAPI {
     }
 
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<DepartmentResource>> {
-        let page = try await Departments(req.meguri).list(try req.access(), search: req.query[String.self, at: "q"], page: try req.pageRequest())
+        let page = try await Departments(req.meguri).list(try req.access(), search: req.queryValue("q"), page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(DepartmentResource.init), nextCursor: page.nextCursor))
     }
 
@@ -71,7 +71,7 @@ struct DepartmentAPI {
 
     @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let result = try await Departments(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                                    context: try req.context())
         return JSONBody(value: TableDownloads.report(result))

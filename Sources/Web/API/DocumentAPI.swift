@@ -101,17 +101,17 @@ struct DocumentAPI {
                                     Parameters.query("reviewDue", "true: only those whose review is due", schema: ["type": "boolean"]), Query.limit, Query.cursor],
                    version: { $0.document.version }, identity: { $0.document.id.description },
                    list: { req, access in
-                       var query = DocumentQuery(search: req.query[String.self, at: "q"])
-                       if let raw = req.query[String.self, at: "kind"] {
+                       var query = DocumentQuery(search: req.queryValue("q"))
+                       if let raw = req.queryValue("kind") {
                            guard let kind = ControlledDocument.Kind(rawValue: raw) else { throw DomainError.invalid(field: "kind", code: "error.choice") }
                            query.kind = kind
                        }
-                       if let raw = req.query[String.self, at: "status"] {
+                       if let raw = req.queryValue("status") {
                            guard let status = ControlledDocument.Status(rawValue: raw) else { throw DomainError.invalid(field: "status", code: "error.choice") }
                            query.status = status
                        }
                        query.ownerID = try CheckActAPI.optionalID(req, "ownerId", User.ID.self)
-                       query.reviewDue = try parseBool(req.query[String.self, at: "reviewDue"], field: "reviewDue")
+                       query.reviewDue = try parseBool(req.queryValue("reviewDue"), field: "reviewDue")
                        return try await Documents(req.meguri).list(access, query: query, page: try req.pageRequest())
                    },
                    create: { req, access, body in
@@ -323,7 +323,7 @@ struct DocumentAPI {
     }
 
     @Sendable func myReading(_ req: Request) async throws -> JSONBody<ListResource<ShapedResource<ReadingItem>>> {
-        let unread = try parseBool(req.query[String.self, at: "unread"], field: "unread")
+        let unread = try parseBool(req.queryValue("unread"), field: "unread")
         return JSONBody(value: DocumentShapes.reading.list(try await Documents(req.meguri).reading(try req.access(), unreadOnly: unread)))
     }
 
@@ -336,7 +336,7 @@ struct DocumentAPI {
 
     @Sendable func importRegister(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let result = try await DocumentFiles(req.meguri).importRegister(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                                          context: try req.context())
         return JSONBody(value: TableDownloads.report(result))

@@ -49,11 +49,11 @@ struct MemberAPI {
 
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<MemberResource>> {
         var v = Validator()
-        var filter = MemberFilter(search: req.query[String.self, at: "q"])
-        if let raw = req.query[String.self, at: "department"], !raw.isEmpty {
+        var filter = MemberFilter(search: req.queryValue("q"))
+        if let raw = req.queryValue("department"), !raw.isEmpty {
             if let id = Department.ID(raw) { filter.departmentID = id } else { v.add("department", "error.format") }
         }
-        if let raw = req.query[String.self, at: "role"], !raw.isEmpty {
+        if let raw = req.queryValue("role"), !raw.isEmpty {
             if let role = Role(rawValue: raw) { filter.role = role } else { v.add("role", "error.choice") }
         }
         try v.check()
@@ -96,7 +96,7 @@ struct MemberAPI {
 
     @Sendable func importCSV(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let report = try await Members(req.meguri).importCSV(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                               context: try req.context())
         let base = PageContext(request: req).baseURL
@@ -108,13 +108,13 @@ struct MemberAPI {
     @Sendable func auditEvents(_ req: Request) async throws -> JSONBody<ListResource<AuditEventResource>> {
         let access = try req.access()
         var v = Validator()
-        var filter = AuditFilter(entityType: Text.nonBlank(req.query[String.self, at: "entityType"]), entityID: Text.nonBlank(req.query[String.self, at: "entityId"]),
-                                 action: Text.nonBlank(req.query[String.self, at: "action"]))
-        if let raw = Text.nonBlank(req.query[String.self, at: "actor"]) {
+        var filter = AuditFilter(entityType: Text.nonBlank(req.queryValue("entityType")), entityID: Text.nonBlank(req.queryValue("entityId")),
+                                 action: Text.nonBlank(req.queryValue("action")))
+        if let raw = Text.nonBlank(req.queryValue("actor")) {
             if let id = User.ID(raw) { filter.actorUserID = id } else { v.add("actor", "error.format") }
         }
         for (name, isUntil) in [("from", false), ("until", true)] {
-            guard let raw = Text.nonBlank(req.query[String.self, at: name]) else { continue }
+            guard let raw = Text.nonBlank(req.queryValue(name)) else { continue }
             if let instant = try? Date(raw, strategy: .iso8601) {
                 if isUntil { filter.until = instant } else { filter.from = instant }
             } else if let day = CalendarDate(raw), raw.count == 10 {

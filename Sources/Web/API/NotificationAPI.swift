@@ -40,7 +40,7 @@ struct NotificationAPI {
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<ShapedResource<AppNotification>>> {
         let user = try req.requireUser()
         let page = try req.pageRequest()
-        let unread = req.query[String.self, at: "unread"] == "true"
+        let unread = req.queryValue("unread") == "true"
         let result = try await Notifications(services: req.meguri).list(user, workspace: Self.tokenWorkspace(req), unreadOnly: unread, page: page)
         return JSONBody(value: NotificationShapes.notice(req.meguri.localizer, req.language).list(result))
     }

@@ -43,7 +43,7 @@ struct ObjectiveAPI {
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<ObjectiveResource>> {
         let access = try req.access()
         var query = ObjectiveQuery()
-        if let raw = req.query[String.self, at: "kind"] {
+        if let raw = req.queryValue("kind") {
             guard let kind = Objective.Kind(rawValue: raw) else { throw DomainError.invalid(field: "kind", code: "error.choice") }
             query.kind = kind
         }

@@ -62,11 +62,11 @@ struct PlanAPI {
     ]
 
     static func query(_ req: Request, access: WorkspaceAccess) throws -> PlanQuery {
-        let (from, to) = try AnnualPlan(req.meguri).check(access, from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"])
+        let (from, to) = try AnnualPlan(req.meguri).check(access, from: req.queryValue("from"), to: req.queryValue("to"))
         var query = PlanQuery(from: from, to: to)
         var v = Validator()
         func choice<E: RawRepresentable>(_ name: String, _ type: E.Type) -> E? where E.RawValue == String {
-            guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return nil }
+            guard let raw = req.queryValue(name), !raw.isEmpty else { return nil }
             guard let value = E(rawValue: raw) else { v.add(name, "error.choice"); return nil }
             return value
         }
@@ -85,7 +85,7 @@ struct PlanAPI {
     }
 
     static func year(_ req: Request, _ access: WorkspaceAccess) throws -> Int {
-        guard let raw = req.query[String.self, at: "year"] else { return AnnualPlan.currentFiscalYear(access) }
+        guard let raw = req.queryValue("year") else { return AnnualPlan.currentFiscalYear(access) }
         guard let year = Int(raw), (1900...9998).contains(year) else { throw DomainError.invalid(field: "year", code: "error.format") }
         return year
     }

@@ -49,7 +49,7 @@ struct AssetAPI {
     ]
 
     static func query(_ req: Request, _ access: WorkspaceAccess) async throws -> AssetQuery {
-        let stale = try parseBool(req.query[String.self, at: "stale"], field: "stale")
+        let stale = try parseBool(req.queryValue("stale"), field: "stale")
         var filters = AssetPages.Filters(req)
         filters.stale = stale ? "1" : nil
         return try filters.query(today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
@@ -92,7 +92,7 @@ struct AssetAPI {
 
     @Sendable func importFile(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let result = try await AssetTransfer(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                                     context: try req.context())
         return JSONBody(value: TableDownloads.report(result))
@@ -301,7 +301,7 @@ struct RiskAPI {
         let access = try req.access()
         let assessments = RiskAssessments(req.meguri)
         let assessment = try await assessments.load(access, try assessmentID(req))
-        let residual = try parseBool(req.query[String.self, at: "residual"], field: "residual")
+        let residual = try parseBool(req.queryValue("residual"), field: "residual")
         return JSONBody(value: HeatMapResource(map: try await assessments.heatMap(access, assessment, residual: residual)))
     }
 
@@ -309,7 +309,7 @@ struct RiskAPI {
         let access = try req.access()
         let assessment = try await RiskAssessments(req.meguri).load(access, try assessmentID(req))
         var filters = AssessmentPages.Filters(req)
-        if let accepted = req.query[String.self, at: "accepted"] { filters.accepted = String(try parseBool(accepted, field: "accepted")) }
+        if let accepted = req.queryValue("accepted") { filters.accepted = String(try parseBool(accepted, field: "accepted")) }
         let query = try filters.query(me: access.user.id, people: try await AssetPages.people(req, access, owner: filters.owner))
         let page = try await Risks(req.meguri).list(access, assessment: assessment.id, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(RiskResource.init), nextCursor: page.nextCursor))
@@ -325,7 +325,7 @@ struct RiskAPI {
 
     @Sendable func importRisks(_ req: Request) async throws -> JSONBody<ImportReportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let result = try await RiskTransfer(req.meguri).importFile(try req.access(), assessment: try assessmentID(req), data: Data(buffer: buffer),
                                                                    options: try req.importOptions(), dryRun: dryRun, context: try req.context())
         return JSONBody(value: TableDownloads.report(result))
@@ -376,7 +376,7 @@ struct RiskAPI {
     @Sendable func listActions(_ req: Request) async throws -> JSONBody<ListResource<TreatmentActionResource>> {
         let access = try req.access()
         var filters = TreatmentPages.Filters(req)
-        filters.overdue = try parseBool(req.query[String.self, at: "overdue"], field: "overdue") ? "1" : nil
+        filters.overdue = try parseBool(req.queryValue("overdue"), field: "overdue") ? "1" : nil
         let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
         let page = try await TreatmentActions(req.meguri).list(access, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map(TreatmentActionResource.init), nextCursor: page.nextCursor))
@@ -385,7 +385,7 @@ struct RiskAPI {
     @Sendable func exportActions(_ req: Request) async throws -> Response {
         let access = try req.access()
         var filters = TreatmentPages.Filters(req)
-        filters.overdue = try parseBool(req.query[String.self, at: "overdue"], field: "overdue") ? "1" : nil
+        filters.overdue = try parseBool(req.queryValue("overdue"), field: "overdue") ? "1" : nil
         let query = try filters.query(me: access.user.id, today: access.today, people: try await AssetPages.people(req, access, owner: filters.owner))
         let format = try Exporting.format(req)
         let data = try await TreatmentActions(req.meguri).export(access, query: query, format: format, language: Exporting.language(req),

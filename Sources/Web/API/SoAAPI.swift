@@ -162,7 +162,7 @@ struct SoAAPI {
 
     @Sendable func importFile(_ req: Request) async throws -> JSONBody<SoAImportResource> {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw DomainError.invalid(field: "file", code: "error.fileRequired") }
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let outcome = try await Statement(req.meguri).importFile(try req.access(), data: Data(buffer: buffer), options: try req.importOptions(), dryRun: dryRun,
                                                                    context: try req.context())
         return JSONBody(value: SoAImportResource(report: TableDownloads.report(outcome.result), review: outcome.review))
@@ -257,8 +257,8 @@ struct EvidenceAPI {
     @Sendable func list(_ req: Request) async throws -> JSONBody<ListResource<EvidenceResource>> {
         let access = try req.access()
         let store = EvidenceFiles(req.meguri)
-        let query = try store.query(access, search: req.query[String.self, at: "q"], validity: req.query[String.self, at: "validity"],
-                                    control: req.query[String.self, at: "control"], link: req.query[String.self, at: "link"])
+        let query = try store.query(access, search: req.queryValue("q"), validity: req.queryValue("validity"),
+                                    control: req.queryValue("control"), link: req.queryValue("link"))
         let page = try await store.list(access, query: query, page: try req.pageRequest())
         return JSONBody(value: ListResource(items: page.items.map { EvidenceResource(evidence: $0, today: access.today) }, nextCursor: page.nextCursor))
     }

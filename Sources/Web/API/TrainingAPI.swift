@@ -261,7 +261,7 @@ struct TrainingAPI {
 
     @Sendable func assignments(_ req: Request) async throws -> JSONBody<ListResource<ShapedResource<Assignment>>> {
         let access = try req.access()
-        let mine = try req.query[String.self, at: "mine"].map { try parseBool($0, field: "mine") }
+        let mine = try req.queryValue("mine").map { try parseBool($0, field: "mine") }
         if let campaign = try CheckActAPI.optionalID(req, "campaignId", Campaign.ID.self), mine != true {
             return JSONBody(value: TrainingShapes.assignment.list(try await Campaigns(req.meguri).report(access, campaign).assignments))
         }
@@ -371,9 +371,9 @@ struct TrainingAPI {
 
     @Sendable func importDrill(_ req: Request) async throws -> Response {
         let access = try req.access()
-        let dryRun = try parseBool(req.query[String.self, at: "dryRun"], field: "dryRun")
+        let dryRun = try parseBool(req.queryValue("dryRun"), field: "dryRun")
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
-        let outcome = try await PhishingDrills(req.meguri).importFile(access, title: req.query[String.self, at: "title"], sentOn: req.query[String.self, at: "sentOn"],
+        let outcome = try await PhishingDrills(req.meguri).importFile(access, title: req.queryValue("title"), sentOn: req.queryValue("sentOn"),
                                                                       data: data, dryRun: dryRun, context: try req.context())
         let report = ImportReportResource(dryRun: outcome.result.dryRun, rows: outcome.result.rows.map {
             .init(row: $0.number, record: $0.label + ($0.notes.isEmpty ? "" : " (\($0.notes.joined(separator: ", ")))"), outcome: $0.outcome.rawValue)

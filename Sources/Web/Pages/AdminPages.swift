@@ -22,7 +22,7 @@ struct AdminPages {
 
     @Sendable func users(_ req: Request) async throws -> HTML {
         let c = try await PageContext.make(req)
-        let search = req.query[String.self, at: "q"]
+        let search = req.queryValue("q")
         let page = try req.listPage()
         let result = try await Users(req.meguri).list(search: search, page: page)
         let rows: [HTML] = result.items.map { u in

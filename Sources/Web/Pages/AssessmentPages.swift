@@ -89,7 +89,7 @@ struct AssessmentPages {
         var q, level, residualLevel, owner, treatment, review, department, control, accepted, cell, sort: String?
 
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             q = value("q"); level = value("level"); residualLevel = value("residualLevel"); owner = value("owner"); treatment = value("treatment")
             review = value("review"); department = value("department"); control = value("control"); accepted = value("accepted"); cell = value("cell")
             sort = value("sort")

@@ -24,7 +24,7 @@ struct AssetPages {
         var q, type, department, owner, classification, minValue, stale, status, sort: String?
 
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             q = value("q"); type = value("type"); department = value("department"); owner = value("owner"); classification = value("classification")
             minValue = value("minValue"); stale = value("stale"); status = value("status"); sort = value("sort")
         }
@@ -280,7 +280,7 @@ struct AssetPages {
         let riskRows: [HTML] = risks.map { r in
             "<tr><td><a href=\"\(c.w("/risks/\(r.id)"))\">\(r.code)</a></td><td>\(r.scenario ?? "")</td><td class=\"num\">\(r.inherentScore.map(String.init) ?? "—")</td><td class=\"num\">\(r.residualScore.map(String.init) ?? "—")</td></tr>"
         }
-        if manage, req.query[String.self, at: "edit"] != nil {
+        if manage, req.queryValue("edit") != nil {
             return try await formPage(req, title: "\(asset.code) \(asset.name)", action: c.w("/assets/\(asset.id)"), form: AssetForm(asset, users: users), errors: [])
         }
         let departments = try await Departments(req.meguri).all(access)
@@ -397,15 +397,15 @@ struct AssetPages {
 /// Download answers of registers: `format=csv|xlsx`, `lang=ja|en`, `encoding=utf8|cp932`.
 enum Exporting {
     static func format(_ req: Request) throws -> Tabular.Format {
-        let raw = req.query[String.self, at: "format"] ?? "csv"
+        let raw = req.queryValue("format") ?? "csv"
         guard let format = Tabular.Format(rawValue: raw) else { throw DomainError.invalid(field: "format", code: "error.choice") }
         return format
     }
 
-    static func language(_ req: Request) -> Language { req.query[String.self, at: "lang"].flatMap(Language.init(rawValue:)) ?? req.language }
+    static func language(_ req: Request) -> Language { req.queryValue("lang").flatMap(Language.init(rawValue:)) ?? req.language }
 
     static func encoding(_ req: Request) throws -> CSV.Encoding {
-        guard let raw = req.query[String.self, at: "encoding"] else { return .utf8 }
+        guard let raw = req.queryValue("encoding") else { return .utf8 }
         guard let encoding = CSV.Encoding(rawValue: raw) else { throw DomainError.invalid(field: "encoding", code: "error.choice") }
         return encoding
     }

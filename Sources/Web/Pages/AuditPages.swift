@@ -21,11 +21,11 @@ struct AuditPages {
         var until: String?
 
         init(_ req: Request) {
-            actor = req.query[String.self, at: "actor"].flatMap(Text.nonBlank)
-            entityType = req.query[String.self, at: "type"].flatMap(Text.nonBlank)
-            action = req.query[String.self, at: "action"].flatMap(Text.nonBlank)
-            from = req.query[String.self, at: "from"].flatMap(Text.nonBlank)
-            until = req.query[String.self, at: "until"].flatMap(Text.nonBlank)
+            actor = req.queryValue("actor").flatMap(Text.nonBlank)
+            entityType = req.queryValue("type").flatMap(Text.nonBlank)
+            action = req.queryValue("action").flatMap(Text.nonBlank)
+            from = req.queryValue("from").flatMap(Text.nonBlank)
+            until = req.queryValue("until").flatMap(Text.nonBlank)
         }
 
         /// The filter, with dates read as whole days in the workspace's time zone.
@@ -140,13 +140,36 @@ struct AuditPages {
     static func names(_ req: Request, _ access: WorkspaceAccess, _ events: [AuditEvent]) async throws -> [String: String] {
         let departments = try await Departments(req.meguri).all(access)
         var names = Dictionary(uniqueKeysWithValues: departments.map { ($0.id.description, $0.name) })
-        let uuid = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/
         var ids = Set<String>()
-        for event in events { for text in [event.before, event.after].compactMap({ $0 }) { for match in text.matches(of: uuid) { ids.insert(String(match.output).lowercased()) } } }
+        for event in events { for text in [event.before, event.after].compactMap({ $0 }) { ids.formUnion(uuids(in: text)) } }
         let people = try await People(req.meguri).load(access, ids.compactMap(User.ID.init))
         for (id, user) in people { names[id.description] = user.displayName }
         for (id, asset) in try await Assets(req.meguri).loadAll(access, ids.compactMap(Asset.ID.init)) { names[id.description] = "\(asset.code) \(asset.name)" }
         return names
+    }
+
+    /// The UUIDs written in a text, in lower case (a scan of its bytes: the regular expression it
+    /// replaced was a tenth of the page's CPU).
+    static func uuids(in text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 36 else { return [] }
+        func hex(_ b: UInt8) -> Bool { (b >= 48 && b <= 57) || (b >= 97 && b <= 102) || (b >= 65 && b <= 70) }
+        var found: [String] = []
+        var i = 0
+        while i + 36 <= bytes.count {
+            var matched = true
+            for j in 0..<36 {
+                let b = bytes[i + j]
+                if j == 8 || j == 13 || j == 18 || j == 23 ? b != 45 : !hex(b) { matched = false; break }
+            }
+            if matched {
+                found.append(String(decoding: bytes[i..<i + 36], as: UTF8.self).lowercased())
+                i += 36
+            } else {
+                i += 1
+            }
+        }
+        return found
     }
 
     /// Which message keys name a record's values (`nc.status.open`): the entity's prefix.
@@ -213,6 +236,7 @@ struct AuditPages {
             if let text = value as? String, let prefix = valuePrefixes[entity], c.localizer.has("\(prefix).\(key).\(text)") {
                 return c.t("\(prefix).\(key).\(text)")
             }
+            if let text = value as? String { return text }
             if let list = value as? [Any], list.isEmpty { return "—" }
             if let dictionary = value as? [String: Any], dictionary.isEmpty { return "—" }
             if let ids = value as? [String], !ids.isEmpty, ids.allSatisfy({ names[$0.lowercased()] != nil }) {

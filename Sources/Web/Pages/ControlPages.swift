@@ -17,7 +17,7 @@ struct ControlPages {
         var q, theme, type, property, concept, capability, domain, new2022: String?
 
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             q = value("q"); theme = value("theme"); type = value("type"); property = value("property"); concept = value("concept")
             capability = value("capability"); domain = value("domain"); new2022 = value("new2022")
         }

@@ -31,7 +31,7 @@ struct DepartmentPages {
     func listPage(_ req: Request, form: DepartmentForm, errors: [FieldError]) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let search = req.query[String.self, at: "q"]
+        let search = req.queryValue("q")
         let page = try req.listPage()
         let result = try await Departments(req.meguri).list(access, search: search, page: page)
         let manage = access.allows(.membersManage)

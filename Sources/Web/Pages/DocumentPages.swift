@@ -58,10 +58,10 @@ struct DocumentPages {
         var query = DocumentQuery()
         var errors: [FieldError] = []
         init(_ req: Request) {
-            q = req.query[String.self, at: "q"].flatMap(Text.nonBlank)
-            kind = req.query[String.self, at: "kind"].flatMap(Text.nonBlank)
-            status = req.query[String.self, at: "status"].flatMap(Text.nonBlank)
-            due = req.query[String.self, at: "due"].flatMap(Text.nonBlank)
+            q = req.queryValue("q").flatMap(Text.nonBlank)
+            kind = req.queryValue("kind").flatMap(Text.nonBlank)
+            status = req.queryValue("status").flatMap(Text.nonBlank)
+            due = req.queryValue("due").flatMap(Text.nonBlank)
             query.search = q
             if let kind { if let k = ControlledDocument.Kind(rawValue: kind) { query.kind = k } else { errors.append(FieldError(field: "kind", code: "error.choice")) } }
             if let status { if let s = ControlledDocument.Status(rawValue: status) { query.status = s } else { errors.append(FieldError(field: "status", code: "error.choice")) } }

@@ -30,7 +30,7 @@ struct EvidencePages {
     struct Filters {
         var q, validity, control, target: String?
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             q = value("q"); validity = value("validity"); control = value("control"); target = value("target")
         }
         var parameters: [String: String] { ["q": q ?? "", "validity": validity ?? "", "control": control ?? "", "target": target ?? ""] }

@@ -22,9 +22,9 @@ struct MemberPages {
     @Sendable func list(_ req: Request) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let search = req.query[String.self, at: "q"]
-        let departmentRaw = req.query[String.self, at: "department"]
-        let roleRaw = req.query[String.self, at: "role"]
+        let search = req.queryValue("q")
+        let departmentRaw = req.queryValue("department")
+        let roleRaw = req.queryValue("role")
         let filter = MemberFilter(search: search, departmentID: departmentRaw.flatMap(Department.ID.init), role: roleRaw.flatMap(Role.init(rawValue:)))
         let page = try req.listPage()
         let result = try await Members(req.meguri).list(access, filter: filter, page: page)

@@ -41,13 +41,13 @@ struct NonconformityPages {
         var query = NonconformityQuery()
         var errors: [FieldError] = []
         init(_ req: Request) {
-            status = req.query[String.self, at: "status"].flatMap(Text.nonBlank)
-            source = req.query[String.self, at: "source"].flatMap(Text.nonBlank)
-            open = req.query[String.self, at: "open"].flatMap(Text.nonBlank)
+            status = req.queryValue("status").flatMap(Text.nonBlank)
+            source = req.queryValue("source").flatMap(Text.nonBlank)
+            open = req.queryValue("open").flatMap(Text.nonBlank)
             if let status { if let s = Nonconformity.Status(rawValue: status) { query.status = s } else { errors.append(FieldError(field: "status", code: "error.choice")) } }
             if let source { if let s = Nonconformity.Source(rawValue: source) { query.source = s } else { errors.append(FieldError(field: "source", code: "error.choice")) } }
             if open == "true" { query.openOnly = true }
-            owner = req.query[String.self, at: "owner"].flatMap(Text.nonBlank)
+            owner = req.queryValue("owner").flatMap(Text.nonBlank)
             if owner == "me" { query.ownerID = (try? req.access())?.user.id }
         }
     }

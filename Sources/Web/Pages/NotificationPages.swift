@@ -25,7 +25,7 @@ struct NotificationPages {
     @Sendable func list(_ req: Request) async throws -> HTML {
         let user = try req.requireUser()
         let c = try await PageContext.make(req)
-        let unreadOnly = req.query[String.self, at: "unread"] == "true"
+        let unreadOnly = req.queryValue("unread") == "true"
         let page = try await Notifications(services: req.meguri).list(user, unreadOnly: unreadOnly, page: try req.pageRequest())
         let names = Dictionary(uniqueKeysWithValues: c.workspaces.map { ($0.id, $0.name) })
         let rows: [HTML] = page.items.map { n in

@@ -58,7 +58,7 @@ struct ObjectivePages {
     func listPage(_ req: Request, c: PageContext, access: WorkspaceAccess, form: ObjectiveForm, errors: [FieldError]) async throws -> HTML {
         var filterErrors: [FieldError] = []
         var query = ObjectiveQuery()
-        let kind = req.query[String.self, at: "kind"].flatMap(Text.nonBlank)
+        let kind = req.queryValue("kind").flatMap(Text.nonBlank)
         if let kind { if let k = Objective.Kind(rawValue: kind) { query.kind = k } else { filterErrors.append(FieldError(field: "kind", code: "error.choice")) } }
         var page = Page<ObjectiveState>(items: [], nextCursor: nil)
         do {

@@ -90,7 +90,7 @@ extension PlanPages {
         let year = AnnualPlan.currentFiscalYear(access)
         let window = PlanRules.fiscalYear(year - 1, startMonth: access.workspace.fiscalYearStartMonth).lowerBound...PlanRules.fiscalYear(year + 1, startMonth: access.workspace.fiscalYearStartMonth).upperBound
         let dates = activity.occurrences(in: window, zone: access.workspace.zone)
-        let chosen = markDate ?? req.query[String.self, at: "date"]
+        let chosen = markDate ?? req.queryValue("date")
         let people = try await People(req.meguri).load(access, Array(Set(activity.outcomes.map(\.by) + [activity.ownerID].compactMap { $0 })))
         let base = c.w("/annual-plan/activities/\(activity.id)")
         let rows: [HTML] = dates.map { day in
@@ -211,7 +211,7 @@ extension PlanPages {
     func typicalPage(_ req: Request, form: TypicalForm?, errors: [FieldError]) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let year = Self.fiscalYear(form?.year ?? req.query[String.self, at: "year"], access)
+        let year = Self.fiscalYear(form?.year ?? req.queryValue("year"), access)
         let proposal = try AnnualPlan(req.meguri).proposal(access, fiscalYear: year)
         let existing = try await AnnualPlan(req.meguri).activities(access)
         let phases = PlanPhase.allCases.map { (value: $0.rawValue, label: c.t("phase.\($0.rawValue)")) }

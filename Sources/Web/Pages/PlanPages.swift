@@ -226,7 +226,7 @@ struct PlanPages {
     @Sendable func printable(_ req: Request) async throws -> HTML {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let year = Self.fiscalYear(req.query[String.self, at: "year"], access)
+        let year = Self.fiscalYear(req.queryValue("year"), access)
         let grid = try await AnnualPlan(req.meguri).year(access, fiscalYear: year)
         let range = PlanRules.fiscalYear(year, startMonth: access.workspace.fiscalYearStartMonth)
         let head: [HTML] = grid.months.map { "<th class=\"num\">\(c.t("annual.monthShort.\($0.month)"))</th>" }
@@ -250,7 +250,7 @@ struct PlanPages {
     @Sendable func export(_ req: Request) async throws -> Response {
         let access = try req.access()
         let format = try Exporting.format(req)
-        let year = Self.fiscalYear(req.query[String.self, at: "year"], access)
+        let year = Self.fiscalYear(req.queryValue("year"), access)
         let data = try await AnnualPlan(req.meguri).export(access, fiscalYear: year, format: format, language: req.language, baseURL: PageContext(request: req).baseURLValue)
         return Exporting.file(data, name: "plan-\(access.workspace.slug)-\(year)", format: format)
     }

@@ -189,7 +189,7 @@ struct RiskPages {
         let assessment = try await RiskAssessments(req.meguri).load(access, try AssessmentPages().assessmentID(req))
         let base = c.w("/risk-assessments/\(assessment.id)")
         var form = RiskForm.blank
-        form.assetCode = req.query[String.self, at: "asset"]
+        form.assetCode = req.queryValue("asset")
         return try await formPage(req, assessment: assessment, title: c.t("risk.new"), action: "\(base)/risks/new", cancel: base, form: form, errors: [])
     }
 
@@ -225,7 +225,7 @@ struct RiskPages {
         let (asset, users, entries) = (lookups.asset(risk.assetID), lookups.people, lookups.entries)
         let base = c.w("/risks/\(risk.id)")
         let manage = access.allows(.risksManage) && assessment.isEditable && (access.actsForAllDepartments || access.maySteward(asset?.departmentID) && asset != nil)
-        if manage, req.query[String.self, at: "edit"] != nil {
+        if manage, req.queryValue("edit") != nil {
             return try await formPage(req, assessment: assessment, title: "\(risk.code) — \(c.t("form.edit"))", action: base, cancel: base,
                                       form: RiskForm(risk, asset: asset, owner: risk.ownerID.flatMap { users[$0] }), errors: [])
         }

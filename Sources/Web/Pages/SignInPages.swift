@@ -33,7 +33,7 @@ struct SignInPages {
     }
 
     @Sendable func setupForm(_ req: Request) async throws -> PageResponse {
-        let token = req.query[String.self, at: "token"] ?? ""
+        let token = req.queryValue("token") ?? ""
         let c = PageContext(request: req)
         guard try await Installation(req.meguri).setupLinkIsValid(token) else {
             return PageResponse(status: .notFound, html: Layout.page(c, title: c.t("setup.title"), """
@@ -83,9 +83,9 @@ struct SignInPages {
     }
 
     @Sendable func loginForm(_ req: Request) async throws -> Response {
-        if req.principal.user != nil { return req.redirect(to: safeNext(req.query[String.self, at: "next"])) }
+        if req.principal.user != nil { return req.redirect(to: safeNext(req.queryValue("next"))) }
         let c = PageContext(request: req)
-        return try await PageResponse(status: .ok, html: loginPage(c, form: LoginForm(next: req.query[String.self, at: "next"]), message: nil))
+        return try await PageResponse(status: .ok, html: loginPage(c, form: LoginForm(next: req.queryValue("next")), message: nil))
             .encodeResponse(for: req)
     }
 
@@ -142,7 +142,7 @@ struct SignInPages {
     }
 
     @Sendable func secondFactorForm(_ req: Request) async throws -> HTML {
-        secondFactorPage(PageContext(request: req), next: req.query[String.self, at: "next"], errors: [], message: nil)
+        secondFactorPage(PageContext(request: req), next: req.queryValue("next"), errors: [], message: nil)
     }
 
     func secondFactorPage(_ c: PageContext, next: String?, errors: [FieldError], message: String?) -> HTML {

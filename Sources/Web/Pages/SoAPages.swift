@@ -30,7 +30,7 @@ struct SoAPages {
         var q, decision, implementation, theme, warning: String?
 
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             q = value("q"); decision = value("decision"); implementation = value("implementation"); theme = value("theme"); warning = value("warning")
         }
 

@@ -22,7 +22,7 @@ struct TreatmentPages {
         var status, owner, overdue, assessment, sort: String?
 
         init(_ req: Request) {
-            func value(_ name: String) -> String? { req.query[String.self, at: name].flatMap(Text.nonBlank) }
+            func value(_ name: String) -> String? { req.queryValue(name).flatMap(Text.nonBlank) }
             status = value("status"); owner = value("owner"); overdue = value("overdue"); assessment = value("assessment"); sort = value("sort")
         }
 
@@ -95,7 +95,7 @@ struct TreatmentPages {
     @Sendable func list(_ req: Request) async throws -> PageResponse {
         let access = try req.access()
         let c = try await PageContext.make(req)
-        let prefill = ActionForm(assessment: req.query[String.self, at: "assessment"], risks: req.query[String.self, at: "risk"])
+        let prefill = ActionForm(assessment: req.queryValue("assessment"), risks: req.queryValue("risk"))
         return try await listPage(req, c: c, access: access, form: prefill, formErrors: [])
     }
 

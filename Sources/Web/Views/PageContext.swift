@@ -30,7 +30,7 @@ struct PageContext {
         access = request.storage[AccessKey.self]
         path = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
         pageNumber = request.pageNumber
-        pageLimit = request.query[String.self, at: "limit"].flatMap { Int($0) }
+        pageLimit = request.queryValue("limit").flatMap { Int($0) }
         switch request.principal {
         case .session(_, let record, _): csrfToken = record.csrfToken
         default: csrfToken = request.anonymousCSRFToken
@@ -84,12 +84,12 @@ struct FlashKey: StorageKey { typealias Value = String }
 
 extension Request {
     /// The page of a list asked for (`?page=`, half- or full-width; 1 when absent or unreadable, at most 1,000,000).
-    var pageNumber: Int { min(max(1, Int(Text.halfWidth(Text.trimmed(query[String.self, at: "page"] ?? ""))) ?? 1), 1_000_000) }
+    var pageNumber: Int { min(max(1, Int(Text.halfWidth(Text.trimmed(queryValue("page") ?? ""))) ?? 1), 1_000_000) }
 
     /// The part of a list a page shows: page `page` (1-based, typed half- or full-width) of `limit`
     /// items with the whole list counted, or — from an older link — the page after `cursor`.
     func listPage(limit defaultLimit: Int = PageRequest.defaultLimit) throws -> PageRequest {
-        var request = try PageRequest.parse(limit: query[String.self, at: "limit"] ?? String(defaultLimit), cursor: query[String.self, at: "cursor"])
+        var request = try PageRequest.parse(limit: queryValue("limit") ?? String(defaultLimit), cursor: queryValue("cursor"))
         guard request.cursor == nil else { return request }
         request.offset = (pageNumber - 1) * request.limit
         request.counting = true
