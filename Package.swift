@@ -19,6 +19,8 @@ let package = Package(
         // Named for its C module: the per-connection settings are applied by an SQLite auto extension (ADR 0016).
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        // Named for its cells: rows are read from the driver's own row where SQLKit's generic path was slow (issue 20).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -43,6 +45,7 @@ let package = Package(
             .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ], swiftSettings: strict),
         // Spreadsheets (XLSX) written and read with a ZIP library: pure functions of rows and bytes.
         // Optimized in debug builds too: the reader scans every byte of an upload, and unoptimized
