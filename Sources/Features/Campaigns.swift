@@ -83,8 +83,26 @@ public struct Campaigns: Sendable {
     /// Every campaign, newest first, with its totals: the members and each course's attempts are read once.
     public func list(_ access: WorkspaceAccess) async throws -> [CampaignSummary] {
         try access.require(.trainingRead)
-        let zone = access.workspace.zone
         let limit = Self.visibleDepartments(access)
+        // Every roster is judged against every member at each load (a second and more on 5,000
+        // people): kept until this process's next write or 30 s (ADR 0018).
+        let key = Self.cacheKey(access, limit)
+        let generation = services.store.writes.current
+        if let cached = services.campaignSummaries.value(key, generation: generation, now: services.now) { return cached }
+        let summaries = try await compileList(access, limit: limit)
+        services.campaignSummaries.store(summaries, for: key, generation: generation, now: services.now)
+        return summaries
+    }
+
+    /// What a cached figure depends on besides the records: the workspace, the day (due dates,
+    /// expired passes) and which departments the reader sees.
+    static func cacheKey(_ access: WorkspaceAccess, _ limit: Set<Department.ID>?, _ rest: String = "") -> String {
+        let departments = limit.map { $0.map(\.description).sorted().joined(separator: ",") } ?? "all"
+        return "\(access.workspaceID)|\(access.today)|\(departments)|\(rest)"
+    }
+
+    private func compileList(_ access: WorkspaceAccess, limit: Set<Department.ID>?) async throws -> [CampaignSummary] {
+        let zone = access.workspace.zone
         return try await services.store.read { db in
             let campaigns = try await db.training.campaigns.all(in: access.workspaceID).sorted { ($0.startsOn, $0.number) > ($1.startsOn, $1.number) }
             guard !campaigns.isEmpty else { return [] }
@@ -145,8 +163,17 @@ public struct Campaigns: Sendable {
 
     public func report(_ access: WorkspaceAccess, _ id: Campaign.ID) async throws -> CampaignReport {
         try access.require(.trainingRead)
-        let zone = access.workspace.zone
         let limit = Self.visibleDepartments(access)
+        let key = Self.cacheKey(access, limit, id.description)
+        let generation = services.store.writes.current
+        if let cached = services.campaignReports.value(key, generation: generation, now: services.now) { return cached }
+        let report = try await compileReport(access, id, limit: limit)
+        services.campaignReports.store(report, for: key, generation: generation, now: services.now)
+        return report
+    }
+
+    private func compileReport(_ access: WorkspaceAccess, _ id: Campaign.ID, limit: Set<Department.ID>?) async throws -> CampaignReport {
+        let zone = access.workspace.zone
         return try await services.store.read { db in
             guard let campaign = try await db.training.campaigns.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "campaign") }
             guard let course = try await db.training.courses.load(campaign.courseID, in: access.workspaceID) else { throw DomainError.notFound(entity: "course") }

@@ -66,6 +66,13 @@ public struct AppServices: Sendable {
     public let assessmentFigures = GenerationCache<AssessmentFigure>()
     /// A planned management review's inputs compiled from the records, until the next write.
     public let reviewInputs = GenerationCache<ReviewInputs>()
+    /// The statement's lines with their facts and warnings (risks, actions, evidence and documents
+    /// counted per control), until the next write.
+    public let soaLines = GenerationCache<[SoALine]>()
+    /// Campaigns with their totals and a campaign's completion report, each judged against the
+    /// roster of every member and the course's attempts, until the next write.
+    public let campaignSummaries = GenerationCache<[CampaignSummary]>()
+    public let campaignReports = GenerationCache<CampaignReport>()
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 

@@ -120,6 +120,18 @@ public struct Statement: Sendable {
     /// Each line with its facts and warnings, in statement order.
     public func lines(_ access: WorkspaceAccess) async throws -> [SoALine] {
         try access.require(.soaRead)
+        // Counted over every risk, action, evidence file and document of the workspace at each
+        // load: kept until this process's next write or 30 s (ADR 0018). What a person sees depends
+        // on whether they read documents and whether they are only an external auditor.
+        let key = "\(access.workspaceID)|\(access.today)|\(access.allows(.documentsRead))|\(access.holdsOnly(.externalAuditor))"
+        let generation = services.store.writes.current
+        if let cached = services.soaLines.value(key, generation: generation, now: services.now) { return cached }
+        let lines = try await compileLines(access)
+        services.soaLines.store(lines, for: key, generation: generation, now: services.now)
+        return lines
+    }
+
+    private func compileLines(_ access: WorkspaceAccess) async throws -> [SoALine] {
         let workspace = access.workspaceID
         let (own, entries, risks, actions, tallies, months, documents) = try await services.store.read { db in
             var risks: [String: Int] = [:]
