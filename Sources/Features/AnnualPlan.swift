@@ -386,6 +386,16 @@ public final class GenerationCache<Value: Sendable>: Sendable {
             entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(Self.lifetime))
         }
     }
+
+    /// The value kept for `key`, or the one `compute` gives, kept under the write count read
+    /// before computing (a write during the computation leaves it unused).
+    func value(_ key: String, services: AppServices, compute: () async throws -> Value) async throws -> Value {
+        let generation = services.store.writes.current
+        if let cached = value(key, generation: generation, now: services.now) { return cached }
+        let value = try await compute()
+        store(value, for: key, generation: generation, now: services.now)
+        return value
+    }
 }
 
 public typealias PlanCache = GenerationCache<[PlanItem]>

@@ -86,12 +86,9 @@ public struct Campaigns: Sendable {
         let limit = Self.visibleDepartments(access)
         // Every roster is judged against every member at each load (a second and more on 5,000
         // people): kept until this process's next write or 30 s (ADR 0018).
-        let key = Self.cacheKey(access, limit)
-        let generation = services.store.writes.current
-        if let cached = services.campaignSummaries.value(key, generation: generation, now: services.now) { return cached }
-        let summaries = try await compileList(access, limit: limit)
-        services.campaignSummaries.store(summaries, for: key, generation: generation, now: services.now)
-        return summaries
+        return try await services.campaignSummaries.value(Self.cacheKey(access, limit), services: services) {
+            try await compileList(access, limit: limit)
+        }
     }
 
     /// What a cached figure depends on besides the records: the workspace, the day (due dates,
@@ -164,12 +161,9 @@ public struct Campaigns: Sendable {
     public func report(_ access: WorkspaceAccess, _ id: Campaign.ID) async throws -> CampaignReport {
         try access.require(.trainingRead)
         let limit = Self.visibleDepartments(access)
-        let key = Self.cacheKey(access, limit, id.description)
-        let generation = services.store.writes.current
-        if let cached = services.campaignReports.value(key, generation: generation, now: services.now) { return cached }
-        let report = try await compileReport(access, id, limit: limit)
-        services.campaignReports.store(report, for: key, generation: generation, now: services.now)
-        return report
+        return try await services.campaignReports.value(Self.cacheKey(access, limit, id.description), services: services) {
+            try await compileReport(access, id, limit: limit)
+        }
     }
 
     private func compileReport(_ access: WorkspaceAccess, _ id: Campaign.ID, limit: Set<Department.ID>?) async throws -> CampaignReport {

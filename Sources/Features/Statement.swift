@@ -124,11 +124,7 @@ public struct Statement: Sendable {
         // load: kept until this process's next write or 30 s (ADR 0018). What a person sees depends
         // on whether they read documents and whether they are only an external auditor.
         let key = "\(access.workspaceID)|\(access.today)|\(access.allows(.documentsRead))|\(access.holdsOnly(.externalAuditor))"
-        let generation = services.store.writes.current
-        if let cached = services.soaLines.value(key, generation: generation, now: services.now) { return cached }
-        let lines = try await compileLines(access)
-        services.soaLines.store(lines, for: key, generation: generation, now: services.now)
-        return lines
+        return try await services.soaLines.value(key, services: services) { try await compileLines(access) }
     }
 
     private func compileLines(_ access: WorkspaceAccess) async throws -> [SoALine] {
