@@ -387,12 +387,30 @@ public final class GenerationCache<Value: Sendable>: Sendable {
         }
     }
 
+    /// A computation under way, shared by every request that misses the same key at the same write count.
+    struct Flight: Sendable {
+        var generation: Int
+        var task: Task<Value, any Error>
+    }
+
+    private let flights = Mutex<[String: Flight]>([:])
+
     /// The value kept for `key`, or the one `compute` gives, kept under the write count read
-    /// before computing (a write during the computation leaves it unused).
-    func value(_ key: String, services: AppServices, compute: () async throws -> Value) async throws -> Value {
+    /// before computing (a write during the computation leaves it unused). Requests that miss
+    /// together wait for one computation (a single flight per key): eight simultaneous misses
+    /// of a second's compilation on two cores otherwise take eight seconds each.
+    /// `compute` opens its own read: it may run for another request than the one that started it.
+    public func value(_ key: String, services: AppServices, compute: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let generation = services.store.writes.current
         if let cached = value(key, generation: generation, now: services.now) { return cached }
-        let value = try await compute()
+        let task = flights.withLock { flights -> Task<Value, any Error> in
+            if let flight = flights[key], flight.generation == generation { return flight.task }
+            let task = Task { try await compute() }
+            flights[key] = Flight(generation: generation, task: task)
+            return task
+        }
+        defer { flights.withLock { flights in if flights[key]?.task == task { flights[key] = nil } } }
+        let value = try await task.value
         store(value, for: key, generation: generation, now: services.now)
         return value
     }

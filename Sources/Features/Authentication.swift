@@ -191,7 +191,7 @@ public struct Authentication: Sendable {
         guard let user = try await services.store.read({ try await $0.users.load(session.userID) }), !user.isDisabled else { return nil }
         if session.stage == .signedIn, now.timeIntervalSince(session.lastSeenAt) > 300 {
             let lifetime = services.security.sessionIdleLifetime
-            try await services.store.write { try await $0.sessions.touch(id: id, at: now, expiresAt: now.addingTimeInterval(lifetime)) }
+            try await services.store.bookkeeping { try await $0.sessions.touch(id: id, at: now, expiresAt: now.addingTimeInterval(lifetime)) }
         }
         return SessionContext(session: session, user: user)
     }
@@ -217,7 +217,7 @@ public struct Authentication: Sendable {
         guard let token = try await services.store.read({ try await $0.tokens.load(secretHash: hash) }), token.revokedAt == nil,
               let user = try await services.store.read({ try await $0.users.load(token.userID) }), !user.isDisabled else { return nil }
         if token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try await services.store.write { try await $0.tokens.markUsed(token.id, at: now) }
+            try await services.store.bookkeeping { try await $0.tokens.markUsed(token.id, at: now) }
         }
         return (token, user)
     }

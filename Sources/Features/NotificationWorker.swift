@@ -27,7 +27,7 @@ public struct NotificationWorker: Sendable {
     public func deliverBatch(limit: Int = 50) async throws -> Round {
         let settings = services.notifier
         let now = services.now
-        let batch = try await services.store.write { try await $0.notifications.claim(limit: limit, worker: settings.worker, now: now, leaseUntil: now.addingTimeInterval(settings.lease)) }
+        let batch = try await services.store.bookkeeping { try await $0.notifications.claim(limit: limit, worker: settings.worker, now: now, leaseUntil: now.addingTimeInterval(settings.lease)) }
         var round = Round(claimed: batch.count)
         guard !batch.isEmpty else { return round }
         var session: (any MailSession)?
@@ -61,13 +61,13 @@ public struct NotificationWorker: Sendable {
                     guard (200..<300).contains(status) else { throw DeliveryProblem("the webhook answered HTTP \(status)") }
                 }
                 let at = services.now
-                try await services.store.write { try await $0.notifications.markSent(delivery.id, worker: settings.worker, at: at) }
+                try await services.store.bookkeeping { try await $0.notifications.markSent(delivery.id, worker: settings.worker, at: at) }
                 round.sent += 1
             } catch {
                 let at = services.now
                 let reason = String(describing: error)
                 do {
-                    try await services.store.write { try await $0.notifications.markFailed(delivery.id, attempts: delivery.attempts, error: reason, now: at) }
+                    try await services.store.bookkeeping { try await $0.notifications.markFailed(delivery.id, attempts: delivery.attempts, error: reason, now: at) }
                 } catch {
                     await session?.close()
                     throw error
@@ -105,7 +105,7 @@ public struct NotificationWorker: Sendable {
                 if ContinuousClock.now - lastPrune > .seconds(86_400) {
                     lastPrune = .now
                     let cutoff = services.now.addingTimeInterval(-AppNotification.retention)
-                    try await services.store.write { try await $0.notifications.prune(before: cutoff) }
+                    try await services.store.bookkeeping { try await $0.notifications.prune(before: cutoff) }
                 }
             } catch {
                 report(String(describing: error))

@@ -174,16 +174,16 @@ public struct Notifications: Sendable {
         let now = services.now
         let worker = settings.worker
         let lease = settings.lease
-        let claim = try await services.store.write { try await $0.notifications.claimScan(of: workspace.id, worker: worker, now: now, leaseUntil: now.addingTimeInterval(lease), force: force) }
+        let claim = try await services.store.bookkeeping { try await $0.notifications.claimScan(of: workspace.id, worker: worker, now: now, leaseUntil: now.addingTimeInterval(lease), force: force) }
         guard claim.claimed else { return nil }
         do {
             var report = try await scanClaimed(workspace, firstScan: claim.lastScan == nil, now: now)
             report.firstScan = claim.lastScan == nil
             let next = now.addingTimeInterval(settings.scanInterval)
-            try await services.store.write { try await $0.notifications.finishScan(of: workspace.id, worker: worker, at: now, next: next) }
+            try await services.store.bookkeeping { try await $0.notifications.finishScan(of: workspace.id, worker: worker, at: now, next: next) }
             return report
         } catch {
-            try? await services.store.write { try await $0.notifications.releaseScan(of: workspace.id, worker: worker) }
+            try? await services.store.bookkeeping { try await $0.notifications.releaseScan(of: workspace.id, worker: worker) }
             throw error
         }
     }

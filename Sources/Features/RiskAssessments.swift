@@ -124,12 +124,11 @@ public struct RiskAssessments: Sendable {
 
     /// A count over every risk of an assessment, kept until this process's next write (or 30 s:
     /// another instance's write), so the register page does not count 20,000 risks at every load.
-    private func figure<T: Sendable>(_ key: String, _ extract: (AssessmentFigure) -> T?, _ wrap: (T) -> AssessmentFigure,
-                                     compute: () async throws -> T) async throws -> T {
-        let generation = services.store.writes.current
-        if let cached = services.assessmentFigures.value(key, generation: generation, now: services.now).flatMap(extract) { return cached }
-        let value = try await compute()
-        services.assessmentFigures.store(wrap(value), for: key, generation: generation, now: services.now)
+    /// Each key names one kind of figure, so what is kept under it is always the case `extract` reads.
+    private func figure<T: Sendable>(_ key: String, _ extract: (AssessmentFigure) -> T?, _ wrap: @escaping @Sendable (T) -> AssessmentFigure,
+                                     compute: @escaping @Sendable () async throws -> T) async throws -> T {
+        let figure = try await services.assessmentFigures.value(key, services: services) { wrap(try await compute()) }
+        guard let value = extract(figure) else { return try await compute() }
         return value
     }
 

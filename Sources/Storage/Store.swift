@@ -128,13 +128,28 @@ public struct Store: Sendable {
         try await body(Reader(sql: try sql(), engine: engine))
     }
 
+    /// One transaction that changes records: once it commits, every cache of reads in this process forgets.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
+        try await transact(.records, body)
+    }
+
+    /// One transaction no cached read depends on: a delivery's or a scan's lease, a session's idle
+    /// timer, a token's last use. The notification worker claims every two seconds; counting those
+    /// commits as changes made every cache of the process forget as often (ADR 0018).
+    public func bookkeeping<T: Sendable>(_ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
+        try await transact(.bookkeeping, body)
+    }
+
+    /// What a write transaction touches, and so whether caches of reads must forget.
+    enum WriteKind { case records, bookkeeping }
+
+    private func transact<T: Sendable>(_ kind: WriteKind, _ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
         if let gate { await gate.acquire() }
         do {
             let result = try await try fluent().transaction { database in
                 try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine))
             }
-            writes.increment()
+            if kind == .records { writes.increment() }
             if let gate { await gate.release() }
             return result
         } catch {

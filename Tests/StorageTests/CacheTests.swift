@@ -1,0 +1,68 @@
+import Domain
+import Features
+import Foundation
+import Storage
+import Synchronization
+import Testing
+import TestSupport
+
+/// The caches of reads (ADR 0018): what makes them forget, and one computation for many misses.
+@Suite struct CacheTests {
+    /// The notification worker's lease, a token's last use and a session's idle timer are commits
+    /// no cached read depends on: they leave the write count alone; a change to a record moves it.
+    @Test(arguments: TestEngine.available) func bookkeepingLeavesTheCachesAlone(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let root = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: root)
+            let secret = try await app.token(for: root)
+            let writes = app.services.store.writes
+            let before = writes.current
+            let worker = NotificationWorker(services: app.services, mail: nil, webhooks: nil)
+            #expect(try await worker.deliverBatch().claimed == 0)
+            #expect(try await Authentication(app.services).token(bearer: secret) != nil)
+            #expect(writes.current == before)
+            _ = try await app.department("総務部", in: "acme")
+            #expect(writes.current > before)
+        }
+    }
+
+    /// Eight requests that miss the same key together wait for one computation; after a write the
+    /// next miss computes again.
+    @Test func missesTogetherComputeOnce() async throws {
+        try await TestApp.with(.sqlite) { app in
+            let cache = GenerationCache<Int>()
+            let computed = Counter()
+            let services = app.services
+            let values = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await cache.value("k", services: services) {
+                            try await Task.sleep(for: .milliseconds(200))
+                            return computed.next()
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(computed.value == 1)
+            #expect(values == Array(repeating: 1, count: 8))
+            // Kept: the next read is served without computing.
+            #expect(try await cache.value("k", services: services) { computed.next() } == 1)
+            let root = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: root)
+            #expect(try await cache.value("k", services: services) { computed.next() } == 2)
+            // A failed computation is not kept.
+            await #expect(throws: DomainError.self) {
+                try await cache.value("e", services: services) { throw DomainError.notFound(entity: "x") }
+            }
+            #expect(try await cache.value("e", services: services) { 7 } == 7)
+        }
+    }
+}
+
+/// How many times a computation ran.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func next() -> Int { count.withLock { $0 += 1; return $0 } }
+}
