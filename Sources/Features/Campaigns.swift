@@ -172,7 +172,7 @@ public struct Campaigns: Sendable {
             guard let campaign = try await db.training.campaigns.load(id, in: access.workspaceID) else { throw DomainError.notFound(entity: "campaign") }
             guard let course = try await db.training.courses.load(campaign.courseID, in: access.workspaceID) else { throw DomainError.notFound(entity: "course") }
             let members = try await db.members.all(in: access.workspaceID)
-            let attempts = try await db.training.attempts.all(course: course.id, since: campaign.startsOn.start(in: zone), in: access.workspaceID)
+            let attempts = try await db.training.attempts.outcomes(course: course.id, since: campaign.startsOn.start(in: zone), in: access.workspaceID)
             let before = campaign.expiredPassOnly ? try await Self.passesBefore(campaign, course: course.id, zone: zone, db: db, workspace: access.workspaceID) : [:]
             var assignments = Self.roster(campaign, course: course, members: members, attempts: attempts, passesBefore: before, zone: zone, today: access.today)
             if let limit { assignments = assignments.filter { a in a.member.homeDepartmentID.map(limit.contains) ?? false } }
@@ -202,12 +202,7 @@ public struct Campaigns: Sendable {
 
     /// Each person's latest pass of the course before the campaign began (for "whose pass has expired").
     static func passesBefore(_ campaign: Campaign, course: Course.ID, zone: TimeZone, db: Reader, workspace: Workspace.ID) async throws -> [User.ID: Date] {
-        let start = campaign.startsOn.start(in: zone)
-        var out: [User.ID: Date] = [:]
-        for attempt in try await db.training.attempts.all(course: course, in: workspace) where attempt.passed && attempt.submittedAt < start {
-            out[attempt.userID] = max(out[attempt.userID] ?? attempt.submittedAt, attempt.submittedAt)
-        }
-        return out
+        try await db.training.attempts.latestPasses(course: course, before: campaign.startsOn.start(in: zone), in: workspace)
     }
 
     /// The caller's courses: every open campaign they are in, with how far they are.
@@ -319,9 +314,8 @@ public struct Campaigns: Sendable {
         let now = services.now
         try await services.store.write { tx in
             try await tx.remove(tx.training.campaigns, id, in: access.workspaceID, expectedVersion: expectedVersion, context: context, at: now) { campaign in
-                let attempts = try await tx.training.attempts.all(course: campaign.courseID, since: campaign.startsOn.start(in: access.workspace.zone),
-                                                                  in: access.workspaceID)
-                if attempts.contains(where: { $0.campaignID == id }) { throw DomainError.rule(code: "error.campaignTaken") }
+                if try await tx.training.attempts.any(campaign: id, course: campaign.courseID, since: campaign.startsOn.start(in: access.workspace.zone),
+                                                       in: access.workspaceID) { throw DomainError.rule(code: "error.campaignTaken") }
             }
         }
     }

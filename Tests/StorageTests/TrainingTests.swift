@@ -176,6 +176,10 @@ import TestSupport
             _ = try await training.submit(access, newHire.id, answers: Self.answers(course, right: false), context: w.context)
             let second = try await training.submit(access, newHire.id, answers: Self.answers(course, right: false), context: w.context)
             #expect(second.attemptsLeft == 0)
+            // Taken: it can be closed, not deleted.
+            await #expect(throws: DomainError.rule(code: "error.campaignTaken")) {
+                try await campaigns.delete(try await w.access(w.secretary), rule.id, expectedVersion: rule.version, context: w.context)
+            }
             await #expect(throws: DomainError.rule(code: "error.noAttemptsLeft", params: ["count": "2"])) {
                 _ = try await training.submit(access, newHire.id, answers: Self.answers(course, right: true), context: w.context)
             }
