@@ -23,7 +23,15 @@ public struct RecordStore<Record: StoredRecord>: Sendable {
 
     func body(_ record: Record) throws -> String { String(decoding: try RecordCoders.encoder.encode(record), as: UTF8.self) }
 
-    func decode(_ row: BodyRow) throws -> Record { try RecordCoders.decoder.decode(Record.self, from: Data(row.body.utf8)) }
+    /// The record a stored body holds. Decoding is a pure function of the body, so a body read
+    /// before is answered from `DecodedBodies` (JSON decoding was 38 % of the "my work" page's CPU).
+    func decode(_ row: BodyRow) throws -> Record {
+        let key = DecodedBodies.Key(Record.self, row.body)
+        if let record = DecodedBodies.shared.record(key, as: Record.self) { return record }
+        let record = try RecordCoders.decoder.decode(Record.self, from: Data(row.body.utf8))
+        DecodedBodies.shared.keep(record, for: key)
+        return record
+    }
 
     static func bind(_ value: ColumnValue) -> any SQLExpression {
         if case .null = value { return SQLLiteral.null }
