@@ -221,7 +221,7 @@ public struct Campaigns: Sendable {
             let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
                 Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
             }
-            let attempts = try await db.training.attempts.all(of: member.userID, in: access.workspaceID)
+            let attempts = try await db.training.attempts.outcomes(of: member.userID, in: access.workspaceID)
             return open.compactMap { campaign -> Assignment? in
                 guard let course = courses[campaign.courseID], !course.isArchived else { return nil }
                 let start = campaign.startsOn.start(in: zone)

@@ -129,17 +129,30 @@ public struct AttemptStore: Sendable {
     /// campaign's roster and report need, read for thousands of people at once. Decoding each
     /// attempt's answers was a fifth of a 5,000-person campaign report's time.
     public func outcomes(course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> [Attempt] {
-        try await sql.select().column("id").column("course_id").column("campaign_id").column("user_id").column("missed").column("score").column("passed")
-            .column("course_version").column("submitted_at").from("training_attempts")
-            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("course_id", .equal, SQLBind(course.uuid))
-            .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending).all().map { row in
-                let r = RowReader(row: row)
-                let missed = try r.string("missed")
-                return Attempt(id: .init(try r.uuid("id")), workspaceID: workspace, courseID: .init(try r.uuid("course_id")),
-                               campaignID: try r.optionalUUID("campaign_id").map(Campaign.ID.init), userID: .init(try r.uuid("user_id")), answers: [:],
-                               missed: missed.isEmpty ? [] : missed.split(separator: ",").map(String.init),
-                               score: try r.int("score"), passed: try r.bool("passed"), courseVersion: try r.int("course_version"), submittedAt: try r.date("submitted_at"))
-            }
+        try await outcomes(outcomeColumns(workspace).where("course_id", .equal, SQLBind(course.uuid))
+            .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending), in: workspace)
+    }
+
+    /// A person's attempts at every course, newest first, without the answers: what their
+    /// assignments need at each page and each submission.
+    public func outcomes(of user: User.ID, in workspace: Workspace.ID) async throws -> [Attempt] {
+        try await outcomes(outcomeColumns(workspace).where("user_id", .equal, SQLBind(user.uuid)).orderBy("submitted_at", .descending), in: workspace)
+    }
+
+    private func outcomeColumns(_ workspace: Workspace.ID) -> SQLSelectBuilder {
+        sql.select().column("id").column("course_id").column("campaign_id").column("user_id").column("missed").column("score").column("passed")
+            .column("course_version").column("submitted_at").from("training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid))
+    }
+
+    private func outcomes(_ query: SQLSelectBuilder, in workspace: Workspace.ID) async throws -> [Attempt] {
+        try await query.all().map { row in
+            let r = RowReader(row: row)
+            let missed = try r.string("missed")
+            return Attempt(id: .init(try r.uuid("id")), workspaceID: workspace, courseID: .init(try r.uuid("course_id")),
+                           campaignID: try r.optionalUUID("campaign_id").map(Campaign.ID.init), userID: .init(try r.uuid("user_id")), answers: [:],
+                           missed: missed.isEmpty ? [] : missed.split(separator: ",").map(String.init),
+                           score: try r.int("score"), passed: try r.bool("passed"), courseVersion: try r.int("course_version"), submittedAt: try r.date("submitted_at"))
+        }
     }
 
     /// Each person's latest pass of a course before a moment.
