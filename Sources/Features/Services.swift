@@ -73,6 +73,8 @@ public struct AppServices: Sendable {
     /// roster of every member and the course's attempts, until the next write.
     public let campaignSummaries = GenerationCache<[CampaignSummary]>()
     public let campaignReports = GenerationCache<CampaignReport>()
+    /// A person's "my work", until the next write.
+    public let workItems = GenerationCache<[WorkItem]>()
     /// Who in a document's audience has read the version in force, until the next write.
     public let documentCompletions = GenerationCache<Completion>()
     /// E-mail settings, the address in links, the notification worker's rhythm.

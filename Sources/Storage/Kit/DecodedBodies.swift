@@ -24,12 +24,20 @@ final class DecodedBodies: Sendable {
             self.body = body
             var hasher = Hasher()
             hasher.combine(self.type)
-            hasher.combine(body)
+            // The bytes, not the String: String's own hash and equality normalize Unicode, which
+            // for a Japanese body cost more than the look-up saved.
+            var text = body
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
             hash = hasher.finalize()
         }
 
         func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.type == b.type && a.body == b.body }
+
+        static func == (a: Key, b: Key) -> Bool {
+            guard a.hash == b.hash, a.type == b.type else { return false }
+            var left = a.body, right = b.body
+            return left.withUTF8 { l in right.withUTF8 { r in l.count == r.count && (l.count == 0 || memcmp(l.baseAddress!, r.baseAddress!, l.count) == 0) } }
+        }
     }
 
     private struct State {
