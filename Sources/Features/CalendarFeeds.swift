@@ -47,8 +47,17 @@ public struct CalendarFeeds: Sendable {
 
     /// The feed behind a token as iCalendar text, or nil when the token is unknown or its holder
     /// may no longer see what it shows. Summaries in the holder's language; links absolute.
+    /// The feed behind a token as iCalendar text, or nil for an unknown token. Kept until this
+    /// process's next write or 30 s (ADR 0018): calendar clients poll, and the workspace's whole
+    /// plan is thousands of events (360 ms to gather and write on the enterprise workspace).
     public func render(token: String, baseURL: String) async throws -> String? {
         guard token.count >= 20, token.count <= 64 else { return nil }
+        return try await services.feedTexts.value("\(Secret.hash(token))|\(baseURL)", services: services) {
+            try await compose(token: token, baseURL: baseURL)
+        }
+    }
+
+    private func compose(token: String, baseURL: String) async throws -> String? {
         guard let feed = try await services.store.read({ try await $0.calendarFeeds.load(token: token) }),
               let user = try await services.store.read({ try await $0.users.load(feed.userID) }) else { return nil }
         let language = user.language ?? .ja

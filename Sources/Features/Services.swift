@@ -73,6 +73,8 @@ public struct AppServices: Sendable {
     /// roster of every member and the course's attempts, until the next write.
     public let campaignSummaries = GenerationCache<[CampaignSummary]>()
     public let campaignReports = GenerationCache<CampaignReport>()
+    /// Calendar feeds as iCalendar text, by token, until the next write.
+    public let feedTexts = GenerationCache<String?>()
     /// A person's "my work", until the next write.
     public let workItems = GenerationCache<[WorkItem]>()
     /// Who in a document's audience has read the version in force, until the next write.
