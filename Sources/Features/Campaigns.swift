@@ -106,16 +106,15 @@ public struct Campaigns: Sendable {
             var members = try await db.members.all(in: access.workspaceID)
             if let limit { members = members.filter { m in m.homeDepartmentID.map(limit.contains) ?? false } }
             let courses = Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(campaigns.map(\.courseID)))).map { ($0.id, $0) })
+            let joined = members.map { ($0, CalendarDate($0.createdAt, in: zone)) }
             var summaries: [Campaign.ID: CampaignSummary] = [:]
             for (courseID, group) in Dictionary(grouping: campaigns, by: \.courseID) {
                 guard let course = courses[courseID] else { continue }
-                let since = group.map(\.startsOn).min()!.start(in: zone)
-                let attempts = try await db.training.attempts.outcomes(course: courseID, since: since, in: access.workspaceID)
+                let latest = try await db.training.attempts.latestPasses(course: courseID, in: access.workspaceID)
                 for campaign in group {
                     let before = campaign.expiredPassOnly ? try await Self.passesBefore(campaign, course: courseID, zone: zone, db: db, workspace: access.workspaceID) : [:]
-                    let roster = Self.roster(campaign, course: course, members: members, attempts: attempts, passesBefore: before, zone: zone, today: access.today)
-                    summaries[campaign.id] = CampaignSummary(campaign: campaign, course: course, done: roster.filter { $0.state == .done }.count, total: roster.count,
-                                                             overdue: roster.filter { $0.state == .overdue }.count)
+                    let tally = Self.tally(campaign, course: course, members: joined, latestPass: latest, passesBefore: before, zone: zone, today: access.today)
+                    summaries[campaign.id] = CampaignSummary(campaign: campaign, course: course, done: tally.done, total: tally.total, overdue: tally.overdue)
                 }
             }
             return campaigns.compactMap { summaries[$0.id] }
@@ -156,6 +155,24 @@ public struct Campaigns: Sendable {
             return Assignment(campaign: campaign, member: member, dueOn: due, passedAt: passed, bestScore: mine.map(\.score).max(), attempts: mine.count,
                               state: state)
         }
+    }
+
+    /// The totals `roster` would give, without building it: a person has passed since the campaign
+    /// began exactly when their latest pass is on or after its start. The hub's list read every
+    /// attempt since the oldest campaign (135,000 on the enterprise workspace) and built 28 rosters
+    /// of 5,000 people: 1.4 s.
+    static func tally(_ campaign: Campaign, course: Course, members: [(Member, CalendarDate)], latestPass: [User.ID: Date], passesBefore: [User.ID: Date],
+                      zone: TimeZone, today: CalendarDate) -> (done: Int, total: Int, overdue: Int) {
+        let start = campaign.startsOn.start(in: zone)
+        var done = 0, total = 0, overdue = 0
+        for (member, joined) in members {
+            let lastPass = passesBefore[member.userID].map { CalendarDate($0, in: zone) }
+            guard TrainingRules.includes(campaign, member: member, joinedOn: joined, lastPassBeforeStart: lastPass, validityMonths: course.validityMonths,
+                                         on: today) else { continue }
+            total += 1
+            if let latest = latestPass[member.userID], latest >= start { done += 1 } else if today > TrainingRules.dueOn(campaign, joinedOn: joined) { overdue += 1 }
+        }
+        return (done, total, overdue)
     }
 
     public func report(_ access: WorkspaceAccess, _ id: Campaign.ID) async throws -> CampaignReport {

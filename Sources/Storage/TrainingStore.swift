@@ -155,12 +155,13 @@ public struct AttemptStore: Sendable {
         }
     }
 
-    /// Each person's latest pass of a course before a moment.
-    public func latestPasses(course: Course.ID, before: Date, in workspace: Workspace.ID) async throws -> [User.ID: Date] {
-        let rows = try await sql.select().column("user_id").column(SQLAlias(SQLFunction("max", args: SQLColumn("submitted_at")), as: SQLIdentifier("passed_at")))
+    /// Each person's latest pass of a course (before a moment, when given).
+    public func latestPasses(course: Course.ID, before: Date? = nil, in workspace: Workspace.ID) async throws -> [User.ID: Date] {
+        let query = sql.select().column("user_id").column(SQLAlias(SQLFunction("max", args: SQLColumn("submitted_at")), as: SQLIdentifier("passed_at")))
             .from("training_attempts")
             .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("course_id", .equal, SQLBind(course.uuid)).where("passed", .equal, SQLBind(true))
-            .where("submitted_at", .lessThan, SQLBind(stored(before))).groupBy("user_id").all()
+        if let before { query.where("submitted_at", .lessThan, SQLBind(stored(before))) }
+        let rows = try await query.groupBy("user_id").all()
         var out: [User.ID: Date] = [:]
         for row in rows {
             let r = RowReader(row: row)

@@ -197,6 +197,15 @@ import TestSupport
             _ = try await training.submit(try await w.access(w.employee), annual.id, answers: Self.answers(annual, right: true), context: w.context)
             report = try await campaigns.report(secretaryNow, retake.id)
             #expect(report.assignments.map(\.state) == [.done], "passing again keeps the person in the campaign, done")
+            // The hub's totals (counted from each person's latest pass) agree with every campaign's roster.
+            app.clock.advance(45 * 86_400)
+            let later = try await w.access(w.secretary)
+            let summaries = try await campaigns.list(later)
+            #expect(summaries.contains { $0.done > 0 } && summaries.contains { $0.overdue > 0 }, "\(summaries.map { ($0.campaign.title, $0.done, $0.total, $0.overdue) })")
+            for summary in summaries {
+                let full = try await campaigns.report(later, summary.campaign.id)
+                #expect((summary.done, summary.total, summary.overdue) == (full.done, full.assignments.count, full.overdue), "\(summary.campaign.title)")
+            }
         }
     }
 
