@@ -49,7 +49,7 @@ public struct CalendarFeeds: Sendable {
     /// may no longer see what it shows. Summaries in the holder's language; links absolute.
     /// The feed behind a token as iCalendar text, or nil for an unknown token. Kept until this
     /// process's next write or 30 s (ADR 0018): calendar clients poll, and the workspace's whole
-    /// plan is thousands of events (360 ms to gather and write on the enterprise workspace).
+    /// plan answered 20 requests a second at 8 connections on the enterprise workspace before.
     public func render(token: String, baseURL: String) async throws -> String? {
         guard token.count >= 20, token.count <= 64 else { return nil }
         return try await services.feedTexts.value("\(Secret.hash(token))|\(baseURL)", services: services) {

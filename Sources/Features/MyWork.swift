@@ -33,8 +33,8 @@ public enum MyWork {
         TwoStepSignInSource(), WorkspaceProfileSource(), SetupGuideSource(), PendingInvitationsSource(), ExpiringAuditorAccessSource(),
     ] + RiskWork.sources + CheckActWork.sources + [DocumentWorkSource(), TrainingWorkSource(), PlannedActivitiesDueSource()]
 
-    /// The person's work, asking every source (some forty queries, 20 ms for the secretariat of
-    /// the enterprise workspace); kept until this process's next write or 30 s, so going back to
+    /// The person's work, asking every source (18–29 ms for the secretariat of the enterprise
+    /// workspace); kept until this process's next write or 30 s, so going back to
     /// the home page between pages does not ask again (ADR 0018). What the sources see of the
     /// person — roles, departments, second factor — changes only by a write.
     public static func items(for access: WorkspaceAccess, services: AppServices) async throws -> [WorkItem] {
