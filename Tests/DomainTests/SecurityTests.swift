@@ -123,3 +123,35 @@ import Testing
         #expect(deleted.after == nil && deleted.before == created.after)
     }
 }
+
+@Suite struct AuditTimestamps {
+    /// Foundation's whole seconds and our own millisecond: `ISO8601FormatStyle` with fractional
+    /// seconds formats the `Double` and writes `.474` for a stored `.475`.
+    func expected(_ milliseconds: Int64) -> String {
+        let millisecond = (milliseconds % 1000 + 1000) % 1000
+        let second = Date(timeIntervalSince1970: Double((milliseconds - millisecond) / 1000))
+        return String(second.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)).dropLast())
+            + "." + String(String(millisecond + 1000).dropFirst()) + "Z"
+    }
+
+    @Test func theStoredMillisecondInUTCWithEveryField() {
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: 1_545_957_021.475)) == "2018-12-28T00:30:21.475Z")
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00.000Z")
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: 253_402_300_799.999)) == "9999-12-31T23:59:59.999Z")
+        // Rounded to the millisecond as the trail keeps it, not cut.
+        #expect(AuditJSON.timestamp(Date(timeIntervalSince1970: 1.0006)) == "1970-01-01T00:00:01.001Z")
+    }
+
+    @Test func agreesWithFoundationOnRandomInstantsAndBeforeTheGregorianCalendar() {
+        var generator = SystemRandomNumberGenerator()
+        for range: ClosedRange<Int64> in [-12_000_000_000_000...4_102_444_800_000, 1_700_000_000_000...1_900_000_000_000, -62_135_596_800_000...(-12_300_000_000_000)] {
+            for _ in 0..<20_000 {
+                let milliseconds = Int64.random(in: range, using: &generator)
+                let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+                #expect(AuditJSON.timestamp(date) == expected(milliseconds), "\(milliseconds)")
+            }
+        }
+    }
+}
