@@ -361,7 +361,8 @@ public struct AnnualPlan: Sendable {
 /// another instance's write is seen within `lifetime` (ADR 0012).
 public final class GenerationCache<Value: Sendable>: Sendable {
     static var lifetime: TimeInterval { 30 }
-    static var capacity: Int { 200 }
+    /// Entries kept before the cache starts over.
+    let capacity: Int
 
     struct Entry: Sendable {
         var value: Value
@@ -371,7 +372,7 @@ public final class GenerationCache<Value: Sendable>: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    public init() {}
+    public init(capacity: Int = 200) { self.capacity = capacity }
 
     func value(_ key: String, generation: Int, now: Date) -> Value? {
         entries.withLock { entries in
@@ -382,7 +383,7 @@ public final class GenerationCache<Value: Sendable>: Sendable {
 
     func store(_ value: Value, for key: String, generation: Int, now: Date) {
         entries.withLock { entries in
-            if entries.count >= Self.capacity { entries.removeAll() }
+            if entries.count >= capacity { entries.removeAll() }
             entries[key] = Entry(value: value, generation: generation, expires: now.addingTimeInterval(Self.lifetime))
         }
     }

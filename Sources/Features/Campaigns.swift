@@ -176,11 +176,17 @@ public struct Campaigns: Sendable {
     }
 
     public func report(_ access: WorkspaceAccess, _ id: Campaign.ID) async throws -> CampaignReport {
-        try access.require(.trainingRead)
         let limit = Self.visibleDepartments(access)
-        return try await services.campaignReports.value(Self.cacheKey(access, limit, id.description), services: services) {
+        return try await services.campaignReports.value(try reportKey(access, id), services: services) {
             try await compileReport(access, id, limit: limit)
         }
+    }
+
+    /// What the report is kept under for this reader (who sees which departments), for a cache of
+    /// what is made from it.
+    public func reportKey(_ access: WorkspaceAccess, _ id: Campaign.ID) throws -> String {
+        try access.require(.trainingRead)
+        return Self.cacheKey(access, Self.visibleDepartments(access), id.description)
     }
 
     private func compileReport(_ access: WorkspaceAccess, _ id: Campaign.ID, limit: Set<Department.ID>?) async throws -> CampaignReport {

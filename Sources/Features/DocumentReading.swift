@@ -22,12 +22,18 @@ extension Documents {
 
     /// Who in the audience of the version in force has and has not acknowledged it, and per department.
     public func completion(_ access: WorkspaceAccess, _ id: ControlledDocument.ID) async throws -> Completion {
-        try access.require(.documentsRead)
         // Judging every member against the audience and their acknowledgements takes 200 ms on
         // 5,000 readers: kept until this process's next write or 30 s (ADR 0018).
-        return try await services.documentCompletions.value("\(access.workspaceID)|\(id)|\(access.today)", services: services) {
+        try await services.documentCompletions.value(try completionKey(access, id), services: services) {
             try await compileCompletion(access, id)
         }
+    }
+
+    /// What the completion is kept under (the same for every reader allowed to see it), for a
+    /// cache of what is made from it.
+    public func completionKey(_ access: WorkspaceAccess, _ id: ControlledDocument.ID) throws -> String {
+        try access.require(.documentsRead)
+        return "\(access.workspaceID)|\(id)|\(access.today)"
     }
 
     private func compileCompletion(_ access: WorkspaceAccess, _ id: ControlledDocument.ID) async throws -> Completion {

@@ -79,6 +79,9 @@ public struct AppServices: Sendable {
     public let workItems = GenerationCache<[WorkItem]>()
     /// Who in a document's audience has read the version in force, until the next write.
     public let documentCompletions = GenerationCache<Completion>()
+    /// Whole-list API answers (a campaign's or a document's 5,000 readers) as the JSON written
+    /// from the caches above, until the next write; a few, as each can be a megabyte.
+    public let renderedJSON = GenerationCache<[UInt8]>(capacity: 16)
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 

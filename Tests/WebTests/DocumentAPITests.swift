@@ -69,10 +69,12 @@ import VaporTesting
             #expect(try read.status == .ok && (try read.json()["mayAcknowledge"] as? Bool) == true)
             let missing = try await app.api(.POST, w + "/documents/\(id)/acknowledgements", token: emp, json: "{}")
             #expect(try missing.status == .unprocessableEntity && (try fields(missing)) == ["version"])
+            let before = try await app.api(.GET, w + "/documents/\(id)/acknowledgements", token: sec).json()
+            #expect(before["done"] as? Int == 0 && before["total"] as? Int == 3)
             let ack = try await app.api(.POST, w + "/documents/\(id)/acknowledgements", token: emp, json: #"{"version":1}"#)
             #expect(ack.status == .created, "\(ack.text)")
             let completion = try await app.api(.GET, w + "/documents/\(id)/acknowledgements", token: sec).json()
-            #expect(completion["done"] as? Int == 1 && completion["total"] as? Int == 3)
+            #expect(completion["done"] as? Int == 1 && completion["total"] as? Int == 3, "the answer written before the acknowledgement is not kept past it")
             #expect(try await app.api(.GET, w + "/documents/\(id)/acknowledgements", token: emp).status == .forbidden)
 
             // A minor revision; the comparison by character; the superseded version refused.

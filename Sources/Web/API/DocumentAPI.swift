@@ -302,8 +302,11 @@ struct DocumentAPI {
         return JSONBody(value: DocumentShapes.comparison.resource(.init(from: result.from.label, to: result.to.label, lines: result.lines)))
     }
 
-    @Sendable func completion(_ req: Request) async throws -> JSONBody<ShapedResource<Completion>> {
-        JSONBody(value: DocumentShapes.completion.resource(try await Documents(req.meguri).completion(try req.access(), try Self.documentID(req))))
+    @Sendable func completion(_ req: Request) async throws -> CachedJSONBody {
+        let (documents, access, id) = (Documents(req.meguri), try req.access(), try Self.documentID(req))
+        return try await CachedJSONBody(req, key: "document-completion|" + documents.completionKey(access, id)) {
+            DocumentShapes.completion.resource(try await documents.completion(access, id))
+        }
     }
 
     @Sendable func exportAcknowledgements(_ req: Request) async throws -> Response {

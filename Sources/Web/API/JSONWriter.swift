@@ -125,3 +125,27 @@ struct JSONBody<Value: JSONWritable>: AsyncResponseEncodable {
         return response
     }
 }
+
+/// A JSON answer written once per key until the next write (`AppServices.renderedJSON`): for
+/// whole-list answers made from a cached compilation, where writing the JSON of 5,000 people is
+/// most of the request. `key` must name everything the answer depends on, the reader's view
+/// included; `make` runs only on a miss.
+struct CachedJSONBody: AsyncResponseEncodable {
+    var bytes: [UInt8]
+
+    init<Value: JSONWritable>(_ request: Request, key: String, _ make: @escaping @Sendable () async throws -> Value) async throws {
+        bytes = try await request.meguri.renderedJSON.value(key, services: request.meguri) {
+            var writer = JSONWriter(capacity: 64 * 1024)
+            try await make().write(&writer)
+            return writer.bytes
+        }
+    }
+
+    func encodeResponse(for request: Request) async throws -> Response {
+        var buffer = request.byteBufferAllocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let response = Response(status: .ok, body: .init(buffer: buffer))
+        response.headers.contentType = .json
+        return response
+    }
+}

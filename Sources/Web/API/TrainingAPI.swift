@@ -248,8 +248,11 @@ struct TrainingAPI {
         return try await json(TrainingShapes.campaign.resource(campaign), etag: campaign.version, for: req)
     }
 
-    @Sendable func completion(_ req: Request) async throws -> JSONBody<ShapedResource<CampaignReport>> {
-        JSONBody(value: TrainingShapes.report.resource(try await Campaigns(req.meguri).report(try req.access(), try Self.campaignID(req))))
+    @Sendable func completion(_ req: Request) async throws -> CachedJSONBody {
+        let (campaigns, access, id) = (Campaigns(req.meguri), try req.access(), try Self.campaignID(req))
+        return try await CachedJSONBody(req, key: "campaign-completion|" + campaigns.reportKey(access, id)) {
+            TrainingShapes.report.resource(try await campaigns.report(access, id))
+        }
     }
 
     @Sendable func exportCampaign(_ req: Request) async throws -> Response {
