@@ -20,6 +20,8 @@ import TestSupport
                 case (.sqlite, .sqlite?), (.postgres, .postgres?): break
                 default: Issue.record("the \(engine) row was not reached: \(String(describing: cells))")
                 }
+                guard case .field(_, let kind) = RowLayouts.layout(of: row) else { Issue.record("not found from the wrapper's field records"); return }
+                #expect(kind == (engine == .sqlite ? .sqlite : .postgres))
                 let reader = RowReader(row: row)
                 #expect(try reader.uuid("id") == admin.id.uuid)
                 #expect(try reader.string("email") == "admin@example.co.jp")
@@ -32,6 +34,19 @@ import TestSupport
                 #expect(try reader.optionalDate("updated_at") == row.decode(column: "updated_at", as: Date?.self))
                 #expect(try UserRow(reader).user.id == admin.id)
             }
+        }
+    }
+
+    @Test func uuidsParsedInEitherCaseAndNothingElse() {
+        for _ in 0..<1000 {
+            let uuid = UUID()
+            #expect(FastUUID.parse(uuid.uuidString) == uuid && FastUUID.parse(uuid.uuidString.lowercased()) == uuid)
+        }
+        let good = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        #expect(FastUUID.parse(good) == UUID(uuidString: good))
+        for bad in ["", "0f8fad5b-d9cb-469f-a165-70867728950", "0f8fad5b-d9cb-469f-a165-70867728950e0", "0f8fad5bd-9cb-469f-a165-70867728950e",
+                    "0f8fad5b-d9cb-469f-a165-70867728950g", "0f8fad5b+d9cb-469f-a165-70867728950e", "０f8fad5b-d9cb-469f-a165-70867728950e"] {
+            #expect(FastUUID.parse(bad) == nil, "\(bad)")
         }
     }
 }
