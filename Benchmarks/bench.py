@@ -406,7 +406,35 @@ def postgres_copy(url):
     copy = name + "_run"
     psql(url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
     psql(url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    # No parallel workers for the app's queries (docs/BENCHMARKS.md, "Issue 20, fourth part"): on
+    # two cores shared with the app and wrk, starting a worker cost more than the query it split
+    # (the 顧客 search's page of 50: 16.8 ms → 4.8 ms in EXPLAIN ANALYZE).
+    for setting, value in POSTGRES_SETTINGS.items():
+        psql(url, f'ALTER DATABASE "{copy}" SET {setting} = {value}')
     return parsed._replace(path="/" + copy).geturl()
+
+
+POSTGRES_SETTINGS = {"max_parallel_workers_per_gather": "0"}
+
+
+def postgres_settings(url):
+    """The server settings a run was measured with, for the report."""
+    parsed = urllib.parse.urlparse(url)
+    libpq = "?sslmode=disable" if urllib.parse.parse_qs(parsed.query).get("tlsmode") == ["disable"] else ""
+    names = ["shared_buffers", "work_mem", "effective_cache_size", "random_page_cost", "max_parallel_workers_per_gather", "jit"]
+    query = "SELECT name, setting, unit FROM pg_settings WHERE name IN (" + ",".join(f"'{n}'" for n in names) + ") ORDER BY name"
+    out = subprocess.run(["psql", parsed._replace(query="").geturl() + libpq, "-AtF", " ", "-c", query], capture_output=True, text=True).stdout
+    shown = []
+    for line in out.splitlines():
+        name, setting, *unit = line.split(" ")
+        unit = unit[0] if unit else ""
+        if unit == "8kB":
+            setting, unit = str(int(setting) * 8 // 1024), "MB"
+        elif unit == "kB":
+            setting, unit = str(int(setting) // 1024), "MB"
+        shown.append(f"`{name}` {setting}{(' ' + unit) if unit else ''}")
+    pool = os.environ.get("MEGURI_POSTGRES_POOL", "4 (the default)")
+    return f"PostgreSQL {', '.join(shown)}; the app's pool: {pool} connections per event loop."
 
 
 def main():
@@ -619,7 +647,8 @@ def main():
         process.wait()
     extra += [*scans, ""] if scans else []
     lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
-             f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "", *extra,
+             f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "",
+             *([postgres_settings(args.database), ""] if args.database.startswith("postgres") else []), *extra,
              "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, connections, r in rows:
         lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")

@@ -240,6 +240,10 @@ public struct AssetStore: Sendable {
     }
 
     public func count(in workspace: Workspace.ID, query: AssetQuery) async throws -> Int {
+        if let search = SearchIndex.query(query.search ?? ""), AssetQuery(search: query.search, sort: query.sort) == query,
+           let exact = try await SearchIndex.exactCount(search, type: Self.searchType, in: workspace, on: sql) {
+            return exact
+        }
         func count(_ side: ReviewSide) async throws -> Int {
             try await sql.total(filtered(query, in: workspace, sql.select().from("assets"), review: side).select, search: SearchIndex.query(query.search ?? ""),
                                 texts: Self.searchColumns.map { SQLColumn($0) })

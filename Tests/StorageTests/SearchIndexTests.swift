@@ -57,6 +57,10 @@ import TestSupport
             try await risks.delete(access, leak.id, expectedVersion: nil, context: context)
             try await assets.delete(access, renamed.id, expectedVersion: nil, context: context)
             #expect(try await found("認証").isEmpty)
+            #expect(try await assets.count(access, query: AssetQuery(search: "認証")) == 0, "a deleted asset's document goes with it")
+            let oneCharacter = try await assets.count(access, query: AssetQuery(search: "顧"))
+            let withAFilter = try await assets.count(access, query: AssetQuery(search: "顧", kind: .software))
+            #expect(oneCharacter == 1 && withAFilter == 0, "the index alone, and through the records when another filter is set")
 
             // Members by name or e-mail, after the person is renamed.
             let person = try await app.user("tanaka@example.co.jp", name: "田中 花子")

@@ -100,6 +100,18 @@ public struct SearchIndex: Sendable {
         }
     }
 
+    /// How many records of `type` hold a query of one or two characters — exact by the index
+    /// alone — counted from their documents without reading the records (one document per
+    /// record). On PostgreSQL the count through the records read all 50,000 assets for 2,500
+    /// matches (`EXPLAIN (ANALYZE, BUFFERS)`: 21 ms against 3 ms, issue 20). Nil for longer
+    /// queries, which are checked against each candidate's texts.
+    static func exactCount(_ query: Query, type: String, in workspace: Workspace.ID, on sql: any SQLDatabase) async throws -> Int? {
+        guard query.normalized.count <= 2 else { return nil }
+        return try await sql.select().column(SQLAlias(SQLFunction("count", args: SQLLiteral.all), as: SQLIdentifier("n")))
+            .from(SQLAlias(matching(query, type: type, in: workspace, on: sql), as: SQLIdentifier("found")))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
     /// Narrows a query of `type` records to those whose documents hold `text`. Nil when the text
     /// is blank (no narrowing); otherwise the query to check a page's records against afterwards.
     static func narrow(_ builder: SQLSelectBuilder, to text: String?, type: String, in workspace: Workspace.ID,
