@@ -82,6 +82,8 @@ public struct AppServices: Sendable {
     /// Whole-list API answers (a campaign's or a document's 5,000 readers) as the JSON written
     /// from the caches above, until the next write; a few, as each can be a megabyte.
     public let renderedJSON = GenerationCache<[UInt8]>(capacity: 16)
+    /// Exported files written from the caches above (the SoA's workbook), until the next write.
+    public let renderedFiles = GenerationCache<Data>(capacity: 16)
     /// E-mail settings, the address in links, the notification worker's rhythm.
     public let notifier: NotifierSettings
 

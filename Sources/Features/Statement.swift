@@ -123,8 +123,11 @@ public struct Statement: Sendable {
         // Counted over every risk, action, evidence file and document of the workspace at each
         // load: kept until this process's next write or 30 s (ADR 0018). What a person sees depends
         // on whether they read documents and whether they are only an external auditor.
-        let key = "\(access.workspaceID)|\(access.today)|\(access.allows(.documentsRead))|\(access.holdsOnly(.externalAuditor))"
-        return try await services.soaLines.value(key, services: services) { try await compileLines(access) }
+        return try await services.soaLines.value(linesKey(access), services: services) { try await compileLines(access) }
+    }
+
+    private func linesKey(_ access: WorkspaceAccess) -> String {
+        "\(access.workspaceID)|\(access.today)|\(access.allows(.documentsRead))|\(access.holdsOnly(.externalAuditor))"
     }
 
     private func compileLines(_ access: WorkspaceAccess) async throws -> [SoALine] {
@@ -429,10 +432,16 @@ public struct Statement: Sendable {
 
     /// The statement (as it stands, or version `number`) as CSV or Excel in one language. Every
     /// control appears; undecided ones say so.
+    /// The statement as it stands (or version N) as a file. Kept like the lines it is written
+    /// from, until the next write (ADR 0018): writing the workbook was most of the export's time.
     public func export(_ access: WorkspaceAccess, format: Tabular.Format, language: Language, version number: Int?, encoding: CSV.Encoding = .utf8) async throws -> Data {
-        let rows: [SoASnapshot]
-        if let number { rows = try await version(access, number: number).entries } else { rows = try await snapshot(access, lines: try await lines(access)) }
-        return try Self.table(rows, format: format, language: language, localizer: services.localizer, encoding: encoding)
+        try access.require(.soaRead)
+        let key = "soa|\(linesKey(access))|\(number.map(String.init) ?? "now")|\(format)|\(language)|\(encoding)"
+        return try await services.renderedFiles.value(key, services: services) {
+            let rows: [SoASnapshot]
+            if let number { rows = try await version(access, number: number).entries } else { rows = try await snapshot(access, lines: try await lines(access)) }
+            return try Self.table(rows, format: format, language: language, localizer: services.localizer, encoding: encoding)
+        }
     }
 
     static func table(_ lines: [SoASnapshot], format: Tabular.Format, language: Language, localizer l: Localizer, encoding: CSV.Encoding) throws -> Data {

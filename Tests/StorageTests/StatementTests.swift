@@ -217,6 +217,11 @@ import TestSupport
             // The file goes back in unchanged.
             let again = try await statement.importFile(w.access, data: xlsx, dryRun: true, context: w.context)
             #expect(again.result.rows.filter { $0.outcome != .unchanged }.isEmpty)
+            // The file is kept until the next write, then written again.
+            #expect(try await statement.export(w.access, format: .xlsx, language: .ja, version: nil) == xlsx)
+            _ = try await statement.update(w.access, control: "5.2", SoAEntryInput(decision: "applicable", justification: "体制", implementation: "planned"), expectedVersion: 0, context: w.context)
+            let after = try Tabular.read(try await statement.export(w.access, format: .xlsx, language: .ja, version: nil), columns: Statement.columns)
+            #expect(after.rows[1].cells["id"] == "A.5.2" && after.rows[1].cells["applicable"] == "適用")
         }
     }
 
