@@ -163,7 +163,8 @@ public enum AuditJSON {
         let milliseconds = AuditEvent.milliseconds(date)
         let (days, rest) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
         let (day, millisecond) = rest < 0 ? (days - 1, rest + 86_400_000) : (days, rest)
-        let (year, month, dayOfMonth) = civil(daysSince1970: day)
+        let date = CalendarDate(dayNumber: Int(day))
+        let (year, month, dayOfMonth) = (Int64(date.year), Int64(date.month), Int64(date.day))
         // Before the Gregorian calendar Foundation counts in the Julian one; whole seconds from it.
         guard (1583...9999).contains(year) else {
             let second = Date(timeIntervalSince1970: Double((milliseconds - millisecond % 1000) / 1000))
@@ -186,19 +187,6 @@ public enum AuditJSON {
     }
 
     private static let secondStyle = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)
-
-    /// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
-    static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthFromMarch = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
-        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
 
 /// What `audit verify` found in one chain.
