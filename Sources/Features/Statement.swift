@@ -431,9 +431,8 @@ public struct Statement: Sendable {
     public static let exportKeys = ["id", "theme", "title", "applicable", "justification", "status", "owner", "description", "documents", "risks", "evidence"]
 
     /// The statement (as it stands, or version `number`) as CSV or Excel in one language. Every
-    /// control appears; undecided ones say so.
-    /// The statement as it stands (or version N) as a file. Kept like the lines it is written
-    /// from, until the next write (ADR 0018): writing the workbook was most of the export's time.
+    /// control appears; undecided ones say so. Kept like the lines it is written from, until the
+    /// next write (ADR 0018): writing the workbook was most of the export's time.
     public func export(_ access: WorkspaceAccess, format: Tabular.Format, language: Language, version number: Int?, encoding: CSV.Encoding = .utf8) async throws -> Data {
         try access.require(.soaRead)
         let key = "soa|\(linesKey(access))|\(number.map(String.init) ?? "now")|\(format)|\(language)|\(encoding)"

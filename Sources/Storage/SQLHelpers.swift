@@ -156,27 +156,27 @@ enum DriverRow {
     case sqlite(SQLiteRow)
 
     init?(_ row: any SQLRow) {
-        func open<Wrapper: SQLRow>(_ row: Wrapper) -> RowLayouts.Layout {
-            let layout = RowLayouts.layout(of: row)
-            guard case .field(let offset, let kind) = layout else { return layout }
-            return withUnsafeBytes(of: row) { raw in
-                let address = raw.baseAddress!.advanced(by: offset)
-                return switch kind {
-                case .postgres: .read(.postgres(address.assumingMemoryBound(to: PostgresRandomAccessRow.self).pointee))
-                case .sqlite: .read(.sqlite(address.assumingMemoryBound(to: SQLiteRow.self).pointee))
+        func read<Wrapper: SQLRow>(_ row: Wrapper) -> DriverRow? {
+            switch RowLayouts.layout(of: row) {
+            case .field(let offset, let kind):
+                return withUnsafeBytes(of: row) { raw in
+                    let address = raw.baseAddress!.advanced(by: offset)
+                    return switch kind {
+                    case .postgres: .postgres(address.assumingMemoryBound(to: PostgresRandomAccessRow.self).pointee)
+                    case .sqlite: .sqlite(address.assumingMemoryBound(to: SQLiteRow.self).pointee)
+                    }
                 }
+            case .noDriverRow: return nil
+            case .notAStruct:
+                for child in Mirror(reflecting: row).children {
+                    if let cells = child.value as? PostgresRandomAccessRow { return .postgres(cells) }
+                    if let cells = child.value as? SQLiteRow { return .sqlite(cells) }
+                }
+                return nil
             }
         }
-        switch open(row) {
-        case .read(let cells): self = cells
-        case .field, .noDriverRow: return nil
-        case .notAStruct:
-            for child in Mirror(reflecting: row).children {
-                if let cells = child.value as? PostgresRandomAccessRow { self = .postgres(cells); return }
-                if let cells = child.value as? SQLiteRow { self = .sqlite(cells); return }
-            }
-            return nil
-        }
+        guard let cells = read(row) else { return nil }
+        self = cells
     }
 }
 
@@ -187,8 +187,6 @@ enum RowLayouts {
         case field(offset: Int, kind: Kind)
         case noDriverRow
         case notAStruct
-        /// The driver's row, once read (not kept per type).
-        case read(DriverRow)
     }
     private static let known = Mutex<[ObjectIdentifier: Layout]>([:])
 

@@ -142,10 +142,7 @@ struct JSONBody<Value: JSONWritable>: AsyncResponseEncodable {
     func encodeResponse(for request: Request) async throws -> Response {
         var writer = JSONWriter(capacity: 4096)
         value.write(&writer)
-        var buffer = request.byteBufferAllocator.buffer(capacity: writer.bytes.count)
-        buffer.writeBytes(writer.bytes)
-        let response = Response(status: status, body: .init(buffer: buffer))
-        response.headers.contentType = .json
+        let response = jsonResponse(writer.bytes, status: status, for: request)
         if let etag { response.headers.replaceOrAdd(name: .eTag, value: Web.etag(etag)) }
         if let location { response.headers.replaceOrAdd(name: .location, value: location) }
         return response
@@ -168,10 +165,14 @@ struct CachedJSONBody: AsyncResponseEncodable {
     }
 
     func encodeResponse(for request: Request) async throws -> Response {
-        var buffer = request.byteBufferAllocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        let response = Response(status: .ok, body: .init(buffer: buffer))
-        response.headers.contentType = .json
-        return response
+        jsonResponse(bytes, status: .ok, for: request)
     }
+}
+
+private func jsonResponse(_ bytes: [UInt8], status: HTTPResponseStatus, for request: Request) -> Response {
+    var buffer = request.byteBufferAllocator.buffer(capacity: bytes.count)
+    buffer.writeBytes(bytes)
+    let response = Response(status: status, body: .init(buffer: buffer))
+    response.headers.contentType = .json
+    return response
 }
