@@ -6,7 +6,8 @@ Seeds the workspace once (kept in .bench/ for SQLite; for PostgreSQL in the data
 names, created when missing), runs on a fresh copy of it (a file copy; a database made from it as
 a template), starts `.build/release/meguri serve`,
 measures cold start to /readyz, then runs wrk at 8 and 64 connections against pages, list APIs
-with filters, detail pages and a write endpoint, plus /healthz as the framework's own ceiling.
+with filters, detail pages and a write endpoint, plus /healthz as the framework's own ceiling (the
+ceiling and the creates at one connection too: a single client's create median).
 Prints a Markdown table: median and p99 latency, requests/s, each as a fraction of the ceiling,
 and the server's peak RSS. `--only PATTERN` (a regular expression, case-insensitive) measures
 only the targets whose names match, the /healthz ceiling always; the import, mapping, notification,
@@ -631,7 +632,8 @@ def main():
         for name, path, headers, script in targets:
             if not name.startswith("framework") and not wanted(name):
                 continue
-            for connections in (8, 64):
+            # One client too for the ceiling and the creates: issue 20's one-client create median.
+            for connections in ((1, 8, 64) if name.startswith(("framework", "write: POST")) else (8, 64)):
                 settle(base)
                 result = wrk(base + path, headers, connections, args.duration, script)
                 if name.startswith("framework"):

@@ -202,9 +202,21 @@ struct AuditPages {
     }
 
     /// The fields that differ between before and after, each with its old and new value.
+    /// The members are compared as written and only those that differ are described (each written
+    /// value has one text, so equal texts are equal values); a text the scan does not read is
+    /// parsed whole.
     static func changes(_ c: PageContext, _ e: AuditEvent, names: [String: String]) -> HTML {
-        let before = e.before.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
-        let after = e.after.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
+        func members(_ json: String?) -> [String: Substring]? { json.map(JSONMembers.split) ?? [:] }
+        var before: [String: String] = [:], after: [String: String] = [:]
+        if let written = members(e.before), let now = members(e.after) {
+            for key in Set(written.keys).union(now.keys) where written[key] != now[key] && !Self.bookkeeping.contains(key) {
+                if let raw = written[key] { before[key] = text(key, raw: raw, c, names, entity: e.entityType) }
+                if let raw = now[key] { after[key] = text(key, raw: raw, c, names, entity: e.entityType) }
+            }
+        } else {
+            before = e.before.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
+            after = e.after.flatMap { flatten($0, c, names, entity: e.entityType) } ?? [:]
+        }
         let keys = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] && !Self.bookkeeping.contains($0) }.sorted()
         guard !keys.isEmpty else { return .empty }
         let items: [HTML] = keys.map { key in
@@ -225,6 +237,21 @@ struct AuditPages {
         return Dictionary(uniqueKeysWithValues: object.map { key, value -> (String, String) in
             (key, text(key, value, c, names, entity: entity))
         })
+    }
+
+    /// One member's value as written (`"A-1"`, `3`, `null`, `[…]`) as `text` describes it; plain
+    /// strings, `null` and booleans without parsing.
+    static func text(_ key: String, raw: Substring, _ c: PageContext, _ names: [String: String], entity: String) -> String {
+        switch raw {
+        case "null": return "—"
+        case "true", "false": return c.t("audit.\(raw)")
+        default: break
+        }
+        if raw.utf8.first == UInt8(ascii: "\""), raw.utf8.count >= 2, !raw.utf8.contains(UInt8(ascii: "\\")) {
+            return text(key, String(raw.dropFirst().dropLast()), c, names, entity: entity)
+        }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(raw.utf8), options: .fragmentsAllowed) else { return String(raw) }
+        return text(key, value, c, names, entity: entity)
     }
 
     static func text(_ key: String, _ value: Any, _ c: PageContext, _ names: [String: String], entity: String) -> String {
