@@ -98,7 +98,7 @@ public struct ImportStore: Sendable {
 }
 
 extension Reader { public var imports: ImportStore { ImportStore(sql: sql) } }
-extension Writer { public var imports: ImportStore { ImportStore(sql: sql) } }
+extension Writer { public var imports: ImportStore { ImportStore(sql: connection) } }
 
 /// Pending import files (kept 24 hours between an import page's steps) and remembered mappings.
 struct CreateImportSteps: AsyncMigration {

@@ -317,7 +317,7 @@ public struct NotificationStore: Sendable {
 }
 
 extension Reader { public var notifications: NotificationStore { NotificationStore(sql: sql, engine: engine) } }
-extension Writer { public var notifications: NotificationStore { NotificationStore(sql: sql, engine: engine) } }
+extension Writer { public var notifications: NotificationStore { NotificationStore(sql: connection, engine: engine) } }
 
 /// Notifications: the app's list, the outbox, choices, settings and the scan schedule.
 struct CreateNotifications: AsyncMigration {

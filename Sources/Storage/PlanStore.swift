@@ -125,7 +125,7 @@ extension Reader {
     public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: sql) }
     public var planReads: PlanReads { PlanReads(sql: sql) }
 }
-extension Writer { public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: sql) } }
+extension Writer { public var calendarFeeds: CalendarFeedStore { CalendarFeedStore(sql: connection) } }
 
 /// The annual plan's tables, and the certificate's issue and expiry dates on the workspace.
 struct CreateAnnualPlan: AsyncMigration {

@@ -101,6 +101,11 @@ public struct Store: Sendable {
     private let logger: Logger
     /// Counts committed write transactions, so caches of reads know when to forget.
     public let writes = WriteCounter()
+    /// Counts the committed write transactions that reached the stores of who a person is and what
+    /// they may open (people, tokens, sessions, workspaces, members and their roles, departments):
+    /// the authentication and access answers every request starts with need forget only then, so
+    /// a client creating records one after another is not resolved again after each of them.
+    public let accessWrites = WriteCounter()
 
     public init(databases: Databases, location: DatabaseLocation, logger: Logger) {
         self.databases = databases
@@ -146,10 +151,14 @@ public struct Store: Sendable {
     private func transact<T: Sendable>(_ kind: WriteKind, _ body: @escaping @Sendable (Writer) async throws -> T) async throws -> T {
         if let gate { await gate.acquire() }
         do {
+            let reach = WriterReach()
             let result = try await try fluent().transaction { database in
-                try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine))
+                try await body(Writer(sql: database as! any SQLDatabase, engine: self.engine, reach: reach))
             }
-            if kind == .records { writes.increment() }
+            if kind == .records {
+                if reach.access.load(ordering: .acquiring) { accessWrites.increment() }
+                writes.increment()
+            }
             if let gate { await gate.release() }
             return result
         } catch {
@@ -257,43 +266,60 @@ public struct Reader: Sendable {
     public func records<Record: StoredRecord>(_ type: Record.Type) -> RecordStore<Record> { RecordStore(sql: sql) }
 }
 
+/// Which stores a write transaction reached: reaching one of people and access (even to read)
+/// counts as changing it, so a cache of access can only forget too often, never too rarely.
+final class WriterReach: Sendable {
+    let access = Atomic<Bool>(false)
+}
+
 /// Everything a use case may touch inside its one transaction, including the audit trail.
 public struct Writer: Sendable {
-    public let sql: any SQLDatabase
+    let connection: any SQLDatabase
     public let engine: Store.Engine
     private let heads = AuditHeads()
+    private let reach: WriterReach
 
-    init(sql: any SQLDatabase, engine: Store.Engine) {
-        self.sql = sql
+    init(sql: any SQLDatabase, engine: Store.Engine, reach: WriterReach = WriterReach()) {
+        self.connection = sql
         self.engine = engine
+        self.reach = reach
     }
 
-    public var read: Reader { Reader(sql: sql, engine: engine) }
-    public var users: UserStore { UserStore(sql: sql, engine: engine) }
-    public var workspaces: WorkspaceStore { WorkspaceStore(sql: sql, engine: engine) }
-    public var departments: DepartmentStore { DepartmentStore(sql: sql, engine: engine) }
-    public var members: MemberStore { MemberStore(sql: sql, engine: engine) }
-    public var sessions: SessionStore { SessionStore(sql: sql) }
-    public var tokens: ApiTokenStore { ApiTokenStore(sql: sql) }
-    public var links: OneTimeLinkStore { OneTimeLinkStore(sql: sql) }
-    public var loginFailures: LoginFailureStore { LoginFailureStore(sql: sql) }
-    public var audit: AuditWriter { AuditWriter(sql: sql, heads: heads) }
-    public var riskMethods: RiskMethodStore { RiskMethodStore(sql: sql) }
-    public var classifications: ClassificationStore { ClassificationStore(sql: sql) }
-    public var assets: AssetStore { AssetStore(sql: sql) }
-    public var catalogEntries: CatalogEntryStore { CatalogEntryStore(sql: sql) }
-    public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: sql) }
-    public var risks: RiskRecordStore { RiskRecordStore(sql: sql) }
-    public var actions: TreatmentActionStore { TreatmentActionStore(sql: sql) }
-    public var ownControls: OwnControlStore { OwnControlStore(sql: sql) }
-    public var soa: SoAStore { SoAStore(sql: sql) }
-    public var evidence: EvidenceStore { EvidenceStore(sql: sql) }
-    public var objectives: ObjectiveStore { ObjectiveStore(sql: sql) }
-    public var checkAct: CheckActStore { CheckActStore(sql: sql) }
-    public var documents: DocumentRegisterStore { DocumentRegisterStore(sql: sql) }
-    public var training: TrainingStore { TrainingStore(sql: sql) }
-    public var recordLinks: LinkStore { LinkStore(sql: sql) }
+    /// The stores of people and access: reaching them marks the transaction (`Store.accessWrites`).
+    private var accessSQL: any SQLDatabase {
+        reach.access.store(true, ordering: .releasing)
+        return connection
+    }
+
+    /// The transaction's connection for SQL of one's own; it may write anything, so it counts as
+    /// reaching people and access.
+    public var sql: any SQLDatabase { accessSQL }
+    public var read: Reader { Reader(sql: accessSQL, engine: engine) }
+    public var users: UserStore { UserStore(sql: accessSQL, engine: engine) }
+    public var workspaces: WorkspaceStore { WorkspaceStore(sql: accessSQL, engine: engine) }
+    public var departments: DepartmentStore { DepartmentStore(sql: accessSQL, engine: engine) }
+    public var members: MemberStore { MemberStore(sql: accessSQL, engine: engine) }
+    public var sessions: SessionStore { SessionStore(sql: accessSQL) }
+    public var tokens: ApiTokenStore { ApiTokenStore(sql: accessSQL) }
+    public var links: OneTimeLinkStore { OneTimeLinkStore(sql: accessSQL) }
+    public var loginFailures: LoginFailureStore { LoginFailureStore(sql: accessSQL) }
+    public var audit: AuditWriter { AuditWriter(sql: connection, heads: heads) }
+    public var riskMethods: RiskMethodStore { RiskMethodStore(sql: connection) }
+    public var classifications: ClassificationStore { ClassificationStore(sql: connection) }
+    public var assets: AssetStore { AssetStore(sql: connection) }
+    public var catalogEntries: CatalogEntryStore { CatalogEntryStore(sql: connection) }
+    public var assessments: RiskAssessmentStore { RiskAssessmentStore(sql: connection) }
+    public var risks: RiskRecordStore { RiskRecordStore(sql: connection) }
+    public var actions: TreatmentActionStore { TreatmentActionStore(sql: connection) }
+    public var ownControls: OwnControlStore { OwnControlStore(sql: connection) }
+    public var soa: SoAStore { SoAStore(sql: connection) }
+    public var evidence: EvidenceStore { EvidenceStore(sql: connection) }
+    public var objectives: ObjectiveStore { ObjectiveStore(sql: connection) }
+    public var checkAct: CheckActStore { CheckActStore(sql: connection) }
+    public var documents: DocumentRegisterStore { DocumentRegisterStore(sql: connection) }
+    public var training: TrainingStore { TrainingStore(sql: connection) }
+    public var recordLinks: LinkStore { LinkStore(sql: connection) }
     /// Per-workspace numbers that are never reused.
-    public var sequences: SequenceStore { SequenceStore(sql: sql) }
-    public func records<Record: StoredRecord>(_ type: Record.Type) -> RecordStore<Record> { RecordStore(sql: sql) }
+    public var sequences: SequenceStore { SequenceStore(sql: connection) }
+    public func records<Record: StoredRecord>(_ type: Record.Type) -> RecordStore<Record> { RecordStore(sql: connection) }
 }

@@ -26,6 +26,45 @@ import TestSupport
         }
     }
 
+    /// The answers of who is asking and what they may open forget only after a write that reached
+    /// people or access (ADR 0004): an asset's create leaves them; a department, a member's roles,
+    /// a transaction that only read a member and raw SQL move them; bookkeeping moves neither count.
+    @Test(arguments: TestEngine.available) func accessWritesCountOnlyPeopleAndAccess(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let root = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: root)
+            let secret = try await app.token(for: root)
+            let access = try await app.access(root, "acme")
+            let store = app.services.store
+            func counts() -> (Int, Int) { (store.writes.current, store.accessWrites.current) }
+
+            var (writes, accessWrites) = counts()
+            _ = try await Assets(app.services).create(access, AssetInput(code: "A-1", name: "顧客台帳", confidentiality: "2", integrity: "2", availability: "1"),
+                                                      context: Context(actor: .user(root)))
+            #expect(store.writes.current == writes + 1 && store.accessWrites.current == accessWrites, "an asset is not access")
+
+            (writes, accessWrites) = counts()
+            let sales = try await app.department("営業部", in: "acme")
+            #expect(store.writes.current > writes && store.accessWrites.current > accessWrites, "a department is")
+
+            (writes, accessWrites) = counts()
+            let person = try await app.user("sato@example.co.jp")
+            _ = try await app.member(person, in: "acme", roles: [RoleGrantInput(role: .employee)], home: sales.id)
+            #expect(store.accessWrites.current > accessWrites, "a member and their roles are")
+
+            (writes, accessWrites) = counts()
+            _ = try await store.write { tx in try await tx.members.load(user: person.id, in: access.workspaceID) }
+            #expect(store.accessWrites.current == accessWrites + 1, "reaching the members' store counts, even to read")
+            (writes, accessWrites) = counts()
+            _ = try await store.write { tx in _ = tx.sql }
+            #expect(store.accessWrites.current == accessWrites + 1, "raw SQL may write anything")
+
+            (writes, accessWrites) = counts()
+            #expect(try await Authentication(app.services).token(bearer: secret) != nil)
+            #expect(counts() == (writes, accessWrites), "a token's last use is bookkeeping")
+        }
+    }
+
     /// Eight requests that miss the same key together wait for one computation; after a write the
     /// next miss computes again.
     @Test func missesTogetherComputeOnce() async throws {

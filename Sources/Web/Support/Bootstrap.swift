@@ -65,7 +65,7 @@ public struct Meguri: Sendable {
                                        starterTemplates: try StarterTemplatesLoader.loadBundled(catalog: catalog), notifier: notifier)
             app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
             app.storage[ServicesKey.self] = services
-            app.storage[ReadCacheKey.self] = ReadCache(writes: store.writes)
+            app.storage[ReadCacheKey.self] = ReadCache(writes: store.accessWrites)
             app.storage[ConfigurationKey.self] = configuration
             configureJSON()
             app.middleware = Middlewares()

@@ -6,9 +6,11 @@ import Synchronization
 
 /// A short-lived cache of the reads every request starts with: who a token or session belongs to,
 /// and a person's access to a workspace. An entry is forgotten after a few seconds, and at once
-/// when this process commits any write — so a change made here is seen by the next request. A
-/// change made by another instance (PostgreSQL, several app servers) is seen within `lifetime`.
-/// See ADR 0004.
+/// when this process commits a write that reached people or access (`Store.accessWrites`: people,
+/// tokens, sessions, workspaces, members and their roles, departments) — so such a change made
+/// here is seen by the next request, and a client creating assets one after another is not
+/// authenticated and resolved again after each. A change made by another instance (PostgreSQL,
+/// several app servers) is seen within `lifetime`. See ADR 0004.
 final class ReadCache: Sendable {
     enum Value: Sendable {
         case token(ApiToken, User)
