@@ -222,7 +222,11 @@ public struct AssetStore: Sendable {
             }
         }
         let direction = descending ? SQLDirection.descending : SQLDirection.ascending
-        let rows = try await builder.orderBy(column, direction as any SQLExpression).orderBy(SQLColumn("id"), direction as any SQLExpression).limit(page.limit + 1).offset(page.skip).all(AssetRow.self)
+        builder.orderBy(column, direction as any SQLExpression)
+        // A code is unique in its workspace, so the unique index gives the whole order; the id after
+        // it made PostgreSQL sort what it read (an incremental sort, half of a deep page's time).
+        if query.sort != .code { builder.orderBy(SQLColumn("id"), direction as any SQLExpression) }
+        let rows = try await builder.limit(page.limit + 1).offset(page.skip).all(AssetRow.self)
         let items = Array(rows.prefix(page.limit))
         var next: String? = nil
         if rows.count > page.limit, let last = items.last {

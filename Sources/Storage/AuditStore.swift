@@ -105,15 +105,20 @@ public struct AuditWriter: Sendable {
         heads.heads.withLock { $0[chain.key] = final }
     }
 
+    /// The chain's head, locked: read first (every chain but a new one has its head, so one
+    /// statement); a missing head is created (a concurrent creator's row kept) and read again.
     private func lockedHead(_ key: String) async throws -> (sequence: Int64, hash: String) {
         if let cached = heads.heads.withLock({ $0[key] }) { return cached }
+        func read() async throws -> (sequence: Int64, hash: String)? {
+            guard let row = try await sql.select().column("last_sequence").column("last_hash").from("audit_chains")
+                .where("chain_key", .equal, key).for(.update).first() else { return nil }
+            return (try row.decode(column: "last_sequence", as: Int64.self), try row.decode(column: "last_hash", as: String.self))
+        }
+        if let head = try await read() { return head }
         try await sql.insert(into: "audit_chains").columns("chain_key", "last_sequence", "last_hash")
             .values(SQLBind(key), SQLBind(Int64(0)), SQLBind(AuditEvent.genesisHash)).ignoringConflicts(with: ["chain_key"]).run()
-        guard let row = try await sql.select().column("last_sequence").column("last_hash").from("audit_chains")
-            .where("chain_key", .equal, key).for(.update).first() else {
-            throw StorageError.missingChainHead(key)
-        }
-        return (try row.decode(column: "last_sequence", as: Int64.self), try row.decode(column: "last_hash", as: String.self))
+        guard let head = try await read() else { throw StorageError.missingChainHead(key) }
+        return head
     }
 }
 

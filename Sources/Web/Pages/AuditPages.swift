@@ -240,12 +240,16 @@ struct AuditPages {
     }
 
     /// One member's value as written (`"A-1"`, `3`, `null`, `[…]`) as `text` describes it; plain
-    /// strings, `null` and booleans without parsing.
+    /// strings, whole numbers, `null` and booleans without parsing.
     static func text(_ key: String, raw: Substring, _ c: PageContext, _ names: [String: String], entity: String) -> String {
         switch raw {
         case "null": return "—"
         case "true", "false": return c.t("audit.\(raw)")
         default: break
+        }
+        // A whole number is written as it is stored (parsing and writing it again gave the same).
+        if raw.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: "-") }), raw.utf8.last != UInt8(ascii: "-") {
+            return String(raw)
         }
         if raw.utf8.first == UInt8(ascii: "\""), raw.utf8.count >= 2, !raw.utf8.contains(UInt8(ascii: "\\")) {
             return text(key, String(raw.dropFirst().dropLast()), c, names, entity: entity)
