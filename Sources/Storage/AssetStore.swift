@@ -223,10 +223,21 @@ public struct AssetStore: Sendable {
         }
         let direction = descending ? SQLDirection.descending : SQLDirection.ascending
         builder.orderBy(column, direction as any SQLExpression)
-        // A code is unique in its workspace, so the unique index gives the whole order; the id after
-        // it made PostgreSQL sort what it read (an incremental sort, half of a deep page's time).
-        if query.sort != .code { builder.orderBy(SQLColumn("id"), direction as any SQLExpression) }
-        let rows = try await builder.limit(page.limit + 1).offset(page.skip).all(AssetRow.self)
+        var skip = page.skip
+        if query.sort == .code {
+            // A code is unique in its workspace, so the unique index gives the whole order (the id
+            // after it made PostgreSQL sort what it read: half of a deep page's time). A numbered
+            // page starts at the code found at its offset by a scan of that index alone, instead of
+            // reading every skipped asset's row.
+            if let offset = skip {
+                let first = filtered(query, in: workspace, sql.select().column("code_key").from("assets")).orderBy("code_key").limit(1).offset(offset)
+                builder.where(SQLColumn("code_key"), .greaterThanOrEqual, SQLGroupExpression(first.select))
+                skip = nil
+            }
+        } else {
+            builder.orderBy(SQLColumn("id"), direction as any SQLExpression)
+        }
+        let rows = try await builder.limit(page.limit + 1).offset(skip).all(AssetRow.self)
         let items = Array(rows.prefix(page.limit))
         var next: String? = nil
         if rows.count > page.limit, let last = items.last {

@@ -110,6 +110,14 @@ import TestSupport
                     cursor = page.nextCursor
                 } while cursor != nil
                 #expect(seen.count == 23 && Set(seen).count == 23, "\(sort): \(seen)")
+                // Numbered pages (in code order started from the code at the offset): the same list.
+                for filter in [AssetQuery(sort: sort), AssetQuery(kind: .information, sort: sort), AssetQuery(search: "a-01", sort: sort)] {
+                    let whole = try await assets.list(w.access, query: filter, page: PageRequest(limit: 50)).items.map(\.code)
+                    var numbered: [String] = []
+                    for number in 1...6 { numbered += try await assets.list(w.access, query: filter, page: .numbered(number, limit: 4)).items.map(\.code) }
+                    #expect(numbered == whole && !whole.isEmpty, "\(sort), \(filter): \(numbered) vs \(whole)")
+                    #expect(try await assets.list(w.access, query: filter, page: .numbered(7, limit: 4)).items.isEmpty)
+                }
                 if sort == .valueDescending {
                     let values = try await assets.list(w.access, query: AssetQuery(sort: sort), page: PageRequest(limit: 50)).items.map { $0.value ?? 0 }
                     #expect(values == values.sorted(by: >))
