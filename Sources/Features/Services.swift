@@ -69,6 +69,9 @@ public struct AppServices: Sendable {
     /// The statement's lines with their facts and warnings (risks, actions, evidence and documents
     /// counted per control), until the next write.
     public let soaLines = GenerationCache<[SoALine]>()
+    /// The statement as it stands as the lines a version would freeze (owners' names, the risks
+    /// named per control), for its print, export and comparison, until the next write.
+    public let soaSnapshots = GenerationCache<[SoASnapshot]>()
     /// Campaigns with their totals and a campaign's completion report, each judged against the
     /// roster of every member and the course's attempts, until the next write.
     public let campaignSummaries = GenerationCache<[CampaignSummary]>()

@@ -336,9 +336,12 @@ public struct Statement: Sendable {
         }
     }
 
-    /// The statement as it stands, as the lines a version would freeze.
+    /// The statement as it stands, as the lines a version would freeze. Kept like its lines until
+    /// the next write (ADR 0018): naming each control's risks read every link of the assessment
+    /// (19,000 on the enterprise workspace) at every print.
     public func current(_ access: WorkspaceAccess) async throws -> [SoASnapshot] {
-        try await snapshot(access, lines: try await lines(access))
+        try access.require(.soaRead)
+        return try await services.soaSnapshots.value(linesKey(access), services: services) { try await snapshot(access, lines: try await lines(access)) }
     }
 
     public func versions(_ access: WorkspaceAccess) async throws -> [SoAVersion] {
@@ -416,8 +419,7 @@ public struct Statement: Sendable {
             let new = try await version(access, number: to)
             return (old, new, SoAChange.between(old.entries, new.entries))
         }
-        let current = try await snapshot(access, lines: try await lines(access))
-        return (old, nil, SoAChange.between(old.entries, current))
+        return (old, nil, SoAChange.between(old.entries, try await current(access)))
     }
 
     /// The newest approved version, if any.
@@ -438,7 +440,7 @@ public struct Statement: Sendable {
         let key = "soa|\(linesKey(access))|\(number.map(String.init) ?? "now")|\(format)|\(language)|\(encoding)"
         return try await services.renderedFiles.value(key, services: services) {
             let rows: [SoASnapshot]
-            if let number { rows = try await version(access, number: number).entries } else { rows = try await snapshot(access, lines: try await lines(access)) }
+            if let number { rows = try await version(access, number: number).entries } else { rows = try await current(access) }
             return try Self.table(rows, format: format, language: language, localizer: services.localizer, encoding: encoding)
         }
     }
