@@ -197,6 +197,29 @@ import VaporTesting
         }
     }
 
+    /// An update's row lists only the fields that changed (confidentiality, the owner and the value
+    /// it moves), old → new, numbers as stored and a person by name (the trail compares the stored
+    /// members as written, issue 20).
+    @Test(arguments: TestEngine.available) func anUpdateShowsOnlyWhatChanged(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let admin = try await app.user("admin@example.co.jp", admin: true)
+            _ = try await app.workspace("acme", by: admin)
+            let boss = try await app.user("ceo@example.co.jp", name: "社長 一郎")
+            try await app.member(boss, in: "acme", roles: [RoleGrantInput(role: .topManagement)])
+            let access = try await app.access(admin, "acme")
+            let assets = Assets(app.services)
+            let asset = try await assets.create(access, AssetInput(code: "A-001", name: "顧客台帳", kind: "information", confidentiality: "2", integrity: "2",
+                                                                   availability: "1"), context: Context(actor: .user(admin)))
+            _ = try await assets.update(access, asset.id, AssetInput(ownerID: .some(boss.id), confidentiality: "3"), expectedVersion: asset.version,
+                                        context: Context(actor: .user(admin)))
+            let page = try await app.get("/w/acme/history/asset/\(asset.id)", session: try await app.session(for: admin), headers: ["Accept-Language": "ja"])
+            #expect(page.status == .ok)
+            let update = try #require(page.text.components(separatedBy: "class=\"changes\"").dropFirst().first?.components(separatedBy: "</ul>").first)
+            #expect(update.contains("<del>2</del> → <ins>3</ins>") && update.contains("<del>—</del> → <ins>社長 一郎</ins>"), "\(update)")
+            #expect(!update.contains("顧客台帳") && !update.contains(boss.id.description) && update.components(separatedBy: "<li>").count - 1 == 3, "\(update)")
+        }
+    }
+
     /// A 190-character asset name is clamped in the register (whole on hover) and the short columns
     /// beside it do not wrap, so names like 高橋 美咲 never break mid-word.
     @Test func longNamesDoNotSqueezeTheRegister() async throws {
