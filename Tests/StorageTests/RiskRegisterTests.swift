@@ -126,6 +126,38 @@ import TestSupport
         }
     }
 
+    /// A search's page walks the list in its order when the word is common and looks its matches up
+    /// when it is rare (SQLite, issue 20); either way the pages give exactly the matching assets.
+    @Test(arguments: TestEngine.available)
+    func aSearchPagesTheSameAssetsWhetherItWalksTheListOrLooksThemUp(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let w = try await world(app)
+            let assets = Assets(app.services)
+            // A page of three walks a window of 200: 顧客 fills it (one asset in four), 暗号 (two
+            // assets) does not, and the software assets (one in five) are fewer than the window.
+            for n in 1...330 {
+                let name = n % 4 == 0 ? "顧客台帳\(n)" : n == 17 || n == 250 ? "暗号鍵\(n)" : "資産\(n)"
+                _ = try await assets.create(w.access, AssetInput(code: String(format: "S-%03d", n), name: name, kind: n % 5 == 0 ? "software" : "information",
+                                                                 confidentiality: String(n % 3 + 1), integrity: "1", availability: "1"), context: w.context)
+            }
+            for sort in AssetQuery.Sort.allCases {
+                for kind in [nil, Asset.Kind.software] {
+                    let everything = try await assets.list(w.access, query: AssetQuery(kind: kind, sort: sort), page: PageRequest(limit: 1000)).items
+                    for word in ["顧客", "暗号", "存在しない", "s-1"] {
+                        let expected = everything.filter { ($0.code + " " + $0.name).lowercased().contains(word.lowercased()) }.map(\.code)
+                        var seen: [String] = [], cursor: String? = nil
+                        repeat {
+                            let page = try await assets.list(w.access, query: AssetQuery(search: word, kind: kind, sort: sort), page: PageRequest(limit: 3, cursor: cursor))
+                            seen += page.items.map(\.code)
+                            cursor = page.nextCursor
+                        } while cursor != nil
+                        #expect(seen == expected, "\(sort), \(String(describing: kind)), \(word): \(seen.count) of \(expected.count)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func anImportIsAllOrNothingAndTheSameFileTwiceChangesNothing(engine: TestEngine) async throws {
         try await TestApp.with(engine) { app in
