@@ -70,12 +70,16 @@ public enum Text {
         }))
     }
 
+    private static let emptyMarks: Set<String> = ["-", "—", "―", "‐", "/", "n/a", "na", "該当なし", "なし", "ー"]
+
     /// The marks people put in a cell to say "nothing here": －, -, —, ―, /, n/a, N/A, 該当なし, なし.
     public static func isEmptyMark(_ text: String) -> Bool {
         // The marks are a few characters long: anything longer is no mark, without normalizing it.
         guard text.utf8.count <= 24 else { return false }
-        let key = trimmed(text.precomposedStringWithCompatibilityMapping).lowercased()
-        return ["-", "—", "―", "‐", "/", "n/a", "na", "該当なし", "なし", "ー"].contains(key)
+        // ASCII is its own compatibility form: a cell of codes, numbers or English words is
+        // compared without normalizing (the normalization was a twentieth of an import, issue 20).
+        let key = text.utf8.allSatisfy { $0 < 0x80 } ? trimmed(text).lowercased() : trimmed(text.precomposedStringWithCompatibilityMapping).lowercased()
+        return emptyMarks.contains(key)
     }
 
     /// `nil` for an empty or blank value, the trimmed value otherwise.

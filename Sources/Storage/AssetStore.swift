@@ -2,8 +2,8 @@ import Domain
 import Foundation
 import SQLKit
 
-struct AssetRow: Encodable, RowDecodable {
-    enum CodingKeys: String, CodingKey { case id, workspaceId = "workspace_id", code, codeKey = "code_key", name, nameKey = "name_key", kind, form, ownerId = "owner_id", custodianId = "custodian_id", departmentId = "department_id", location, classification, confidentiality, integrity, availability, value, isGroup = "is_group", status, lastReviewedOn = "last_reviewed_on", notes, createdAt = "created_at", updatedAt = "updated_at", version }
+struct AssetRow: Encodable, RowDecodable, BulkRow {
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, workspaceId = "workspace_id", code, codeKey = "code_key", name, nameKey = "name_key", kind, form, ownerId = "owner_id", custodianId = "custodian_id", departmentId = "department_id", location, classification, confidentiality, integrity, availability, value, isGroup = "is_group", status, lastReviewedOn = "last_reviewed_on", notes, createdAt = "created_at", updatedAt = "updated_at", version }
 
     var id: UUID
     var workspaceId: UUID
@@ -55,6 +55,12 @@ struct AssetRow: Encodable, RowDecodable {
         createdAt = stored(a.createdAt)
         updatedAt = stored(a.updatedAt)
         version = a.version
+    }
+
+    var binds: [any SQLExpression] {
+        [bind(id), bind(workspaceId), bind(code), bind(codeKey), bind(name), bind(nameKey), bind(kind), bind(form), bind(ownerId), bind(custodianId),
+         bind(departmentId), bind(location), bind(classification), bind(confidentiality), bind(integrity), bind(availability), bind(value),
+         bind(isGroup), bind(status), bind(lastReviewedOn), bind(notes), bind(createdAt), bind(updatedAt), bind(version)]
     }
 
     var asset: Asset {
@@ -125,9 +131,7 @@ public struct AssetStore: Sendable {
 
     /// Many assets of one workspace (imports, the demo).
     public func insert(_ assets: [Asset]) async throws {
-        for chunk in stride(from: 0, to: assets.count, by: 400) {
-            try await sql.insert(into: "assets").models(assets[chunk..<min(chunk + 400, assets.count)].map(AssetRow.init), with: rowEncoder).run()
-        }
+        try await sql.insert(assets.map(AssetRow.init), into: "assets", chunk: 400)
         guard let workspace = assets.first?.workspaceID else { return }
         precondition(assets.allSatisfy { $0.workspaceID == workspace }, "one workspace per bulk insert")
         try await SearchIndex(sql: sql).insert(assets.map { ($0.id.uuid, Self.searchText($0)) }, type: Self.searchType, in: workspace)

@@ -3,8 +3,8 @@ import Foundation
 import SQLKit
 import Synchronization
 
-struct AuditEventRow: Encodable, RowDecodable {
-    enum CodingKeys: String, CodingKey { case id, chainKey = "chain_key", workspaceId = "workspace_id", sequence, occurredAt = "occurred_at", actorKind = "actor_kind", actorUserId = "actor_user_id", actorTokenId = "actor_token_id", actorLabel = "actor_label", entityType = "entity_type", entityId = "entity_id", action, beforeJson = "before_json", afterJson = "after_json", requestId = "request_id", previousHash = "previous_hash", hash }
+struct AuditEventRow: Encodable, RowDecodable, BulkRow {
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, chainKey = "chain_key", workspaceId = "workspace_id", sequence, occurredAt = "occurred_at", actorKind = "actor_kind", actorUserId = "actor_user_id", actorTokenId = "actor_token_id", actorLabel = "actor_label", entityType = "entity_type", entityId = "entity_id", action, beforeJson = "before_json", afterJson = "after_json", requestId = "request_id", previousHash = "previous_hash", hash }
 
     var id: UUID
     var chainKey: String
@@ -42,6 +42,11 @@ struct AuditEventRow: Encodable, RowDecodable {
         requestId = e.requestID
         previousHash = e.previousHash
         hash = e.hash
+    }
+
+    var binds: [any SQLExpression] {
+        [bind(id), bind(chainKey), bind(workspaceId), bind(sequence), bind(occurredAt), bind(actorKind), bind(actorUserId), bind(actorTokenId),
+         bind(actorLabel), bind(entityType), bind(entityId), bind(action), bind(beforeJson), bind(afterJson), bind(requestId), bind(previousHash), bind(hash)]
     }
 
     var event: AuditEvent {
@@ -96,9 +101,7 @@ public struct AuditWriter: Sendable {
             rows.append(AuditEventRow(event))
             head = (event.sequence, event.hash)
         }
-        for chunk in stride(from: 0, to: rows.count, by: 500) {
-            try await sql.insert(into: "audit_events").models(Array(rows[chunk..<min(chunk + 500, rows.count)]), with: rowEncoder).run()
-        }
+        try await sql.insert(rows, into: "audit_events", chunk: 500)
         try await sql.update("audit_chains").set("last_sequence", to: head.sequence).set("last_hash", to: head.hash)
             .where("chain_key", .equal, chain.key).run()
         let final = head

@@ -123,6 +123,9 @@ import Testing
         #expect(Text.looseKey("適用/除外の理由") == Text.looseKey("適用・除外の理由") && Text.looseKey("Ｎｏ．") == "no")
         for mark in ["－", "-", "—", "n/a", "N/A", "該当なし", "／"] { #expect(Text.isEmptyMark(mark), "\(mark)") }
         #expect(!Text.isEmptyMark("0") && !Text.isEmptyMark("未定"))
+        for mark in [" N/A ", "NA", "/", "\t-"] { #expect(Text.isEmptyMark(mark), "ASCII, compared without normalizing: \(mark)") }
+        for text in ["IMP-C-00001", "information", "n/a2", "-1", "Ｎ／Ａ2"] { #expect(!Text.isEmptyMark(text), "\(text)") }
+        #expect(Text.isEmptyMark("Ｎ／Ａ") && Text.isEmptyMark("ｰ"), "full-width and half-width forms are normalized first")
     }
 
     @Test(arguments: [("令和8年4月1日", "2026-04-01"), ("令和元年5月1日", "2019-05-01"), ("R8.4.1", "2026-04-01"), ("r8/4/1", "2026-04-01"),
