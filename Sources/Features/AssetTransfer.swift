@@ -112,6 +112,14 @@ public struct AssetTransfer: Sendable {
         if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
         if dryRun { return ImportResult(rows: rows, dryRun: true, mapping: table.mapping) }
         let toCreate = creates, toUpdate = updates
+        // The audit entries (each asset written as JSON) are made on another core while the
+        // database writes the assets; only the chain's hashes wait for the transaction.
+        let actor = context.actor
+        let entries = Task {
+            toCreate.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0), actor, now) }
+                + toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after), actor, now) }
+        }
+        defer { entries.cancel() }
         try await services.store.write { tx in
             // The codes were free when checked; checking again inside the transaction keeps a race from slipping in.
             let taken = try await tx.assets.load(codes: toCreate.map(\.code), in: workspace)
@@ -127,11 +135,7 @@ public struct AssetTransfer: Sendable {
                 write.version = before.version
                 _ = try await tx.assets.update(write)
             }
-            var events = toCreate.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0),
-                                         context.actor, now) }
-            events += toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after),
-                                      context.actor, now) }
-            try await tx.audit.appendBatch(events, chain: .workspace(workspace))
+            try await tx.audit.appendBatch(await entries.value, chain: .workspace(workspace))
             try await ImportSteps.finish(table, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
         return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)

@@ -131,10 +131,17 @@ public struct AssetStore: Sendable {
 
     /// Many assets of one workspace (imports, the demo).
     public func insert(_ assets: [Asset]) async throws {
-        try await sql.insert(assets.map(AssetRow.init), into: "assets", chunk: 400)
         guard let workspace = assets.first?.workspaceID else { return }
         precondition(assets.allSatisfy { $0.workspaceID == workspace }, "one workspace per bulk insert")
-        try await SearchIndex(sql: sql).insert(assets.map { ($0.id.uuid, Self.searchText($0)) }, type: Self.searchType, in: workspace)
+        // The search documents are cut on another core while the database writes the rows.
+        let documents = Task { SearchIndex.documents(assets.map { ($0.id.uuid, Self.searchText($0)) }) }
+        do {
+            try await sql.insert(assets.map(AssetRow.init), into: "assets", chunk: 400)
+        } catch {
+            documents.cancel()
+            throw error
+        }
+        try await SearchIndex(sql: sql).insert(documents: await documents.value, type: Self.searchType, in: workspace)
     }
 
     public func update(_ asset: Asset) async throws -> Asset {

@@ -155,13 +155,25 @@ public struct SearchIndex: Sendable {
     }
 
     func insert(_ records: [(id: UUID, grams: Set<String>)], type: String, in workspace: Workspace.ID) async throws {
-        let indexed = records.filter { !$0.grams.isEmpty }
-        for chunk in stride(from: 0, to: indexed.count, by: 500) {
+        try await insert(documents: records.compactMap { $0.grams.isEmpty ? nil : ($0.id, Self.document($0.grams)) }, type: type, in: workspace)
+    }
+
+    /// The documents of many records, made ahead (`documents(_:)`, which an import runs beside its other writes).
+    func insert(documents: [(id: UUID, document: String)], type: String, in workspace: Workspace.ID) async throws {
+        for chunk in stride(from: 0, to: documents.count, by: 500) {
             let builder = sql.insert(into: "search_docs").columns("workspace_id", "record_type", "record_id", "grams")
-            for record in indexed[chunk..<min(chunk + 500, indexed.count)] {
-                builder.values(SQLBind(workspace.uuid), SQLBind(type), SQLBind(record.id), SQLBind(Self.document(record.grams)))
+            for record in documents[chunk..<min(chunk + 500, documents.count)] {
+                builder.values(SQLBind(workspace.uuid), SQLBind(type), SQLBind(record.id), SQLBind(record.document))
             }
             try await builder.run()
+        }
+    }
+
+    /// Each record's document (none for a record without text).
+    static func documents(_ records: [(id: UUID, texts: [String])]) -> [(id: UUID, document: String)] {
+        records.compactMap { record in
+            let grams = grams(record.texts)
+            return grams.isEmpty ? nil : (record.id, document(grams))
         }
     }
 
