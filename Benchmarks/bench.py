@@ -7,7 +7,8 @@ names, created when missing), runs on a fresh copy of it (a file copy; a databas
 a template), starts `.build/release/meguri serve`,
 measures cold start to /readyz, then runs wrk at 8 and 64 connections against pages, list APIs
 with filters, detail pages and a write endpoint, plus /healthz as the framework's own ceiling (the
-ceiling and the creates at one connection too: a single client's create median).
+ceiling and the creates at one connection too: a single client's create median). Each read
+target's first view is timed alone before wrk (a cached page's first compilation).
 Prints a Markdown table: median and p99 latency, requests/s, each as a fraction of the ceiling,
 and the server's peak RSS. `--only PATTERN` (a regular expression, case-insensitive) measures
 only the targets whose names match, the /healthz ceiling always; the import, mapping, notification,
@@ -156,6 +157,15 @@ def wrk(url, headers, connections, duration, script_text=""):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {"rps": rps, "p50": int(match.group(2)) / 1000, "p99": int(match.group(3)) / 1000,
             "errors": int(match.group(4)) + (int(non2xx.group(1)) if non2xx else 0), "requests": int(match.group(1))}
+
+
+def first_view(url, headers):
+    """One request alone, in milliseconds."""
+    request = urllib.request.Request(url, headers=headers)
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    return (time.perf_counter() - started) * 1000
 
 
 def settle(base, limit=60):
@@ -629,9 +639,15 @@ def main():
         ]
         rows = []
         ceiling = {}
+        first = {}
         for name, path, headers, script in targets:
             if not name.startswith("framework") and not wanted(name):
                 continue
+            if not name.startswith(("framework", "write")):
+                # The first view of the run, alone: what a cache's first compilation costs (or a
+                # cold path), reported apart from the steady state wrk measures after it.
+                settle(base)
+                first[name] = first_view(base + path, headers)
             # One client too for the ceiling and the creates: issue 20's one-client create median.
             for connections in ((1, 8, 64) if name.startswith(("framework", "write: POST")) else (8, 64)):
                 settle(base)
@@ -640,6 +656,7 @@ def main():
                     ceiling[connections] = result["rps"]
                 rows.append((name, connections, result))
                 print(f"{name:48s} c={connections:<3d} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
+                      f"{f'  first {first[name]:.1f} ms' if name in first and connections == 8 else ''}"
                       f"  ({result['rps'] / ceiling[connections]:.2f} of ceiling){'  ERRORS ' + str(result['errors']) if result['errors'] else ''}", flush=True)
         rows_import = import_benchmark(base, token, args.database) if wanted("import") else []
         rows_mapping = mapping_benchmark(base, email, args.database) if wanted("mapping") else []
@@ -651,9 +668,11 @@ def main():
     lines = [f"### {engine}, {args.scale} workspace ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, wrk -t2 -d{args.duration}s)", "",
              f"Cold start to /readyz: {cold:.0f} ms. Peak RSS of the server during the run: {rss:.0f} MB.", "",
              *([postgres_settings(args.database), ""] if args.database.startswith("postgres") else []), *extra,
-             "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | errors |", "|---|---:|---:|---:|---:|---:|---:|"]
+             "The first view of each read target is timed alone before wrk starts (a cached page's first compilation, a cold path) and given on its 8-connection row; wrk's percentiles are the steady state after it.", "",
+             "| endpoint | conns | req/s | × ceiling | p50 ms | p99 ms | first view ms | errors |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, connections, r in rows:
-        lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} |")
+        view = f"{first[name]:.1f}" if name in first and connections == 8 else ""
+        lines.append(f"| {name} | {connections} | {r['rps']:.0f} | {r['rps'] / ceiling[connections]:.2f} | {r['p50']:.2f} | {r['p99']:.2f} | {view} | {r['errors']} |")
     if rows_import:
         lines += ["", "Importing a file of new assets through `POST /api/v1/workspaces/{slug}/assets/import` (whole file in one request, all or nothing):", "",
                   "| file | rows | dry run s | import s |", "|---|---:|---:|---:|"]

@@ -363,15 +363,11 @@ extension CSVTable {
             v.add(column.key, "error.csvMissingColumn")
         }
         if !v.isValid { throw DomainError.invalid(FieldError.capped(v.errors)) }
-        let keyAt = Dictionary(uniqueKeysWithValues: mapping.columns.compactMap { c in c.key.map { (c.index, $0) } })
+        let positions = Dictionary(uniqueKeysWithValues: mapping.columns.compactMap { c in c.key.map { ($0, c.index) } })
         var rows: [Row] = []
         for (offset, cells) in raw.dropFirst(mapping.headerRow).enumerated() {
             if cells.allSatisfy({ Text.trimmed($0).isEmpty }) { continue }
-            var named: [String: String] = [:]
-            for (index, cell) in cells.enumerated() {
-                if let key = keyAt[index] { named[key] = cell }
-            }
-            rows.append(Row(number: mapping.headerRow + offset + 1, cells: named))
+            rows.append(Row(number: mapping.headerRow + offset + 1, cells: Cells(raw: cells, positions: positions)))
         }
         return CSVTable(columns: mapping.columns.compactMap(\.key), rows: rows, mapping: mapping)
     }

@@ -21,6 +21,8 @@ public struct AssetTransfer: Sendable {
     static let decide: [String: @Sendable (String) -> Bool] = ["type": { AssetRules.kindNames.parse($0) != nil }]
 
     /// Form fields as the import names them (its column keys).
+    /// Assets written per step of an import's transaction (see `importFile`).
+    static let commitChunk = 2_000
     static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
 
     public static let spec: ImportSpec = {
@@ -32,13 +34,14 @@ public struct AssetTransfer: Sendable {
     public func importFile(_ access: WorkspaceAccess, data: Data, options: ImportOptions = .proposed, dryRun: Bool,
                            context: Context) async throws -> ImportResult {
         try access.require(.assetsManage)
-        let table = try await ImportSteps(services).table(access, register: "assets", data: data, spec: Self.spec, options: options)
+        var table = try await ImportSteps(services).table(access, register: "assets", data: data, spec: Self.spec, options: options)
         let workspace = access.workspaceID
         let now = services.now
+        let codes = table.rows.compactMap { $0.value("code") }
         let (method, labels, departments, people, existing) = try await services.store.read { db in
             (try await db.riskMethods.current(in: workspace), try await db.classifications.all(in: workspace),
              try await db.departments.all(in: workspace), try await db.members.emails(in: workspace),
-             try await db.assets.load(codes: table.rows.compactMap { $0.value("code") }, in: workspace))
+             try await db.assets.load(codes: codes, in: workspace))
         }
         let departmentsByName = Dictionary(departments.flatMap { d in [(d.name.lowercased(), d.id)] + (d.code.map { [($0.lowercased(), d.id)] } ?? []) },
                                            uniquingKeysWith: { first, _ in first })
@@ -111,22 +114,35 @@ public struct AssetTransfer: Sendable {
         }
         if !errors.isEmpty { throw DomainError.invalid(table.locate(FieldError.capped(errors))) }
         if dryRun { return ImportResult(rows: rows, dryRun: true, mapping: table.mapping) }
+        // The file's cells are read; what is left to write is in `creates` and `updates`.
+        table.rows = []
+        seen = [:]
+        let read = table
         let toCreate = creates, toUpdate = updates
-        // The audit entries (each asset written as JSON) are made on another core while the
-        // database writes the assets; only the chain's hashes wait for the transaction.
+        // Written in chunks, each chunk's audit entries (each asset written as JSON) made on another
+        // core while the database writes the chunk before: the memory held is a few chunks' worth,
+        // not the whole file's rows, entries and search documents at once (issue 20's 200 MB).
         let actor = context.actor
-        let entries = Task {
-            toCreate.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0), actor, now) }
-                + toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after), actor, now) }
+        let chunks = stride(from: 0, to: toCreate.count, by: Self.commitChunk).map { toCreate[$0..<min($0 + Self.commitChunk, toCreate.count)] }
+        @Sendable func entries(of chunk: Int) -> Task<[(AuditEntry, Actor, Date)], Never>? {
+            guard chunk < chunks.count else { return nil }
+            let assets = chunks[chunk]
+            return Task { assets.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0), actor, now) } }
         }
-        defer { entries.cancel() }
         try await services.store.write { tx in
             // The codes were free when checked; checking again inside the transaction keeps a race from slipping in.
             let taken = try await tx.assets.load(codes: toCreate.map(\.code), in: workspace)
             if let clash = toCreate.first(where: { taken[$0.code.lowercased()] != nil }) {
                 throw DomainError.invalid(field: "code", code: "error.codeTaken", params: ["value": clash.code])
             }
-            try await tx.assets.insert(toCreate)
+            var next = entries(of: 0)
+            defer { next?.cancel() }
+            for (index, chunk) in chunks.enumerated() {
+                guard let made = next else { break }
+                next = entries(of: index + 1)
+                try await tx.assets.insert(Array(chunk))
+                try await tx.audit.appendBatch(await made.value, chain: .workspace(workspace))
+            }
             for (before, after) in toUpdate {
                 guard let current = try await tx.assets.load(before.id, in: workspace, forUpdate: true), current.version == before.version else {
                     throw DomainError.conflict(entity: "asset", currentVersion: before.version)
@@ -135,10 +151,11 @@ public struct AssetTransfer: Sendable {
                 write.version = before.version
                 _ = try await tx.assets.update(write)
             }
-            try await tx.audit.appendBatch(await entries.value, chain: .workspace(workspace))
-            try await ImportSteps.finish(table, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
+            try await tx.audit.appendBatch(toUpdate.map { (AuditEntry.change("asset", id: $0.after.id.description, action: "update", workspace: workspace, before: $0.before, after: $0.after), actor, now) },
+                                           chain: .workspace(workspace))
+            try await ImportSteps.finish(read, register: "assets", options: options, tx: tx, workspace: workspace, context: context, at: now)
         }
-        return ImportResult(rows: rows, dryRun: false, mapping: table.mapping)
+        return ImportResult(rows: rows, dryRun: false, mapping: read.mapping)
     }
 
     /// The inventory (filtered as asked) in the import's columns: choices as Japanese names or English keys.

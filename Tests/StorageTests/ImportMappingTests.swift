@@ -209,6 +209,39 @@ import TestSupport
             await #expect(throws: DomainError.notFound(entity: "pending_import")) { _ = try await steps.pending(w.access, one, register: "assets") }
         }
     }
+
+    /// An import longer than one step of its transaction (2,000 assets): every asset written, its
+    /// audit event in the file's order on one intact chain, its search document in place; a row
+    /// that ends before the last columns leaves those fields empty.
+    @Test(arguments: TestEngine.available)
+    func anImportLongerThanOneStepWritesEveryAssetItsEventAndItsSearchDocument(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let w = try await world(app)
+            let count = 4_101
+            var csv = "管理番号,資産名,機密性,完全性,可用性,備考\n"
+            for n in 1..<count { csv += "L-\(n),台帳\(n)\(n == 4_050 ? " 鍵管理簿" : ""),2,2,1,行\(n)\n" }
+            csv += "L-\(count),短い行\n"
+            let events = try await AuditTrail(app.services).verify(workspaceSlug: "acme")[0].eventCount
+            let done = try await AssetTransfer(app.services).importFile(w.access, data: Data(csv.utf8), dryRun: false, context: w.context)
+            #expect(done.created == count)
+            let chain = try await AuditTrail(app.services).verify(workspaceSlug: "acme")[0]
+            #expect(chain.isIntact && chain.eventCount == events + count, "\(chain)")
+            let assets = Assets(app.services)
+            #expect(try await assets.count(w.access, query: AssetQuery()) == count)
+            var sequences: [Int64] = []
+            for code in ["L-1", "L-2000", "L-2001", "L-4000", "L-4001", "L-\(count)"] {
+                let asset = try #require(try await assets.find(w.access, code: code))
+                let history = try await AuditTrail(app.services).history(w.access, entityType: "asset", entityID: asset.id.description, page: PageRequest(limit: 5))
+                #expect(history.items.map(\.action) == ["create"], "\(code)")
+                sequences += history.items.map(\.sequence)
+            }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == 6, "the events follow the file's rows: \(sequences)")
+            let short = try #require(try await assets.find(w.access, code: "L-\(count)"))
+            #expect(short.name == "短い行" && short.confidentiality == nil && short.notes == nil)
+            let found = try await assets.list(w.access, query: AssetQuery(search: "鍵管理"), page: PageRequest(limit: 5)).items
+            #expect(found.map(\.code) == ["L-4050"], "the third step's search documents are written")
+        }
+    }
 }
 
 /// Issue 14: whatever Meguri exports imports back unchanged, in both languages and both formats,
