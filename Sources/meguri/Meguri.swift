@@ -109,6 +109,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "On a fresh database, fill a demo workspace (slug demo) and print how to sign in") var demo = false
 
     func run() async throws {
+        ProcessMemory.limitArenas()
         var config: AppConfiguration
         do {
             config = try common.configuration()
