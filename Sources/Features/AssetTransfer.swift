@@ -20,9 +20,9 @@ public struct AssetTransfer: Sendable {
     /// 分類 is the asset type when its values name types (情報, ソフトウェア), the classification otherwise.
     static let decide: [String: @Sendable (String) -> Bool] = ["type": { AssetRules.kindNames.parse($0) != nil }]
 
-    /// Form fields as the import names them (its column keys).
     /// Assets written per step of an import's transaction (see `importFile`).
     static let commitChunk = 2_000
+    /// Form fields as the import names them (its column keys).
     static let fieldToColumn = ["kind": "type", "ownerId": "owner", "custodianId": "custodian", "departmentId": "department"]
 
     public static let spec: ImportSpec = {
@@ -119,8 +119,8 @@ public struct AssetTransfer: Sendable {
         seen = [:]
         let read = table
         let toCreate = creates, toUpdate = updates
-        // Written in chunks, each chunk's audit entries (each asset written as JSON) made on another
-        // core while the database writes the chunk before: the memory held is a few chunks' worth,
+        // Written in steps, each step's audit entries (each asset written as JSON) made on another
+        // core while the database writes the step before: the memory held is a few steps' worth,
         // not the whole file's rows, entries and search documents at once (issue 20's 200 MB).
         let actor = context.actor
         let chunks = stride(from: 0, to: toCreate.count, by: Self.commitChunk).map { toCreate[$0..<min($0 + Self.commitChunk, toCreate.count)] }
