@@ -234,19 +234,22 @@ public struct Campaigns: Sendable {
         return try await Self.assignments(of: member, access: access, reader: nil, services: services)
     }
 
-    static func assignments(of member: Member, access: WorkspaceAccess, reader: Reader?, services: AppServices?) async throws -> [Assignment] {
+    /// A person's place in every open campaign, or in those of one course (a submission reads the
+    /// person's attempts at that course alone, not at every course).
+    static func assignments(of member: Member, course only: Course.ID? = nil, access: WorkspaceAccess, reader: Reader?,
+                            services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
         @Sendable func run(_ db: Reader) async throws -> [Assignment] {
             let open = try await WorkReadMemo.shared("campaigns.open:\(access.workspaceID)") {
                 try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
             }
-            guard !open.isEmpty else { return [] }
+            guard !open.isEmpty, only.map({ course in open.contains { $0.courseID == course } }) ?? true else { return [] }
             let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
                 Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
             }
-            let attempts = try await db.training.attempts.outcomes(of: member.userID, in: access.workspaceID)
+            let attempts = try await db.training.attempts.outcomes(of: member.userID, course: only, in: access.workspaceID)
             return open.compactMap { campaign -> Assignment? in
-                guard let course = courses[campaign.courseID], !course.isArchived else { return nil }
+                guard only.map({ $0 == campaign.courseID }) ?? true, let course = courses[campaign.courseID], !course.isArchived else { return nil }
                 let start = campaign.startsOn.start(in: zone)
                 let mine = attempts.filter { $0.courseID == course.id }
                 let before = mine.filter { $0.passed && $0.submittedAt < start }.map(\.submittedAt).max()
@@ -261,8 +264,8 @@ public struct Campaigns: Sendable {
 
     /// The open campaign of this course a new attempt counts for: the one due first that the person has not passed yet.
     static func current(for member: Member, course: Course, access: WorkspaceAccess, reader: Reader) async throws -> Campaign? {
-        let all = try await assignments(of: member, access: access, reader: reader, services: nil)
-        return all.filter { $0.campaign.courseID == course.id }.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first?.campaign
+        let all = try await assignments(of: member, course: course.id, access: access, reader: reader, services: nil)
+        return all.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first?.campaign
     }
 
     // MARK: Changing

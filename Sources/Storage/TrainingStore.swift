@@ -133,10 +133,12 @@ public struct AttemptStore: Sendable {
             .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending), in: workspace)
     }
 
-    /// A person's attempts at every course, newest first, without the answers: what their
-    /// assignments need at each page and each submission.
-    public func outcomes(of user: User.ID, in workspace: Workspace.ID) async throws -> [Attempt] {
-        try await outcomes(outcomeColumns(workspace).where("user_id", .equal, SQLBind(user.uuid)).orderBy("submitted_at", .descending), in: workspace)
+    /// A person's attempts at every course (or at one), newest first, without the answers: what
+    /// their assignments need at each page, and a submission at the course it is for.
+    public func outcomes(of user: User.ID, course: Course.ID? = nil, in workspace: Workspace.ID) async throws -> [Attempt] {
+        let query = outcomeColumns(workspace).where("user_id", .equal, SQLBind(user.uuid))
+        if let course { query.where("course_id", .equal, SQLBind(course.uuid)) }
+        return try await outcomes(query.orderBy("submitted_at", .descending), in: workspace)
     }
 
     private func outcomeColumns(_ workspace: Workspace.ID) -> SQLSelectBuilder {
