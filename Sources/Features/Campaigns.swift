@@ -243,13 +243,14 @@ public struct Campaigns: Sendable {
             let open = try await WorkReadMemo.shared("campaigns.open:\(access.workspaceID)") {
                 try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
             }
-            guard !open.isEmpty, only.map({ course in open.contains { $0.courseID == course } }) ?? true else { return [] }
+            let campaigns = only.map { course in open.filter { $0.courseID == course } } ?? open
+            guard !campaigns.isEmpty else { return [] }
             let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
                 Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
             }
             let attempts = try await db.training.attempts.outcomes(of: member.userID, course: only, in: access.workspaceID)
-            return open.compactMap { campaign -> Assignment? in
-                guard only.map({ $0 == campaign.courseID }) ?? true, let course = courses[campaign.courseID], !course.isArchived else { return nil }
+            return campaigns.compactMap { campaign -> Assignment? in
+                guard let course = courses[campaign.courseID], !course.isArchived else { return nil }
                 let start = campaign.startsOn.start(in: zone)
                 let mine = attempts.filter { $0.courseID == course.id }
                 let before = mine.filter { $0.passed && $0.submittedAt < start }.map(\.submittedAt).max()

@@ -197,6 +197,14 @@ import TestSupport
             _ = try await training.submit(try await w.access(w.employee), annual.id, answers: Self.answers(annual, right: true), context: w.context)
             report = try await campaigns.report(secretaryNow, retake.id)
             #expect(report.assignments.map(\.state) == [.done], "passing again keeps the person in the campaign, done")
+            // A submission reads the person's attempts at its own course only.
+            let outcomes = try await app.services.store.read { db in
+                (try await db.training.attempts.outcomes(of: newcomer.id, in: secretaryNow.workspaceID).count,
+                 try await db.training.attempts.outcomes(of: newcomer.id, course: newHire.id, in: secretaryNow.workspaceID).count,
+                 try await db.training.attempts.outcomes(of: newcomer.id, course: annual.id, in: secretaryNow.workspaceID).count,
+                 try await db.training.attempts.outcomes(of: w.employee.id, course: annual.id, in: secretaryNow.workspaceID).count)
+            }
+            #expect(outcomes == (2, 2, 0, 2), "\(outcomes)")
             // The hub's totals (counted from each person's latest pass) agree with every campaign's roster.
             app.clock.advance(45 * 86_400)
             let later = try await w.access(w.secretary)
