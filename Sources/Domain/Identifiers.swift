@@ -5,7 +5,7 @@ public struct ID<Entity>: Hashable, Sendable, Codable, CustomStringConvertible, 
     public let uuid: UUID
 
     public init(_ uuid: UUID) { self.uuid = uuid }
-    public init() { self.uuid = UUID() }
+    public init() { self.uuid = .fresh() }
 
     public init?(_ string: String) {
         guard let uuid = UUID(uuidString: string) else { return nil }
@@ -48,5 +48,23 @@ enum UUIDText {
                 return out
             }
         }
+    }
+}
+
+extension UUID {
+    /// A random (version 4) UUID from the system's generator (`getrandom`). Foundation's `UUID()`
+    /// on Linux opens, reads and closes `/dev/urandom` for each one: about 3 µs against 0.7, which
+    /// an import of 50,000 rows (an asset, its event and its search document each) paid 150,000 times.
+    public static func fresh() -> UUID {
+        var rng = SystemRandomNumberGenerator()
+        let high: UInt64 = rng.next(), low: UInt64 = rng.next()
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { raw in
+            raw.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+            raw[6] = raw[6] & 0x0F | 0x40  // version 4
+            raw[8] = raw[8] & 0x3F | 0x80  // RFC 9562 variant
+        }
+        return UUID(uuid: bytes)
     }
 }

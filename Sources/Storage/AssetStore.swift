@@ -358,7 +358,7 @@ public struct ClassificationStore: Sendable {
         try await sql.delete(from: "classification_labels").where("workspace_id", .equal, workspace.uuid).run()
         guard !labels.isEmpty else { return }
         try await sql.insert(into: "classification_labels").models(labels.map {
-            Row(id: UUID(), workspaceId: workspace.uuid, key: $0.key, labelJa: $0.labelJa, labelEn: $0.labelEn, rank: $0.rank)
+            Row(id: UUID.fresh(), workspaceId: workspace.uuid, key: $0.key, labelJa: $0.labelJa, labelEn: $0.labelEn, rank: $0.rank)
         }, with: rowEncoder).run()
     }
 }

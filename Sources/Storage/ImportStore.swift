@@ -18,7 +18,7 @@ public struct PendingImport: Sendable {
     public var createdAt: Date
     public var expiresAt: Date
 
-    public init(id: UUID = UUID(), workspaceID: Workspace.ID, userID: User.ID, register: String, target: String = "", fileName: String,
+    public init(id: UUID = UUID.fresh(), workspaceID: Workspace.ID, userID: User.ID, register: String, target: String = "", fileName: String,
                 content: Data, createdAt: Date, expiresAt: Date) {
         self.id = id
         self.workspaceID = workspaceID

@@ -106,7 +106,7 @@ public struct MemberStore: Sendable {
             }, with: rowEncoder).run()
             let roles = slice.flatMap { member in
                 member.grants.map {
-                    RoleRow(id: UUID(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
+                    RoleRow(id: UUID.fresh(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
                             departmentId: $0.departmentID?.uuid, expiresOn: $0.expiresOn?.description)
                 }
             }
@@ -143,7 +143,7 @@ public struct MemberStore: Sendable {
     private func insertGrants(_ member: Member) async throws {
         guard !member.grants.isEmpty else { return }
         let rows = member.grants.map {
-            RoleRow(id: UUID(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
+            RoleRow(id: UUID.fresh(), memberId: member.id.uuid, workspaceId: member.workspaceID.uuid, role: $0.role.rawValue,
                     departmentId: $0.departmentID?.uuid, expiresOn: $0.expiresOn?.description)
         }
         try await sql.insert(into: "member_roles").models(rows, with: rowEncoder).run()

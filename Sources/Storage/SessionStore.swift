@@ -154,7 +154,7 @@ public struct OneTimeLink: Sendable, Equatable {
     public var expiresAt: Date
     public var usedAt: Date?
 
-    public init(id: UUID = UUID(), purpose: Purpose, userID: User.ID?, workspaceID: Workspace.ID?, createdBy: User.ID?,
+    public init(id: UUID = UUID.fresh(), purpose: Purpose, userID: User.ID?, workspaceID: Workspace.ID?, createdBy: User.ID?,
                 createdAt: Date, expiresAt: Date, usedAt: Date? = nil) {
         self.id = id
         self.purpose = purpose
@@ -240,7 +240,7 @@ public struct LoginFailureStore: Sendable {
     /// attempt take its own rows back without clearing anyone else's.
     @discardableResult
     public func record(keys: [String], at date: Date) async throws -> [UUID] {
-        let rows = keys.map { Row(id: UUID(), key: $0, occurredAt: stored(date)) }
+        let rows = keys.map { Row(id: UUID.fresh(), key: $0, occurredAt: stored(date)) }
         try await sql.insert(into: "login_failures").models(rows, with: rowEncoder).run()
         return rows.map(\.id)
     }

@@ -105,4 +105,20 @@ import Testing
         }
         #expect(CalendarDate(year: 987 + 1000, month: 3, day: 9)!.description == "1987-03-09")
     }
+
+    @Test func freshIdsAreRandomVersion4UUIDs() {
+        let ids = (0..<10_000).map { _ in UUID.fresh() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(200) {
+            let text = id.uuidString
+            // xxxxxxxx-xxxx-4xxx-[89AB]xxx-xxxxxxxxxxxx
+            #expect(Array(text)[14] == "4" && "89AB".contains(Array(text)[19]), "\(text)")
+            #expect(UUID(uuidString: text) == id)
+        }
+        // Every bit outside the version and variant varies.
+        let ored = ids.reduce(into: [UInt8](repeating: 0, count: 16)) { acc, id in withUnsafeBytes(of: id.uuid) { for i in 0..<16 { acc[i] |= $0[i] } } }
+        let anded = ids.reduce(into: [UInt8](repeating: 0xFF, count: 16)) { acc, id in withUnsafeBytes(of: id.uuid) { for i in 0..<16 { acc[i] &= $0[i] } } }
+        #expect(ored[6] == 0x4F && anded[6] == 0x40 && ored[8] == 0xBF && anded[8] == 0x80)
+        #expect((0..<16).filter { $0 != 6 && $0 != 8 }.allSatisfy { ored[$0] == 0xFF && anded[$0] == 0 })
+    }
 }

@@ -130,7 +130,7 @@ struct RequestIDMiddleware: AsyncMiddleware {
         let incoming = request.headers.first(name: "X-Request-ID").flatMap { id in
             id.count <= 64 && id.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? id : nil
         }
-        let id = incoming ?? UUID().uuidString.lowercased()
+        let id = incoming ?? UUID.fresh().uuidString.lowercased()
         request.storage[RequestIDKey.self] = id
         request.logger[metadataKey: "request-id"] = .string(id)
         let response = try await next.respond(to: request)
