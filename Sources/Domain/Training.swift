@@ -158,6 +158,35 @@ public struct Attempt: Sendable, Codable, Hashable, Identifiable {
     }
 }
 
+/// A person's attempts at a course since a moment (a campaign's start), as counted: what their
+/// place in the campaign needs, without the attempts themselves.
+public struct AttemptStanding: Sendable, Equatable {
+    public var attempts: Int
+    public var bestScore: Int?
+    /// The first pass since the moment.
+    public var firstPassAt: Date?
+    /// The latest pass before the moment (for "whose pass has expired").
+    public var lastPassBefore: Date?
+
+    public init(attempts: Int = 0, bestScore: Int? = nil, firstPassAt: Date? = nil, lastPassBefore: Date? = nil) {
+        self.attempts = attempts; self.bestScore = bestScore; self.firstPassAt = firstPassAt; self.lastPassBefore = lastPassBefore
+    }
+
+    /// The same standing counted from the attempts themselves (any person's, any course: pass one's own).
+    public init(_ attempts: some Sequence<Attempt>, since start: Date) {
+        self.init()
+        for attempt in attempts {
+            if attempt.submittedAt >= start {
+                self.attempts += 1
+                bestScore = max(bestScore ?? attempt.score, attempt.score)
+                if attempt.passed { firstPassAt = min(firstPassAt ?? attempt.submittedAt, attempt.submittedAt) }
+            } else if attempt.passed {
+                lastPassBefore = max(lastPassBefore ?? attempt.submittedAt, attempt.submittedAt)
+            }
+        }
+    }
+}
+
 /// The rules of training: scoring, validity, who a campaign is for and what is due.
 public enum TrainingRules {
     public struct Score: Sendable, Equatable {

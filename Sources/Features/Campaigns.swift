@@ -144,17 +144,23 @@ public struct Campaigns: Sendable {
         let start = campaign.startsOn.start(in: zone)
         let byUser = Dictionary(grouping: attempts.filter { $0.submittedAt >= start }, by: \.userID)
         return members.compactMap { member in
-            let joined = CalendarDate(member.createdAt, in: zone)
-            let lastPass = passesBefore[member.userID].map { CalendarDate($0, in: zone) }
-            guard TrainingRules.includes(campaign, member: member, joinedOn: joined, lastPassBeforeStart: lastPass, validityMonths: course.validityMonths,
-                                         on: today) else { return nil }
-            let mine = byUser[member.userID] ?? []
-            let passed = mine.filter(\.passed).map(\.submittedAt).min()
-            let due = TrainingRules.dueOn(campaign, joinedOn: joined)
-            let state: Assignment.State = passed != nil ? .done : (today > due ? .overdue : .todo)
-            return Assignment(campaign: campaign, member: member, dueOn: due, passedAt: passed, bestScore: mine.map(\.score).max(), attempts: mine.count,
-                              state: state)
+            var standing = AttemptStanding(byUser[member.userID] ?? [], since: start)
+            standing.lastPassBefore = passesBefore[member.userID]
+            return assignment(campaign, course: course, member: member, standing: standing, zone: zone, today: today)
         }
+    }
+
+    /// One person's place in a campaign from their standing at its course since it began (nil when
+    /// the campaign is not for them).
+    static func assignment(_ campaign: Campaign, course: Course, member: Member, standing: AttemptStanding, zone: TimeZone, today: CalendarDate) -> Assignment? {
+        let joined = CalendarDate(member.createdAt, in: zone)
+        let lastPass = standing.lastPassBefore.map { CalendarDate($0, in: zone) }
+        guard TrainingRules.includes(campaign, member: member, joinedOn: joined, lastPassBeforeStart: lastPass, validityMonths: course.validityMonths,
+                                     on: today) else { return nil }
+        let due = TrainingRules.dueOn(campaign, joinedOn: joined)
+        let state: Assignment.State = standing.firstPassAt != nil ? .done : (today > due ? .overdue : .todo)
+        return Assignment(campaign: campaign, member: member, dueOn: due, passedAt: standing.firstPassAt, bestScore: standing.bestScore,
+                          attempts: standing.attempts, state: state)
     }
 
     /// The totals `roster` would give, without building it: a person has passed since the campaign
@@ -234,8 +240,8 @@ public struct Campaigns: Sendable {
         return try await Self.assignments(of: member, access: access, reader: nil, services: services)
     }
 
-    /// A person's place in every open campaign, or in those of one course (a submission reads the
-    /// person's attempts at that course alone, not at every course).
+    /// A person's place in every open campaign, or in those of one course: their standing at each
+    /// campaign's course is counted by the database, not read attempt by attempt.
     static func assignments(of member: Member, course only: Course.ID? = nil, access: WorkspaceAccess, reader: Reader?,
                             services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
@@ -248,15 +254,14 @@ public struct Campaigns: Sendable {
             let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
                 Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
             }
-            let attempts = try await db.training.attempts.outcomes(of: member.userID, course: only, in: access.workspaceID)
-            return campaigns.compactMap { campaign -> Assignment? in
-                guard let course = courses[campaign.courseID], !course.isArchived else { return nil }
-                let start = campaign.startsOn.start(in: zone)
-                let mine = attempts.filter { $0.courseID == course.id }
-                let before = mine.filter { $0.passed && $0.submittedAt < start }.map(\.submittedAt).max()
-                return roster(campaign, course: course, members: [member], attempts: mine, passesBefore: before.map { [member.userID: $0] } ?? [:], zone: zone,
-                              today: access.today).first
-            }.sorted { $0.dueOn < $1.dueOn }
+            var out: [Assignment] = []
+            for campaign in campaigns {
+                guard let course = courses[campaign.courseID], !course.isArchived else { continue }
+                let standing = try await db.training.attempts.standing(of: member.userID, course: course.id, since: campaign.startsOn.start(in: zone),
+                                                                       in: access.workspaceID)
+                if let a = assignment(campaign, course: course, member: member, standing: standing, zone: zone, today: access.today) { out.append(a) }
+            }
+            return out.sorted { $0.dueOn < $1.dueOn }
         }
         if let reader { return try await run(reader) }
         guard let services else { return [] }

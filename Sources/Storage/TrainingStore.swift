@@ -133,14 +133,6 @@ public struct AttemptStore: Sendable {
             .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending), in: workspace)
     }
 
-    /// A person's attempts at every course (or at one), newest first, without the answers: what
-    /// their assignments need at each page, and a submission at the course it is for.
-    public func outcomes(of user: User.ID, course: Course.ID? = nil, in workspace: Workspace.ID) async throws -> [Attempt] {
-        let query = outcomeColumns(workspace).where("user_id", .equal, SQLBind(user.uuid))
-        if let course { query.where("course_id", .equal, SQLBind(course.uuid)) }
-        return try await outcomes(query.orderBy("submitted_at", .descending), in: workspace)
-    }
-
     private func outcomeColumns(_ workspace: Workspace.ID) -> SQLSelectBuilder {
         sql.select().column("id").column("course_id").column("campaign_id").column("user_id").column("missed").column("score").column("passed")
             .column("course_version").column("submitted_at").from("training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid))
@@ -193,6 +185,30 @@ public struct AttemptStore: Sendable {
     }
 
     /// How many attempts a person has made at a course since a moment (the limit per campaign).
+    /// A person's standing at a course since a moment, counted by the database over the person's
+    /// attempts at the course (by its index): a submission and a person's page read a few figures,
+    /// not every attempt they ever made.
+    public func standing(of user: User.ID, course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> AttemptStanding {
+        func mine() -> SQLSelectBuilder {
+            sql.select().from("training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
+                .where("course_id", .equal, SQLBind(course.uuid))
+        }
+        let firstPass = SQLFunction("MIN", args: SQLRaw("CASE WHEN passed THEN submitted_at END"))
+        let after = mine().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").column(SQLFunction("MAX", args: SQLColumn("score")), as: "best")
+            .column(firstPass, as: "first_pass").where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since)))
+        let before = mine().column(SQLFunction("MAX", args: SQLColumn("submitted_at")), as: "last_pass")
+            .where("passed", .equal, SQLBind(true)).where("submitted_at", .lessThan, SQLBind(stored(since)))
+        var standing = AttemptStanding()
+        if let row = try await after.first() {
+            let r = RowReader(row: row)
+            standing.attempts = try row.decode(column: "n", as: Int.self)
+            standing.bestScore = try row.decode(column: "best", as: Int?.self)
+            standing.firstPassAt = try r.optionalDate("first_pass")
+        }
+        if let row = try await before.first() { standing.lastPassBefore = try RowReader(row: row).optionalDate("last_pass") }
+        return standing
+    }
+
     public func count(of user: User.ID, course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> Int {
         let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("training_attempts")
             .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))

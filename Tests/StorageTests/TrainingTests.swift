@@ -197,14 +197,25 @@ import TestSupport
             _ = try await training.submit(try await w.access(w.employee), annual.id, answers: Self.answers(annual, right: true), context: w.context)
             report = try await campaigns.report(secretaryNow, retake.id)
             #expect(report.assignments.map(\.state) == [.done], "passing again keeps the person in the campaign, done")
-            // A submission reads the person's attempts at its own course only.
-            let outcomes = try await app.services.store.read { db in
-                (try await db.training.attempts.outcomes(of: newcomer.id, in: secretaryNow.workspaceID).count,
-                 try await db.training.attempts.outcomes(of: newcomer.id, course: newHire.id, in: secretaryNow.workspaceID).count,
-                 try await db.training.attempts.outcomes(of: newcomer.id, course: annual.id, in: secretaryNow.workspaceID).count,
-                 try await db.training.attempts.outcomes(of: w.employee.id, course: annual.id, in: secretaryNow.workspaceID).count)
+            // A person's standing at a course, counted by the database, is the one counted from their attempts.
+            let zone = secretaryNow.workspace.zone
+            let retakeStart = retake.startsOn.start(in: zone), ruleStart = rule.startsOn.start(in: zone)
+            let standings = try await app.services.store.read { db in
+                var out: [(AttemptStanding, AttemptStanding)] = []
+                for (user, course, since) in [(w.employee.id, annual.id, retakeStart), (newcomer.id, newHire.id, ruleStart), (newcomer.id, annual.id, ruleStart),
+                                              (w.employee.id, annual.id, ruleStart)] {
+                    out.append((try await db.training.attempts.standing(of: user, course: course, since: since, in: secretaryNow.workspaceID),
+                                AttemptStanding(try await db.training.attempts.all(of: user, course: course, in: secretaryNow.workspaceID), since: since)))
+                }
+                return out
             }
-            #expect(outcomes == (2, 2, 0, 2), "\(outcomes)")
+            for (counted, read) in standings { #expect(counted == read) }
+            let employeeNow = standings[0].0
+            #expect(employeeNow.attempts == 1 && employeeNow.bestScore == 100 && employeeNow.firstPassAt != nil && employeeNow.lastPassBefore != nil
+                    && employeeNow.lastPassBefore! < retakeStart && employeeNow.firstPassAt! >= retakeStart, "\(employeeNow)")
+            #expect(standings[1].0.attempts == 2 && standings[1].0.firstPassAt == nil && standings[1].0.bestScore != nil && standings[1].0.lastPassBefore == nil)
+            #expect(standings[2].0 == AttemptStanding(), "no attempt at a course: nothing counted")
+            #expect(standings[3].0.attempts == 2 && standings[3].0.lastPassBefore == nil, "\(standings[3].0)")
             // The hub's totals (counted from each person's latest pass) agree with every campaign's roster.
             app.clock.advance(45 * 86_400)
             let later = try await w.access(w.secretary)
