@@ -268,10 +268,11 @@ public struct Campaigns: Sendable {
         return try await services.store.read { try await run($0) }
     }
 
-    /// The open campaign of this course a new attempt counts for: the one due first that the person has not passed yet.
-    static func current(for member: Member, course: Course, access: WorkspaceAccess, reader: Reader) async throws -> Campaign? {
+    /// The person's place in the open campaign of this course a new attempt counts for: the one due
+    /// first that they have not passed yet (with their attempts at it so far).
+    static func current(for member: Member, course: Course, access: WorkspaceAccess, reader: Reader) async throws -> Assignment? {
         let all = try await assignments(of: member, course: course.id, access: access, reader: reader, services: nil)
-        return all.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first?.campaign
+        return all.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first
     }
 
     // MARK: Changing

@@ -230,11 +230,10 @@ public struct Training: Sendable {
             guard let member = try await tx.members.load(user: access.user.id, in: access.workspaceID) else { throw DomainError.forbiddenBecause("error.notAMember") }
             let problems = TrainingRules.check(course, answers: answers)
             if !problems.isEmpty { throw DomainError.invalid(problems) }
-            let campaign = try await Campaigns.current(for: member, course: course, access: access, reader: tx.read)
+            let current = try await Campaigns.current(for: member, course: course, access: access, reader: tx.read)
+            let campaign = current?.campaign
             var left: Int? = nil
-            if let campaign, course.attemptsAllowed > 0 {
-                let since = campaign.startsOn.start(in: access.workspace.zone)
-                let made = try await tx.training.attempts.count(of: access.user.id, course: id, since: since, in: access.workspaceID)
+            if let made = current?.attempts, course.attemptsAllowed > 0 {
                 guard made < course.attemptsAllowed else { throw DomainError.rule(code: "error.noAttemptsLeft", params: ["count": String(course.attemptsAllowed)]) }
                 left = course.attemptsAllowed - made - 1
             }

@@ -209,13 +209,6 @@ public struct AttemptStore: Sendable {
         return standing
     }
 
-    public func count(of user: User.ID, course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> Int {
-        let row = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("training_attempts")
-            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
-            .where("course_id", .equal, SQLBind(course.uuid)).where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).first()
-        return try row?.decode(column: "n", as: Int.self) ?? 0
-    }
-
     public func delete(course: Course.ID, in workspace: Workspace.ID) async throws {
         try await sql.delete(from: "training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("course_id", .equal, SQLBind(course.uuid)).run()
     }
