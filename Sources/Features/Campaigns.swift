@@ -242,17 +242,22 @@ public struct Campaigns: Sendable {
 
     /// A person's place in every open campaign, or in those of one course: their standing at each
     /// campaign's course is counted by the database, not read attempt by attempt.
-    static func assignments(of member: Member, course only: Course.ID? = nil, access: WorkspaceAccess, reader: Reader?,
+    static func assignments(of member: Member, course only: Course? = nil, access: WorkspaceAccess, reader: Reader?,
                             services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
         @Sendable func run(_ db: Reader) async throws -> [Assignment] {
             let open = try await WorkReadMemo.shared("campaigns.open:\(access.workspaceID)") {
                 try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
             }
-            let campaigns = only.map { course in open.filter { $0.courseID == course } } ?? open
+            let campaigns = only.map { course in open.filter { $0.courseID == course.id } } ?? open
             guard !campaigns.isEmpty else { return [] }
-            let courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
-                Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
+            // One course's campaigns need the course in hand, not every open campaign's course (a
+            // course's record carries its material and questions).
+            let courses: [Course.ID: Course]
+            if let only { courses = [only.id: only] } else {
+                courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
+                    Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
+                }
             }
             var out: [Assignment] = []
             for campaign in campaigns {
@@ -271,7 +276,7 @@ public struct Campaigns: Sendable {
     /// The person's place in the open campaign of this course a new attempt counts for: the one due
     /// first that they have not passed yet (with their attempts at it so far).
     static func current(for member: Member, course: Course, access: WorkspaceAccess, reader: Reader) async throws -> Assignment? {
-        let all = try await assignments(of: member, course: course.id, access: access, reader: reader, services: nil)
+        let all = try await assignments(of: member, course: course, access: access, reader: reader, services: nil)
         return all.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first
     }
 
