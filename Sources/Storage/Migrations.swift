@@ -28,7 +28,29 @@ public enum Migrations {
         CreateImportSteps(),
         CreateSearchIndex(),
         AddCoveringPlanIndexes(),
+        AddCoveringRiskAssetIndex(),
     ]
+}
+
+/// A search's total of risks found through their assets (`RiskRecordStore.count`): SQLite looked
+/// each matched asset's risks up by `asset_id` and read every risk's row for its assessment and
+/// workspace — 2,500 assets holding 顧客, about 1,900 rows, 12.5 ms of a 17 ms request on the
+/// enterprise workspace. With both columns in the index the total is answered from it (5.3–6.5 ms,
+/// issue 20, eighth part); an asset's risks in draft assessments are found by the same index.
+struct AddCoveringRiskAssetIndex: AsyncMigration {
+    var name: String { "0023_covering_risk_asset_index" }
+
+    func prepare(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "risks_asset").run()
+        try await sql.create(index: "risks_asset").on("risks").column("asset_id").column("assessment_id").column("workspace_id").run()
+    }
+
+    func revert(on database: any Database) async throws {
+        let sql = database as! any SQLDatabase
+        try await sql.drop(index: "risks_asset").run()
+        try await sql.create(index: "risks_asset").on("risks").column("asset_id").run()
+    }
 }
 
 /// Indexes PostgreSQL's plans asked for (issue 20, `EXPLAIN (ANALYZE, BUFFERS)` on the enterprise
