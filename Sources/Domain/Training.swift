@@ -172,7 +172,7 @@ public struct AttemptStanding: Sendable, Equatable {
         self.attempts = attempts; self.bestScore = bestScore; self.firstPassAt = firstPassAt; self.lastPassBefore = lastPassBefore
     }
 
-    /// The same standing counted from the attempts themselves (any person's, any course: pass one's own).
+    /// The same standing counted from the attempts themselves (one person's, at one course).
     public init(_ attempts: some Sequence<Attempt>, since start: Date) {
         self.init()
         for attempt in attempts {

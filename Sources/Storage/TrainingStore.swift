@@ -186,27 +186,25 @@ public struct AttemptStore: Sendable {
 
     /// How many attempts a person has made at a course since a moment (the limit per campaign).
     /// A person's standing at a course since a moment, counted by the database over the person's
-    /// attempts at the course (by its index): a submission and a person's page read a few figures,
-    /// not every attempt they ever made.
+    /// attempts at the course (by its index) in one statement: a submission and a person's page
+    /// read a few figures, not every attempt they ever made.
     public func standing(of user: User.ID, course: Course.ID, since: Date, in workspace: Workspace.ID) async throws -> AttemptStanding {
-        func mine() -> SQLSelectBuilder {
-            sql.select().from("training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
+        let lastPassBefore = SQLSubquery.select { query in
+            query.column(SQLFunction("MAX", args: SQLColumn("submitted_at"))).from("training_attempts")
+                .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
                 .where("course_id", .equal, SQLBind(course.uuid))
+                .where("passed", .equal, SQLBind(true)).where("submitted_at", .lessThan, SQLBind(stored(since)))
         }
-        let firstPass = SQLFunction("MIN", args: SQLRaw("CASE WHEN passed THEN submitted_at END"))
-        let after = mine().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").column(SQLFunction("MAX", args: SQLColumn("score")), as: "best")
-            .column(firstPass, as: "first_pass").where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since)))
-        let before = mine().column(SQLFunction("MAX", args: SQLColumn("submitted_at")), as: "last_pass")
-            .where("passed", .equal, SQLBind(true)).where("submitted_at", .lessThan, SQLBind(stored(since)))
-        var standing = AttemptStanding()
-        if let row = try await after.first() {
-            let r = RowReader(row: row)
-            standing.attempts = try row.decode(column: "n", as: Int.self)
-            standing.bestScore = try row.decode(column: "best", as: Int?.self)
-            standing.firstPassAt = try r.optionalDate("first_pass")
-        }
-        if let row = try await before.first() { standing.lastPassBefore = try RowReader(row: row).optionalDate("last_pass") }
-        return standing
+        let query = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").column(SQLFunction("MAX", args: SQLColumn("score")), as: "best")
+            .column(SQLFunction("MIN", args: SQLRaw("CASE WHEN passed THEN submitted_at END")), as: "first_pass")
+            .column(SQLAlias(lastPassBefore, as: SQLIdentifier("last_pass")))
+            .from("training_attempts")
+            .where("workspace_id", .equal, SQLBind(workspace.uuid)).where("user_id", .equal, SQLBind(user.uuid))
+            .where("course_id", .equal, SQLBind(course.uuid)).where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since)))
+        guard let row = try await query.first() else { return AttemptStanding() }
+        let r = RowReader(row: row)
+        return AttemptStanding(attempts: try row.decode(column: "n", as: Int.self), bestScore: try row.decode(column: "best", as: Int?.self),
+                               firstPassAt: try r.optionalDate("first_pass"), lastPassBefore: try r.optionalDate("last_pass"))
     }
 
     public func delete(course: Course.ID, in workspace: Workspace.ID) async throws {
