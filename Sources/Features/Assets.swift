@@ -45,9 +45,9 @@ public struct Assets: Sendable {
     static func checkPeople(_ input: AssetInput, workspace: Workspace.ID, tx: Writer, into v: inout Validator) async throws {
         for (field, value) in [("ownerId", input.ownerID), ("custodianId", input.custodianID)] {
             guard case .some(.some(let user)) = value else { continue }
-            if try await tx.members.load(user: user, in: workspace) == nil { v.add(field, "error.notAMember") }
+            if try await tx.lookups.member(user: user, in: workspace) == nil { v.add(field, "error.notAMember") }
         }
-        if case .some(.some(let department)) = input.departmentID, try await tx.departments.load(department, in: workspace) == nil {
+        if case .some(.some(let department)) = input.departmentID, try await tx.lookups.department(department, in: workspace) == nil {
             v.add("departmentId", "error.unknownDepartment")
         }
     }

@@ -237,17 +237,17 @@ public struct Campaigns: Sendable {
     /// The caller's courses: every open campaign they are in, with how far they are.
     public func mine(_ access: WorkspaceAccess) async throws -> [Assignment] {
         guard let member = access.member else { return [] }
-        return try await Self.assignments(of: member, access: access, reader: nil, services: services)
+        return try await Self.assignments(of: member, access: access, training: nil, services: services)
     }
 
     /// A person's place in every open campaign, or in those of one course: their standing at each
     /// campaign's course is counted by the database, not read attempt by attempt.
-    static func assignments(of member: Member, course only: Course? = nil, access: WorkspaceAccess, reader: Reader?,
+    static func assignments(of member: Member, course only: Course? = nil, access: WorkspaceAccess, training: TrainingStore?,
                             services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
-        @Sendable func run(_ db: Reader) async throws -> [Assignment] {
+        @Sendable func run(_ training: TrainingStore) async throws -> [Assignment] {
             let open = try await WorkReadMemo.shared("campaigns.open:\(access.workspaceID)") {
-                try await db.training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
+                try await training.campaigns.all(in: access.workspaceID, [.equal(\.status, .open)])
             }
             let campaigns = only.map { course in open.filter { $0.courseID == course.id } } ?? open
             guard !campaigns.isEmpty else { return [] }
@@ -256,27 +256,27 @@ public struct Campaigns: Sendable {
             let courses: [Course.ID: Course]
             if let only { courses = [only.id: only] } else {
                 courses = try await WorkReadMemo.shared("campaigns.courses:\(access.workspaceID)") {
-                    Dictionary(uniqueKeysWithValues: try await db.training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
+                    Dictionary(uniqueKeysWithValues: try await training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
                 }
             }
             var out: [Assignment] = []
             for campaign in campaigns {
                 guard let course = courses[campaign.courseID], !course.isArchived else { continue }
-                let standing = try await db.training.attempts.standing(of: member.userID, course: course.id, since: campaign.startsOn.start(in: zone),
+                let standing = try await training.attempts.standing(of: member.userID, course: course.id, since: campaign.startsOn.start(in: zone),
                                                                        in: access.workspaceID)
                 if let a = assignment(campaign, course: course, member: member, standing: standing, zone: zone, today: access.today) { out.append(a) }
             }
             return out.sorted { $0.dueOn < $1.dueOn }
         }
-        if let reader { return try await run(reader) }
+        if let training { return try await run(training) }
         guard let services else { return [] }
-        return try await services.store.read { try await run($0) }
+        return try await services.store.read { try await run($0.training) }
     }
 
     /// The person's place in the open campaign of this course a new attempt counts for: the one due
     /// first that they have not passed yet (with their attempts at it so far).
-    static func current(for member: Member, course: Course, access: WorkspaceAccess, reader: Reader) async throws -> Assignment? {
-        let all = try await assignments(of: member, course: course, access: access, reader: reader, services: nil)
+    static func current(for member: Member, course: Course, access: WorkspaceAccess, training: TrainingStore) async throws -> Assignment? {
+        let all = try await assignments(of: member, course: course, access: access, training: training, services: nil)
         return all.sorted { ($0.state == .done ? 1 : 0, $0.dueOn) < ($1.state == .done ? 1 : 0, $1.dueOn) }.first
     }
 
@@ -364,7 +364,7 @@ struct TrainingWorkSource: WorkItemSource {
     func items(for access: WorkspaceAccess, reader: Reader, now: Date) async throws -> [WorkItem] {
         guard let member = access.member else { return [] }
         let slug = access.workspace.slug
-        return try await Campaigns.assignments(of: member, access: access, reader: reader, services: nil).filter { $0.state != .done }.map { a in
+        return try await Campaigns.assignments(of: member, access: access, training: reader.training, services: nil).filter { $0.state != .done }.map { a in
             WorkItem(kind: .finish, titleKey: "work.takeCourse", params: ["title": a.campaign.title],
                      link: "/w/\(slug)/training/courses/\(a.campaign.courseID)", due: a.dueOn)
         }

@@ -227,10 +227,10 @@ public struct Training: Sendable {
             guard let course = try await tx.training.courses.load(id, in: access.workspaceID), !course.isArchived else {
                 throw DomainError.notFound(entity: "course")
             }
-            guard let member = try await tx.members.load(user: access.user.id, in: access.workspaceID) else { throw DomainError.forbiddenBecause("error.notAMember") }
+            guard let member = try await tx.lookups.member(user: access.user.id, in: access.workspaceID) else { throw DomainError.forbiddenBecause("error.notAMember") }
             let problems = TrainingRules.check(course, answers: answers)
             if !problems.isEmpty { throw DomainError.invalid(problems) }
-            let current = try await Campaigns.current(for: member, course: course, access: access, reader: tx.read)
+            let current = try await Campaigns.current(for: member, course: course, access: access, training: tx.training)
             let campaign = current?.campaign
             var left: Int? = nil
             if let made = current?.attempts, course.attemptsAllowed > 0 {

@@ -272,6 +272,21 @@ final class WriterReach: Sendable {
     let access = Atomic<Bool>(false)
 }
 
+/// The reads of people and access a write transaction may make without marking it (`Writer.lookups`):
+/// reads only, never a lock (`forUpdate`) or a write.
+public struct AccessLookups: Sendable {
+    let connection: any SQLDatabase
+    let engine: Store.Engine
+
+    public func member(user: User.ID, in workspace: Workspace.ID) async throws -> Member? {
+        try await MemberStore(sql: connection, engine: engine).load(user: user, in: workspace)
+    }
+
+    public func department(_ id: Department.ID, in workspace: Workspace.ID) async throws -> Department? {
+        try await DepartmentStore(sql: connection, engine: engine).load(id, in: workspace)
+    }
+}
+
 /// Everything a use case may touch inside its one transaction, including the audit trail.
 public struct Writer: Sendable {
     let connection: any SQLDatabase
@@ -295,6 +310,11 @@ public struct Writer: Sendable {
     /// reaching people and access.
     public var sql: any SQLDatabase { accessSQL }
     public var read: Reader { Reader(sql: accessSQL, engine: engine) }
+    /// Reads of people and access that check what the transaction writes elsewhere (is the owner
+    /// a member, does the department exist). They offer no way to write, so they leave the
+    /// transaction unmarked: creating an asset with an owner no longer makes every cache of who is
+    /// asking forget (issue 20: the next request resolved its token again, six queries).
+    public var lookups: AccessLookups { AccessLookups(connection: connection, engine: engine) }
     public var users: UserStore { UserStore(sql: accessSQL, engine: engine) }
     public var workspaces: WorkspaceStore { WorkspaceStore(sql: accessSQL, engine: engine) }
     public var departments: DepartmentStore { DepartmentStore(sql: accessSQL, engine: engine) }

@@ -27,7 +27,8 @@ import TestSupport
     }
 
     /// The answers of who is asking and what they may open forget only after a write that reached
-    /// people or access (ADR 0004): an asset's create leaves them; a department, a member's roles,
+    /// people or access (ADR 0004): an asset's create leaves them, with its owner and department
+    /// looked up; a department, a member's roles,
     /// a transaction that only read a member and raw SQL move them; bookkeeping moves neither count.
     @Test(arguments: TestEngine.available) func accessWritesCountOnlyPeopleAndAccess(engine: TestEngine) async throws {
         try await TestApp.with(engine) { app in
@@ -51,6 +52,15 @@ import TestSupport
             let person = try await app.user("sato@example.co.jp")
             _ = try await app.member(person, in: "acme", roles: [RoleGrantInput(role: .employee)], home: sales.id)
             #expect(store.accessWrites.current > accessWrites, "a member and their roles are")
+
+            (writes, accessWrites) = counts()
+            _ = try await Assets(app.services).create(access, AssetInput(code: "A-2", name: "営業日報", ownerID: .some(person.id), departmentID: .some(sales.id),
+                                                                         confidentiality: "1", integrity: "1", availability: "1"),
+                                                      context: Context(actor: .user(root)))
+            #expect(store.writes.current == writes + 1 && store.accessWrites.current == accessWrites,
+                    "checking an asset's owner and department is a lookup, not a change of access")
+            _ = try await store.write { tx in (try await tx.lookups.member(user: person.id, in: access.workspaceID), try await tx.lookups.department(sales.id, in: access.workspaceID)) }
+            #expect(store.accessWrites.current == accessWrites, "lookups offer no write")
 
             (writes, accessWrites) = counts()
             _ = try await store.write { tx in try await tx.members.load(user: person.id, in: access.workspaceID) }

@@ -173,7 +173,9 @@ import TestSupport
             let access = try await w.access(newcomer)
             #expect(mine.first?.campaign.id == rule.id && mine.first?.dueOn == access.today.adding(days: 14) && mine.first?.state == .todo)
             let course = try await training.course(access, newHire.id).course
+            let accessWrites = app.services.store.accessWrites.current
             _ = try await training.submit(access, newHire.id, answers: Self.answers(course, right: false), context: w.context)
+            #expect(app.services.store.accessWrites.current == accessWrites, "a submission changes no one's access (caches of who is asking stay)")
             let second = try await training.submit(access, newHire.id, answers: Self.answers(course, right: false), context: w.context)
             #expect(second.attemptsLeft == 0)
             // Taken: it can be closed, not deleted.
