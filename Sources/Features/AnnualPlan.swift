@@ -193,12 +193,12 @@ public struct AnnualPlan: Sendable {
         var department: Department.ID?? = nil
         if let raw = input.ownerID {
             if let text = Text.nonBlank(raw) {
-                if let id = User.ID(text), try await tx.members.load(user: id, in: access.workspaceID) != nil { owner = .some(id) } else { v.add(prefix + "ownerId", "error.notAMember") }
+                if let id = User.ID(text), try await tx.lookups.member(user: id, in: access.workspaceID) != nil { owner = .some(id) } else { v.add(prefix + "ownerId", "error.notAMember") }
             } else { owner = .some(nil) }
         }
         if let raw = input.departmentID {
             if let text = Text.nonBlank(raw) {
-                if let id = Department.ID(text), try await tx.departments.load(id, in: access.workspaceID) != nil { department = .some(id) } else {
+                if let id = Department.ID(text), try await tx.lookups.department(id, in: access.workspaceID) != nil { department = .some(id) } else {
                     v.add(prefix + "departmentId", "error.unknownDepartment")
                 }
             } else { department = .some(nil) }

@@ -146,7 +146,7 @@ public struct Competences: Sendable {
     func apply(_ input: CompetenceRecordInput, to r: inout CompetenceRecord, creating: Bool, access: WorkspaceAccess, tx: Writer) async throws {
         var v = Validator()
         if let user = input.userID {
-            if try await tx.members.load(user: user, in: access.workspaceID) == nil { v.add("userId", "error.notAMember") } else { r.userID = user }
+            if try await tx.lookups.member(user: user, in: access.workspaceID) == nil { v.add("userId", "error.notAMember") } else { r.userID = user }
         } else if creating { v.add("userId", "error.required") }
         if let requirement = input.requirementID {
             if let id = requirement, try await tx.training.requirements.load(id, in: access.workspaceID) == nil { v.add("requirementId", "error.unknownRequirement") }

@@ -264,7 +264,7 @@ public struct Documents: Sendable {
             var document = ControlledDocument(workspaceID: access.workspaceID, number: number, code: Numbering.code("DOC-", number), title: "", kind: .procedure,
                                               createdAt: now, updatedAt: now)
             // The person who writes it owns it, when they are a member.
-            if try await tx.members.load(user: access.user.id, in: access.workspaceID) != nil { document.ownerID = access.user.id }
+            if try await tx.lookups.member(user: access.user.id, in: access.workspaceID) != nil { document.ownerID = access.user.id }
             try await apply(input, to: &document, creating: true, access: access, tx: tx)
             return try await tx.create(tx.documents.entries, document, context: context, at: now)
         }
@@ -406,7 +406,7 @@ public struct Documents: Sendable {
         let today = access.today
         return try await services.store.write { tx in
             let (document, found) = try await openVersion(id, number: number, access: access, tx: tx)
-            let member = try await tx.members.load(user: access.user.id, in: access.workspaceID)
+            let member = try await tx.lookups.member(user: access.user.id, in: access.workspaceID)
             var action = "update"
             let after = try await tx.change(tx.documents.versions, found.id, in: access.workspaceID, expectedVersion: nil, versionRequired: false,
                                             action: Self.actionName(step), context: context, at: now) { version in
@@ -503,7 +503,7 @@ public struct Documents: Sendable {
         switch approver {
         case .topManagement: members = try await tx.members.all(holding: .topManagement, in: access.workspaceID)
         case .role(let role): members = try await tx.members.all(holding: role, in: access.workspaceID)
-        case .member(let user): members = try await tx.members.load(user: user, in: access.workspaceID).map { [$0] } ?? []
+        case .member(let user): members = try await tx.lookups.member(user: user, in: access.workspaceID).map { [$0] } ?? []
         }
         return members.filter { $0.userID != except && DocumentRules.answers(approver, $0, on: access.today) }.count
     }
@@ -539,7 +539,7 @@ public struct Documents: Sendable {
             // Which version was read is part of the record: it is asked for, never assumed.
             guard let number else { throw DomainError.invalid(field: "version", code: "error.required") }
             guard let version = try await tx.documents.versions.all(in: access.workspaceID, [.equal(\.documentID, id), .equal(\.number, number)]).first,
-                  let member = try await tx.members.load(user: access.user.id, in: access.workspaceID),
+                  let member = try await tx.lookups.member(user: access.user.id, in: access.workspaceID),
                   // A reader of the document in force is told why an earlier version cannot be acknowledged.
                   Self.mayRead(access, version, member: member) || (version.status == .superseded && document.audience?.includes(member, on: access.today) == true)
             else { throw DomainError.notFound(entity: "document_version") }

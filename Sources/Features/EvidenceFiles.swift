@@ -149,7 +149,7 @@ public struct EvidenceFiles: Sendable {
         if let until = evidence.validUntil, until < evidence.collectedOn { v.add("validUntil", "error.endBeforeStart", ["startField": "collectedOn"]) }
         if let notes = input.notes { evidence.notes = v.optional(notes, "notes", maxLength: 2000) }
         if let person = input.collectedByID {
-            if let user = person, try await tx.members.load(user: user, in: workspace) == nil { v.add("collectedById", "error.notAMember") }
+            if let user = person, try await tx.lookups.member(user: user, in: workspace) == nil { v.add("collectedById", "error.notAMember") }
             evidence.collectedBy = person
         }
         if let raw = input.links { evidence.links = try await links(raw, workspace: workspace, tx: tx, into: &v) }

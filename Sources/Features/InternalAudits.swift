@@ -136,11 +136,11 @@ public struct InternalAudits: Sendable {
         if creating || input.name != nil { p.name = v.required(input.name, "name", maxLength: 200) }
         if let text = input.description { p.description = v.optional(text, "description", maxLength: 2000) }
         if let owner = input.ownerID {
-            if let user = owner, try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+            if let user = owner, try await tx.lookups.member(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
             p.ownerID = owner
         }
         if let department = input.departmentID {
-            if let id = department, try await tx.departments.load(id, in: workspace) == nil { v.add("departmentId", "error.unknownDepartment") }
+            if let id = department, try await tx.lookups.department(id, in: workspace) == nil { v.add("departmentId", "error.unknownDepartment") }
             p.departmentID = department
         }
         try v.check()
@@ -284,7 +284,7 @@ public struct InternalAudits: Sendable {
             if a.criteria.count > 200 { v.add("criteria", "error.tooMany", ["max": "200"]) }
         }
         if let ids = input.departmentIDs {
-            for id in ids where try await tx.departments.load(id, in: workspace) == nil { v.add("departmentIds", "error.unknownDepartment") }
+            for id in ids where try await tx.lookups.department(id, in: workspace) == nil { v.add("departmentIds", "error.unknownDepartment") }
             a.departmentIDs = ids.uniqued()
         }
         if let ids = input.processIDs {
@@ -311,7 +311,7 @@ public struct InternalAudits: Sendable {
     /// A person given work here must be a member who can reach it (an auditor must read audits, an
     /// owner of a nonconformity too): otherwise "my work" would point them at a page they may not open.
     static func requireHolder(_ permission: Permission, _ user: User.ID, field: String, access: WorkspaceAccess, tx: Writer, into v: inout Validator) async throws {
-        guard let member = try await tx.members.load(user: user, in: access.workspaceID) else { v.add(field, "error.notAMember"); return }
+        guard let member = try await tx.lookups.member(user: user, in: access.workspaceID) else { v.add(field, "error.notAMember"); return }
         let permissions = AccessPolicy.permissions(grants: member.grants, isAdministrator: false, on: access.today)
         if !permissions.contains(permission) { v.add(field, "error.memberCannotSee", ["name": member.displayName]) }
     }
@@ -321,7 +321,7 @@ public struct InternalAudits: Sendable {
         let processes = try await tx.checkAct.processes.all(in: workspace).filter { a.processIDs.contains($0.id) }
         var departmentsOf: [User.ID: Set<Department.ID>] = [:]
         for auditor in a.auditors {
-            guard let member = try await tx.members.load(user: auditor, in: workspace) else { continue }
+            guard let member = try await tx.lookups.member(user: auditor, in: workspace) else { continue }
             departmentsOf[auditor] = Set([member.homeDepartmentID].compactMap { $0 } + member.grants.compactMap(\.departmentID))
         }
         let conflicts = AuditIndependence.conflicts(auditors: a.auditors, departments: a.departmentIDs, processes: processes, departmentsOf: departmentsOf)

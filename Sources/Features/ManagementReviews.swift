@@ -123,7 +123,7 @@ public struct ManagementReviews: Sendable {
             if let latest = held.map(\.heldOn).max(), r.heldOn <= latest { v.add("heldOn", "error.reviewBeforeLatest", ["date": latest.description]) }
         }
         if let ids = input.attendeeIDs {
-            for id in ids where try await tx.members.load(user: id, in: workspace) == nil { v.add("attendeeIds", "error.notAMember") }
+            for id in ids where try await tx.lookups.member(user: id, in: workspace) == nil { v.add("attendeeIds", "error.notAMember") }
             r.attendeeIDs = ids.uniqued()
         }
         try v.check()
@@ -171,7 +171,7 @@ public struct ManagementReviews: Sendable {
                 if access.today < review.heldOn { throw DomainError.invalid(field: "heldOn", code: "error.reviewNotYet") }
                 var top = false
                 for attendee in review.attendeeIDs {
-                    if let member = try await tx.members.load(user: attendee, in: access.workspaceID), member.holds(.topManagement, on: access.today) { top = true }
+                    if let member = try await tx.lookups.member(user: attendee, in: access.workspaceID), member.holds(.topManagement, on: access.today) { top = true }
                 }
                 guard top else { throw DomainError.invalid(field: "attendeeIds", code: "error.reviewNeedsTopManagement") }
                 // The period ends on the meeting's day, even when it is recorded as held later.

@@ -94,7 +94,7 @@ public struct Objectives: Sendable {
         }
         if let text = input.plan { o.plan = v.optional(text, "plan", maxLength: 4000) }
         if let owner = input.ownerID {
-            if let user = owner, try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+            if let user = owner, try await tx.lookups.member(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
             o.ownerID = owner
         }
         if o.kind == .controlEffectiveness && o.control == nil { v.add("control", "error.controlNeeded") }

@@ -197,7 +197,7 @@ public struct Risks: Sendable {
     /// A risk or action owner is a member whose roles let them read the risk registers (else they
     /// could not see what they own).
     static func checkOwner(_ user: User.ID, workspace: Workspace.ID, today: CalendarDate, tx: Writer, into v: inout Validator) async throws {
-        guard let member = try await tx.members.load(user: user, in: workspace) else { v.add("ownerId", "error.notAMember"); return }
+        guard let member = try await tx.lookups.member(user: user, in: workspace) else { v.add("ownerId", "error.notAMember"); return }
         if !AccessPolicy.permissions(grants: member.grants, isAdministrator: false, on: today).contains(.risksRead) {
             v.add("ownerId", "error.ownerCannotSeeRisks", ["name": member.displayName])
         }

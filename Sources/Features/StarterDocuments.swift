@@ -169,7 +169,7 @@ public struct StarterDocuments: Sendable {
             try await tx.sequences.lockWorkspace(access.workspaceID)
             let written = try await Self.written(tx.read, in: access.workspaceID)
             let facts = try await Self.facts(tx.read, access: access, language: language, localizer: services.localizer)
-            let ownerIsMember = try await tx.members.load(user: access.user.id, in: access.workspaceID) != nil
+            let ownerIsMember = try await tx.lookups.member(user: access.user.id, in: access.workspaceID) != nil
             var created: [ControlledDocument] = []
             for template in wanted where written[template.key] == nil {
                 let number = try await tx.sequences.next(Numbering.document, in: access.workspaceID)

@@ -282,7 +282,7 @@ public struct Statement: Sendable {
     }
 
     static func checkOwner(_ user: User.ID, workspace: Workspace.ID, tx: Writer, into v: inout Validator) async throws {
-        if try await tx.members.load(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
+        if try await tx.lookups.member(user: user, in: workspace) == nil { v.add("ownerId", "error.notAMember") }
     }
 
     // MARK: Settings
