@@ -240,8 +240,7 @@ public struct Campaigns: Sendable {
         return try await Self.assignments(of: member, access: access, training: nil, services: services)
     }
 
-    /// A person's place in every open campaign, or in those of one course: their standing at each
-    /// campaign's course is counted by the database, not read attempt by attempt.
+    /// A person's place in every open campaign, or in those of one course (a submission).
     static func assignments(of member: Member, course only: Course? = nil, access: WorkspaceAccess, training: TrainingStore?,
                             services: AppServices?) async throws -> [Assignment] {
         let zone = access.workspace.zone
@@ -259,11 +258,20 @@ public struct Campaigns: Sendable {
                     Dictionary(uniqueKeysWithValues: try await training.courses.all(in: access.workspaceID, ids: Array(Set(open.map(\.courseID)))).map { ($0.id, $0) })
                 }
             }
+            // A person's pages (every open campaign): their attempts read once, counted here. A
+            // submission (one course): counted by the database, one statement however many
+            // attempts the person has made there.
+            let attempts = only == nil ? try await training.attempts.outcomes(of: member.userID, in: access.workspaceID) : nil
             var out: [Assignment] = []
             for campaign in campaigns {
                 guard let course = courses[campaign.courseID], !course.isArchived else { continue }
-                let standing = try await training.attempts.standing(of: member.userID, course: course.id, since: campaign.startsOn.start(in: zone),
-                                                                       in: access.workspaceID)
+                let start = campaign.startsOn.start(in: zone)
+                let standing: AttemptStanding
+                if let attempts {
+                    standing = AttemptStanding(attempts.lazy.filter { $0.courseID == course.id }, since: start)
+                } else {
+                    standing = try await training.attempts.standing(of: member.userID, course: course.id, since: start, in: access.workspaceID)
+                }
                 if let a = assignment(campaign, course: course, member: member, standing: standing, zone: zone, today: access.today) { out.append(a) }
             }
             return out.sorted { $0.dueOn < $1.dueOn }

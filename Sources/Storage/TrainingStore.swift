@@ -133,6 +133,12 @@ public struct AttemptStore: Sendable {
             .where("submitted_at", .greaterThanOrEqual, SQLBind(stored(since))).orderBy("submitted_at", .ascending), in: workspace)
     }
 
+    /// A person's attempts at every course, without the answers: what their pages count their
+    /// place in every open campaign from, in one read.
+    public func outcomes(of user: User.ID, in workspace: Workspace.ID) async throws -> [Attempt] {
+        try await outcomes(outcomeColumns(workspace).where("user_id", .equal, SQLBind(user.uuid)), in: workspace)
+    }
+
     private func outcomeColumns(_ workspace: Workspace.ID) -> SQLSelectBuilder {
         sql.select().column("id").column("course_id").column("campaign_id").column("user_id").column("missed").column("score").column("passed")
             .column("course_version").column("submitted_at").from("training_attempts").where("workspace_id", .equal, SQLBind(workspace.uuid))

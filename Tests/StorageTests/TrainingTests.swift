@@ -217,6 +217,18 @@ import TestSupport
                     && employeeNow.lastPassBefore! < retakeStart && employeeNow.firstPassAt! >= retakeStart, "\(employeeNow)")
             #expect(standings[1].0.attempts == 2 && standings[1].0.firstPassAt == nil && standings[1].0.bestScore != nil && standings[1].0.lastPassBefore == nil)
             #expect(standings[2].0 == AttemptStanding(), "no attempt at a course: nothing counted")
+            // A person's page (their attempts read once) and the database's count agree for every campaign they are in.
+            for person in [newcomer, w.employee] {
+                let placed = try await campaigns.mine(try await w.access(person))
+                #expect(!placed.isEmpty)
+                for place in placed {
+                    let counted = try await app.services.store.read { db in
+                        try await db.training.attempts.standing(of: person.id, course: place.campaign.courseID, since: place.campaign.startsOn.start(in: zone),
+                                                                in: secretaryNow.workspaceID)
+                    }
+                    #expect((place.attempts, place.bestScore, place.passedAt) == (counted.attempts, counted.bestScore, counted.firstPassAt), "\(place.campaign.title)")
+                }
+            }
             #expect(standings[3].0.attempts == 2 && standings[3].0.lastPassBefore == nil, "\(standings[3].0)")
             // The hub's totals (counted from each person's latest pass) agree with every campaign's roster.
             app.clock.advance(45 * 86_400)
