@@ -119,29 +119,22 @@ public struct AssetTransfer: Sendable {
         seen = [:]
         let read = table
         let toCreate = creates, toUpdate = updates
-        // Written in steps, each step's audit entries (each asset written as JSON) made on another
-        // core while the database writes the step before: the memory held is a few steps' worth,
-        // not the whole file's rows, entries and search documents at once (issue 20's 200 MB).
+        // Written in steps: each step's rows, search documents and audit events (each asset written
+        // as JSON, hashed into the chain) are made and serialized on another core while the database
+        // writes the step before, so the database rarely waits, and the memory held is a few steps'
+        // worth, not the whole file's rows, entries and documents at once (issue 20's 200 MB).
         let actor = context.actor
         let chunks = stride(from: 0, to: toCreate.count, by: Self.commitChunk).map { toCreate[$0..<min($0 + Self.commitChunk, toCreate.count)] }
-        @Sendable func entries(of chunk: Int) -> Task<[(AuditEntry, Actor, Date)], Never>? {
-            guard chunk < chunks.count else { return nil }
-            let assets = chunks[chunk]
-            return Task { assets.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0), actor, now) } }
-        }
         try await services.store.write { tx in
             // The codes were free when checked; checking again inside the transaction keeps a race from slipping in.
             let taken = try await tx.assets.load(codes: toCreate.map(\.code), in: workspace)
             if let clash = toCreate.first(where: { taken[$0.code.lowercased()] != nil }) {
                 throw DomainError.invalid(field: "code", code: "error.codeTaken", params: ["value": clash.code])
             }
-            var next = entries(of: 0)
-            defer { next?.cancel() }
-            for (index, chunk) in chunks.enumerated() {
-                guard let made = next else { break }
-                next = entries(of: index + 1)
-                try await tx.assets.insert(Array(chunk))
-                try await tx.audit.appendBatch(await made.value, chain: .workspace(workspace))
+            try await tx.bulkInsert(steps: chunks.count, chain: .workspace(workspace)) { step in
+                let assets = Array(chunks[step])
+                return (AssetStore.insertion(assets),
+                        assets.map { (AuditEntry.change("asset", id: $0.id.description, action: "create", workspace: workspace, before: nil as Asset?, after: $0), actor, now) })
             }
             for (before, after) in toUpdate {
                 guard let current = try await tx.assets.load(before.id, in: workspace, forUpdate: true), current.version == before.version else {

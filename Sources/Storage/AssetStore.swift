@@ -129,19 +129,20 @@ public struct AssetStore: Sendable {
         try await SearchIndex(sql: sql).insert(SearchIndex.grams(Self.searchText(asset)), record: asset.id.uuid, type: Self.searchType, in: asset.workspaceID)
     }
 
-    /// Many assets of one workspace (imports, the demo).
+    /// Many assets of one workspace (the demo).
     public func insert(_ assets: [Asset]) async throws {
-        guard let workspace = assets.first?.workspaceID else { return }
+        try await sql.pipelined(Self.insertion(assets).statements)
+    }
+
+    /// The statements writing many new assets of one workspace and their search documents, for a
+    /// bulk write (`Writer.bulkInsert`, the import): made without the database.
+    public static func insertion(_ assets: [Asset]) -> BulkInsertion {
+        guard let workspace = assets.first?.workspaceID else { return BulkInsertion([]) }
         precondition(assets.allSatisfy { $0.workspaceID == workspace }, "one workspace per bulk insert")
-        // The search documents are cut on another core while the database writes the rows.
-        let documents = Task { SearchIndex.documents(assets.map { ($0.id.uuid, Self.searchText($0)) }) }
-        do {
-            try await sql.insert(assets.map(AssetRow.init), into: "assets", chunk: 400)
-        } catch {
-            documents.cancel()
-            throw error
-        }
-        try await SearchIndex(sql: sql).insert(documents: await documents.value, type: Self.searchType, in: workspace)
+        let rows = assets.map(AssetRow.init)
+        let inserts = stride(from: 0, to: rows.count, by: 400).map { SQLInsert.rows(rows[$0..<min($0 + 400, rows.count)], into: "assets") as any SQLExpression }
+        let documents = SearchIndex.documents(assets.map { ($0.id.uuid, Self.searchText($0)) })
+        return BulkInsertion(inserts + SearchIndex.inserts(documents: documents, type: Self.searchType, in: workspace))
     }
 
     public func update(_ asset: Asset) async throws -> Asset {

@@ -59,6 +59,12 @@ struct AuditEventRow: Encodable, RowDecodable, BulkRow {
     }
 }
 
+/// A chain's last event: its sequence and hash.
+struct AuditHead: Sendable {
+    var sequence: Int64
+    var hash: String
+}
+
 /// The chain heads a transaction has locked, so a use case that writes many events locks each chain once.
 final class AuditHeads: Sendable {
     let heads = Mutex<[String: (sequence: Int64, hash: String)]>([:])
@@ -89,7 +95,16 @@ public struct AuditWriter: Sendable {
     /// Writes many prepared events of one chain at once (the bulk demo path); same rows, same hashes.
     public func appendBatch(_ entries: [(AuditEntry, Actor, Date)], chain: AuditChain) async throws {
         guard !entries.isEmpty else { return }
-        var head = try await lockedHead(chain.key)
+        let locked = try await lockedHead(chain.key)
+        let (rows, head) = Self.rows(entries, after: AuditHead(sequence: locked.sequence, hash: locked.hash))
+        try await sql.insert(rows, into: "audit_events", chunk: 500)
+        try await advance(chain, to: head)
+    }
+
+    /// The events' rows chained after `head`, and the head after them: pure, so a bulk write makes
+    /// them on another core (`Writer.bulkInsert`).
+    static func rows(_ entries: [(AuditEntry, Actor, Date)], after head: AuditHead) -> (rows: [AuditEventRow], head: AuditHead) {
+        var head = head
         var rows: [AuditEventRow] = []
         rows.reserveCapacity(entries.count)
         for (entry, actor, date) in entries {
@@ -99,18 +114,21 @@ public struct AuditWriter: Sendable {
                                    requestID: nil, previousHash: head.hash, hash: "")
             event.hash = event.computedHash
             rows.append(AuditEventRow(event))
-            head = (event.sequence, event.hash)
+            head = AuditHead(sequence: event.sequence, hash: event.hash)
         }
-        try await sql.insert(rows, into: "audit_events", chunk: 500)
+        return (rows, head)
+    }
+
+    /// Moves the locked chain's head to the last event written.
+    func advance(_ chain: AuditChain, to head: AuditHead) async throws {
         try await sql.update("audit_chains").set("last_sequence", to: head.sequence).set("last_hash", to: head.hash)
             .where("chain_key", .equal, chain.key).run()
-        let final = head
-        heads.heads.withLock { $0[chain.key] = final }
+        heads.heads.withLock { $0[chain.key] = (head.sequence, head.hash) }
     }
 
     /// The chain's head, locked: read first (every chain but a new one has its head, so one
     /// statement); a missing head is created (a concurrent creator's row kept) and read again.
-    private func lockedHead(_ key: String) async throws -> (sequence: Int64, hash: String) {
+    func lockedHead(_ key: String) async throws -> (sequence: Int64, hash: String) {
         if let cached = heads.heads.withLock({ $0[key] }) { return cached }
         func read() async throws -> (sequence: Int64, hash: String)? {
             guard let row = try await sql.select().column("last_sequence").column("last_hash").from("audit_chains")

@@ -14,7 +14,7 @@ let rowEncoder = SQLQueryEncoder(keyEncodingStrategy: .useDefaultKeys, nilEncodi
 /// A row written many at a time (imports): its values as binds in the order of its coding keys,
 /// the same values `rowEncoder` would give. Going through `Encodable` for each of 50,000 rows was
 /// a tenth of an import's time (issue 20, `perf`).
-protocol BulkRow {
+protocol BulkRow: Sendable {
     associatedtype CodingKeys: CodingKey & CaseIterable
     var binds: [any SQLExpression] { get }
 }
@@ -30,12 +30,12 @@ func bind(_ value: (some Encodable & Sendable)?) -> any SQLExpression {
 
 extension SQLDatabase {
     /// Rows in multi-row inserts of `chunk` each.
+    /// The next insert is built and serialized on another core while the database runs the one before (`pipelined`).
     func insert<Row: BulkRow>(_ rows: some Collection<Row>, into table: String, chunk: Int) async throws {
         let rows = Array(rows)
-        for start in stride(from: 0, to: rows.count, by: chunk) {
-            let builder = insert(into: table).columns(Row.columns)
-            for row in rows[start..<min(start + chunk, rows.count)] { builder.values(row.binds) }
-            try await builder.run()
+        _ = try await pipelined(steps: (rows.count + chunk - 1) / chunk, from: ()) { step, _ in
+            let start = step * chunk
+            return ([SQLInsert.rows(rows[start..<min(start + chunk, rows.count)], into: table)], ())
         }
     }
 }

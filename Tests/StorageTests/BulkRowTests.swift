@@ -1,8 +1,11 @@
 import Domain
 import Foundation
 import SQLKit
+import SQLiteKit
+import SQLiteNIO
 @testable import Storage
 import Testing
+import TestSupport
 
 /// Rows written in bulk give the same columns and values, in the same order, as `rowEncoder`.
 @Suite struct BulkRowTests {
@@ -36,5 +39,36 @@ import Testing
                                actor: Actor(kind: .user, userID: User.ID(UUID()), tokenID: nil, label: "社長"), entityType: "asset", entityID: "A-001",
                                action: "create", before: nil, after: "{}", requestID: "r-1", previousHash: "p", hash: "h")
         try expectSame(AuditEventRow(event))
+    }
+
+    /// A statement made ready ahead (`ReadyStatement`, the import's pipeline) hands SQLite the
+    /// same values SQLiteKit's encoder would, and takes that short way for every value of the rows
+    /// written in bulk (a value it cannot convert would silently send the whole statement the slow way).
+    @Test func readyStatementsConvertValuesAsSQLiteKitDoes() async throws {
+        try await TestApp.with(.sqlite) { app in
+            let database = try app.services.store.sql()
+            let workspace = Workspace.ID(UUID())
+            var asset = Asset(id: Asset.ID(UUID()), workspaceID: workspace, code: "A-001", name: "顧客台帳", kind: .information, form: .electronic,
+                              createdAt: Date(timeIntervalSince1970: 1_800_000_000.123), updatedAt: Date(timeIntervalSince1970: 1_800_000_100))
+            asset.ownerID = User.ID(UUID()); asset.confidentiality = 3; asset.lastReviewedOn = CalendarDate(year: 2026, month: 4, day: 1)
+            let event = AuditEvent(id: AuditEvent.ID(), workspaceID: workspace, sequence: 7, occurredAt: Date(timeIntervalSince1970: 1_800_000_000),
+                                   actor: Actor(kind: .user, userID: User.ID(UUID()), tokenID: nil, label: "社長"), entityType: "asset", entityID: "A-001",
+                                   action: "create", before: nil, after: "{}", requestID: "r-1", previousHash: "p", hash: "h")
+            let statements: [any SQLExpression] = [SQLInsert.rows([AssetRow(asset)], into: "assets"), SQLInsert.rows([AuditEventRow(event)], into: "audit_events"),
+                                                   SQLInsert.rows([AssetRow(Asset(workspaceID: workspace, code: "B", name: "b", kind: .physical, form: .paper,
+                                                                                  createdAt: Date(), updatedAt: Date()))], into: "assets")]
+                + SearchIndex.inserts(documents: [(UUID(), "顧客 台帳")], type: "assets", in: workspace)
+            for statement in statements {
+                var serializer = SQLSerializer(database: database)
+                statement.serialize(to: &serializer)
+                let ready = ReadyStatement(statement, for: database)
+                #expect(ready.text == serializer.sql)
+                let values = try #require(ready.sqlite, "every value converted ahead: \(serializer.binds.map { type(of: $0) })")
+                #expect(values == (try serializer.binds.map { try SQLiteDataEncoder().encode($0) }))
+            }
+            #expect(ReadyStatement.sqliteValues([UUID(), "x", 1, 2.5, true, Date()])?.count == 6)
+            struct Other: Encodable, Sendable { var x = 1 }
+            #expect(ReadyStatement.sqliteValues(["x", Other()]) == nil, "a value only SQLiteKit's coder knows leaves the statement to it")
+        }
     }
 }

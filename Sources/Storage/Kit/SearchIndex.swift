@@ -160,12 +160,18 @@ public struct SearchIndex: Sendable {
 
     /// The documents of many records, made ahead (`documents(_:)`, which an import runs beside its other writes).
     func insert(documents: [(id: UUID, document: String)], type: String, in workspace: Workspace.ID) async throws {
-        for chunk in stride(from: 0, to: documents.count, by: 500) {
-            let builder = sql.insert(into: "search_docs").columns("workspace_id", "record_type", "record_id", "grams")
-            for record in documents[chunk..<min(chunk + 500, documents.count)] {
-                builder.values(SQLBind(workspace.uuid), SQLBind(type), SQLBind(record.id), SQLBind(record.document))
+        try await sql.pipelined(Self.inserts(documents: documents, type: type, in: workspace))
+    }
+
+    /// The multi-row inserts of many records' documents (a bulk write runs them in its steps).
+    static func inserts(documents: [(id: UUID, document: String)], type: String, in workspace: Workspace.ID) -> [any SQLExpression] {
+        stride(from: 0, to: documents.count, by: 500).map { chunk in
+            var insert = SQLInsert(table: SQLIdentifier("search_docs"))
+            insert.columns = ["workspace_id", "record_type", "record_id", "grams"].map { SQLIdentifier($0) }
+            insert.values = documents[chunk..<min(chunk + 500, documents.count)].map { record in
+                [SQLBind(workspace.uuid), SQLBind(type), SQLBind(record.id), SQLBind(record.document)]
             }
-            try await builder.run()
+            return insert
         }
     }
 
