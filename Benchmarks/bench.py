@@ -478,6 +478,7 @@ def main():
             if os.path.exists(copy + suffix):
                 os.remove(copy + suffix)
         subprocess.run(["cp", args.database, copy], check=True)
+        os.sync()  # the copy's 1.3 GB written back before the run, not during its writes
         args.database = copy
     email = secretariat_email(args.database)
     token = meguri(args.database, "token", "create", "--email", email, "--name", "bench", "--workspace", SLUG).stdout.strip().splitlines()[-1]

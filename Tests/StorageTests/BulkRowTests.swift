@@ -71,4 +71,39 @@ import TestSupport
             #expect(ReadyStatement.sqliteValues(["x", Other()]) == nil, "a value only SQLiteKit's coder knows leaves the statement to it")
         }
     }
+
+    /// A pipelined write runs its steps in order, each given the state the step before left, and
+    /// stops at the first failing statement: no later step reaches the database.
+    @Test(arguments: TestEngine.available)
+    func pipelinedStepsRunInOrderAndStopAtAFailure(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { app in
+            let database = try app.services.store.sql()
+            try await database.raw("CREATE TABLE pipeline_probe (n INTEGER NOT NULL, total INTEGER NOT NULL)").run()
+            func rows() async throws -> [[Int]] {
+                try await database.raw("SELECT n, total FROM pipeline_probe ORDER BY total").all().map { [try $0.decode(column: "n", as: Int.self), try $0.decode(column: "total", as: Int.self)] }
+            }
+            let last = try await database.pipelined(steps: 6, from: 0) { step, total in
+                let next = total + step + 1
+                return ([SQLInsert.probe(step, next), SQLInsert.probe(step, next)], next)
+            }
+            #expect(last == 21)
+            #expect(try await rows() == [[0, 1], [0, 1], [1, 3], [1, 3], [2, 6], [2, 6], [3, 10], [3, 10], [4, 15], [4, 15], [5, 21], [5, 21]])
+            try await database.raw("DELETE FROM pipeline_probe").run()
+            await #expect(throws: (any Error).self) {
+                _ = try await database.pipelined(steps: 6, ahead: 2, from: 0) { step, total in
+                    ([step == 2 ? SQLRaw("INSERT INTO no_such_table VALUES (1)") : SQLInsert.probe(step, total + step + 1)], total + step + 1)
+                }
+            }
+            #expect(try await rows() == [[0, 1], [1, 3]], "the steps after the failing one never ran")
+        }
+    }
+}
+
+extension SQLInsert {
+    static func probe(_ n: Int, _ total: Int) -> SQLInsert {
+        var insert = SQLInsert(table: SQLIdentifier("pipeline_probe"))
+        insert.columns = [SQLIdentifier("n"), SQLIdentifier("total")]
+        insert.values = [[SQLBind(n), SQLBind(total)]]
+        return insert
+    }
 }
