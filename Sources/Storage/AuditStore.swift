@@ -67,7 +67,7 @@ struct AuditHead: Sendable {
 
 /// The chain heads a transaction has locked, so a use case that writes many events locks each chain once.
 final class AuditHeads: Sendable {
-    let heads = Mutex<[String: (sequence: Int64, hash: String)]>([:])
+    let heads = Mutex<[String: AuditHead]>([:])
 }
 
 /// Appends events to the trail inside the caller's transaction. The chain head row is locked
@@ -88,15 +88,14 @@ public struct AuditWriter: Sendable {
         try await sql.insert(into: "audit_events").model(AuditEventRow(event), with: rowEncoder).run()
         try await sql.update("audit_chains").set("last_sequence", to: event.sequence).set("last_hash", to: event.hash)
             .where("chain_key", .equal, chain.key).run()
-        heads.heads.withLock { $0[chain.key] = (event.sequence, event.hash) }
+        heads.heads.withLock { $0[chain.key] = AuditHead(sequence: event.sequence, hash: event.hash) }
         return event
     }
 
     /// Writes many prepared events of one chain at once (the bulk demo path); same rows, same hashes.
     public func appendBatch(_ entries: [(AuditEntry, Actor, Date)], chain: AuditChain) async throws {
         guard !entries.isEmpty else { return }
-        let locked = try await lockedHead(chain.key)
-        let (rows, head) = Self.rows(entries, after: AuditHead(sequence: locked.sequence, hash: locked.hash))
+        let (rows, head) = Self.rows(entries, after: try await lockedHead(chain.key))
         try await sql.insert(rows, into: "audit_events", chunk: 500)
         try await advance(chain, to: head)
     }
@@ -123,17 +122,17 @@ public struct AuditWriter: Sendable {
     func advance(_ chain: AuditChain, to head: AuditHead) async throws {
         try await sql.update("audit_chains").set("last_sequence", to: head.sequence).set("last_hash", to: head.hash)
             .where("chain_key", .equal, chain.key).run()
-        heads.heads.withLock { $0[chain.key] = (head.sequence, head.hash) }
+        heads.heads.withLock { $0[chain.key] = head }
     }
 
     /// The chain's head, locked: read first (every chain but a new one has its head, so one
     /// statement); a missing head is created (a concurrent creator's row kept) and read again.
-    func lockedHead(_ key: String) async throws -> (sequence: Int64, hash: String) {
+    func lockedHead(_ key: String) async throws -> AuditHead {
         if let cached = heads.heads.withLock({ $0[key] }) { return cached }
-        func read() async throws -> (sequence: Int64, hash: String)? {
+        func read() async throws -> AuditHead? {
             guard let row = try await sql.select().column("last_sequence").column("last_hash").from("audit_chains")
                 .where("chain_key", .equal, key).for(.update).first() else { return nil }
-            return (try row.decode(column: "last_sequence", as: Int64.self), try row.decode(column: "last_hash", as: String.self))
+            return AuditHead(sequence: try row.decode(column: "last_sequence", as: Int64.self), hash: try row.decode(column: "last_hash", as: String.self))
         }
         if let head = try await read() { return head }
         try await sql.insert(into: "audit_chains").columns("chain_key", "last_sequence", "last_hash")

@@ -148,12 +148,12 @@ extension Writer {
     /// Many new records written in steps, each with its audit event, chained on `chain` in the
     /// steps' order — the same rows and hashes as writing them one by one. `make` builds step `n`'s
     /// records (a store's `insertion`) and their events on another core while the database writes
-    /// the steps before, one step ahead; it must not touch the database.
+    /// the steps before, one step ahead; it must not touch the database. Not for the stores of
+    /// people and access: their writes must mark the transaction (`Store.accessWrites`).
     public func bulkInsert(steps: Int, chain: AuditChain,
                            _ make: @escaping @Sendable (Int) -> (records: BulkInsertion, events: [(AuditEntry, Actor, Date)])) async throws {
         guard steps > 0 else { return }
-        let head = try await audit.lockedHead(chain.key)
-        let last = try await connection.pipelined(steps: steps, from: AuditHead(sequence: head.sequence, hash: head.hash)) { step, head in
+        let last = try await connection.pipelined(steps: steps, from: try await audit.lockedHead(chain.key)) { step, head in
             let made = make(step)
             let (rows, next) = AuditWriter.rows(made.events, after: head)
             let events = rows.isEmpty ? [] : stride(from: 0, to: rows.count, by: 500).map { start in
