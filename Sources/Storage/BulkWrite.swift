@@ -92,10 +92,10 @@ extension SQLDatabase {
         var state = start
         for step in 0..<steps {
             guard let task = made[step] else { break }
-            let made = try await task.value
+            let ready = try await task.value
             launch(step + max(ahead, 1))
-            for statement in made.take() { try await statement.run(on: database) }
-            state = made.next
+            for statement in ready.take() { try await statement.run(on: database) }
+            state = ready.next
         }
         made = [:]
         return state
@@ -149,7 +149,9 @@ extension Writer {
     /// steps' order — the same rows and hashes as writing them one by one. `make` builds step `n`'s
     /// records (a store's `insertion`) and their events on another core while the database writes
     /// the steps before, one step ahead; it must not touch the database. Not for the stores of
-    /// people and access: their writes must mark the transaction (`Store.accessWrites`).
+    /// people and access: their writes must mark the transaction (`Store.accessWrites`). The chain's
+    /// head moves only after the last step, so an error here must end the transaction (a use case
+    /// never catches it and commits).
     public func bulkInsert(steps: Int, chain: AuditChain,
                            _ make: @escaping @Sendable (Int) -> (records: BulkInsertion, events: [(AuditEntry, Actor, Date)])) async throws {
         guard steps > 0 else { return }
