@@ -158,7 +158,7 @@ public struct SearchIndex: Sendable {
         try await insert(documents: records.compactMap { $0.grams.isEmpty ? nil : ($0.id, Self.document($0.grams)) }, type: type, in: workspace)
     }
 
-    /// The documents of many records, made ahead (`documents(_:)`, which an import runs beside its other writes).
+    /// The documents of many records, already cut (`documents(_:)`), each next insert serialized while the one before runs.
     func insert(documents: [(id: UUID, document: String)], type: String, in workspace: Workspace.ID) async throws {
         try await sql.pipelined(Self.inserts(documents: documents, type: type, in: workspace))
     }
